@@ -1,0 +1,333 @@
+//! The whole command-line surface in one place: global flags named as kubectl names them, and one
+//! variant per command of DESIGN.md's table.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::duration::parse_duration;
+use crate::state::DEFAULT_NAMESPACE;
+
+/// Grant a provider's support engineers time-bound, audited, revocable access to this cluster,
+/// with no server component.
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl-supportaccess",
+    bin_name = "kubectl supportaccess",
+    version,
+    propagate_version = true,
+    disable_help_subcommand = true,
+    after_help = "Run as `kubectl supportaccess <command>`. kubectl does not pass its own global \
+                  flags to plugins, so give --context, --kubeconfig, -n … after `supportaccess`."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The kubectl global flags the plugin understands, accepted anywhere after the plugin's name.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The name of the kubeconfig context to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// The name of the kubeconfig cluster to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub cluster: Option<String>,
+
+    /// The name of the kubeconfig user to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// The system namespace that holds the policy, history and support bindings.
+    #[arg(short = 'n', long, global = true, value_name = "NS", default_value = DEFAULT_NAMESPACE)]
+    pub namespace: String,
+
+    /// How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever.
+    #[arg(long, global = true, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
+    pub request_timeout: Timeout,
+
+    /// Output format.
+    #[arg(short = 'o', long, global = true, value_enum, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+
+    /// Answer yes to every confirmation prompt.
+    #[arg(short = 'y', long, global = true)]
+    pub yes: bool,
+
+    /// Print more about what is done (repeat for more detail).
+    #[arg(short = 'v', long = "verbose", global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// `--request-timeout`: `None` means no limit, as kubectl's `0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeout(pub Option<Duration>);
+
+fn parse_timeout(text: &str) -> Result<Timeout, String> {
+    // kubectl accepts a bare number of seconds here.
+    let duration = match text.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => parse_duration(text)?,
+    };
+    Ok(Timeout((!duration.is_zero()).then_some(duration)))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Table,
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Enable support access: install the support roles and flow control, write the policy.
+    Enable(EnableArgs),
+    /// Disable support access: no new requests or renewals; running sessions drain.
+    Disable(DisableArgs),
+    /// Show whether support access is enabled, which roles, and the active requests.
+    Get(GetArgs),
+    /// Request support access: create the grant and mint a short-lived credential for it.
+    Request(RequestArgs),
+    /// Mint a fresh credential for a live request, never past its end.
+    Renew(IdArg),
+    /// Revoke requests now by deleting their bindings (immediate revocation).
+    Revoke(RevokeArgs),
+    /// End one's own request now.
+    End(IdArg),
+    /// Run a command with KUBECONFIG pointing at a request's credential.
+    Exec(ExecArgs),
+    /// Start $SHELL with KUBECONFIG pointing at a request's credential.
+    Shell(IdArg),
+    /// Delete expired and invalid support bindings, and record it.
+    Sweep,
+    /// Show the audit trail: every request, how and when it ended.
+    History(HistoryArgs),
+    /// Show what each support role may do; --verify asks the API server.
+    Roles(RolesArgs),
+    /// Remove every support binding, the roles and the policy.
+    Uninstall,
+    /// Print a shell completion script.
+    Completion(CompletionArgs),
+    /// Print the plugin's version and the API server's version.
+    Version(VersionArgs),
+}
+
+/// The optional positional CLUSTER of enable/disable/get: a context or cluster name.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ClusterArg {
+    /// The kubeconfig context (by context name or cluster name) to act on.
+    #[arg(value_name = "CLUSTER")]
+    pub cluster: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EnableArgs {
+    #[command(flatten)]
+    pub target: ClusterArg,
+
+    /// Roles support may request: readonly, operator (operator implies readonly).
+    #[arg(long, value_delimiter = ',', value_name = "ROLES")]
+    pub enabled_roles: Option<Vec<String>>,
+
+    /// The longest a single request may last (e.g. 8h, 24h).
+    #[arg(long, value_name = "DURATION")]
+    pub max_duration: Option<String>,
+
+    /// The lifetime of each minted credential (at least 10m, at most --max-duration).
+    #[arg(long, value_name = "DURATION")]
+    pub credential_ttl: Option<String>,
+
+    /// Namespaces where support may read logs (and, for operator, exec).
+    #[arg(long, value_delimiter = ',', value_name = "NAMESPACES")]
+    pub system_namespaces: Option<Vec<String>>,
+}
+
+#[derive(Debug, Args)]
+pub struct DisableArgs {
+    #[command(flatten)]
+    pub target: ClusterArg,
+
+    /// Also delete every support binding now (immediate revocation).
+    #[arg(long)]
+    pub now: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    #[command(flatten)]
+    pub target: ClusterArg,
+
+    /// Ask every context of the kubeconfig, concurrently, one row per cluster.
+    #[arg(long, conflicts_with = "cluster")]
+    pub all_contexts: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    /// The role to request: readonly or operator.
+    #[arg(long, value_name = "ROLE")]
+    pub role: String,
+
+    /// Why access is needed (recorded on the grant and in the history).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+
+    /// How long the access lasts (e.g. 2h), at most the policy's maximum.
+    #[arg(long, value_name = "DURATION")]
+    pub duration: String,
+
+    /// Limit the grant to one namespace (a RoleBinding instead of a ClusterRoleBinding).
+    #[arg(long, value_name = "NS")]
+    pub scope: Option<String>,
+
+    /// Who the access is for (default: the caller's identity).
+    #[arg(long, value_name = "ID")]
+    pub requestor: Option<String>,
+
+    /// Where to write the credential's kubeconfig.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig_out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct IdArg {
+    /// The request id (see `get`).
+    #[arg(value_name = "ID")]
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// The request ids to revoke.
+    #[arg(
+        value_name = "ID",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub ids: Vec<String>,
+
+    /// Revoke every request.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// The request id (see `get`).
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    /// The command to run, after `--`.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only events newer than this (e.g. 24h, 7d).
+    #[arg(long, value_name = "DURATION")]
+    pub since: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RolesArgs {
+    /// Ask the API server what each support identity can and cannot do.
+    #[arg(long)]
+    pub verify: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell to print a completion script for.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// Print only the plugin's version; do not contact the cluster.
+    #[arg(long)]
+    pub client: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_flags_are_accepted_after_the_command() {
+        let cli = Cli::try_parse_from([
+            "kubectl-supportaccess",
+            "get",
+            "--context",
+            "prod",
+            "-n",
+            "support",
+            "--request-timeout",
+            "5s",
+            "-o",
+            "json",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.context.as_deref(), Some("prod"));
+        assert_eq!(cli.global.namespace, "support");
+        assert_eq!(
+            cli.global.request_timeout,
+            Timeout(Some(Duration::from_secs(5)))
+        );
+        assert_eq!(cli.global.output, Some(OutputFormat::Json));
+    }
+
+    #[test]
+    fn namespace_defaults_to_crusoe_system() {
+        let cli = Cli::try_parse_from(["kubectl-supportaccess", "get"]).unwrap();
+        assert_eq!(cli.global.namespace, "crusoe-system");
+    }
+
+    #[test]
+    fn request_timeout_takes_kubectl_spellings() {
+        assert_eq!(parse_timeout("0"), Ok(Timeout(None)));
+        assert_eq!(
+            parse_timeout("7"),
+            Ok(Timeout(Some(Duration::from_secs(7))))
+        );
+        assert_eq!(
+            parse_timeout("1m30s"),
+            Ok(Timeout(Some(Duration::from_secs(90))))
+        );
+        assert!(parse_timeout("soon").is_err());
+    }
+
+    #[test]
+    fn revoke_wants_ids_or_all() {
+        assert!(Cli::try_parse_from(["kubectl-supportaccess", "revoke"]).is_err());
+        assert!(Cli::try_parse_from(["kubectl-supportaccess", "revoke", "--all"]).is_ok());
+        assert!(Cli::try_parse_from(["kubectl-supportaccess", "revoke", "abc", "--all"]).is_err());
+    }
+}

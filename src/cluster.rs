@@ -1,0 +1,380 @@
+//! Connecting the way kubectl does: the kubeconfig (`--kubeconfig`, else the merged `KUBECONFIG`
+//! list, else `~/.kube/config`), context selection, in-cluster config as a fallback, and one
+//! place where every API call is bounded by `--request-timeout` and its errors become sentences.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+
+use crate::cli::GlobalArgs;
+use crate::error::{Error, Result};
+
+/// The merged kubeconfig and the files it came from.
+#[derive(Debug, Clone, Default)]
+pub struct KubeconfigFiles {
+    pub config: Kubeconfig,
+    pub paths: Vec<PathBuf>,
+}
+
+impl KubeconfigFiles {
+    /// Reads the kubeconfig as kubectl does. `None` when no file exists at all.
+    pub fn load(explicit: Option<&Path>) -> Result<Option<KubeconfigFiles>> {
+        if let Some(path) = explicit {
+            if !path.exists() {
+                return Err(Error::failed(format!(
+                    "the kubeconfig {} does not exist",
+                    path.display()
+                ))
+                .with_hint("check the path given to --kubeconfig"));
+            }
+            return read_files(&[path.to_path_buf()]).map(Some);
+        }
+        let listed: Vec<PathBuf> = match std::env::var_os("KUBECONFIG") {
+            Some(list) => std::env::split_paths(&list)
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect(),
+            None => Vec::new(),
+        };
+        let candidates = if listed.is_empty() {
+            dirs::home_dir()
+                .map(|home| vec![home.join(".kube").join("config")])
+                .unwrap_or_default()
+        } else {
+            listed
+        };
+        // kubectl skips files of the KUBECONFIG list that do not exist.
+        let existing: Vec<PathBuf> = candidates.into_iter().filter(|p| p.exists()).collect();
+        if existing.is_empty() {
+            return Ok(None);
+        }
+        read_files(&existing).map(Some)
+    }
+
+    pub fn context_names(&self) -> Vec<String> {
+        self.config
+            .contexts
+            .iter()
+            .map(|c| c.name.clone())
+            .collect()
+    }
+
+    /// Finds the context a CLUSTER argument names: a context name first, else the context whose
+    /// cluster has that name.
+    pub fn resolve_context(&self, wanted: &str) -> Result<String> {
+        let contexts = &self.config.contexts;
+        if contexts.iter().any(|c| c.name == wanted) {
+            return Ok(wanted.to_string());
+        }
+        let by_cluster: Vec<&str> = contexts
+            .iter()
+            .filter(|c| c.context.as_ref().is_some_and(|ctx| ctx.cluster == wanted))
+            .map(|c| c.name.as_str())
+            .collect();
+        match by_cluster.as_slice() {
+            [only] => Ok(only.to_string()),
+            [] => Err(self.unknown_context(wanted)),
+            several => Err(Error::failed(format!(
+                "cluster {wanted:?} is used by several contexts ({}); name one of them",
+                several.join(", ")
+            ))),
+        }
+    }
+
+    fn unknown_context(&self, wanted: &str) -> Error {
+        let names = self.context_names();
+        let available = if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        };
+        Error::failed(format!(
+            "no context or cluster named {wanted:?} in the kubeconfig; available contexts: {available}"
+        ))
+    }
+
+    /// The context in use when none is named.
+    pub fn current_context(&self) -> Option<String> {
+        self.config
+            .current_context
+            .clone()
+            .filter(|c| !c.is_empty())
+    }
+}
+
+fn read_files(paths: &[PathBuf]) -> Result<KubeconfigFiles> {
+    let mut merged = Kubeconfig::default();
+    for path in paths {
+        let next = Kubeconfig::read_from(path).map_err(|e| {
+            Error::failed(format!(
+                "the kubeconfig {} is not valid: {}",
+                path.display(),
+                root_cause(&e)
+            ))
+            .with_hint("fix the file or point --kubeconfig/KUBECONFIG at another one")
+        })?;
+        merged = merged.merge(next).map_err(|e| {
+            Error::failed(format!(
+                "the kubeconfig {} cannot be merged with the others: {e}",
+                path.display()
+            ))
+        })?;
+    }
+    Ok(KubeconfigFiles {
+        config: merged,
+        paths: paths.to_vec(),
+    })
+}
+
+/// A connected client and what is needed to explain its errors.
+#[derive(Clone)]
+pub struct Connection {
+    pub client: Client,
+    /// The API server's URL.
+    pub server: String,
+    /// The kubeconfig context in use (`in-cluster` without a kubeconfig).
+    pub context: String,
+    /// The system namespace (`-n`).
+    pub namespace: String,
+    timeout: Option<Duration>,
+}
+
+/// Which context a command acts on, beyond the global flags.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    /// The positional CLUSTER of enable/disable/get.
+    pub cluster: Option<String>,
+}
+
+impl Connection {
+    /// Connects as kubectl would with these flags.
+    pub async fn open(global: &GlobalArgs, target: &Target) -> Result<Connection> {
+        let files = KubeconfigFiles::load(global.kubeconfig.as_deref())?;
+        let Some(files) = files else {
+            if target.cluster.is_some() || global.context.is_some() {
+                return Err(
+                    Error::failed("no kubeconfig found, so no context can be selected")
+                        .with_hint("set KUBECONFIG or pass --kubeconfig"),
+                );
+            }
+            let config = Config::incluster().map_err(|_| {
+                Error::failed(
+                    "no kubeconfig found (KUBECONFIG, ~/.kube/config) and not running in a cluster",
+                )
+                .with_hint("set KUBECONFIG or pass --kubeconfig")
+            })?;
+            return Connection::from_config(config, "in-cluster".into(), global).await;
+        };
+        let context = choose_context(&files, global.context.as_deref(), target.cluster.as_deref())?;
+        Connection::for_context(&files, context, global).await
+    }
+
+    /// Connects to one named context of an already loaded kubeconfig (`None`: the current one).
+    pub async fn for_context(
+        files: &KubeconfigFiles,
+        context: Option<String>,
+        global: &GlobalArgs,
+    ) -> Result<Connection> {
+        let context = context.or_else(|| files.current_context()).ok_or_else(|| {
+            Error::failed(format!(
+                "the kubeconfig ({}) has no current context",
+                files
+                    .paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(":")
+            ))
+            .with_hint("pass --context NAME or run `kubectl config use-context NAME`")
+        })?;
+        if !files.context_names().contains(&context) {
+            return Err(files.unknown_context(&context));
+        }
+        let options = KubeConfigOptions {
+            context: Some(context.clone()),
+            cluster: global.cluster.clone(),
+            user: global.user.clone(),
+        };
+        let config = Config::from_custom_kubeconfig(files.config.clone(), &options)
+            .await
+            .map_err(|e| {
+                Error::failed(format!(
+                    "context {context:?} cannot be used: {}",
+                    root_cause(&e)
+                ))
+            })?;
+        Connection::from_config(config, context, global).await
+    }
+
+    async fn from_config(
+        mut config: Config,
+        context: String,
+        global: &GlobalArgs,
+    ) -> Result<Connection> {
+        let timeout = global.request_timeout.0;
+        config.connect_timeout = timeout;
+        config.read_timeout = timeout;
+        config.write_timeout = timeout;
+        // A failed call is reported, not silently retried past the timeout.
+        config.default_retry = false;
+        let server = config
+            .cluster_url
+            .to_string()
+            .trim_end_matches('/')
+            .to_string();
+        let client = Client::try_from(config).map_err(|e| {
+            Error::failed(format!(
+                "cannot build a client for context {context:?}: {}",
+                root_cause(&e)
+            ))
+        })?;
+        Ok(Connection {
+            client,
+            server,
+            context,
+            namespace: global.namespace.clone(),
+            timeout,
+        })
+    }
+
+    /// Runs one API call, bounded by `--request-timeout`, and explains its failure.
+    pub async fn call<T>(&self, request: impl Future<Output = kube::Result<T>>) -> Result<T> {
+        match self.timeout {
+            Some(limit) => match tokio::time::timeout(limit, request).await {
+                Ok(result) => result.map_err(|e| self.explain(e)),
+                Err(_) => Err(self.timed_out(limit)),
+            },
+            None => request.await.map_err(|e| self.explain(e)),
+        }
+    }
+
+    fn timed_out(&self, limit: Duration) -> Error {
+        Error::failed(format!(
+            "the Kubernetes API server at {} did not answer within {}",
+            self.server,
+            crate::duration::format_duration(limit)
+        ))
+        .with_hint("check that the cluster is up, or raise --request-timeout")
+    }
+
+    /// Turns a client error into a sentence for a person.
+    pub fn explain(&self, error: kube::Error) -> Error {
+        match error {
+            kube::Error::Api(status) => match status.code {
+                403 => Error::forbidden(&status.message),
+                401 => Error::failed(format!(
+                    "the API server at {} rejected the credentials of context {:?} (401 Unauthorized): they have expired or are not valid",
+                    self.server, self.context
+                ))
+                .with_hint("refresh the credentials (log in again) or choose another context"),
+                code => Error::failed(format!("the API server answered {code} {}: {}", status.reason, status.message)),
+            },
+            kube::Error::Auth(e) => Error::failed(format!(
+                "cannot get credentials for context {:?}: {}",
+                self.context,
+                root_cause(&e)
+            ))
+            .with_hint("check the user's exec plugin or certificate files in the kubeconfig"),
+            other => {
+                let cause = root_cause(&other);
+                if (cause.contains("elapsed") || cause.contains("timed out"))
+                    && let Some(limit) = self.timeout
+                {
+                    return self.timed_out(limit);
+                }
+                Error::failed(format!("cannot reach the Kubernetes API server at {}: {cause}", self.server))
+                    .with_hint("check that the cluster is up and that the kubeconfig points at it")
+            }
+        }
+    }
+}
+
+/// `--context` and the positional CLUSTER name the same thing; both may be given only if equal.
+fn choose_context(
+    files: &KubeconfigFiles,
+    flag: Option<&str>,
+    positional: Option<&str>,
+) -> Result<Option<String>> {
+    let from_positional = positional
+        .map(|name| files.resolve_context(name))
+        .transpose()?;
+    match (flag, from_positional) {
+        (Some(flag), Some(named)) if flag != named => Err(Error::usage(format!(
+            "--context {flag:?} and CLUSTER {:?} name different contexts; give one of them",
+            positional.unwrap_or_default()
+        ))),
+        (Some(flag), _) => Ok(Some(flag.to_string())),
+        (None, named) => Ok(named),
+    }
+}
+
+/// The innermost cause of an error chain: the part a person can act on.
+pub fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = error;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(yaml: &str) -> KubeconfigFiles {
+        KubeconfigFiles {
+            config: Kubeconfig::from_yaml(yaml).unwrap(),
+            paths: vec![],
+        }
+    }
+
+    const TWO_CONTEXTS: &str = r#"
+apiVersion: v1
+kind: Config
+current-context: dev
+clusters:
+- name: dev-cluster
+  cluster: {server: "https://127.0.0.1:1"}
+- name: prod-cluster
+  cluster: {server: "https://127.0.0.1:2"}
+users:
+- name: me
+  user: {token: abc}
+contexts:
+- name: dev
+  context: {cluster: dev-cluster, user: me}
+- name: prod
+  context: {cluster: prod-cluster, user: me}
+"#;
+
+    #[test]
+    fn a_cluster_argument_selects_by_context_then_by_cluster_name() {
+        let files = files(TWO_CONTEXTS);
+        assert_eq!(files.resolve_context("prod").unwrap(), "prod");
+        assert_eq!(files.resolve_context("prod-cluster").unwrap(), "prod");
+        let error = files.resolve_context("staging").unwrap_err();
+        assert!(
+            error.message.contains("available contexts: dev, prod"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn context_flag_and_cluster_argument_must_agree() {
+        let files = files(TWO_CONTEXTS);
+        assert_eq!(
+            choose_context(&files, Some("prod"), Some("prod-cluster")).unwrap(),
+            Some("prod".into())
+        );
+        assert_eq!(
+            choose_context(&files, Some("dev"), Some("prod"))
+                .unwrap_err()
+                .exit_code(),
+            2
+        );
+        assert_eq!(choose_context(&files, None, None).unwrap(), None);
+    }
+}

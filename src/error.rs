@@ -1,0 +1,165 @@
+//! Errors for people: one sentence saying what went wrong, an optional hint saying what to do,
+//! and the exit code of DESIGN.md (1 error, 2 usage, 3 refused by policy, 4 forbidden by RBAC).
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Anything that went wrong (exit 1).
+    Failed,
+    /// The command line or its values are wrong (exit 2).
+    Usage,
+    /// The policy refuses the request (exit 3).
+    Refused,
+    /// The cluster's RBAC denied a call (exit 4).
+    Forbidden,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn failed(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Failed, message)
+    }
+
+    pub fn usage(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Usage, message)
+    }
+
+    pub fn refused(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Refused, message)
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Error {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self.kind {
+            ErrorKind::Failed => 1,
+            ErrorKind::Usage => 2,
+            ErrorKind::Refused => 3,
+            ErrorKind::Forbidden => 4,
+        }
+    }
+
+    /// A Forbidden answer from the API server, restated to name the verb, resource and
+    /// namespace. `message` is the server's Status message.
+    pub fn forbidden(message: &str) -> Error {
+        let denial = Denial::parse(message);
+        let text = match &denial {
+            Some(d) => {
+                let scope = match &d.namespace {
+                    Some(ns) => format!("in namespace {ns}"),
+                    None => "cluster-wide".to_string(),
+                };
+                format!(
+                    "forbidden: {} may not {} {} {scope}",
+                    d.user, d.verb, d.resource
+                )
+            }
+            None => format!("forbidden: {message}"),
+        };
+        Error::new(ErrorKind::Forbidden, text)
+            .with_hint("ask the cluster's administrator for that permission, or use a context that has it (--context)")
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// What the API server said was denied, read from its Forbidden message, e.g.
+/// `configmaps "x" is forbidden: User "bob" cannot get resource "configmaps" in API group "" in the namespace "crusoe-system"`.
+#[derive(Debug, PartialEq, Eq)]
+struct Denial {
+    user: String,
+    verb: String,
+    resource: String,
+    namespace: Option<String>,
+}
+
+impl Denial {
+    fn parse(message: &str) -> Option<Denial> {
+        let after_user = message.split_once("User \"")?.1;
+        let (user, rest) = after_user.split_once('"')?;
+        let rest = rest.trim_start().strip_prefix("cannot ")?;
+        let (verb, rest) = rest.split_once(' ')?;
+        let rest = rest.strip_prefix("resource \"")?;
+        let (resource, rest) = rest.split_once('"')?;
+        let group = rest
+            .split_once("in API group \"")
+            .and_then(|(_, g)| g.split_once('"'))
+            .map(|(g, _)| g)
+            .unwrap_or("");
+        let namespace = rest
+            .split_once("in the namespace \"")
+            .and_then(|(_, ns)| ns.split_once('"'))
+            .map(|(ns, _)| ns.to_string());
+        let resource = if group.is_empty() {
+            resource.to_string()
+        } else {
+            format!("{resource}.{group}")
+        };
+        Some(Denial {
+            user: user.to_string(),
+            verb: verb.to_string(),
+            resource,
+            namespace,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forbidden_names_verb_resource_and_namespace() {
+        let error = Error::forbidden(
+            r#"configmaps "support-access" is forbidden: User "bob" cannot get resource "configmaps" in API group "" in the namespace "crusoe-system""#,
+        );
+        assert_eq!(
+            error.message,
+            "forbidden: bob may not get configmaps in namespace crusoe-system"
+        );
+        assert_eq!(error.exit_code(), 4);
+    }
+
+    #[test]
+    fn forbidden_cluster_scoped_names_the_api_group() {
+        let error = Error::forbidden(
+            r#"clusterrolebindings.rbac.authorization.k8s.io is forbidden: User "bob" cannot list resource "clusterrolebindings" in API group "rbac.authorization.k8s.io" at the cluster scope"#,
+        );
+        assert_eq!(
+            error.message,
+            "forbidden: bob may not list clusterrolebindings.rbac.authorization.k8s.io cluster-wide"
+        );
+    }
+
+    #[test]
+    fn forbidden_with_an_unusual_message_keeps_it() {
+        let error = Error::forbidden("access denied by webhook");
+        assert_eq!(error.message, "forbidden: access denied by webhook");
+    }
+}

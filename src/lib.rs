@@ -1,0 +1,49 @@
+//! kubectl-supportaccess: time-bound, audited, revocable support access to a Kubernetes cluster,
+//! with every piece of state in the cluster itself and no server component.
+
+pub mod cli;
+pub mod cluster;
+pub mod commands;
+pub mod duration;
+pub mod error;
+pub mod grant;
+pub mod output;
+pub mod policy;
+pub mod state;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Parses the command line, runs the command and reports an error as a sentence and a hint.
+pub fn main_entry() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            return report(&error::Error::failed(format!(
+                "cannot start the async runtime: {e}"
+            )));
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => report(&e),
+    }
+}
+
+fn report(error: &error::Error) -> ExitCode {
+    let prefix = if output::stderr_wants_color() {
+        "\x1b[31merror:\x1b[0m"
+    } else {
+        "error:"
+    };
+    eprintln!("{prefix} {}", error.message);
+    if let Some(hint) = &error.hint {
+        eprintln!("hint: {hint}");
+    }
+    ExitCode::from(error.exit_code())
+}

@@ -1,0 +1,307 @@
+//! The policy ConfigMap (`support-access`): whether access is enabled, which roles, and limits.
+//! Parsing fails closed: a key that does not parse is an error, never a default.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::Api;
+use serde::Serialize;
+
+use crate::cluster::Connection;
+use crate::error::{Error, Result};
+
+use crate::duration::{format_duration, parse_duration};
+use crate::state::{self, policy_keys as key};
+
+/// A role support may request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Readonly,
+    Operator,
+}
+
+impl Role {
+    pub const ALL: [Role; 2] = [Role::Readonly, Role::Operator];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Readonly => "readonly",
+            Role::Operator => "operator",
+        }
+    }
+
+    /// The name Crusoe's API and the reference output use.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            Role::Readonly => "SUPPORT_ACCESS_ROLE_READONLY",
+            Role::Operator => "SUPPORT_ACCESS_ROLE_OPERATOR",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim() {
+            "readonly" => Ok(Role::Readonly),
+            "operator" => Ok(Role::Operator),
+            other => Err(format!(
+                "unknown role {other:?}: the roles are readonly and operator"
+            )),
+        }
+    }
+}
+
+/// Parses a comma list of roles; `operator` implies `readonly`. The result is sorted, unique.
+pub fn parse_roles<S: AsRef<str>>(items: &[S]) -> Result<Vec<Role>, String> {
+    let mut roles = Vec::new();
+    for item in items.iter().flat_map(|item| item.as_ref().split(',')) {
+        if item.trim().is_empty() {
+            continue;
+        }
+        let role: Role = item.parse()?;
+        roles.push(role);
+        if role == Role::Operator {
+            roles.push(Role::Readonly);
+        }
+    }
+    roles.sort();
+    roles.dedup();
+    Ok(roles)
+}
+
+/// The policy as stored in the `support-access` ConfigMap.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Policy {
+    pub enabled: bool,
+    pub enabled_roles: Vec<Role>,
+    #[serde(serialize_with = "serialize_duration")]
+    pub max_duration: Duration,
+    #[serde(rename = "credentialTTL", serialize_with = "serialize_duration")]
+    pub credential_ttl: Duration,
+    pub system_namespaces: Vec<String>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub updated_by: Option<String>,
+}
+
+fn serialize_duration<S: serde::Serializer>(
+    value: &Duration,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format_duration(*value))
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            enabled: false,
+            enabled_roles: Vec::new(),
+            max_duration: parse_duration(state::DEFAULT_MAX_DURATION).expect("valid default"),
+            credential_ttl: parse_duration(state::DEFAULT_CREDENTIAL_TTL).expect("valid default"),
+            system_namespaces: state::DEFAULT_SYSTEM_NAMESPACES
+                .iter()
+                .map(|ns| ns.to_string())
+                .collect(),
+            updated_at: None,
+            updated_by: None,
+        }
+    }
+}
+
+/// Why a stored policy could not be trusted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("key {key:?} {problem}")]
+pub struct PolicyError {
+    pub key: &'static str,
+    pub problem: String,
+}
+
+impl Policy {
+    /// Reads the ConfigMap's data. A missing key takes its default; a key that is present but
+    /// does not parse is an error (fail closed).
+    pub fn from_data(data: &BTreeMap<String, String>) -> Result<Policy, PolicyError> {
+        let mut policy = Policy::default();
+        let fail = |key: &'static str, problem: String| PolicyError { key, problem };
+        if let Some(value) = data.get(key::ENABLED) {
+            policy.enabled = match value.as_str() {
+                "true" => true,
+                "false" => false,
+                other => {
+                    return Err(fail(
+                        key::ENABLED,
+                        format!("is {other:?}, not \"true\" or \"false\""),
+                    ));
+                }
+            };
+        }
+        if let Some(value) = data.get(key::ENABLED_ROLES) {
+            policy.enabled_roles =
+                parse_roles(&[value]).map_err(|e| fail(key::ENABLED_ROLES, e))?;
+        }
+        if let Some(value) = data.get(key::MAX_DURATION) {
+            policy.max_duration = parse_duration(value).map_err(|e| fail(key::MAX_DURATION, e))?;
+        }
+        if let Some(value) = data.get(key::CREDENTIAL_TTL) {
+            policy.credential_ttl =
+                parse_duration(value).map_err(|e| fail(key::CREDENTIAL_TTL, e))?;
+        }
+        if let Some(value) = data.get(key::SYSTEM_NAMESPACES) {
+            policy.system_namespaces = split_list(value);
+        }
+        if let Some(value) = data.get(key::UPDATED_AT) {
+            let at = DateTime::parse_from_rfc3339(value).map_err(|e| {
+                fail(
+                    key::UPDATED_AT,
+                    format!("is {value:?}, not an RFC3339 time ({e})"),
+                )
+            })?;
+            policy.updated_at = Some(at.with_timezone(&Utc));
+        }
+        policy.updated_by = data.get(key::UPDATED_BY).cloned();
+        Ok(policy)
+    }
+
+    /// The ConfigMap data for this policy.
+    pub fn to_data(&self) -> BTreeMap<String, String> {
+        let roles: Vec<&str> = self.enabled_roles.iter().map(|role| role.name()).collect();
+        let mut data = BTreeMap::from([
+            (key::ENABLED.to_string(), self.enabled.to_string()),
+            (key::ENABLED_ROLES.to_string(), roles.join(",")),
+            (
+                key::MAX_DURATION.to_string(),
+                format_duration(self.max_duration),
+            ),
+            (
+                key::CREDENTIAL_TTL.to_string(),
+                format_duration(self.credential_ttl),
+            ),
+            (
+                key::SYSTEM_NAMESPACES.to_string(),
+                self.system_namespaces.join(","),
+            ),
+        ]);
+        if let Some(at) = self.updated_at {
+            data.insert(key::UPDATED_AT.to_string(), crate::output::rfc3339(at));
+        }
+        if let Some(by) = &self.updated_by {
+            data.insert(key::UPDATED_BY.to_string(), by.clone());
+        }
+        data
+    }
+
+    /// True when access is enabled and the role may be requested.
+    pub fn allows(&self, role: Role) -> bool {
+        self.enabled && self.enabled_roles.contains(&role)
+    }
+}
+
+/// Reads the policy ConfigMap of the system namespace. `None` when it (or the namespace) does
+/// not exist, which means access was never enabled.
+pub async fn read_policy(conn: &Connection) -> Result<Option<Policy>> {
+    let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
+    let Some(map) = conn.call(api.get_opt(state::POLICY_CONFIGMAP)).await? else {
+        return Ok(None);
+    };
+    Policy::from_data(&map.data.unwrap_or_default())
+        .map(Some)
+        .map_err(|e| {
+            Error::failed(format!(
+                "the policy ConfigMap {}/{} cannot be trusted: {e}",
+                conn.namespace,
+                state::POLICY_CONFIGMAP
+            ))
+            .with_hint("run `kubectl supportaccess enable` or `disable` to rewrite it")
+        })
+}
+
+/// Splits a comma list, dropping blanks and surrounding spaces.
+pub fn split_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn operator_implies_readonly() {
+        assert_eq!(
+            parse_roles(&["operator"]).unwrap(),
+            vec![Role::Readonly, Role::Operator]
+        );
+        assert_eq!(
+            parse_roles(&["readonly,operator"]).unwrap(),
+            vec![Role::Readonly, Role::Operator]
+        );
+        assert_eq!(parse_roles(&["readonly"]).unwrap(), vec![Role::Readonly]);
+        assert!(
+            parse_roles(&["admin"])
+                .unwrap_err()
+                .contains("readonly and operator")
+        );
+    }
+
+    #[test]
+    fn an_empty_configmap_is_a_disabled_default_policy() {
+        let policy = Policy::from_data(&BTreeMap::new()).unwrap();
+        assert_eq!(policy, Policy::default());
+        assert!(!policy.allows(Role::Readonly));
+    }
+
+    #[test]
+    fn round_trips_through_configmap_data() {
+        let policy = Policy {
+            enabled: true,
+            enabled_roles: vec![Role::Readonly, Role::Operator],
+            max_duration: Duration::from_secs(8 * 3600),
+            credential_ttl: Duration::from_secs(600),
+            system_namespaces: vec!["kube-system".into(), "crusoe-system".into()],
+            updated_at: Some("2026-11-23T10:00:00Z".parse().unwrap()),
+            updated_by: Some("alice".into()),
+        };
+        let stored = policy.to_data();
+        assert_eq!(stored["enabledRoles"], "readonly,operator");
+        assert_eq!(stored["maxDuration"], "8h");
+        assert_eq!(stored["updatedAt"], "2026-11-23T10:00:00Z");
+        assert_eq!(Policy::from_data(&stored).unwrap(), policy);
+        assert!(policy.allows(Role::Operator));
+    }
+
+    #[test]
+    fn fails_closed_on_anything_that_does_not_parse() {
+        for (key, value) in [
+            ("enabled", "yes"),
+            ("enabledRoles", "readonly,root"),
+            ("maxDuration", "forever"),
+            ("credentialTTL", "-1h"),
+            ("updatedAt", "yesterday"),
+        ] {
+            let error = Policy::from_data(&data(&[(key, value)])).unwrap_err();
+            assert_eq!(error.key, key);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! The public state format (DESIGN.md, "State format"): every name other tools and users script
+//! against — namespace, labels, annotations, ConfigMaps, roles, subjects — defined once, here.
+
+use std::collections::BTreeMap;
+
+/// The default system namespace holding the policy, the history and the bindings' records.
+pub const DEFAULT_NAMESPACE: &str = "crusoe-system";
+
+/// Prefix of every label and annotation the plugin writes.
+pub const PREFIX: &str = "support-access.crusoe.ai/";
+
+/// ConfigMap holding the policy.
+pub const POLICY_CONFIGMAP: &str = "support-access";
+/// ConfigMap holding the audit history, one key per month.
+pub const HISTORY_CONFIGMAP: &str = "support-access-history";
+
+pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
+pub const MANAGED_BY_VALUE: &str = "kubectl-supportaccess";
+pub const MANAGED_LABEL: &str = "support-access.crusoe.ai/managed";
+pub const REQUEST_ID_LABEL: &str = "support-access.crusoe.ai/request-id";
+pub const ROLE_LABEL: &str = "support-access.crusoe.ai/role";
+
+/// Label selector matching every object the plugin manages.
+pub const MANAGED_SELECTOR: &str = "support-access.crusoe.ai/managed=true";
+
+/// Policy ConfigMap keys.
+pub mod policy_keys {
+    pub const ENABLED: &str = "enabled";
+    pub const ENABLED_ROLES: &str = "enabledRoles";
+    pub const MAX_DURATION: &str = "maxDuration";
+    pub const CREDENTIAL_TTL: &str = "credentialTTL";
+    pub const SYSTEM_NAMESPACES: &str = "systemNamespaces";
+    pub const UPDATED_AT: &str = "updatedAt";
+    pub const UPDATED_BY: &str = "updatedBy";
+}
+
+/// Request annotations, each under [`PREFIX`].
+pub mod annotations {
+    pub const REQUESTOR: &str = "support-access.crusoe.ai/requestor";
+    pub const REASON: &str = "support-access.crusoe.ai/reason";
+    pub const REQUESTED_AT: &str = "support-access.crusoe.ai/requested-at";
+    pub const EXPIRES_AT: &str = "support-access.crusoe.ai/expires-at";
+    pub const CREDENTIAL_EXPIRES_AT: &str = "support-access.crusoe.ai/credential-expires-at";
+    pub const REQUESTED_BY: &str = "support-access.crusoe.ai/requested-by";
+}
+
+/// Name of a request's binding.
+pub fn binding_name(id: &str) -> String {
+    format!("crusoe-support-{id}")
+}
+
+/// The group a request's credential carries, and the subject of its bindings.
+pub fn request_group(id: &str) -> String {
+    format!("crusoe-support:request:{id}")
+}
+
+/// The group every support credential carries, matched by the flow-control schema.
+pub const SUPPORT_GROUP: &str = "crusoe-support";
+
+/// A subject name that belongs to a support identity (a foreign grant when not ours).
+pub fn is_support_subject(name: &str) -> bool {
+    name.starts_with("crusoe-support")
+}
+
+/// The labels every object the plugin creates carries.
+pub fn managed_labels() -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (MANAGED_BY_LABEL.to_string(), MANAGED_BY_VALUE.to_string()),
+        (MANAGED_LABEL.to_string(), "true".to_string()),
+    ])
+}
+
+/// Default policy values.
+pub const DEFAULT_MAX_DURATION: &str = "24h";
+pub const DEFAULT_CREDENTIAL_TTL: &str = "1h";
+/// The CSR API's minimum `expirationSeconds`.
+pub const MIN_CREDENTIAL_TTL_SECONDS: u64 = 600;
+pub const DEFAULT_SYSTEM_NAMESPACES: &[&str] = &[
+    "crusoe-system",
+    "kube-system",
+    "nvidia-gpu-operator",
+    "nvidia-network-operator",
+    "kube-amd-gpu",
+    "kube-amd-network",
+    "slinky",
+];
