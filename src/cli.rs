@@ -128,7 +128,7 @@ pub enum Command {
 #[derive(Debug, Clone, Default, Args)]
 pub struct ClusterArg {
     /// The kubeconfig context (by context name or cluster name) to act on.
-    #[arg(value_name = "CLUSTER")]
+    #[arg(id = "target_cluster", value_name = "CLUSTER")]
     pub cluster: Option<String>,
 }
 
@@ -170,7 +170,7 @@ pub struct GetArgs {
     pub target: ClusterArg,
 
     /// Ask every context of the kubeconfig, concurrently, one row per cluster.
-    #[arg(long, conflicts_with = "cluster")]
+    #[arg(long, conflicts_with = "target_cluster")]
     pub all_contexts: bool,
 }
 
@@ -302,6 +302,16 @@ mod tests {
             Timeout(Some(Duration::from_secs(5)))
         );
         assert_eq!(cli.global.output, Some(OutputFormat::Json));
+    }
+
+    #[test]
+    fn the_cluster_positional_is_not_the_cluster_flag() {
+        let cli = Cli::try_parse_from(["kubectl-supportaccess", "get", "prod"]).unwrap();
+        assert_eq!(cli.global.cluster, None);
+        let Command::Get(args) = cli.command else {
+            panic!("get")
+        };
+        assert_eq!(args.target.cluster.as_deref(), Some("prod"));
     }
 
     #[test]

@@ -255,6 +255,11 @@ def up(args):
     except SystemExit:
         stop_all(state)
         raise
+    if args.owner_pid:
+        # Tear the cluster down when its owner (a test run) exits, however it exits.
+        subprocess.Popen([sys.executable, os.path.abspath(__file__), "reap", directory, str(args.owner_pid)],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
     print(f"cluster: ready in {time.time() - started:.1f}s at https://127.0.0.1:{apiserver} "
           f"(state in {directory}; stop with tests/cluster/down {directory})", file=sys.stderr)
     print(f"KUBECONFIG={directory}/admin.kubeconfig")
@@ -287,6 +292,17 @@ def down(args):
     stop_all(state)
     shutil.rmtree(state["dir"], ignore_errors=True)
     print(f"cluster: stopped and removed {state['dir']}", file=sys.stderr)
+
+
+def reap(args):
+    while True:
+        try:
+            os.kill(args.owner_pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.5)
+    if os.path.exists(os.path.join(args.dir, "state.json")):
+        down(args)
 
 
 def user(args):
@@ -323,7 +339,12 @@ def main():
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("up")
     p.add_argument("--dir", help="where to keep the cluster's state (default: a new temporary directory)")
+    p.add_argument("--owner-pid", type=int, help="stop the cluster when this process exits")
     p.set_defaults(run=up)
+    p = sub.add_parser("reap")
+    p.add_argument("dir")
+    p.add_argument("owner_pid", type=int)
+    p.set_defaults(run=reap)
     p = sub.add_parser("down")
     p.add_argument("dir")
     p.set_defaults(run=down)

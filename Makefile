@@ -1,0 +1,27 @@
+# The README's two commands: `make try` and `make test`.
+SHELL := /bin/bash
+K8S_BIN = $(shell tests/cluster/build)
+
+.PHONY: build try test lint unit-and-integration down
+
+build:
+	cargo build --release
+
+## Build the plugin, start a local control plane and show the plugin working against it.
+try: build
+	@set -euo pipefail; \
+	out=$$(tests/cluster/up); kubeconfig=$${out##*KUBECONFIG=}; \
+	export KUBECONFIG=$$kubeconfig PATH="$(CURDIR)/target/release:$(K8S_BIN):$$PATH"; \
+	echo "+ kubectl supportaccess version"; kubectl supportaccess version; \
+	echo "+ kubectl supportaccess get"; kubectl supportaccess get; \
+	echo; echo "The cluster keeps running. To use it:"; \
+	echo "  export KUBECONFIG=$$kubeconfig PATH=\"$(CURDIR)/target/release:$(K8S_BIN):\$$PATH\""; \
+	echo "Stop it with: tests/cluster/down $$(dirname $$kubeconfig)"
+
+## Everything CI checks: formatting, lints, unit and integration tests (against a real control plane).
+test: lint
+	cargo test --all-targets
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings

@@ -1,0 +1,145 @@
+//! One real control plane per test run, shared by every test, and helpers to run the plugin
+//! directly and through real kubectl. Each test gets its own system namespace (`-n`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub struct TestCluster {
+    /// The admin kubeconfig `up` wrote.
+    pub kubeconfig: PathBuf,
+    /// The cluster's state directory.
+    pub dir: PathBuf,
+    /// Where the control plane's binaries (kubectl among them) are.
+    pub bin: PathBuf,
+}
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Starts a control plane (or fails loudly: a missing tool is a failure, never a skip).
+pub fn start_cluster() -> TestCluster {
+    let output = Command::new(repo().join("tests/cluster/up"))
+        .arg("--owner-pid")
+        .arg(std::process::id().to_string())
+        .output()
+        .expect("tests/cluster/up could not be run (python3 is needed)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "tests/cluster/up failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let kubeconfig = stdout
+        .lines()
+        .last()
+        .and_then(|line| line.strip_prefix("KUBECONFIG="))
+        .map(PathBuf::from)
+        .expect("tests/cluster/up did not print KUBECONFIG=<path> last");
+    let dir = kubeconfig.parent().unwrap().to_path_buf();
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("state.json")).unwrap()).unwrap();
+    let bin = PathBuf::from(state["bin"].as_str().unwrap());
+    TestCluster {
+        kubeconfig,
+        dir,
+        bin,
+    }
+}
+
+/// The control plane of this test run.
+pub static CLUSTER: LazyLock<TestCluster> = LazyLock::new(start_cluster);
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+/// A system namespace of the test's own, so tests never see each other's state.
+pub fn namespace(test: &str) -> String {
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("ksa-{test}-{}-{n}", std::process::id())
+}
+
+pub fn plugin_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_kubectl-supportaccess"))
+}
+
+impl TestCluster {
+    /// PATH with the plugin's directory and the cluster's kubectl first.
+    pub fn path_env(&self) -> String {
+        let plugin_dir = plugin_path().parent().unwrap().to_path_buf();
+        let mut dirs = vec![plugin_dir, self.bin.clone()];
+        dirs.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
+        std::env::join_paths(dirs).unwrap().into_string().unwrap()
+    }
+
+    /// The plugin binary, run directly, against this cluster as admin.
+    pub fn plugin(&self) -> Command {
+        let mut command = Command::new(plugin_path());
+        command
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("PATH", self.path_env())
+            .env("NO_COLOR", "1");
+        command
+    }
+
+    /// Real kubectl (the cluster's version), finding the plugin on PATH.
+    pub fn kubectl(&self) -> Command {
+        let mut command = Command::new(self.bin.join("kubectl"));
+        command
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("PATH", self.path_env())
+            .env("NO_COLOR", "1");
+        command
+    }
+
+    /// A kubeconfig for a user of the cluster with the given groups (no rights unless bound).
+    pub fn user(&self, name: &str, groups: &[&str]) -> PathBuf {
+        let output = Command::new("python3")
+            .arg(repo().join("tests/cluster/harness.py"))
+            .arg("user")
+            .arg(&self.dir)
+            .arg(name)
+            .args(groups)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
+    }
+}
+
+/// What a command printed and how it ended.
+pub struct Ran {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(command: &mut Command) -> Ran {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().expect("command could not be started");
+    Ran {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+impl std::fmt::Debug for Ran {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}

@@ -1,0 +1,6 @@
+//! Integration tests: the real binary against a real control plane (tests/cluster/), directly
+//! and through real kubectl. One control plane serves the whole run.
+
+mod common;
+mod connection;
+mod harness;
