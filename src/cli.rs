@@ -116,8 +116,8 @@ pub enum Command {
     History(HistoryArgs),
     /// Show what each support role may do; --verify asks the API server.
     Roles(RolesArgs),
-    /// Remove every support binding, the roles and the policy.
-    Uninstall,
+    /// Remove every support binding, the roles, the flow control and the policy.
+    Uninstall(UninstallArgs),
     /// Print a shell completion script.
     Completion(CompletionArgs),
     /// Print the plugin's version and the API server's version.
@@ -246,6 +246,13 @@ pub struct RolesArgs {
     /// Ask the API server what each support identity can and cannot do.
     #[arg(long)]
     pub verify: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// Also delete the audit history.
+    #[arg(long)]
+    pub purge: bool,
 }
 
 #[derive(Debug, Args)]

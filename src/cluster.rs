@@ -6,6 +6,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use kube::api::{Api, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
@@ -250,6 +251,51 @@ impl Connection {
         }
     }
 
+    /// The caller's user name, as the API server authenticates it (SelfSubjectReview).
+    pub async fn whoami(&self) -> Result<String> {
+        use k8s_openapi::api::authentication::v1::SelfSubjectReview;
+        let api: Api<SelfSubjectReview> = Api::all(self.client.clone());
+        let review = self
+            .call(api.create(&PostParams::default(), &SelfSubjectReview::default()))
+            .await?;
+        review
+            .status
+            .and_then(|s| s.user_info)
+            .and_then(|u| u.username)
+            .filter(|name| !name.is_empty())
+            .ok_or_else(|| {
+                Error::failed(
+                    "the API server did not say who the caller is (empty SelfSubjectReview)",
+                )
+            })
+    }
+
+    /// Creates the system namespace when it does not exist; true when it was created.
+    pub async fn ensure_namespace(&self) -> Result<bool> {
+        use k8s_openapi::api::core::v1::Namespace;
+        use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+        let api: Api<Namespace> = Api::all(self.client.clone());
+        if self.call(api.get_opt(&self.namespace)).await?.is_some() {
+            return Ok(false);
+        }
+        let namespace = Namespace {
+            metadata: ObjectMeta {
+                name: Some(self.namespace.clone()),
+                labels: Some(crate::state::managed_labels()),
+                ..ObjectMeta::default()
+            },
+            ..Namespace::default()
+        };
+        match self
+            .call(api.create(&PostParams::default(), &namespace))
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_conflict() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     fn timed_out(&self, limit: Duration) -> Error {
         Error::failed(format!(
             "the Kubernetes API server at {} did not answer within {}",
@@ -268,8 +314,10 @@ impl Connection {
                     "the API server at {} rejected the credentials of context {:?} (401 Unauthorized): they have expired or are not valid",
                     self.server, self.context
                 ))
-                .with_hint("refresh the credentials (log in again) or choose another context"),
-                code => Error::failed(format!("the API server answered {code} {}: {}", status.reason, status.message)),
+                .with_hint("refresh the credentials (log in again) or choose another context")
+                .with_status(401),
+                code => Error::failed(format!("the API server answered {code} {}: {}", status.reason, status.message))
+                    .with_status(code),
             },
             kube::Error::Auth(e) => Error::failed(format!(
                 "cannot get credentials for context {:?}: {}",

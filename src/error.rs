@@ -20,6 +20,8 @@ pub struct Error {
     pub kind: ErrorKind,
     pub message: String,
     pub hint: Option<String>,
+    /// The HTTP status of an API server answer, when the error is one.
+    pub status: Option<u16>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -30,6 +32,7 @@ impl Error {
             kind,
             message: message.into(),
             hint: None,
+            status: None,
         }
     }
 
@@ -48,6 +51,20 @@ impl Error {
     pub fn with_hint(mut self, hint: impl Into<String>) -> Error {
         self.hint = Some(hint.into());
         self
+    }
+
+    pub fn with_status(mut self, status: u16) -> Error {
+        self.status = Some(status);
+        self
+    }
+
+    /// 409: someone else wrote first, or the object already exists.
+    pub fn is_conflict(&self) -> bool {
+        self.status == Some(409)
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.status == Some(404)
     }
 
     pub fn exit_code(&self) -> u8 {
@@ -77,6 +94,7 @@ impl Error {
             None => format!("forbidden: {message}"),
         };
         Error::new(ErrorKind::Forbidden, text)
+            .with_status(403)
             .with_hint("ask the cluster's administrator for that permission, or use a context that has it (--context)")
     }
 }

@@ -1,14 +1,18 @@
 //! kubectl-supportaccess: time-bound, audited, revocable support access to a Kubernetes cluster,
 //! with every piece of state in the cluster itself and no server component.
 
+pub mod access;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
 pub mod duration;
 pub mod error;
 pub mod grant;
+pub mod history;
+pub mod lifecycle;
 pub mod output;
 pub mod policy;
+pub mod roles;
 pub mod state;
 
 use std::process::ExitCode;

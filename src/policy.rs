@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::ConfigMap;
-use kube::api::Api;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::{Api, PostParams};
 use serde::Serialize;
 
 use crate::cluster::Connection;
@@ -225,6 +226,69 @@ pub async fn read_policy(conn: &Connection) -> Result<Option<Policy>> {
             ))
             .with_hint("run `kubectl supportaccess enable` or `disable` to rewrite it")
         })
+}
+
+/// The policy before and after an update. `before` is `None` when there was none, or when the
+/// stored one could not be trusted (`repaired` then says why).
+#[derive(Debug, Clone)]
+pub struct PolicyChange {
+    pub before: Option<Policy>,
+    pub after: Policy,
+    pub repaired: Option<PolicyError>,
+}
+
+/// Writes the policy computed from the stored one, with the ConfigMap's resourceVersion
+/// (optimistic concurrency), retrying from a fresh read when another writer got there first.
+pub async fn update_policy(
+    conn: &Connection,
+    change: impl Fn(Option<&Policy>) -> Policy,
+) -> Result<PolicyChange> {
+    let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
+    for attempt in 0.. {
+        let stored = conn.call(api.get_opt(state::POLICY_CONFIGMAP)).await?;
+        let (before, repaired) = match stored
+            .as_ref()
+            .map(|m| Policy::from_data(m.data.as_ref().unwrap_or(&BTreeMap::new())))
+        {
+            None => (None, None),
+            Some(Ok(policy)) => (Some(policy), None),
+            Some(Err(problem)) => (None, Some(problem)),
+        };
+        let after = change(before.as_ref());
+        let result = match stored {
+            Some(mut map) => {
+                map.data = Some(after.to_data());
+                let labels = map.metadata.labels.get_or_insert_with(BTreeMap::new);
+                labels.extend(state::managed_labels());
+                conn.call(api.replace(state::POLICY_CONFIGMAP, &PostParams::default(), &map))
+                    .await
+            }
+            None => {
+                let map = ConfigMap {
+                    metadata: ObjectMeta {
+                        name: Some(state::POLICY_CONFIGMAP.into()),
+                        labels: Some(state::managed_labels()),
+                        ..ObjectMeta::default()
+                    },
+                    data: Some(after.to_data()),
+                    ..ConfigMap::default()
+                };
+                conn.call(api.create(&PostParams::default(), &map)).await
+            }
+        };
+        match result {
+            Ok(_) => {
+                return Ok(PolicyChange {
+                    before,
+                    after,
+                    repaired,
+                });
+            }
+            Err(e) if e.is_conflict() && attempt < 100 => crate::history::backoff(attempt).await,
+            Err(e) => return Err(e),
+        }
+    }
+    unreachable!("the loop returns")
 }
 
 /// Splits a comma list, dropping blanks and surrounding spaces.

@@ -1,13 +1,14 @@
 //! `get`: is support access enabled, which roles, and the active requests — the `text` form is
 //! the reference document's output, line for line, with a `Request ID:` line added.
+//! `--all-contexts` asks every context of the kubeconfig concurrently: one row per cluster.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::cli::{GetArgs, GlobalArgs, OutputFormat};
-use crate::cluster::{Connection, Target};
-use crate::error::Result;
-use crate::grant::{Grant, Grants, InvalidGrant};
+use crate::cluster::{Connection, KubeconfigFiles, Target};
+use crate::error::{Error, Result};
+use crate::grant::{ForeignGrant, Grant, Grants, HelmRelease, InvalidGrant};
 use crate::output::{self, print_structured, relative, rfc3339};
 use crate::policy::{Policy, read_policy};
 
@@ -21,9 +22,14 @@ pub struct Status {
     pub policy: Option<Policy>,
     pub active_requests: Vec<Grant>,
     pub invalid_requests: Vec<InvalidGrant>,
+    pub foreign_grants: Vec<ForeignGrant>,
+    pub helm: Option<HelmRelease>,
 }
 
 pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
+    if args.all_contexts {
+        return all_contexts(global).await;
+    }
     let conn = Connection::open(
         global,
         &Target {
@@ -32,32 +38,57 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
     )
     .await?;
     let status = read_status(&conn).await?;
-    let now = Utc::now();
-    for invalid in &status.invalid_requests {
-        output::warn(&format!(
-            "binding {} does not parse ({}); it is treated as expired and `sweep` will remove it",
-            invalid.name, invalid.problem
-        ));
-    }
+    warn_about(&status);
     match global.output.unwrap_or(OutputFormat::Text) {
         OutputFormat::Text => print!("{}", render_text(&status)),
-        OutputFormat::Table => println!("{}", render_table(&status, now)),
+        OutputFormat::Table => println!("{}", render_table(&status, Utc::now())),
         format => print_structured(&status, format)?,
     }
     Ok(())
 }
 
-/// Reads the policy and the requests concurrently.
+/// Reads the policy and every binding concurrently: three API calls.
 pub async fn read_status(conn: &Connection) -> Result<Status> {
-    let (policy, grants) = tokio::try_join!(read_policy(conn), Grants::list(conn))?;
+    let (policy, grants) = tokio::try_join!(read_policy(conn), Grants::list(conn, true))?;
     let now = Utc::now();
     Ok(Status {
         context: conn.context.clone(),
         enabled: policy.as_ref().is_some_and(|p| p.enabled),
         active_requests: grants.live(now).into_iter().cloned().collect(),
         invalid_requests: grants.invalid,
+        foreign_grants: grants.foreign,
+        helm: grants.helm,
         policy,
     })
+}
+
+fn warn_about(status: &Status) {
+    for invalid in &status.invalid_requests {
+        output::warn(&format!(
+            "binding {}{} cannot be trusted ({}); it is treated as expired and `sweep` removes it",
+            invalid
+                .namespace
+                .as_ref()
+                .map(|ns| format!("{ns}/"))
+                .unwrap_or_default(),
+            invalid.name,
+            invalid.problem
+        ));
+    }
+    for grant in &status.foreign_grants {
+        output::warn(&format!(
+            "foreign grant: {} {}{} gives {} to {}; it is not managed by this plugin and outlives revocation",
+            grant.kind,
+            grant
+                .namespace
+                .as_ref()
+                .map(|ns| format!("{ns}/"))
+                .unwrap_or_default(),
+            grant.name,
+            grant.role,
+            grant.subjects.join(", ")
+        ));
+    }
 }
 
 fn role_names(status: &Status) -> String {
@@ -104,29 +135,38 @@ pub fn render_text(status: &Status) -> String {
             lines.push(format!("Credential Expires At: {}", rfc3339(at)));
         }
     }
+    if let Some(helm) = &status.helm {
+        lines.push(format!(
+            "Helm Chart: release {} ({}) installs the roles; its static bindings grant groups {}",
+            helm.release,
+            helm.chart,
+            helm.groups.join(", ")
+        ));
+    }
     lines.iter().map(|line| format!("{line}\n")).collect()
 }
 
 fn render_table(status: &Status, now: DateTime<Utc>) -> String {
+    let roles = status
+        .policy
+        .as_ref()
+        .filter(|p| p.enabled)
+        .map(|p| {
+            p.enabled_roles
+                .iter()
+                .map(|r| r.name())
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| "none".into());
     let summary = format!(
-        "Support access: {} · roles: {} · active requests: {}",
+        "Support access: {} · roles: {roles} · active requests: {}",
         if status.enabled {
             "enabled"
         } else {
             "disabled"
         },
-        status
-            .policy
-            .as_ref()
-            .filter(|p| p.enabled)
-            .map(|p| p
-                .enabled_roles
-                .iter()
-                .map(|r| r.name())
-                .collect::<Vec<_>>()
-                .join(","))
-            .filter(|r| !r.is_empty())
-            .unwrap_or_else(|| "none".into()),
         status.active_requests.len()
     );
     let mut table = output::table(&[
@@ -157,6 +197,91 @@ fn render_table(status: &Status, now: DateTime<Utc>) -> String {
     format!("{summary}\n{table}")
 }
 
+/// One row of `--all-contexts`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ContextRow {
+    context: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<Status>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+async fn all_contexts(global: &GlobalArgs) -> Result<()> {
+    let files = KubeconfigFiles::load(global.kubeconfig.as_deref())?.ok_or_else(|| {
+        Error::failed("no kubeconfig found").with_hint("set KUBECONFIG or pass --kubeconfig")
+    })?;
+    let rows = futures::future::join_all(files.context_names().into_iter().map(|context| {
+        let files = &files;
+        async move {
+            let status = async {
+                let conn = Connection::for_context(files, Some(context.clone()), global).await?;
+                read_status(&conn).await
+            }
+            .await;
+            match status {
+                Ok(status) => ContextRow {
+                    context,
+                    status: Some(status),
+                    error: None,
+                },
+                Err(e) => ContextRow {
+                    context,
+                    status: None,
+                    error: Some(e.message),
+                },
+            }
+        }
+    }))
+    .await;
+    match global.output {
+        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => {
+            print_structured(&rows, format)?
+        }
+        _ => {
+            let mut table =
+                output::table(&["CONTEXT", "STATUS", "ROLES", "ACTIVE REQUESTS", "ERROR"]);
+            for row in &rows {
+                match &row.status {
+                    Some(status) => table.add_row(vec![
+                        row.context.clone(),
+                        if status.enabled {
+                            "Enabled"
+                        } else {
+                            "Disabled"
+                        }
+                        .to_string(),
+                        status
+                            .policy
+                            .as_ref()
+                            .filter(|p| p.enabled)
+                            .map(|p| {
+                                p.enabled_roles
+                                    .iter()
+                                    .map(|r| r.name())
+                                    .collect::<Vec<_>>()
+                                    .join(",")
+                            })
+                            .unwrap_or_default(),
+                        status.active_requests.len().to_string(),
+                        String::new(),
+                    ]),
+                    None => table.add_row(vec![
+                        row.context.clone(),
+                        "Unknown".into(),
+                        String::new(),
+                        String::new(),
+                        row.error.clone().unwrap_or_default(),
+                    ]),
+                };
+            }
+            println!("{table}");
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,17 +303,22 @@ mod tests {
         }
     }
 
+    fn status(policy: Option<Policy>, active_requests: Vec<Grant>) -> Status {
+        Status {
+            context: "c".into(),
+            enabled: policy.as_ref().is_some_and(|p| p.enabled),
+            policy,
+            active_requests,
+            invalid_requests: vec![],
+            foreign_grants: vec![],
+            helm: None,
+        }
+    }
+
     #[test]
     fn a_cluster_never_enabled_is_disabled() {
-        let status = Status {
-            context: "c".into(),
-            enabled: false,
-            policy: None,
-            active_requests: vec![],
-            invalid_requests: vec![],
-        };
         assert_eq!(
-            render_text(&status),
+            render_text(&status(None, vec![])),
             "Support Access Status: Disabled\nEnabled Roles:\nActive Requests: 0\n"
         );
     }
@@ -200,13 +330,6 @@ mod tests {
             enabled_roles: vec![Role::Readonly],
             ..Policy::default()
         };
-        let status = Status {
-            context: "c".into(),
-            enabled: true,
-            policy: Some(policy),
-            active_requests: vec![reference_request()],
-            invalid_requests: vec![],
-        };
         let reference = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../shared/reference/crusoe-support-access.txt"
@@ -216,10 +339,11 @@ mod tests {
         let end = reference
             .find("Credential Expires At: 2026-04-01T01:46:18Z")
             .unwrap();
-        let mut expected: Vec<&str> = reference[start..].lines().take_while(|_| true).collect();
-        let count = reference[start..end].lines().count() + 1;
-        expected.truncate(count);
-        let rendered = render_text(&status);
+        let expected: Vec<&str> = reference[start..end]
+            .lines()
+            .chain(["Credential Expires At: 2026-04-01T01:46:18Z"])
+            .collect();
+        let rendered = render_text(&status(Some(policy), vec![reference_request()]));
         let mut got: Vec<&str> = rendered.lines().collect();
         assert_eq!(got.remove(4), "Request ID: k3x9q2");
         assert_eq!(got, expected);

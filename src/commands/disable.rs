@@ -1,0 +1,97 @@
+//! `disable`: no new requests and no renewals; running sessions drain to their current
+//! credential's expiry. `--now` deletes every support binding at once (immediate revocation).
+
+use chrono::Utc;
+
+use crate::cli::{DisableArgs, GlobalArgs, OutputFormat};
+use crate::cluster::{Connection, Target};
+use crate::commands::confirm;
+use crate::error::Result;
+use crate::grant::{Grants, delete_all_bindings};
+use crate::history::{self, EventKind, HistoryEvent};
+use crate::lifecycle::drain_requests;
+use crate::output::print_structured;
+use crate::policy::{Policy, update_policy};
+
+pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
+    let conn = Connection::open(
+        global,
+        &Target {
+            cluster: args.target.cluster.clone(),
+        },
+    )
+    .await?;
+    let question = if args.now {
+        format!(
+            "Disable support access on {:?} and revoke every running support session now?",
+            conn.context
+        )
+    } else {
+        format!(
+            "Disable support access on {:?}? Running sessions end when their credentials expire.",
+            conn.context
+        )
+    };
+    confirm(global, &question)?;
+    let by = conn.whoami().await?;
+    conn.ensure_namespace().await?;
+    let change = update_policy(&conn, |before| Policy {
+        enabled: false,
+        updated_at: Some(Utc::now()),
+        updated_by: Some(by.clone()),
+        ..before.cloned().unwrap_or_default()
+    })
+    .await?;
+    let (revoked, drained) = if args.now {
+        let grants = Grants::list(&conn, false).await?;
+        delete_all_bindings(&conn).await?;
+        let events: Vec<HistoryEvent> = grants
+            .valid
+            .iter()
+            .map(|g| HistoryEvent::request(EventKind::Revoked, g, &by, "disable --now"))
+            .collect();
+        history::record(&conn, &events).await?;
+        (grants.valid.len() + grants.invalid.len(), Vec::new())
+    } else {
+        (
+            0,
+            drain_requests(&conn, &by, |_| true, "support access disabled").await?,
+        )
+    };
+    let detail = if args.now {
+        format!("--now: {revoked} request(s) revoked")
+    } else {
+        format!("{} request(s) drain", drained.len())
+    };
+    history::record(
+        &conn,
+        &[HistoryEvent::policy(EventKind::Disabled, &by, detail)],
+    )
+    .await?;
+
+    match global.output {
+        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
+            &serde_json::json!({ "context": conn.context, "policy": change.after, "revoked": revoked, "drained": drained }),
+            format,
+        ),
+        _ => {
+            println!(
+                "Support access disabled on context {:?}: no new requests and no renewals.",
+                conn.context
+            );
+            if args.now {
+                println!(
+                    "Revoked {revoked} request(s) now: their credentials are refused from their next API call."
+                );
+            } else if drained.is_empty() {
+                println!("No running session needed draining.");
+            } else {
+                println!(
+                    "{} running session(s) drain: each ends when its current credential expires. Use `disable --now` to end them at once.",
+                    drained.len()
+                );
+            }
+            Ok(())
+        }
+    }
+}

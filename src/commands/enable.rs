@@ -1,0 +1,313 @@
+//! `enable`: install the roles and flow control, write the policy, drain the requests of roles
+//! that are no longer enabled.
+
+use std::time::Duration;
+
+use chrono::Utc;
+
+use crate::access::{Permission, require};
+use crate::cli::{EnableArgs, GlobalArgs, OutputFormat};
+use crate::cluster::{Connection, Target};
+use crate::duration::{format_duration, parse_duration};
+use crate::error::{Error, Result};
+use crate::grant::is_dns_label;
+use crate::history::{self, EventKind, HistoryEvent};
+use crate::lifecycle::drain_requests;
+use crate::output::{self, print_structured};
+use crate::policy::{Policy, Role, parse_roles, read_policy, update_policy};
+use crate::roles::{self, Outcome};
+use crate::state::MIN_CREDENTIAL_TTL_SECONDS;
+
+/// The flags, validated before anything is asked of the cluster.
+struct Wanted {
+    roles: Option<Vec<Role>>,
+    max_duration: Option<Duration>,
+    credential_ttl: Option<Duration>,
+    system_namespaces: Option<Vec<String>>,
+}
+
+fn validate(args: &EnableArgs) -> Result<Wanted> {
+    let usage = |e: String| Error::usage(e);
+    let roles = args
+        .enabled_roles
+        .as_ref()
+        .map(|list| parse_roles(list))
+        .transpose()
+        .map_err(usage)?;
+    if roles.as_ref().is_some_and(|r| r.is_empty()) {
+        return Err(Error::usage(
+            "--enabled-roles needs at least one role: readonly, operator",
+        ));
+    }
+    let duration = |flag: &str, text: &Option<String>| {
+        text.as_deref()
+            .map(|t| parse_duration(t).map_err(|e| Error::usage(format!("--{flag}: {e}"))))
+            .transpose()
+    };
+    let max_duration = duration("max-duration", &args.max_duration)?;
+    if max_duration.is_some_and(|d| d < Duration::from_secs(MIN_CREDENTIAL_TTL_SECONDS)) {
+        return Err(Error::usage(
+            "--max-duration must be at least 10m (the shortest credential the CSR API issues)",
+        ));
+    }
+    let credential_ttl = duration("credential-ttl", &args.credential_ttl)?;
+    let system_namespaces = args.system_namespaces.as_ref().map(|list| {
+        list.iter()
+            .map(|ns| ns.trim().to_string())
+            .filter(|ns| !ns.is_empty())
+            .collect::<Vec<_>>()
+    });
+    if let Some(bad) = system_namespaces
+        .iter()
+        .flatten()
+        .find(|ns| !is_dns_label(ns))
+    {
+        return Err(Error::usage(format!(
+            "--system-namespaces: {bad:?} is not a namespace name (lowercase letters, digits and '-')"
+        )));
+    }
+    Ok(Wanted {
+        roles,
+        max_duration,
+        credential_ttl,
+        system_namespaces,
+    })
+}
+
+/// Checks the limits once the stored policy fills in what the flags left out.
+fn check_limits(policy: &Policy) -> Result<()> {
+    if policy.credential_ttl < Duration::from_secs(MIN_CREDENTIAL_TTL_SECONDS) {
+        return Err(Error::usage(format!(
+            "--credential-ttl {} is too short: the CSR API issues credentials of at least 10m",
+            format_duration(policy.credential_ttl)
+        )));
+    }
+    if policy.credential_ttl > policy.max_duration {
+        return Err(Error::usage(format!(
+            "--credential-ttl {} is longer than --max-duration {}: a credential cannot outlive its request",
+            format_duration(policy.credential_ttl),
+            format_duration(policy.max_duration)
+        )));
+    }
+    Ok(())
+}
+
+/// Offers the roles on a terminal, the current ones preselected.
+fn pick_roles(current: &[Role]) -> Result<Vec<Role>> {
+    let names: Vec<&str> = Role::ALL.iter().map(|r| r.name()).collect();
+    let preselected: Vec<bool> = Role::ALL.iter().map(|r| current.contains(r)).collect();
+    let picked = dialoguer::MultiSelect::new()
+        .with_prompt("Roles support may request (space to toggle, enter to accept; operator implies readonly)")
+        .items(&names)
+        .defaults(&preselected)
+        .interact()
+        .map_err(|e| Error::failed(format!("cannot read the role choice: {e}")))?;
+    let chosen: Vec<&str> = picked.iter().map(|i| names[*i]).collect();
+    let roles = parse_roles(&chosen).map_err(Error::usage)?;
+    if roles.is_empty() {
+        return Err(Error::usage("no role was chosen; nothing was changed"));
+    }
+    Ok(roles)
+}
+
+pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
+    let wanted = validate(args)?;
+    let conn = Connection::open(
+        global,
+        &Target {
+            cluster: args.target.cluster.clone(),
+        },
+    )
+    .await?;
+    let current = read_policy(&conn).await.ok().flatten();
+    let roles = match wanted.roles.clone() {
+        Some(roles) => roles,
+        None if output::stdin_is_tty() && output::stdout_is_tty() && !global.yes => pick_roles(
+            current
+                .as_ref()
+                .filter(|p| p.enabled)
+                .map(|p| p.enabled_roles.as_slice())
+                .unwrap_or(&[]),
+        )?,
+        None => vec![Role::Readonly],
+    };
+    let desired = |before: Option<&Policy>, by: &str| {
+        let base = before.cloned().unwrap_or_default();
+        Policy {
+            enabled: true,
+            enabled_roles: roles.clone(),
+            max_duration: wanted.max_duration.unwrap_or(base.max_duration),
+            credential_ttl: wanted.credential_ttl.unwrap_or(base.credential_ttl),
+            system_namespaces: wanted
+                .system_namespaces
+                .clone()
+                .unwrap_or(base.system_namespaces),
+            updated_at: Some(Utc::now()),
+            updated_by: Some(by.to_string()),
+        }
+    };
+    check_limits(&desired(current.as_ref(), ""))?;
+
+    let by = conn.whoami().await?;
+    let ns = conn.namespace.clone();
+    let mut needed = vec![
+        Permission::new("create", "", "configmaps").within(&ns),
+        Permission::new("update", "", "configmaps").within(&ns),
+    ];
+    if roles::helm_installation(&conn).await?.is_none() {
+        needed.push(Permission::new(
+            "create",
+            "rbac.authorization.k8s.io",
+            "clusterroles",
+        ));
+        needed.push(Permission::new(
+            "update",
+            "rbac.authorization.k8s.io",
+            "clusterroles",
+        ));
+    }
+    require(&conn, &by, &needed).await?;
+
+    let created_namespace = conn.ensure_namespace().await?;
+    let installed = roles::install(&conn).await?;
+    let change = update_policy(&conn, |before| desired(before, &by)).await?;
+    if let Some(problem) = &change.repaired {
+        output::warn(&format!(
+            "the stored policy could not be trusted ({problem}); it was rewritten"
+        ));
+    }
+    let policy = &change.after;
+    let withdrawn: Vec<Role> = Role::ALL
+        .into_iter()
+        .filter(|r| !policy.enabled_roles.contains(r))
+        .collect();
+    let drained = drain_requests(
+        &conn,
+        &by,
+        |grant| withdrawn.contains(&grant.role),
+        "role no longer enabled",
+    )
+    .await?;
+    let detail = format!(
+        "roles {}; maxDuration {}; credentialTTL {}; systemNamespaces {}",
+        policy
+            .enabled_roles
+            .iter()
+            .map(|r| r.name())
+            .collect::<Vec<_>>()
+            .join(","),
+        format_duration(policy.max_duration),
+        format_duration(policy.credential_ttl),
+        policy.system_namespaces.join(",")
+    );
+    history::record(
+        &conn,
+        &[HistoryEvent::policy(EventKind::Enabled, &by, detail)],
+    )
+    .await?;
+
+    match global.output {
+        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
+            &serde_json::json!({ "context": conn.context, "policy": policy, "installed": installed, "drained": drained }),
+            format,
+        ),
+        _ => {
+            if created_namespace {
+                println!("Namespace {ns}: created");
+            }
+            for item in &installed {
+                let outcome = match item.outcome {
+                    Outcome::Created => "created",
+                    Outcome::Unchanged => "up to date",
+                    Outcome::Repaired => "repaired (its rules had drifted from the expected ones)",
+                    Outcome::HelmManaged => "managed by Helm, used as it is",
+                };
+                println!("{} {}: {outcome}", item.kind, item.name);
+            }
+            println!(
+                "Support access enabled on context {:?}: roles {}; requests last at most {}; credentials live {}.",
+                conn.context,
+                policy
+                    .enabled_roles
+                    .iter()
+                    .map(|r| r.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                format_duration(policy.max_duration),
+                format_duration(policy.credential_ttl)
+            );
+            if !drained.is_empty() {
+                println!(
+                    "{} request(s) of withdrawn roles drain: each ends when its current credential expires.",
+                    drained.len()
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(roles: Option<&str>, max: Option<&str>, ttl: Option<&str>) -> EnableArgs {
+        EnableArgs {
+            target: Default::default(),
+            enabled_roles: roles.map(|r| vec![r.to_string()]),
+            max_duration: max.map(str::to_string),
+            credential_ttl: ttl.map(str::to_string),
+            system_namespaces: None,
+        }
+    }
+
+    #[test]
+    fn invalid_flags_are_usage_errors_naming_what_is_accepted() {
+        let error = validate(&args(Some("admin"), None, None)).err().unwrap();
+        assert_eq!(error.exit_code(), 2);
+        assert!(error.message.contains("readonly and operator"));
+        assert!(
+            validate(&args(None, Some("forever"), None))
+                .err()
+                .unwrap()
+                .message
+                .contains("--max-duration")
+        );
+        assert!(
+            validate(&args(None, None, Some("1y")))
+                .err()
+                .unwrap()
+                .message
+                .contains("--credential-ttl")
+        );
+        assert_eq!(
+            validate(&args(Some(""), None, None))
+                .err()
+                .unwrap()
+                .exit_code(),
+            2
+        );
+    }
+
+    #[test]
+    fn credential_ttl_is_at_least_10m_and_at_most_the_max_duration() {
+        let policy = |ttl: u64, max: u64| Policy {
+            credential_ttl: Duration::from_secs(ttl),
+            max_duration: Duration::from_secs(max),
+            ..Policy::default()
+        };
+        assert!(
+            check_limits(&policy(599, 3600))
+                .unwrap_err()
+                .message
+                .contains("at least 10m")
+        );
+        assert!(
+            check_limits(&policy(7200, 3600))
+                .unwrap_err()
+                .message
+                .contains("longer than")
+        );
+        assert!(check_limits(&policy(600, 600)).is_ok());
+    }
+}

@@ -1,0 +1,399 @@
+//! `roles`: what each support role may do; `--verify` asks the API server, for a temporary
+//! request of each role, a matrix of what support can and cannot do — the live proof of
+//! "What Support Cannot Access".
+
+use std::time::Duration;
+
+use chrono::Utc;
+use k8s_openapi::api::rbac::v1::ClusterRole;
+use kube::api::Api;
+use serde::Serialize;
+
+use crate::access::{Permission, subject_can};
+use crate::cli::{GlobalArgs, OutputFormat, RolesArgs};
+use crate::cluster::{Connection, Target};
+use crate::error::{Error, Result};
+use crate::grant::{Grants, NewGrant, delete_bindings, new_id};
+use crate::output::{self, print_structured};
+use crate::policy::{Policy, Role, read_policy};
+use crate::roles::definitions;
+use crate::state;
+
+const USER_NAMESPACE: &str = "default";
+const SYSTEM_NAMESPACE: &str = "kube-system";
+
+/// One line of the matrix: what is asked, and whether readonly and operator should be allowed.
+struct Check {
+    what: &'static str,
+    permission: Permission,
+    readonly: bool,
+    operator: bool,
+}
+
+fn check(what: &'static str, permission: Permission, readonly: bool, operator: bool) -> Check {
+    Check {
+        what,
+        permission,
+        readonly,
+        operator,
+    }
+}
+
+fn matrix() -> Vec<Check> {
+    let rbac = "rbac.authorization.k8s.io";
+    let certs = "certificates.k8s.io";
+    vec![
+        check(
+            "list pods cluster-wide",
+            Permission::new("list", "", "pods"),
+            true,
+            true,
+        ),
+        check(
+            "get secrets",
+            Permission::new("get", "", "secrets").within(USER_NAMESPACE),
+            false,
+            false,
+        ),
+        check(
+            "list secrets cluster-wide",
+            Permission::new("list", "", "secrets"),
+            false,
+            false,
+        ),
+        check(
+            "read pod logs in a user namespace",
+            Permission::new("get", "", "pods/log").within(USER_NAMESPACE),
+            false,
+            false,
+        ),
+        check(
+            "read pod logs in kube-system",
+            Permission::new("get", "", "pods/log").within(SYSTEM_NAMESPACE),
+            true,
+            true,
+        ),
+        check(
+            "exec in a user namespace",
+            Permission::new("create", "", "pods/exec").within(USER_NAMESPACE),
+            false,
+            false,
+        ),
+        check(
+            "exec in kube-system",
+            Permission::new("create", "", "pods/exec").within(SYSTEM_NAMESPACE),
+            false,
+            true,
+        ),
+        check(
+            "port-forward in a user namespace",
+            Permission::new("create", "", "pods/portforward").within(USER_NAMESPACE),
+            false,
+            false,
+        ),
+        check(
+            "attach in kube-system",
+            Permission::new("create", "", "pods/attach").within(SYSTEM_NAMESPACE),
+            false,
+            false,
+        ),
+        check(
+            "delete pods",
+            Permission::new("delete", "", "pods").within(USER_NAMESPACE),
+            false,
+            true,
+        ),
+        check(
+            "cordon nodes (patch)",
+            Permission::new("patch", "", "nodes"),
+            false,
+            true,
+        ),
+        check(
+            "create clusterrolebindings",
+            Permission::new("create", rbac, "clusterrolebindings"),
+            false,
+            false,
+        ),
+        check(
+            "patch clusterrolebindings",
+            Permission::new("patch", rbac, "clusterrolebindings"),
+            false,
+            false,
+        ),
+        check(
+            "create rolebindings",
+            Permission::new("create", rbac, "rolebindings").within(USER_NAMESPACE),
+            false,
+            false,
+        ),
+        check(
+            "patch rolebindings",
+            Permission::new("patch", rbac, "rolebindings").within(USER_NAMESPACE),
+            false,
+            false,
+        ),
+        check(
+            "bind clusterroles",
+            Permission::new("bind", rbac, "clusterroles"),
+            false,
+            false,
+        ),
+        check(
+            "escalate clusterroles",
+            Permission::new("escalate", rbac, "clusterroles"),
+            false,
+            false,
+        ),
+        check(
+            "impersonate users",
+            Permission::new("impersonate", "", "users"),
+            false,
+            false,
+        ),
+        check(
+            "impersonate groups",
+            Permission::new("impersonate", "", "groups"),
+            false,
+            false,
+        ),
+        check(
+            "create serviceaccount tokens",
+            Permission::new("create", "", "serviceaccounts/token").within(USER_NAMESPACE),
+            false,
+            false,
+        ),
+        check(
+            "create CSRs",
+            Permission::new("create", certs, "certificatesigningrequests"),
+            false,
+            false,
+        ),
+        check(
+            "approve CSRs",
+            Permission::new("update", certs, "certificatesigningrequests/approval"),
+            false,
+            false,
+        ),
+        check(
+            "approve for the client signer",
+            Permission::new("approve", certs, "signers")
+                .named("kubernetes.io/kube-apiserver-client"),
+            false,
+            false,
+        ),
+    ]
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Row {
+    check: &'static str,
+    permission: String,
+    readonly_expected: bool,
+    readonly_observed: bool,
+    operator_expected: bool,
+    operator_observed: bool,
+}
+
+impl Row {
+    fn ok(&self) -> bool {
+        self.readonly_expected == self.readonly_observed
+            && self.operator_expected == self.operator_observed
+    }
+}
+
+pub async fn run(global: &GlobalArgs, args: &RolesArgs) -> Result<()> {
+    if !args.verify {
+        return print_definitions(global);
+    }
+    let conn = Connection::open(global, &Target::default()).await?;
+    let cluster_roles: Api<ClusterRole> = Api::all(conn.client.clone());
+    for definition in definitions() {
+        if conn
+            .call(cluster_roles.get_opt(definition.name))
+            .await?
+            .is_none()
+        {
+            return Err(
+                Error::failed(format!("ClusterRole {} is not installed", definition.name))
+                    .with_hint("run `kubectl supportaccess enable` first"),
+            );
+        }
+    }
+    let policy = read_policy(&conn).await.ok().flatten().unwrap_or_default();
+    let by = conn.whoami().await?;
+    let checks = matrix();
+    let (readonly, operator) = tokio::try_join!(
+        observe(&conn, &policy, &by, Role::Readonly, &checks),
+        observe(&conn, &policy, &by, Role::Operator, &checks)
+    )?;
+    let rows: Vec<Row> = checks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Row {
+            check: c.what,
+            permission: c.permission.describe(),
+            readonly_expected: c.readonly,
+            readonly_observed: readonly[i],
+            operator_expected: c.operator,
+            operator_observed: operator[i],
+        })
+        .collect();
+    let foreign = Grants::list(&conn, true).await?.foreign;
+    for grant in &foreign {
+        output::warn(&format!(
+            "foreign grant: {} {}{} gives {} to {} — it is not managed by this plugin and outlives revocation",
+            grant.kind,
+            grant
+                .namespace
+                .as_ref()
+                .map(|ns| format!("{ns}/"))
+                .unwrap_or_default(),
+            grant.name,
+            grant.role,
+            grant.subjects.join(", ")
+        ));
+    }
+    let failures = rows.iter().filter(|r| !r.ok()).count();
+    match global.output {
+        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
+            &serde_json::json!({ "checks": rows, "mismatches": failures, "foreignGrants": foreign }),
+            format,
+        )?,
+        _ => {
+            let mark = |allowed: bool| if allowed { "allowed" } else { "denied" };
+            let mut table = output::table(&[
+                "CHECK",
+                "READONLY (expected → seen)",
+                "OPERATOR (expected → seen)",
+                "OK",
+            ]);
+            for row in &rows {
+                table.add_row(vec![
+                    row.check.to_string(),
+                    format!(
+                        "{} → {}",
+                        mark(row.readonly_expected),
+                        mark(row.readonly_observed)
+                    ),
+                    format!(
+                        "{} → {}",
+                        mark(row.operator_expected),
+                        mark(row.operator_observed)
+                    ),
+                    if row.ok() {
+                        "ok".into()
+                    } else {
+                        "MISMATCH".to_string()
+                    },
+                ]);
+            }
+            println!("{table}");
+            if failures == 0 {
+                println!(
+                    "All {} checks match for both roles, asked of the API server on context {:?}.",
+                    rows.len(),
+                    conn.context
+                );
+            }
+        }
+    }
+    if failures > 0 {
+        return Err(Error::failed(format!(
+            "{failures} check(s) do not match what the support roles should allow"
+        ))
+        .with_hint("run `kubectl supportaccess enable` to restore the roles' rules (Helm-managed roles: upgrade the chart)"));
+    }
+    Ok(())
+}
+
+/// Creates a temporary request of this role for a synthetic identity, asks the matrix, and
+/// deletes the request again whatever happened.
+async fn observe(
+    conn: &Connection,
+    policy: &Policy,
+    by: &str,
+    role: Role,
+    checks: &[Check],
+) -> Result<Vec<bool>> {
+    let id = new_id()?;
+    let now = Utc::now();
+    let grant = NewGrant {
+        id: id.clone(),
+        role,
+        scope: None,
+        requestor: "roles-verify".into(),
+        reason: "temporary request of `roles --verify`".into(),
+        requested_at: now,
+        expires_at: now + chrono::Duration::minutes(10),
+        requested_by: by.to_string(),
+        system_namespaces: policy.system_namespaces.clone(),
+    };
+    grant.create(conn).await?;
+    let observed = ask(conn, &id, checks).await;
+    let deleted = delete_bindings(conn, &id, None).await;
+    let observed = observed?;
+    deleted?;
+    Ok(observed)
+}
+
+async fn ask(conn: &Connection, id: &str, checks: &[Check]) -> Result<Vec<bool>> {
+    let user = format!("crusoe-support:verify-{id}");
+    let groups = vec![
+        state::request_group(id),
+        state::SUPPORT_GROUP.to_string(),
+        "system:authenticated".to_string(),
+    ];
+    // RBAC decisions come from the API server's watch cache: wait until the new bindings are seen.
+    let seen = [checks[0].permission.clone(), checks[4].permission.clone()];
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while subject_can(conn, &user, &groups, &seen)
+        .await?
+        .contains(&false)
+    {
+        if std::time::Instant::now() > deadline {
+            return Err(Error::failed(
+                "the API server did not apply the temporary verification bindings within 10s",
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let permissions: Vec<Permission> = checks.iter().map(|c| c.permission.clone()).collect();
+    subject_can(conn, &user, &groups, &permissions).await
+}
+
+fn print_definitions(global: &GlobalArgs) -> Result<()> {
+    let definitions = definitions();
+    if let Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) = global.output {
+        let roles: Vec<_> = definitions
+            .iter()
+            .map(|d| serde_json::json!({ "name": d.name, "purpose": d.purpose, "rules": d.rules }))
+            .collect();
+        return print_structured(&roles, format);
+    }
+    for definition in definitions {
+        println!("{} — {}", definition.name, definition.purpose);
+        for rule in &definition.rules {
+            let groups: Vec<&str> = rule
+                .api_groups
+                .iter()
+                .flatten()
+                .map(|g| if g.is_empty() { "core" } else { g.as_str() })
+                .collect();
+            println!(
+                "  {} on {}: {}",
+                rule.verbs.join(", "),
+                groups.join(", "),
+                rule.resources.clone().unwrap_or_default().join(", ")
+            );
+        }
+        println!();
+    }
+    println!(
+        "None of them grants secrets, RBAC writes, bind, escalate, impersonate, serviceaccounts/token, or CSR \
+         creation or approval; exec and port-forward only through crusoe-support-debug in the system namespaces. \
+         `roles --verify` proves it on the live cluster."
+    );
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! `uninstall`: the equivalent of `helm uninstall` — every support binding first (so revocation
+//! is immediate), then the roles, flow control and policy the plugin created; Helm's are left.
+
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::{Api, DeleteParams};
+
+use crate::cli::{GlobalArgs, UninstallArgs};
+use crate::cluster::{Connection, Target};
+use crate::commands::confirm;
+use crate::error::Result;
+use crate::grant::{Grants, delete_all_bindings};
+use crate::history::{self, EventKind, HistoryEvent};
+use crate::roles;
+use crate::state;
+
+pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<()> {
+    let conn = Connection::open(global, &Target::default()).await?;
+    confirm(
+        global,
+        &format!(
+            "Remove support access from {:?}, revoking every running session?",
+            conn.context
+        ),
+    )?;
+    let by = conn.whoami().await?;
+    let grants = Grants::list(&conn, false).await?;
+    delete_all_bindings(&conn).await?;
+    println!(
+        "Deleted {} support request(s) and their bindings.",
+        grants.valid.len() + grants.invalid.len()
+    );
+    let (deleted, helm) = roles::uninstall(&conn).await?;
+    for object in &deleted {
+        println!("Deleted {object}.");
+    }
+    let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
+    for name in [state::POLICY_CONFIGMAP]
+        .into_iter()
+        .chain(args.purge.then_some(state::HISTORY_CONFIGMAP))
+    {
+        match conn.call(api.delete(name, &DeleteParams::default())).await {
+            Ok(_) => println!("Deleted ConfigMap {}/{name}.", conn.namespace),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if !args.purge {
+        let events: Vec<HistoryEvent> = grants
+            .valid
+            .iter()
+            .map(|g| HistoryEvent::request(EventKind::Revoked, g, &by, "uninstall"))
+            .chain([HistoryEvent::policy(EventKind::Removed, &by, "uninstalled")])
+            .collect();
+        history::record(&conn, &events).await?;
+        println!(
+            "Kept the history in ConfigMap {}/{} (delete it with --purge).",
+            conn.namespace,
+            state::HISTORY_CONFIGMAP
+        );
+    }
+    for (release, chart) in helm {
+        println!(
+            "Left the roles of Helm release {release} ({chart}) alone; to remove them: helm uninstall {release} --namespace {}",
+            conn.namespace
+        );
+    }
+    Ok(())
+}

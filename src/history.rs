@@ -1,0 +1,364 @@
+//! The audit history: ConfigMap `support-access-history`, one key per month (`2026-11`) of JSON
+//! lines, bounded to 900 KiB by dropping the oldest, appended with optimistic concurrency so
+//! nothing is lost; each event is also a Kubernetes Event.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use k8s_openapi::api::core::v1::{ConfigMap, Event, EventSource, ObjectReference};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+use kube::api::{Api, PostParams};
+use serde::{Deserialize, Serialize};
+
+use crate::cluster::Connection;
+use crate::error::Result;
+use crate::output::{self, rfc3339};
+use crate::state;
+
+/// The most the history ConfigMap may hold (a ConfigMap is limited to 1 MiB).
+pub const MAX_BYTES: usize = 900 * 1024;
+
+/// One line of the history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEvent {
+    #[serde(with = "time_format")]
+    pub at: DateTime<Utc>,
+    pub event: EventKind,
+    pub id: Option<String>,
+    pub role: Option<String>,
+    pub requestor: Option<String>,
+    pub reason: Option<String>,
+    pub by: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventKind {
+    Enabled,
+    Disabled,
+    Requested,
+    Renewed,
+    Revoked,
+    Expired,
+    Drained,
+    RemovedOutOfBand,
+    Invalid,
+    Removed,
+}
+
+impl EventKind {
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
+mod time_format {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::output::rfc3339(*at))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let text = String::deserialize(d)?;
+        crate::grant::parse_time(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not RFC3339")))
+    }
+}
+
+impl HistoryEvent {
+    /// An event about the policy (no request).
+    pub fn policy(event: EventKind, by: &str, detail: impl Into<String>) -> HistoryEvent {
+        HistoryEvent {
+            at: Utc::now(),
+            event,
+            id: None,
+            role: None,
+            requestor: None,
+            reason: None,
+            by: by.to_string(),
+            detail: detail.into(),
+        }
+    }
+
+    /// An event about one request.
+    pub fn request(
+        event: EventKind,
+        grant: &crate::grant::Grant,
+        by: &str,
+        detail: impl Into<String>,
+    ) -> HistoryEvent {
+        HistoryEvent {
+            id: Some(grant.id.clone()),
+            role: Some(grant.role.name().to_string()),
+            requestor: Some(grant.requestor.clone()),
+            reason: Some(grant.reason.clone()),
+            ..HistoryEvent::policy(event, by, detail)
+        }
+    }
+
+    fn month(&self) -> String {
+        self.at.format("%Y-%m").to_string()
+    }
+}
+
+/// Parses the history ConfigMap's data. Lines that do not parse are returned apart, never dropped
+/// silently.
+pub fn parse(data: &BTreeMap<String, String>) -> (Vec<HistoryEvent>, Vec<String>) {
+    let mut events = Vec::new();
+    let mut unreadable = Vec::new();
+    for (month, lines) in data {
+        for line in lines.lines().filter(|l| !l.trim().is_empty()) {
+            match serde_json::from_str::<HistoryEvent>(line) {
+                Ok(event) => events.push(event),
+                Err(e) => unreadable.push(format!("{month}: {e}")),
+            }
+        }
+    }
+    events.sort_by_key(|e| e.at);
+    (events, unreadable)
+}
+
+/// Adds lines to the data and drops the oldest months (then the oldest lines) to stay bounded.
+pub fn append_lines(data: &mut BTreeMap<String, String>, events: &[HistoryEvent]) {
+    for event in events {
+        let line = serde_json::to_string(event).expect("history events always serialize");
+        let month = data.entry(event.month()).or_default();
+        month.push_str(&line);
+        month.push('\n');
+    }
+    let size = |data: &BTreeMap<String, String>| {
+        data.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>()
+    };
+    while size(data) > MAX_BYTES {
+        if data.len() > 1 {
+            let oldest = data.keys().next().cloned().expect("not empty");
+            data.remove(&oldest);
+        } else if let Some(lines) = data.values_mut().next() {
+            match lines.find('\n') {
+                Some(end) => {
+                    lines.drain(..=end);
+                }
+                None => lines.clear(),
+            }
+        }
+    }
+}
+
+/// Appends events to the history, retrying on conflict, and emits a Kubernetes Event for each.
+pub async fn record(conn: &Connection, events: &[HistoryEvent]) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
+    for attempt in 0.. {
+        let current = conn.call(api.get_opt(state::HISTORY_CONFIGMAP)).await?;
+        let result = match current {
+            Some(mut map) => {
+                let mut data = map.data.take().unwrap_or_default();
+                append_lines(&mut data, events);
+                map.data = Some(data);
+                conn.call(api.replace(state::HISTORY_CONFIGMAP, &PostParams::default(), &map))
+                    .await
+            }
+            None => {
+                let mut data = BTreeMap::new();
+                append_lines(&mut data, events);
+                let map = ConfigMap {
+                    metadata: ObjectMeta {
+                        name: Some(state::HISTORY_CONFIGMAP.into()),
+                        labels: Some(state::managed_labels()),
+                        ..ObjectMeta::default()
+                    },
+                    data: Some(data),
+                    ..ConfigMap::default()
+                };
+                conn.call(api.create(&PostParams::default(), &map)).await
+            }
+        };
+        match result {
+            Ok(_) => break,
+            Err(e) if e.is_conflict() && attempt < 100 => backoff(attempt).await,
+            Err(e) => return Err(e),
+        }
+    }
+    for event in events {
+        emit_event(conn, event).await;
+    }
+    Ok(())
+}
+
+/// Waits a little, longer with each attempt, with jitter so that racing writers spread out.
+pub async fn backoff(attempt: u32) {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let base = 5u64 << attempt.min(5);
+    let millis = base + u64::from(nanos) % (base * 2);
+    tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+}
+
+/// A Kubernetes Event beside the history line; failing to emit it only warns, as the history
+/// ConfigMap is the record.
+async fn emit_event(conn: &Connection, event: &HistoryEvent) {
+    let api: Api<Event> = Api::namespaced(conn.client.clone(), &conn.namespace);
+    let reason = format!(
+        "SupportAccess{}",
+        event
+            .event
+            .name()
+            .split('-')
+            .map(capitalize)
+            .collect::<String>()
+    );
+    let mut message = format!("{} by {}", event.event.name(), event.by);
+    if let Some(id) = &event.id {
+        message.push_str(&format!(" (request {id}"));
+        if let Some(role) = &event.role {
+            message.push_str(&format!(", {role}"));
+        }
+        message.push(')');
+    }
+    if !event.detail.is_empty() {
+        message.push_str(&format!(": {}", event.detail));
+    }
+    let Ok(stamp) = k8s_openapi::jiff::Timestamp::from_second(event.at.timestamp()) else {
+        return;
+    };
+    let time = Time(stamp);
+    let object = Event {
+        metadata: ObjectMeta {
+            generate_name: Some("support-access-".into()),
+            labels: Some(state::managed_labels()),
+            ..ObjectMeta::default()
+        },
+        involved_object: ObjectReference {
+            api_version: Some("v1".into()),
+            kind: Some("ConfigMap".into()),
+            name: Some(state::HISTORY_CONFIGMAP.into()),
+            namespace: Some(conn.namespace.clone()),
+            ..ObjectReference::default()
+        },
+        reason: Some(reason),
+        message: Some(message),
+        type_: Some("Normal".into()),
+        first_timestamp: Some(time.clone()),
+        last_timestamp: Some(time),
+        count: Some(1),
+        source: Some(EventSource {
+            component: Some(state::MANAGED_BY_VALUE.into()),
+            host: None,
+        }),
+        ..Event::default()
+    };
+    if let Err(e) = conn.call(api.create(&PostParams::default(), &object)).await {
+        output::warn(&format!(
+            "the history was written, but its Kubernetes Event was not: {}",
+            e.message
+        ));
+    }
+}
+
+fn capitalize(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// Reads the whole history, oldest first, plus the lines that do not parse.
+pub async fn read(conn: &Connection) -> Result<(Vec<HistoryEvent>, Vec<String>)> {
+    let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
+    let map = conn.call(api.get_opt(state::HISTORY_CONFIGMAP)).await?;
+    Ok(parse(&map.and_then(|m| m.data).unwrap_or_default()))
+}
+
+/// One line of text for a person.
+pub fn describe(event: &HistoryEvent) -> String {
+    let mut text = format!(
+        "{}  {:<18} by {}",
+        rfc3339(event.at),
+        event.event.name(),
+        event.by
+    );
+    if let Some(id) = &event.id {
+        text.push_str(&format!("  request {id}"));
+        if let Some(role) = &event.role {
+            text.push_str(&format!(" ({role})"));
+        }
+        if let Some(requestor) = &event.requestor {
+            text.push_str(&format!(" for {requestor}"));
+        }
+    }
+    if !event.detail.is_empty() {
+        text.push_str(&format!(": {}", event.detail));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(at: &str, detail: &str) -> HistoryEvent {
+        HistoryEvent {
+            at: at.parse().unwrap(),
+            ..HistoryEvent::policy(EventKind::Enabled, "alice", detail)
+        }
+    }
+
+    #[test]
+    fn lines_round_trip_with_every_field() {
+        let mut data = BTreeMap::new();
+        let first = event("2026-10-31T23:59:59Z", "roles readonly");
+        let second = event("2026-11-01T00:00:00Z", "quotes \" and\nnewlines");
+        append_lines(&mut data, &[first.clone(), second.clone()]);
+        assert_eq!(data.keys().collect::<Vec<_>>(), ["2026-10", "2026-11"]);
+        let line = data["2026-10"].lines().next().unwrap();
+        let keys: Vec<String> =
+            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line)
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+        assert_eq!(keys.len(), 8, "{line}");
+        assert_eq!(parse(&data), (vec![first, second], vec![]));
+    }
+
+    #[test]
+    fn unreadable_lines_are_reported_not_dropped() {
+        let data = BTreeMap::from([("2026-11".to_string(), "{not json\n".to_string())]);
+        let (events, unreadable) = parse(&data);
+        assert!(events.is_empty());
+        assert_eq!(unreadable.len(), 1);
+    }
+
+    #[test]
+    fn stays_under_the_bound_by_dropping_the_oldest() {
+        let mut data = BTreeMap::new();
+        let long = "x".repeat(2000);
+        for month in 1..=12 {
+            let events: Vec<_> = (0..60)
+                .map(|_| event(&format!("2026-{month:02}-01T00:00:00Z"), &long))
+                .collect();
+            append_lines(&mut data, &events);
+        }
+        let size: usize = data.iter().map(|(k, v)| k.len() + v.len()).sum();
+        assert!(size <= MAX_BYTES);
+        assert!(data.contains_key("2026-12") && !data.contains_key("2026-01"));
+        // One huge month alone is trimmed line by line, newest kept.
+        let mut single = BTreeMap::new();
+        let events: Vec<_> = (0..600)
+            .map(|_| event("2026-11-01T00:00:00Z", &long))
+            .collect();
+        append_lines(&mut single, &events);
+        assert!(single["2026-11"].len() <= MAX_BYTES && single["2026-11"].ends_with("}\n"));
+    }
+}
