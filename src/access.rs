@@ -23,13 +23,7 @@ pub struct Permission {
 
 impl Permission {
     pub fn new(verb: &'static str, group: &'static str, resource: &'static str) -> Permission {
-        Permission {
-            verb,
-            group,
-            resource,
-            namespace: None,
-            name: None,
-        }
+        Permission { verb, group, resource, namespace: None, name: None }
     }
 
     pub fn within(mut self, namespace: &str) -> Permission {
@@ -60,11 +54,8 @@ impl Permission {
 
     /// "create configmaps in namespace crusoe-system", "approve signers.certificates.k8s.io cluster-wide".
     pub fn describe(&self) -> String {
-        let resource = if self.group.is_empty() {
-            self.resource.to_string()
-        } else {
-            format!("{}.{}", self.resource, self.group)
-        };
+        let resource =
+            if self.group.is_empty() { self.resource.to_string() } else { format!("{}.{}", self.resource, self.group) };
         let scope = match &self.namespace {
             Some(ns) => format!("in namespace {ns}"),
             None => "cluster-wide".to_string(),
@@ -86,9 +77,7 @@ pub async fn caller_can(conn: &Connection, permissions: &[Permission]) -> Result
         };
         let api = api.clone();
         async move {
-            let answer = conn
-                .call(api.create(&PostParams::default(), &review))
-                .await?;
+            let answer = conn.call(api.create(&PostParams::default(), &review)).await?;
             Ok(answer.status.is_some_and(|s| s.allowed))
         }
     }))
@@ -129,9 +118,7 @@ pub async fn subject_can(
         };
         let api = api.clone();
         async move {
-            let answer = conn
-                .call(api.create(&PostParams::default(), &review))
-                .await?;
+            let answer = conn.call(api.create(&PostParams::default(), &review)).await?;
             Ok(answer.status.is_some_and(|s| s.allowed))
         }
     }))
@@ -149,11 +136,8 @@ mod tests {
         let attributes = exec.attributes();
         assert_eq!(attributes.resource.as_deref(), Some("pods"));
         assert_eq!(attributes.subresource.as_deref(), Some("exec"));
-        let approve = Permission::new("approve", "certificates.k8s.io", "signers")
-            .named("kubernetes.io/kube-apiserver-client");
-        assert_eq!(
-            approve.describe(),
-            "approve signers.certificates.k8s.io cluster-wide"
-        );
+        let approve =
+            Permission::new("approve", "certificates.k8s.io", "signers").named("kubernetes.io/kube-apiserver-client");
+        assert_eq!(approve.describe(), "approve signers.certificates.k8s.io cluster-wide");
     }
 }

@@ -211,11 +211,7 @@ pub struct IdArg {
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
     /// The request ids to revoke.
-    #[arg(
-        value_name = "ID",
-        required_unless_present = "all",
-        conflicts_with = "all"
-    )]
+    #[arg(value_name = "ID", required_unless_present = "all", conflicts_with = "all")]
     pub ids: Vec<String>,
 
     /// Revoke every request.
@@ -304,10 +300,7 @@ mod tests {
         .unwrap();
         assert_eq!(cli.global.context.as_deref(), Some("prod"));
         assert_eq!(cli.global.namespace, "support");
-        assert_eq!(
-            cli.global.request_timeout,
-            Timeout(Some(Duration::from_secs(5)))
-        );
+        assert_eq!(cli.global.request_timeout, Timeout(Some(Duration::from_secs(5))));
         assert_eq!(cli.global.output, Some(OutputFormat::Json));
     }
 
@@ -315,9 +308,7 @@ mod tests {
     fn the_cluster_positional_is_not_the_cluster_flag() {
         let cli = Cli::try_parse_from(["kubectl-supportaccess", "get", "prod"]).unwrap();
         assert_eq!(cli.global.cluster, None);
-        let Command::Get(args) = cli.command else {
-            panic!("get")
-        };
+        let Command::Get(args) = cli.command else { panic!("get") };
         assert_eq!(args.target.cluster.as_deref(), Some("prod"));
     }
 
@@ -330,14 +321,8 @@ mod tests {
     #[test]
     fn request_timeout_takes_kubectl_spellings() {
         assert_eq!(parse_timeout("0"), Ok(Timeout(None)));
-        assert_eq!(
-            parse_timeout("7"),
-            Ok(Timeout(Some(Duration::from_secs(7))))
-        );
-        assert_eq!(
-            parse_timeout("1m30s"),
-            Ok(Timeout(Some(Duration::from_secs(90))))
-        );
+        assert_eq!(parse_timeout("7"), Ok(Timeout(Some(Duration::from_secs(7)))));
+        assert_eq!(parse_timeout("1m30s"), Ok(Timeout(Some(Duration::from_secs(90)))));
         assert!(parse_timeout("soon").is_err());
     }
 

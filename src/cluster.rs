@@ -25,24 +25,17 @@ impl KubeconfigFiles {
     pub fn load(explicit: Option<&Path>) -> Result<Option<KubeconfigFiles>> {
         if let Some(path) = explicit {
             if !path.exists() {
-                return Err(Error::failed(format!(
-                    "the kubeconfig {} does not exist",
-                    path.display()
-                ))
-                .with_hint("check the path given to --kubeconfig"));
+                return Err(Error::failed(format!("the kubeconfig {} does not exist", path.display()))
+                    .with_hint("check the path given to --kubeconfig"));
             }
             return read_files(&[path.to_path_buf()]).map(Some);
         }
         let listed: Vec<PathBuf> = match std::env::var_os("KUBECONFIG") {
-            Some(list) => std::env::split_paths(&list)
-                .filter(|p| !p.as_os_str().is_empty())
-                .collect(),
+            Some(list) => std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()).collect(),
             None => Vec::new(),
         };
         let candidates = if listed.is_empty() {
-            dirs::home_dir()
-                .map(|home| vec![home.join(".kube").join("config")])
-                .unwrap_or_default()
+            dirs::home_dir().map(|home| vec![home.join(".kube").join("config")]).unwrap_or_default()
         } else {
             listed
         };
@@ -55,11 +48,7 @@ impl KubeconfigFiles {
     }
 
     pub fn context_names(&self) -> Vec<String> {
-        self.config
-            .contexts
-            .iter()
-            .map(|c| c.name.clone())
-            .collect()
+        self.config.contexts.iter().map(|c| c.name.clone()).collect()
     }
 
     /// Finds the context a CLUSTER argument names: a context name first, else the context whose
@@ -86,11 +75,7 @@ impl KubeconfigFiles {
 
     fn unknown_context(&self, wanted: &str) -> Error {
         let names = self.context_names();
-        let available = if names.is_empty() {
-            "none".to_string()
-        } else {
-            names.join(", ")
-        };
+        let available = if names.is_empty() { "none".to_string() } else { names.join(", ") };
         Error::failed(format!(
             "no context or cluster named {wanted:?} in the kubeconfig; available contexts: {available}"
         ))
@@ -98,10 +83,7 @@ impl KubeconfigFiles {
 
     /// The context in use when none is named.
     pub fn current_context(&self) -> Option<String> {
-        self.config
-            .current_context
-            .clone()
-            .filter(|c| !c.is_empty())
+        self.config.current_context.clone().filter(|c| !c.is_empty())
     }
 }
 
@@ -109,24 +91,14 @@ fn read_files(paths: &[PathBuf]) -> Result<KubeconfigFiles> {
     let mut merged = Kubeconfig::default();
     for path in paths {
         let next = Kubeconfig::read_from(path).map_err(|e| {
-            Error::failed(format!(
-                "the kubeconfig {} is not valid: {}",
-                path.display(),
-                root_cause(&e)
-            ))
-            .with_hint("fix the file or point --kubeconfig/KUBECONFIG at another one")
+            Error::failed(format!("the kubeconfig {} is not valid: {}", path.display(), root_cause(&e)))
+                .with_hint("fix the file or point --kubeconfig/KUBECONFIG at another one")
         })?;
         merged = merged.merge(next).map_err(|e| {
-            Error::failed(format!(
-                "the kubeconfig {} cannot be merged with the others: {e}",
-                path.display()
-            ))
+            Error::failed(format!("the kubeconfig {} cannot be merged with the others: {e}", path.display()))
         })?;
     }
-    Ok(KubeconfigFiles {
-        config: merged,
-        paths: paths.to_vec(),
-    })
+    Ok(KubeconfigFiles { config: merged, paths: paths.to_vec() })
 }
 
 /// A connected client and what is needed to explain its errors.
@@ -155,16 +127,12 @@ impl Connection {
         let files = KubeconfigFiles::load(global.kubeconfig.as_deref())?;
         let Some(files) = files else {
             if target.cluster.is_some() || global.context.is_some() {
-                return Err(
-                    Error::failed("no kubeconfig found, so no context can be selected")
-                        .with_hint("set KUBECONFIG or pass --kubeconfig"),
-                );
+                return Err(Error::failed("no kubeconfig found, so no context can be selected")
+                    .with_hint("set KUBECONFIG or pass --kubeconfig"));
             }
             let config = Config::incluster().map_err(|_| {
-                Error::failed(
-                    "no kubeconfig found (KUBECONFIG, ~/.kube/config) and not running in a cluster",
-                )
-                .with_hint("set KUBECONFIG or pass --kubeconfig")
+                Error::failed("no kubeconfig found (KUBECONFIG, ~/.kube/config) and not running in a cluster")
+                    .with_hint("set KUBECONFIG or pass --kubeconfig")
             })?;
             return Connection::from_config(config, "in-cluster".into(), global).await;
         };
@@ -181,12 +149,7 @@ impl Connection {
         let context = context.or_else(|| files.current_context()).ok_or_else(|| {
             Error::failed(format!(
                 "the kubeconfig ({}) has no current context",
-                files
-                    .paths
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(":")
+                files.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(":")
             ))
             .with_hint("pass --context NAME or run `kubectl config use-context NAME`")
         })?;
@@ -200,44 +163,21 @@ impl Connection {
         };
         let config = Config::from_custom_kubeconfig(files.config.clone(), &options)
             .await
-            .map_err(|e| {
-                Error::failed(format!(
-                    "context {context:?} cannot be used: {}",
-                    root_cause(&e)
-                ))
-            })?;
+            .map_err(|e| Error::failed(format!("context {context:?} cannot be used: {}", root_cause(&e))))?;
         Connection::from_config(config, context, global).await
     }
 
-    async fn from_config(
-        mut config: Config,
-        context: String,
-        global: &GlobalArgs,
-    ) -> Result<Connection> {
+    async fn from_config(mut config: Config, context: String, global: &GlobalArgs) -> Result<Connection> {
         let timeout = global.request_timeout.0;
         config.connect_timeout = timeout;
         config.read_timeout = timeout;
         config.write_timeout = timeout;
         // A failed call is reported, not silently retried past the timeout.
         config.default_retry = false;
-        let server = config
-            .cluster_url
-            .to_string()
-            .trim_end_matches('/')
-            .to_string();
-        let client = Client::try_from(config).map_err(|e| {
-            Error::failed(format!(
-                "cannot build a client for context {context:?}: {}",
-                root_cause(&e)
-            ))
-        })?;
-        Ok(Connection {
-            client,
-            server,
-            context,
-            namespace: global.namespace.clone(),
-            timeout,
-        })
+        let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
+        let client = Client::try_from(config)
+            .map_err(|e| Error::failed(format!("cannot build a client for context {context:?}: {}", root_cause(&e))))?;
+        Ok(Connection { client, server, context, namespace: global.namespace.clone(), timeout })
     }
 
     /// Runs one API call, bounded by `--request-timeout`, and explains its failure.
@@ -255,19 +195,13 @@ impl Connection {
     pub async fn whoami(&self) -> Result<String> {
         use k8s_openapi::api::authentication::v1::SelfSubjectReview;
         let api: Api<SelfSubjectReview> = Api::all(self.client.clone());
-        let review = self
-            .call(api.create(&PostParams::default(), &SelfSubjectReview::default()))
-            .await?;
+        let review = self.call(api.create(&PostParams::default(), &SelfSubjectReview::default())).await?;
         review
             .status
             .and_then(|s| s.user_info)
             .and_then(|u| u.username)
             .filter(|name| !name.is_empty())
-            .ok_or_else(|| {
-                Error::failed(
-                    "the API server did not say who the caller is (empty SelfSubjectReview)",
-                )
-            })
+            .ok_or_else(|| Error::failed("the API server did not say who the caller is (empty SelfSubjectReview)"))
     }
 
     /// Creates the system namespace when it does not exist; true when it was created.
@@ -286,10 +220,7 @@ impl Connection {
             },
             ..Namespace::default()
         };
-        match self
-            .call(api.create(&PostParams::default(), &namespace))
-            .await
-        {
+        match self.call(api.create(&PostParams::default(), &namespace)).await {
             Ok(_) => Ok(true),
             Err(e) if e.is_conflict() => Ok(false),
             Err(e) => Err(e),
@@ -340,14 +271,8 @@ impl Connection {
 }
 
 /// `--context` and the positional CLUSTER name the same thing; both may be given only if equal.
-fn choose_context(
-    files: &KubeconfigFiles,
-    flag: Option<&str>,
-    positional: Option<&str>,
-) -> Result<Option<String>> {
-    let from_positional = positional
-        .map(|name| files.resolve_context(name))
-        .transpose()?;
+fn choose_context(files: &KubeconfigFiles, flag: Option<&str>, positional: Option<&str>) -> Result<Option<String>> {
+    let from_positional = positional.map(|name| files.resolve_context(name)).transpose()?;
     match (flag, from_positional) {
         (Some(flag), Some(named)) if flag != named => Err(Error::usage(format!(
             "--context {flag:?} and CLUSTER {:?} name different contexts; give one of them",
@@ -372,10 +297,7 @@ mod tests {
     use super::*;
 
     fn files(yaml: &str) -> KubeconfigFiles {
-        KubeconfigFiles {
-            config: Kubeconfig::from_yaml(yaml).unwrap(),
-            paths: vec![],
-        }
+        KubeconfigFiles { config: Kubeconfig::from_yaml(yaml).unwrap(), paths: vec![] }
     }
 
     const TWO_CONTEXTS: &str = r#"
@@ -403,26 +325,14 @@ contexts:
         assert_eq!(files.resolve_context("prod").unwrap(), "prod");
         assert_eq!(files.resolve_context("prod-cluster").unwrap(), "prod");
         let error = files.resolve_context("staging").unwrap_err();
-        assert!(
-            error.message.contains("available contexts: dev, prod"),
-            "{}",
-            error.message
-        );
+        assert!(error.message.contains("available contexts: dev, prod"), "{}", error.message);
     }
 
     #[test]
     fn context_flag_and_cluster_argument_must_agree() {
         let files = files(TWO_CONTEXTS);
-        assert_eq!(
-            choose_context(&files, Some("prod"), Some("prod-cluster")).unwrap(),
-            Some("prod".into())
-        );
-        assert_eq!(
-            choose_context(&files, Some("dev"), Some("prod"))
-                .unwrap_err()
-                .exit_code(),
-            2
-        );
+        assert_eq!(choose_context(&files, Some("prod"), Some("prod-cluster")).unwrap(), Some("prod".into()));
+        assert_eq!(choose_context(&files, Some("dev"), Some("prod")).unwrap_err().exit_code(), 2);
         assert_eq!(choose_context(&files, None, None).unwrap(), None);
     }
 }

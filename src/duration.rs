@@ -3,23 +3,13 @@
 
 use std::time::Duration;
 
-const UNITS: &[(&str, f64)] = &[
-    ("ns", 1e-9),
-    ("us", 1e-6),
-    ("µs", 1e-6),
-    ("ms", 1e-3),
-    ("s", 1.0),
-    ("m", 60.0),
-    ("h", 3600.0),
-    ("d", 86400.0),
-];
+const UNITS: &[(&str, f64)] =
+    &[("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1.0), ("m", 60.0), ("h", 3600.0), ("d", 86400.0)];
 
 /// Parses a duration such as `10m`, `1h30m`, `1.5h` or `7d`. Negative values and bare numbers
 /// (other than `0`) are rejected, as Go's `time.ParseDuration` rejects bare numbers.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let invalid = || {
-        format!("invalid duration {text:?}: use a number and a unit, e.g. 90s, 10m, 1h30m or 2d")
-    };
+    let invalid = || format!("invalid duration {text:?}: use a number and a unit, e.g. 90s, 10m, 1h30m or 2d");
     if text == "0" {
         return Ok(Duration::ZERO);
     }
@@ -29,23 +19,15 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let mut rest = text;
     let mut seconds = 0f64;
     while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(invalid)?;
+        let number_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(invalid)?;
         let number: f64 = match &rest[..number_len] {
             "" | "." => return Err(invalid()),
             digits => digits.parse().map_err(|_| invalid())?,
         };
         rest = &rest[number_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
+        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
         let unit = &rest[..unit_len];
-        let scale = UNITS
-            .iter()
-            .find(|(name, _)| *name == unit)
-            .map(|(_, scale)| *scale)
-            .ok_or_else(invalid)?;
+        let scale = UNITS.iter().find(|(name, _)| *name == unit).map(|(_, scale)| *scale).ok_or_else(invalid)?;
         seconds += number * scale;
         rest = &rest[unit_len..];
     }
@@ -89,17 +71,12 @@ mod tests {
         assert_eq!(secs("2d"), 172800);
         assert_eq!(secs("90s"), 90);
         assert_eq!(secs("0"), 0);
-        assert_eq!(
-            parse_duration("1500ms").unwrap(),
-            Duration::from_millis(1500)
-        );
+        assert_eq!(parse_duration("1500ms").unwrap(), Duration::from_millis(1500));
     }
 
     #[test]
     fn rejects_anything_else() {
-        for bad in [
-            "", "10", "-5m", "h", "1x", "1h-", "..h", "1.2.3h", "m5", " 5m", "5 m", "1e3s",
-        ] {
+        for bad in ["", "10", "-5m", "h", "1x", "1h-", "..h", "1.2.3h", "m5", " 5m", "5 m", "1e3s"] {
             assert!(parse_duration(bad).is_err(), "{bad:?} should not parse");
         }
     }

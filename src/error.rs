@@ -28,12 +28,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error {
-            kind,
-            message: message.into(),
-            hint: None,
-            status: None,
-        }
+        Error { kind, message: message.into(), hint: None, status: None }
     }
 
     pub fn failed(message: impl Into<String>) -> Error {
@@ -86,10 +81,7 @@ impl Error {
                     Some(ns) => format!("in namespace {ns}"),
                     None => "cluster-wide".to_string(),
                 };
-                format!(
-                    "forbidden: {} may not {} {} {scope}",
-                    d.user, d.verb, d.resource
-                )
+                format!("forbidden: {} may not {} {} {scope}", d.user, d.verb, d.resource)
             }
             None => format!("forbidden: {message}"),
         };
@@ -125,26 +117,12 @@ impl Denial {
         let (verb, rest) = rest.split_once(' ')?;
         let rest = rest.strip_prefix("resource \"")?;
         let (resource, rest) = rest.split_once('"')?;
-        let group = rest
-            .split_once("in API group \"")
-            .and_then(|(_, g)| g.split_once('"'))
-            .map(|(g, _)| g)
-            .unwrap_or("");
-        let namespace = rest
-            .split_once("in the namespace \"")
-            .and_then(|(_, ns)| ns.split_once('"'))
-            .map(|(ns, _)| ns.to_string());
-        let resource = if group.is_empty() {
-            resource.to_string()
-        } else {
-            format!("{resource}.{group}")
-        };
-        Some(Denial {
-            user: user.to_string(),
-            verb: verb.to_string(),
-            resource,
-            namespace,
-        })
+        let group =
+            rest.split_once("in API group \"").and_then(|(_, g)| g.split_once('"')).map(|(g, _)| g).unwrap_or("");
+        let namespace =
+            rest.split_once("in the namespace \"").and_then(|(_, ns)| ns.split_once('"')).map(|(ns, _)| ns.to_string());
+        let resource = if group.is_empty() { resource.to_string() } else { format!("{resource}.{group}") };
+        Some(Denial { user: user.to_string(), verb: verb.to_string(), resource, namespace })
     }
 }
 
@@ -157,10 +135,7 @@ mod tests {
         let error = Error::forbidden(
             r#"configmaps "support-access" is forbidden: User "bob" cannot get resource "configmaps" in API group "" in the namespace "crusoe-system""#,
         );
-        assert_eq!(
-            error.message,
-            "forbidden: bob may not get configmaps in namespace crusoe-system"
-        );
+        assert_eq!(error.message, "forbidden: bob may not get configmaps in namespace crusoe-system");
         assert_eq!(error.exit_code(), 4);
     }
 

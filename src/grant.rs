@@ -65,10 +65,7 @@ impl Grant {
             problem,
         };
         let Some(request_id) = id.clone() else {
-            return Err(invalid(format!(
-                "label {} is missing",
-                state::REQUEST_ID_LABEL
-            )));
+            return Err(invalid(format!("label {} is missing", state::REQUEST_ID_LABEL)));
         };
         let role = labels
             .get(state::ROLE_LABEL)
@@ -84,11 +81,7 @@ impl Grant {
         };
         let time = |key: &str| -> Result<DateTime<Utc>, InvalidGrant> {
             let value = text(key)?;
-            parse_time(&value).ok_or_else(|| {
-                invalid(format!(
-                    "annotation {key} is {value:?}, not an RFC3339 time"
-                ))
-            })
+            parse_time(&value).ok_or_else(|| invalid(format!("annotation {key} is {value:?}, not an RFC3339 time")))
         };
         let credential_expires_at = match annotations.get(ann::CREDENTIAL_EXPIRES_AT) {
             None => None,
@@ -97,9 +90,7 @@ impl Grant {
         let requested_at = time(ann::REQUESTED_AT)?;
         let expires_at = time(ann::EXPIRES_AT)?;
         if expires_at < requested_at {
-            return Err(invalid(
-                "annotation expires-at is before requested-at".to_string(),
-            ));
+            return Err(invalid("annotation expires-at is before requested-at".to_string()));
         }
         Ok(Grant {
             id: request_id,
@@ -118,9 +109,7 @@ impl Grant {
 
 /// RFC3339 with an explicit offset, converted to UTC.
 pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc))
 }
 
 /// Every managed request record in the cluster, valid or not, and the foreign grants.
@@ -169,17 +158,12 @@ impl Grants {
     /// With `scan_foreign`, every binding is listed so that foreign grants are found; otherwise
     /// the server selects the managed ones by label.
     pub async fn list(conn: &Connection, scan_foreign: bool) -> Result<Grants> {
-        let selector = if scan_foreign {
-            ListParams::default()
-        } else {
-            ListParams::default().labels(state::MANAGED_SELECTOR)
-        };
+        let selector =
+            if scan_foreign { ListParams::default() } else { ListParams::default().labels(state::MANAGED_SELECTOR) };
         let cluster_api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
         let namespaced_api: Api<RoleBinding> = Api::all(conn.client.clone());
-        let (cluster, namespaced) = tokio::try_join!(
-            conn.call(cluster_api.list(&selector)),
-            conn.call(namespaced_api.list(&selector))
-        )?;
+        let (cluster, namespaced) =
+            tokio::try_join!(conn.call(cluster_api.list(&selector)), conn.call(namespaced_api.list(&selector)))?;
         let listed = cluster
             .items
             .iter()
@@ -199,9 +183,7 @@ impl Grants {
         for binding in listed {
             grants.add(binding);
         }
-        grants
-            .valid
-            .sort_by(|a, b| a.requested_at.cmp(&b.requested_at).then(a.id.cmp(&b.id)));
+        grants.valid.sort_by(|a, b| a.requested_at.cmp(&b.requested_at).then(a.id.cmp(&b.id)));
         Ok(grants)
     }
 
@@ -211,17 +193,10 @@ impl Grants {
         let namespace = meta.namespace.as_deref();
         let labels = meta.labels.clone().unwrap_or_default();
         if let Some((release, chart)) = crate::roles::helm_release(meta)
-            && crate::roles::definitions()
-                .iter()
-                .any(|d| d.name == binding.role)
+            && crate::roles::definitions().iter().any(|d| d.name == binding.role)
         {
-            let helm = self.helm.get_or_insert_with(|| HelmRelease {
-                release,
-                chart,
-                groups: Vec::new(),
-            });
-            helm.groups
-                .extend(binding.subjects.iter().map(|s| s.name.clone()));
+            let helm = self.helm.get_or_insert_with(|| HelmRelease { release, chart, groups: Vec::new() });
+            helm.groups.extend(binding.subjects.iter().map(|s| s.name.clone()));
             helm.groups.sort();
             helm.groups.dedup();
         }
@@ -229,9 +204,7 @@ impl Grants {
             let support: Vec<String> = binding
                 .subjects
                 .iter()
-                .filter(|s| {
-                    (s.kind == "Group" || s.kind == "User") && state::is_support_subject(&s.name)
-                })
+                .filter(|s| (s.kind == "Group" || s.kind == "User") && state::is_support_subject(&s.name))
                 .map(|s| format!("{} {}", s.kind, s.name))
                 .collect();
             if !support.is_empty() {
@@ -247,27 +220,21 @@ impl Grants {
         }
         let id = labels.get(state::REQUEST_ID_LABEL);
         let is_record = id.is_some_and(|id| state::binding_name(id) == name);
-        let is_companion = meta
-            .owner_references
-            .as_ref()
-            .is_some_and(|o| !o.is_empty())
+        let is_companion = meta.owner_references.as_ref().is_some_and(|o| !o.is_empty())
             || id.is_some_and(|id| name.starts_with(&state::binding_name(id)));
         if !is_record && is_companion {
             return;
         }
         let annotations = meta.annotations.clone().unwrap_or_default();
-        let record =
-            Grant::from_metadata(&name, namespace, &labels, &annotations).and_then(|grant| {
-                check_binding(&grant, binding.role, binding.subjects).map_err(|problem| {
-                    InvalidGrant {
-                        name: name.clone(),
-                        namespace: namespace.map(str::to_string),
-                        id: Some(grant.id.clone()),
-                        problem,
-                    }
-                })?;
-                Ok(grant)
-            });
+        let record = Grant::from_metadata(&name, namespace, &labels, &annotations).and_then(|grant| {
+            check_binding(&grant, binding.role, binding.subjects).map_err(|problem| InvalidGrant {
+                name: name.clone(),
+                namespace: namespace.map(str::to_string),
+                id: Some(grant.id.clone()),
+                problem,
+            })?;
+            Ok(grant)
+        });
         match record {
             Ok(grant) => self.valid.push(grant),
             Err(invalid) => self.invalid.push(invalid),
@@ -293,9 +260,7 @@ fn check_binding(grant: &Grant, role: &str, subjects: &[Subject]) -> Result<(), 
     let group = state::request_group(&grant.id);
     match subjects {
         [only] if only.kind == "Group" && only.name == group => Ok(()),
-        _ => Err(format!(
-            "subjects were edited: the only subject must be Group {group}"
-        )),
+        _ => Err(format!("subjects were edited: the only subject must be Group {group}")),
     }
 }
 
@@ -311,8 +276,7 @@ pub fn cluster_role_of(role: Role) -> &'static str {
 pub fn new_id() -> Result<String> {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| Error::failed(format!("no randomness for a request id: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| Error::failed(format!("no randomness for a request id: {e}")))?;
     Ok(bytes
         .iter()
         .enumerate()
@@ -327,9 +291,7 @@ pub fn new_id() -> Result<String> {
 pub fn is_dns_label(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= 63
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !text.starts_with('-')
         && !text.ends_with('-')
 }
@@ -377,11 +339,7 @@ impl NewGrant {
     }
 
     fn role_ref(name: &str) -> RoleRef {
-        RoleRef {
-            api_group: "rbac.authorization.k8s.io".into(),
-            kind: "ClusterRole".into(),
-            name: name.into(),
-        }
+        RoleRef { api_group: "rbac.authorization.k8s.io".into(), kind: "ClusterRole".into(), name: name.into() }
     }
 
     /// Creates the request's bindings. If any step fails, what was created is deleted again.
@@ -403,24 +361,13 @@ impl NewGrant {
         let role_ref = Self::role_ref(cluster_role_of(self.role));
         if let Some(scope) = &self.scope {
             let api: Api<RoleBinding> = Api::namespaced(conn.client.clone(), scope);
-            let binding = RoleBinding {
-                metadata: meta,
-                role_ref,
-                subjects: self.subjects(),
-            };
-            conn.call(api.create(&PostParams::default(), &binding))
-                .await?;
+            let binding = RoleBinding { metadata: meta, role_ref, subjects: self.subjects() };
+            conn.call(api.create(&PostParams::default(), &binding)).await?;
             return Ok(());
         }
         let api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
-        let binding = ClusterRoleBinding {
-            metadata: meta,
-            role_ref,
-            subjects: self.subjects(),
-        };
-        let record = conn
-            .call(api.create(&PostParams::default(), &binding))
-            .await?;
+        let binding = ClusterRoleBinding { metadata: meta, role_ref, subjects: self.subjects() };
+        let record = conn.call(api.create(&PostParams::default(), &binding)).await?;
         let owner = OwnerReference {
             api_version: "rbac.authorization.k8s.io/v1".into(),
             kind: "ClusterRoleBinding".into(),
@@ -447,11 +394,7 @@ impl NewGrant {
                     role_ref: Self::role_ref(role),
                     subjects: self.subjects(),
                 };
-                async move {
-                    conn.call(api.create(&PostParams::default(), &binding))
-                        .await
-                        .map(|_| ())
-                }
+                async move { conn.call(api.create(&PostParams::default(), &binding)).await.map(|_| ()) }
             })
         });
         futures::future::try_join_all(creations).await?;
@@ -464,11 +407,7 @@ async fn existing_namespaces(conn: &Connection, wanted: &[String]) -> Result<Vec
     let api: Api<Namespace> = Api::all(conn.client.clone());
     let found = futures::future::try_join_all(wanted.iter().map(|ns| {
         let api = api.clone();
-        async move {
-            conn.call(api.get_opt(ns))
-                .await
-                .map(|n| n.map(|_| ns.clone()))
-        }
+        async move { conn.call(api.get_opt(ns)).await.map(|n| n.map(|_| ns.clone())) }
     }))
     .await?;
     Ok(found.into_iter().flatten().collect())
@@ -481,38 +420,22 @@ pub async fn delete_bindings(conn: &Connection, id: &str, scope: Option<&str>) -
     let record = match scope {
         Some(ns) => {
             let api = Api::<RoleBinding>::namespaced(conn.client.clone(), ns);
-            ignore_not_found(conn.call(api.delete(&name, &DeleteParams::default())).await)?
-                .map(|_| ())
+            ignore_not_found(conn.call(api.delete(&name, &DeleteParams::default())).await)?.map(|_| ())
         }
         None => {
             let api = Api::<ClusterRoleBinding>::all(conn.client.clone());
-            ignore_not_found(conn.call(api.delete(&name, &DeleteParams::default())).await)?
-                .map(|_| ())
+            ignore_not_found(conn.call(api.delete(&name, &DeleteParams::default())).await)?.map(|_| ())
         }
     };
-    let selector = ListParams::default().labels(&format!(
-        "{},{}={id}",
-        state::MANAGED_SELECTOR,
-        state::REQUEST_ID_LABEL
-    ));
-    let companions = conn
-        .call(Api::<RoleBinding>::all(conn.client.clone()).list(&selector))
-        .await?;
-    let deletions =
-        companions
-            .items
-            .iter()
-            .filter(|b| b.metadata.name.as_deref() != Some(&name))
-            .map(|b| {
-                let api: Api<RoleBinding> = Api::namespaced(
-                    conn.client.clone(),
-                    b.metadata.namespace.as_deref().unwrap_or_default(),
-                );
-                let name = b.metadata.name.clone().unwrap_or_default();
-                async move {
-                    ignore_not_found(conn.call(api.delete(&name, &DeleteParams::default())).await)
-                }
-            });
+    let selector =
+        ListParams::default().labels(&format!("{},{}={id}", state::MANAGED_SELECTOR, state::REQUEST_ID_LABEL));
+    let companions = conn.call(Api::<RoleBinding>::all(conn.client.clone()).list(&selector)).await?;
+    let deletions = companions.items.iter().filter(|b| b.metadata.name.as_deref() != Some(&name)).map(|b| {
+        let api: Api<RoleBinding> =
+            Api::namespaced(conn.client.clone(), b.metadata.namespace.as_deref().unwrap_or_default());
+        let name = b.metadata.name.clone().unwrap_or_default();
+        async move { ignore_not_found(conn.call(api.delete(&name, &DeleteParams::default())).await) }
+    });
     futures::future::try_join_all(deletions).await?;
     Ok(record.is_some())
 }
@@ -530,26 +453,15 @@ fn ignore_not_found<T>(result: Result<T>) -> Result<Option<T>> {
 pub async fn delete_all_bindings(conn: &Connection) -> Result<()> {
     let selector = ListParams::default().labels(state::MANAGED_SELECTOR);
     let cluster_api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
-    conn.call(cluster_api.delete_collection(&DeleteParams::default(), &selector))
-        .await?;
-    let namespaced = conn
-        .call(Api::<RoleBinding>::all(conn.client.clone()).list(&selector))
-        .await?;
-    let mut namespaces: Vec<String> = namespaced
-        .items
-        .iter()
-        .filter_map(|b| b.metadata.namespace.clone())
-        .collect();
+    conn.call(cluster_api.delete_collection(&DeleteParams::default(), &selector)).await?;
+    let namespaced = conn.call(Api::<RoleBinding>::all(conn.client.clone()).list(&selector)).await?;
+    let mut namespaces: Vec<String> = namespaced.items.iter().filter_map(|b| b.metadata.namespace.clone()).collect();
     namespaces.sort();
     namespaces.dedup();
     futures::future::try_join_all(namespaces.iter().map(|ns| {
         let api: Api<RoleBinding> = Api::namespaced(conn.client.clone(), ns);
         let selector = selector.clone();
-        async move {
-            conn.call(api.delete_collection(&DeleteParams::default(), &selector))
-                .await
-                .map(|_| ())
-        }
+        async move { conn.call(api.delete_collection(&DeleteParams::default(), &selector)).await.map(|_| ()) }
     }))
     .await?;
     Ok(())
@@ -562,10 +474,7 @@ pub async fn annotate(conn: &Connection, grant: &Grant, key: &str, value: &str) 
     let params = PatchParams::default();
     match &grant.scope {
         Some(ns) => conn
-            .call(
-                Api::<RoleBinding>::namespaced(conn.client.clone(), ns)
-                    .patch(&name, &params, &patch),
-            )
+            .call(Api::<RoleBinding>::namespaced(conn.client.clone(), ns).patch(&name, &params, &patch))
             .await
             .map(|_| ()),
         None => conn
@@ -604,10 +513,7 @@ mod tests {
     fn ids_are_dns_labels() {
         for _ in 0..100 {
             let id = new_id().unwrap();
-            assert!(
-                is_dns_label(&id) && id.len() == 8 && id.as_bytes()[0].is_ascii_lowercase(),
-                "{id}"
-            );
+            assert!(is_dns_label(&id) && id.len() == 8 && id.as_bytes()[0].is_ascii_lowercase(), "{id}");
         }
         for bad in ["", "-a", "a-", "A1", "a_b", "a.b", &"a".repeat(64)] {
             assert!(!is_dns_label(bad), "{bad:?}");
@@ -616,13 +522,7 @@ mod tests {
 
     #[test]
     fn reads_a_complete_record() {
-        let grant = Grant::from_metadata(
-            "crusoe-support-ab12",
-            None,
-            &labels("ab12", "readonly"),
-            &record(),
-        )
-        .unwrap();
+        let grant = Grant::from_metadata("crusoe-support-ab12", None, &labels("ab12", "readonly"), &record()).unwrap();
         assert_eq!(grant.id, "ab12");
         assert_eq!(grant.role, Role::Readonly);
         assert_eq!(grant.requestor, "00uix9g0n77KrcdMq5d7");
@@ -639,22 +539,12 @@ mod tests {
         let mut backwards = record();
         backwards.insert(ann::EXPIRES_AT.into(), "2026-01-01T00:00:00Z".into());
         for annotations in [bad_time, missing, backwards] {
-            let invalid = Grant::from_metadata(
-                "crusoe-support-ab12",
-                None,
-                &labels("ab12", "readonly"),
-                &annotations,
-            )
-            .unwrap_err();
+            let invalid = Grant::from_metadata("crusoe-support-ab12", None, &labels("ab12", "readonly"), &annotations)
+                .unwrap_err();
             assert_eq!(invalid.id.as_deref(), Some("ab12"));
         }
-        let invalid = Grant::from_metadata(
-            "crusoe-support-ab12",
-            None,
-            &labels("ab12", "root"),
-            &record(),
-        )
-        .unwrap_err();
+        let invalid =
+            Grant::from_metadata("crusoe-support-ab12", None, &labels("ab12", "root"), &record()).unwrap_err();
         assert!(invalid.problem.contains("unknown role"));
     }
 }

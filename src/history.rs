@@ -49,10 +49,7 @@ pub enum EventKind {
 
 impl EventKind {
     pub fn name(self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default()
+        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
     }
 }
 
@@ -66,8 +63,7 @@ mod time_format {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let text = String::deserialize(d)?;
-        crate::grant::parse_time(&text)
-            .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not RFC3339")))
+        crate::grant::parse_time(&text).ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not RFC3339")))
     }
 }
 
@@ -87,12 +83,7 @@ impl HistoryEvent {
     }
 
     /// An event about one request.
-    pub fn request(
-        event: EventKind,
-        grant: &crate::grant::Grant,
-        by: &str,
-        detail: impl Into<String>,
-    ) -> HistoryEvent {
+    pub fn request(event: EventKind, grant: &crate::grant::Grant, by: &str, detail: impl Into<String>) -> HistoryEvent {
         HistoryEvent {
             id: Some(grant.id.clone()),
             role: Some(grant.role.name().to_string()),
@@ -132,9 +123,7 @@ pub fn append_lines(data: &mut BTreeMap<String, String>, events: &[HistoryEvent]
         month.push_str(&line);
         month.push('\n');
     }
-    let size = |data: &BTreeMap<String, String>| {
-        data.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>()
-    };
+    let size = |data: &BTreeMap<String, String>| data.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>();
     while size(data) > MAX_BYTES {
         if data.len() > 1 {
             let oldest = data.keys().next().cloned().expect("not empty");
@@ -163,8 +152,7 @@ pub async fn record(conn: &Connection, events: &[HistoryEvent]) -> Result<()> {
                 let mut data = map.data.take().unwrap_or_default();
                 append_lines(&mut data, events);
                 map.data = Some(data);
-                conn.call(api.replace(state::HISTORY_CONFIGMAP, &PostParams::default(), &map))
-                    .await
+                conn.call(api.replace(state::HISTORY_CONFIGMAP, &PostParams::default(), &map)).await
             }
             None => {
                 let mut data = BTreeMap::new();
@@ -195,10 +183,8 @@ pub async fn record(conn: &Connection, events: &[HistoryEvent]) -> Result<()> {
 
 /// Waits a little, longer with each attempt, with jitter so that racing writers spread out.
 pub async fn backoff(attempt: u32) {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     let base = 5u64 << attempt.min(5);
     let millis = base + u64::from(nanos) % (base * 2);
     tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
@@ -208,15 +194,7 @@ pub async fn backoff(attempt: u32) {
 /// ConfigMap is the record.
 async fn emit_event(conn: &Connection, event: &HistoryEvent) {
     let api: Api<Event> = Api::namespaced(conn.client.clone(), &conn.namespace);
-    let reason = format!(
-        "SupportAccess{}",
-        event
-            .event
-            .name()
-            .split('-')
-            .map(capitalize)
-            .collect::<String>()
-    );
+    let reason = format!("SupportAccess{}", event.event.name().split('-').map(capitalize).collect::<String>());
     let mut message = format!("{} by {}", event.event.name(), event.by);
     if let Some(id) = &event.id {
         message.push_str(&format!(" (request {id}"));
@@ -251,26 +229,17 @@ async fn emit_event(conn: &Connection, event: &HistoryEvent) {
         first_timestamp: Some(time.clone()),
         last_timestamp: Some(time),
         count: Some(1),
-        source: Some(EventSource {
-            component: Some(state::MANAGED_BY_VALUE.into()),
-            host: None,
-        }),
+        source: Some(EventSource { component: Some(state::MANAGED_BY_VALUE.into()), host: None }),
         ..Event::default()
     };
     if let Err(e) = conn.call(api.create(&PostParams::default(), &object)).await {
-        output::warn(&format!(
-            "the history was written, but its Kubernetes Event was not: {}",
-            e.message
-        ));
+        output::warn(&format!("the history was written, but its Kubernetes Event was not: {}", e.message));
     }
 }
 
 fn capitalize(word: &str) -> String {
     let mut chars = word.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// Reads the whole history, oldest first, plus the lines that do not parse.
@@ -282,12 +251,7 @@ pub async fn read(conn: &Connection) -> Result<(Vec<HistoryEvent>, Vec<String>)>
 
 /// One line of text for a person.
 pub fn describe(event: &HistoryEvent) -> String {
-    let mut text = format!(
-        "{}  {:<18} by {}",
-        rfc3339(event.at),
-        event.event.name(),
-        event.by
-    );
+    let mut text = format!("{}  {:<18} by {}", rfc3339(event.at), event.event.name(), event.by);
     if let Some(id) = &event.id {
         text.push_str(&format!("  request {id}"));
         if let Some(role) = &event.role {
@@ -308,10 +272,7 @@ mod tests {
     use super::*;
 
     fn event(at: &str, detail: &str) -> HistoryEvent {
-        HistoryEvent {
-            at: at.parse().unwrap(),
-            ..HistoryEvent::policy(EventKind::Enabled, "alice", detail)
-        }
+        HistoryEvent { at: at.parse().unwrap(), ..HistoryEvent::policy(EventKind::Enabled, "alice", detail) }
     }
 
     #[test]
@@ -323,11 +284,7 @@ mod tests {
         assert_eq!(data.keys().collect::<Vec<_>>(), ["2026-10", "2026-11"]);
         let line = data["2026-10"].lines().next().unwrap();
         let keys: Vec<String> =
-            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line)
-                .unwrap()
-                .keys()
-                .cloned()
-                .collect();
+            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line).unwrap().keys().cloned().collect();
         assert_eq!(keys.len(), 8, "{line}");
         assert_eq!(parse(&data), (vec![first, second], vec![]));
     }
@@ -345,9 +302,7 @@ mod tests {
         let mut data = BTreeMap::new();
         let long = "x".repeat(2000);
         for month in 1..=12 {
-            let events: Vec<_> = (0..60)
-                .map(|_| event(&format!("2026-{month:02}-01T00:00:00Z"), &long))
-                .collect();
+            let events: Vec<_> = (0..60).map(|_| event(&format!("2026-{month:02}-01T00:00:00Z"), &long)).collect();
             append_lines(&mut data, &events);
         }
         let size: usize = data.iter().map(|(k, v)| k.len() + v.len()).sum();
@@ -355,9 +310,7 @@ mod tests {
         assert!(data.contains_key("2026-12") && !data.contains_key("2026-01"));
         // One huge month alone is trimmed line by line, newest kept.
         let mut single = BTreeMap::new();
-        let events: Vec<_> = (0..600)
-            .map(|_| event("2026-11-01T00:00:00Z", &long))
-            .collect();
+        let events: Vec<_> = (0..600).map(|_| event("2026-11-01T00:00:00Z", &long)).collect();
         append_lines(&mut single, &events);
         assert!(single["2026-11"].len() <= MAX_BYTES && single["2026-11"].ends_with("}\n"));
     }

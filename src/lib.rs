@@ -22,15 +22,10 @@ use clap::Parser;
 /// Parses the command line, runs the command and reports an error as a sentence and a hint.
 pub fn main_entry() -> ExitCode {
     let cli = cli::Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
-            return report(&error::Error::failed(format!(
-                "cannot start the async runtime: {e}"
-            )));
+            return report(&error::Error::failed(format!("cannot start the async runtime: {e}")));
         }
     };
     match runtime.block_on(commands::run(cli)) {
@@ -40,11 +35,7 @@ pub fn main_entry() -> ExitCode {
 }
 
 fn report(error: &error::Error) -> ExitCode {
-    let prefix = if output::stderr_wants_color() {
-        "\x1b[31merror:\x1b[0m"
-    } else {
-        "error:"
-    };
+    let prefix = if output::stderr_wants_color() { "\x1b[31merror:\x1b[0m" } else { "error:" };
     eprintln!("{prefix} {}", error.message);
     if let Some(hint) = &error.hint {
         eprintln!("hint: {hint}");

@@ -22,19 +22,12 @@ pub async fn drain_requests(
     let grants = Grants::list(conn, false).await?;
     let mut events = Vec::new();
     for grant in grants.live(now).into_iter().filter(|g| selects(g)) {
-        let end = grant
-            .credential_expires_at
-            .unwrap_or(now)
-            .min(grant.expires_at)
-            .max(now);
+        let end = grant.credential_expires_at.unwrap_or(now).min(grant.expires_at).max(now);
         if end >= grant.expires_at {
             continue;
         }
         annotate(conn, grant, ann::EXPIRES_AT, &rfc3339(end)).await?;
-        let detail = format!(
-            "{why}; now ends at {} (its current credential's expiry)",
-            rfc3339(end)
-        );
+        let detail = format!("{why}; now ends at {} (its current credential's expiry)", rfc3339(end));
         events.push(HistoryEvent::request(EventKind::Drained, grant, by, detail));
     }
     history::record(conn, &events).await?;
@@ -49,11 +42,11 @@ pub async fn end_requests(
     event: EventKind,
     detail: &str,
 ) -> Result<Vec<String>> {
-    let deleted = futures::future::try_join_all(grants.iter().map(|g| async move {
-        delete_bindings(conn, &g.id, g.scope.as_deref())
-            .await
-            .map(|found| (g, found))
-    }))
+    let deleted = futures::future::try_join_all(
+        grants
+            .iter()
+            .map(|g| async move { delete_bindings(conn, &g.id, g.scope.as_deref()).await.map(|found| (g, found)) }),
+    )
     .await?;
     let events: Vec<HistoryEvent> = deleted
         .into_iter()

@@ -38,9 +38,7 @@ fn compact_span(seconds: u64) -> String {
 /// Prints a value as JSON or YAML.
 pub fn print_structured<T: Serialize>(value: &T, format: OutputFormat) -> Result<()> {
     let text = match format {
-        OutputFormat::Json => serde_json::to_string_pretty(value)
-            .map(|s| s + "\n")
-            .map_err(|e| e.to_string()),
+        OutputFormat::Json => serde_json::to_string_pretty(value).map(|s| s + "\n").map_err(|e| e.to_string()),
         OutputFormat::Yaml => serde_yaml::to_string(value).map_err(|e| e.to_string()),
         OutputFormat::Text | OutputFormat::Table => {
             unreachable!("only structured formats are printed here")
@@ -54,9 +52,7 @@ pub fn print_structured<T: Serialize>(value: &T, format: OutputFormat) -> Result
 /// A table in the house style.
 pub fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
-    table
-        .load_style(UTF8_FULL_CONDENSED)
-        .set_header(header.to_vec());
+    table.load_style(UTF8_FULL_CONDENSED).set_header(header.to_vec());
     if !stdout_is_tty() {
         table.force_no_tty();
     }
@@ -95,10 +91,7 @@ mod tests {
 
     #[test]
     fn times_are_rfc3339_utc_seconds_with_z() {
-        assert_eq!(
-            rfc3339(at("2026-03-30T23:12:53.734Z")),
-            "2026-03-30T23:12:53Z"
-        );
+        assert_eq!(rfc3339(at("2026-03-30T23:12:53.734Z")), "2026-03-30T23:12:53Z");
     }
 
     #[test]

@@ -58,9 +58,7 @@ impl FromStr for Role {
         match text.trim() {
             "readonly" => Ok(Role::Readonly),
             "operator" => Ok(Role::Operator),
-            other => Err(format!(
-                "unknown role {other:?}: the roles are readonly and operator"
-            )),
+            other => Err(format!("unknown role {other:?}: the roles are readonly and operator")),
         }
     }
 }
@@ -98,10 +96,7 @@ pub struct Policy {
     pub updated_by: Option<String>,
 }
 
-fn serialize_duration<S: serde::Serializer>(
-    value: &Duration,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
+fn serialize_duration<S: serde::Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&format_duration(*value))
 }
 
@@ -112,10 +107,7 @@ impl Default for Policy {
             enabled_roles: Vec::new(),
             max_duration: parse_duration(state::DEFAULT_MAX_DURATION).expect("valid default"),
             credential_ttl: parse_duration(state::DEFAULT_CREDENTIAL_TTL).expect("valid default"),
-            system_namespaces: state::DEFAULT_SYSTEM_NAMESPACES
-                .iter()
-                .map(|ns| ns.to_string())
-                .collect(),
+            system_namespaces: state::DEFAULT_SYSTEM_NAMESPACES.iter().map(|ns| ns.to_string()).collect(),
             updated_at: None,
             updated_by: None,
         }
@@ -141,34 +133,25 @@ impl Policy {
                 "true" => true,
                 "false" => false,
                 other => {
-                    return Err(fail(
-                        key::ENABLED,
-                        format!("is {other:?}, not \"true\" or \"false\""),
-                    ));
+                    return Err(fail(key::ENABLED, format!("is {other:?}, not \"true\" or \"false\"")));
                 }
             };
         }
         if let Some(value) = data.get(key::ENABLED_ROLES) {
-            policy.enabled_roles =
-                parse_roles(&[value]).map_err(|e| fail(key::ENABLED_ROLES, e))?;
+            policy.enabled_roles = parse_roles(&[value]).map_err(|e| fail(key::ENABLED_ROLES, e))?;
         }
         if let Some(value) = data.get(key::MAX_DURATION) {
             policy.max_duration = parse_duration(value).map_err(|e| fail(key::MAX_DURATION, e))?;
         }
         if let Some(value) = data.get(key::CREDENTIAL_TTL) {
-            policy.credential_ttl =
-                parse_duration(value).map_err(|e| fail(key::CREDENTIAL_TTL, e))?;
+            policy.credential_ttl = parse_duration(value).map_err(|e| fail(key::CREDENTIAL_TTL, e))?;
         }
         if let Some(value) = data.get(key::SYSTEM_NAMESPACES) {
             policy.system_namespaces = split_list(value);
         }
         if let Some(value) = data.get(key::UPDATED_AT) {
-            let at = DateTime::parse_from_rfc3339(value).map_err(|e| {
-                fail(
-                    key::UPDATED_AT,
-                    format!("is {value:?}, not an RFC3339 time ({e})"),
-                )
-            })?;
+            let at = DateTime::parse_from_rfc3339(value)
+                .map_err(|e| fail(key::UPDATED_AT, format!("is {value:?}, not an RFC3339 time ({e})")))?;
             policy.updated_at = Some(at.with_timezone(&Utc));
         }
         policy.updated_by = data.get(key::UPDATED_BY).cloned();
@@ -181,18 +164,9 @@ impl Policy {
         let mut data = BTreeMap::from([
             (key::ENABLED.to_string(), self.enabled.to_string()),
             (key::ENABLED_ROLES.to_string(), roles.join(",")),
-            (
-                key::MAX_DURATION.to_string(),
-                format_duration(self.max_duration),
-            ),
-            (
-                key::CREDENTIAL_TTL.to_string(),
-                format_duration(self.credential_ttl),
-            ),
-            (
-                key::SYSTEM_NAMESPACES.to_string(),
-                self.system_namespaces.join(","),
-            ),
+            (key::MAX_DURATION.to_string(), format_duration(self.max_duration)),
+            (key::CREDENTIAL_TTL.to_string(), format_duration(self.credential_ttl)),
+            (key::SYSTEM_NAMESPACES.to_string(), self.system_namespaces.join(",")),
         ]);
         if let Some(at) = self.updated_at {
             data.insert(key::UPDATED_AT.to_string(), crate::output::rfc3339(at));
@@ -212,20 +186,25 @@ impl Policy {
 /// Reads the policy ConfigMap of the system namespace. `None` when it (or the namespace) does
 /// not exist, which means access was never enabled.
 pub async fn read_policy(conn: &Connection) -> Result<Option<Policy>> {
+    read_stored_policy(conn).await?.map_err(|problem| {
+        Error::failed(untrusted(conn, &problem))
+            .with_hint("run `kubectl supportaccess enable` or `disable` to rewrite it")
+    })
+}
+
+/// Reads the policy, keeping a policy that does not parse apart as its problem (so that `get` can
+/// report it and treat access as disabled).
+pub async fn read_stored_policy(conn: &Connection) -> Result<Result<Option<Policy>, PolicyError>> {
     let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
     let Some(map) = conn.call(api.get_opt(state::POLICY_CONFIGMAP)).await? else {
-        return Ok(None);
+        return Ok(Ok(None));
     };
-    Policy::from_data(&map.data.unwrap_or_default())
-        .map(Some)
-        .map_err(|e| {
-            Error::failed(format!(
-                "the policy ConfigMap {}/{} cannot be trusted: {e}",
-                conn.namespace,
-                state::POLICY_CONFIGMAP
-            ))
-            .with_hint("run `kubectl supportaccess enable` or `disable` to rewrite it")
-        })
+    Ok(Policy::from_data(&map.data.unwrap_or_default()).map(Some))
+}
+
+/// "the policy ConfigMap crusoe-system/support-access cannot be trusted: key … is …".
+pub fn untrusted(conn: &Connection, problem: &PolicyError) -> String {
+    format!("the policy ConfigMap {}/{} cannot be trusted: {problem}", conn.namespace, state::POLICY_CONFIGMAP)
 }
 
 /// The policy before and after an update. `before` is `None` when there was none, or when the
@@ -239,29 +218,23 @@ pub struct PolicyChange {
 
 /// Writes the policy computed from the stored one, with the ConfigMap's resourceVersion
 /// (optimistic concurrency), retrying from a fresh read when another writer got there first.
-pub async fn update_policy(
-    conn: &Connection,
-    change: impl Fn(Option<&Policy>) -> Policy,
-) -> Result<PolicyChange> {
+pub async fn update_policy(conn: &Connection, change: impl Fn(Option<&Policy>) -> Policy) -> Result<PolicyChange> {
     let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
     for attempt in 0.. {
         let stored = conn.call(api.get_opt(state::POLICY_CONFIGMAP)).await?;
-        let (before, repaired) = match stored
-            .as_ref()
-            .map(|m| Policy::from_data(m.data.as_ref().unwrap_or(&BTreeMap::new())))
-        {
-            None => (None, None),
-            Some(Ok(policy)) => (Some(policy), None),
-            Some(Err(problem)) => (None, Some(problem)),
-        };
+        let (before, repaired) =
+            match stored.as_ref().map(|m| Policy::from_data(m.data.as_ref().unwrap_or(&BTreeMap::new()))) {
+                None => (None, None),
+                Some(Ok(policy)) => (Some(policy), None),
+                Some(Err(problem)) => (None, Some(problem)),
+            };
         let after = change(before.as_ref());
         let result = match stored {
             Some(mut map) => {
                 map.data = Some(after.to_data());
                 let labels = map.metadata.labels.get_or_insert_with(BTreeMap::new);
                 labels.extend(state::managed_labels());
-                conn.call(api.replace(state::POLICY_CONFIGMAP, &PostParams::default(), &map))
-                    .await
+                conn.call(api.replace(state::POLICY_CONFIGMAP, &PostParams::default(), &map)).await
             }
             None => {
                 let map = ConfigMap {
@@ -278,11 +251,7 @@ pub async fn update_policy(
         };
         match result {
             Ok(_) => {
-                return Ok(PolicyChange {
-                    before,
-                    after,
-                    repaired,
-                });
+                return Ok(PolicyChange { before, after, repaired });
             }
             Err(e) if e.is_conflict() && attempt < 100 => crate::history::backoff(attempt).await,
             Err(e) => return Err(e),
@@ -293,11 +262,7 @@ pub async fn update_policy(
 
 /// Splits a comma list, dropping blanks and surrounding spaces.
 pub fn split_list(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+    text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 #[cfg(test)]
@@ -305,28 +270,15 @@ mod tests {
     use super::*;
 
     fn data(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
     fn operator_implies_readonly() {
-        assert_eq!(
-            parse_roles(&["operator"]).unwrap(),
-            vec![Role::Readonly, Role::Operator]
-        );
-        assert_eq!(
-            parse_roles(&["readonly,operator"]).unwrap(),
-            vec![Role::Readonly, Role::Operator]
-        );
+        assert_eq!(parse_roles(&["operator"]).unwrap(), vec![Role::Readonly, Role::Operator]);
+        assert_eq!(parse_roles(&["readonly,operator"]).unwrap(), vec![Role::Readonly, Role::Operator]);
         assert_eq!(parse_roles(&["readonly"]).unwrap(), vec![Role::Readonly]);
-        assert!(
-            parse_roles(&["admin"])
-                .unwrap_err()
-                .contains("readonly and operator")
-        );
+        assert!(parse_roles(&["admin"]).unwrap_err().contains("readonly and operator"));
     }
 
     #[test]

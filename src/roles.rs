@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::flowcontrol::v1::{
     FlowDistinguisherMethod, FlowSchema, FlowSchemaSpec, GroupSubject, LimitResponse,
-    LimitedPriorityLevelConfiguration, NonResourcePolicyRule, PolicyRulesWithSubjects,
-    PriorityLevelConfiguration, PriorityLevelConfigurationReference,
-    PriorityLevelConfigurationSpec, QueuingConfiguration, ResourcePolicyRule, Subject,
+    LimitedPriorityLevelConfiguration, NonResourcePolicyRule, PolicyRulesWithSubjects, PriorityLevelConfiguration,
+    PriorityLevelConfigurationReference, PriorityLevelConfigurationSpec, QueuingConfiguration, ResourcePolicyRule,
+    Subject,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -48,11 +48,7 @@ fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
 const WORKLOADS: &[&str] = &["deployments", "daemonsets", "statefulsets", "replicasets"];
 const NVIDIA: &[&str] = &["clusterpolicies", "nvidiadrivers", "computedomains"];
 const MELLANOX: &[&str] = &["hostdevicenetworks", "nicclusterpolicies"];
-const AMD: &[&str] = &[
-    "deviceconfigs",
-    "networkconfigs",
-    "remediationworkflowstatuses",
-];
+const AMD: &[&str] = &["deviceconfigs", "networkconfigs", "remediationworkflowstatuses"];
 
 fn readonly_rules() -> Vec<PolicyRule> {
     vec![
@@ -79,29 +75,12 @@ fn readonly_rules() -> Vec<PolicyRule> {
         rule(&["networking.k8s.io"], &["networkpolicies"], READ),
         rule(&["discovery.k8s.io"], &["endpointslices"], READ),
         rule(&["policy"], &["poddisruptionbudgets"], READ),
-        rule(
-            &["storage.k8s.io"],
-            &["storageclasses", "volumeattachments"],
-            READ,
-        ),
-        rule(
-            &["rbac.authorization.k8s.io"],
-            &[
-                "roles",
-                "rolebindings",
-                "clusterroles",
-                "clusterrolebindings",
-            ],
-            READ,
-        ),
+        rule(&["storage.k8s.io"], &["storageclasses", "volumeattachments"], READ),
+        rule(&["rbac.authorization.k8s.io"], &["roles", "rolebindings", "clusterroles", "clusterrolebindings"], READ),
         rule(&["nvidia.com"], NVIDIA, READ),
         rule(&["mellanox.com"], MELLANOX, READ),
         rule(&["amd.com"], AMD, READ),
-        rule(
-            &["k8s.cni.cncf.io"],
-            &["network-attachment-definitions"],
-            READ,
-        ),
+        rule(&["k8s.cni.cncf.io"], &["network-attachment-definitions"], READ),
         rule(
             &["cilium.io"],
             &[
@@ -131,19 +110,11 @@ fn operator_rules() -> Vec<PolicyRule> {
         rule(&[""], &["pods/eviction"], &["create"]),
         rule(&[""], &["nodes"], &["patch"]),
         rule(&["apps"], WORKLOADS, &["patch"]),
-        rule(
-            &["apps"],
-            &["deployments/scale", "statefulsets/scale"],
-            &["patch", "update"],
-        ),
+        rule(&["apps"], &["deployments/scale", "statefulsets/scale"], &["patch", "update"]),
         rule(&["nvidia.com"], NVIDIA, &["patch", "update"]),
         rule(&["mellanox.com"], MELLANOX, &["patch", "update"]),
         rule(&["amd.com"], AMD, &["patch", "update"]),
-        rule(
-            &["k8s.cni.cncf.io"],
-            &["network-attachment-definitions"],
-            &["create", "update", "patch", "delete"],
-        ),
+        rule(&["k8s.cni.cncf.io"], &["network-attachment-definitions"], &["create", "update", "patch", "delete"]),
     ]);
     rules
 }
@@ -182,10 +153,7 @@ pub fn definitions() -> Vec<RoleDefinition> {
             name: DEBUG,
             label: "debug",
             purpose: "bound only in the system namespaces, for operator requests: exec and port-forward",
-            rules: vec![
-                rule(&[""], &["pods"], READ),
-                rule(&[""], &["pods/exec", "pods/portforward"], &["create"]),
-            ],
+            rules: vec![rule(&[""], &["pods"], READ), rule(&[""], &["pods/exec", "pods/portforward"], &["create"])],
         },
     ]
 }
@@ -210,10 +178,7 @@ pub struct Installed {
 }
 
 pub fn is_helm_managed(meta: &ObjectMeta) -> bool {
-    meta.labels
-        .as_ref()
-        .and_then(|l| l.get(state::MANAGED_BY_LABEL))
-        .is_some_and(|v| v == HELM)
+    meta.labels.as_ref().and_then(|l| l.get(state::MANAGED_BY_LABEL)).is_some_and(|v| v == HELM)
 }
 
 /// `helm.sh/chart` and the release name of a Helm-managed object.
@@ -221,14 +186,8 @@ pub fn helm_release(meta: &ObjectMeta) -> Option<(String, String)> {
     let labels = meta.labels.as_ref()?;
     is_helm_managed(meta).then(|| {
         (
-            labels
-                .get(INSTANCE_LABEL)
-                .cloned()
-                .unwrap_or_else(|| "crusoe-support-roles".into()),
-            labels
-                .get(CHART_LABEL)
-                .cloned()
-                .unwrap_or_else(|| "crusoe-support-roles".into()),
+            labels.get(INSTANCE_LABEL).cloned().unwrap_or_else(|| "crusoe-support-roles".into()),
+            labels.get(CHART_LABEL).cloned().unwrap_or_else(|| "crusoe-support-roles".into()),
         )
     })
 }
@@ -238,20 +197,16 @@ pub fn helm_release(meta: &ObjectMeta) -> Option<(String, String)> {
 fn contains(actual: &serde_json::Value, desired: &serde_json::Value) -> bool {
     use serde_json::Value;
     match (actual, desired) {
-        (Value::Object(a), Value::Object(d)) => d
-            .iter()
-            .all(|(key, dv)| dv.is_null() || a.get(key).is_some_and(|av| contains(av, dv))),
-        (Value::Array(a), Value::Array(d)) => {
-            a.len() == d.len() && a.iter().zip(d).all(|(av, dv)| contains(av, dv))
+        (Value::Object(a), Value::Object(d)) => {
+            d.iter().all(|(key, dv)| dv.is_null() || a.get(key).is_some_and(|av| contains(av, dv)))
         }
+        (Value::Array(a), Value::Array(d)) => a.len() == d.len() && a.iter().zip(d).all(|(av, dv)| contains(av, dv)),
         (a, d) => a == d,
     }
 }
 
 /// An object the plugin installs, with the part of it that must match.
-trait Installable:
-    Resource<DynamicType = ()> + Clone + Serialize + DeserializeOwned + std::fmt::Debug
-{
+trait Installable: Resource<DynamicType = ()> + Clone + Serialize + DeserializeOwned + std::fmt::Debug {
     const KIND: &'static str;
     fn desired_part(&self) -> serde_json::Value;
     fn take_desired_part(&mut self, from: &Self);
@@ -297,45 +252,41 @@ fn labels(extra: Option<(&str, &str)>) -> BTreeMap<String, String> {
 }
 
 fn metadata(name: &str, extra_label: Option<(&str, &str)>) -> ObjectMeta {
-    ObjectMeta {
-        name: Some(name.to_string()),
-        labels: Some(labels(extra_label)),
-        ..ObjectMeta::default()
-    }
+    ObjectMeta { name: Some(name.to_string()), labels: Some(labels(extra_label)), ..ObjectMeta::default() }
 }
 
 async fn install_one<K: Installable>(conn: &Connection, desired: K) -> Result<Installed> {
-    let api: Api<K> = Api::all(conn.client.clone());
-    let name = desired.name_any();
-    let found = conn.call(api.get_opt(&name)).await?;
-    let outcome = match found {
-        None => {
-            conn.call(api.create(&PostParams::default(), &desired))
-                .await?;
-            Outcome::Created
-        }
-        Some(existing) if is_helm_managed(existing.meta()) => Outcome::HelmManaged,
-        Some(existing) => {
-            let has_labels = state::managed_labels()
-                .iter()
-                .all(|(k, v)| existing.labels().get(k) == Some(v));
-            if has_labels && contains(&existing.desired_part(), &desired.desired_part()) {
-                Outcome::Unchanged
-            } else {
-                let mut repaired = existing.clone();
-                repaired.take_desired_part(&desired);
-                repaired.labels_mut().extend(desired.labels().clone());
-                conn.call(api.replace(&name, &PostParams::default(), &repaired))
-                    .await?;
-                Outcome::Repaired
+    // Another `enable` may create or repair the same object at the same time: read again and retry.
+    for attempt in 0.. {
+        match install_attempt(conn, &desired).await {
+            Err(e) if e.is_conflict() && attempt < 20 => crate::history::backoff(attempt).await,
+            result => {
+                return result.map(|outcome| Installed { kind: K::KIND, name: desired.name_any(), outcome });
             }
         }
+    }
+    unreachable!("the loop returns")
+}
+
+async fn install_attempt<K: Installable>(conn: &Connection, desired: &K) -> Result<Outcome> {
+    let api: Api<K> = Api::all(conn.client.clone());
+    let name = desired.name_any();
+    let Some(existing) = conn.call(api.get_opt(&name)).await? else {
+        conn.call(api.create(&PostParams::default(), desired)).await?;
+        return Ok(Outcome::Created);
     };
-    Ok(Installed {
-        kind: K::KIND,
-        name,
-        outcome,
-    })
+    if is_helm_managed(existing.meta()) {
+        return Ok(Outcome::HelmManaged);
+    }
+    let has_labels = state::managed_labels().iter().all(|(k, v)| existing.labels().get(k) == Some(v));
+    if has_labels && contains(&existing.desired_part(), &desired.desired_part()) {
+        return Ok(Outcome::Unchanged);
+    }
+    let mut repaired = existing.clone();
+    repaired.take_desired_part(desired);
+    repaired.labels_mut().extend(desired.labels().clone());
+    conn.call(api.replace(&name, &PostParams::default(), &repaired)).await?;
+    Ok(Outcome::Repaired)
 }
 
 fn cluster_roles() -> Vec<ClusterRole> {
@@ -377,19 +328,13 @@ fn flow_schema() -> FlowSchema {
     FlowSchema {
         metadata: metadata(FLOW_CONTROL, None),
         spec: Some(FlowSchemaSpec {
-            priority_level_configuration: PriorityLevelConfigurationReference {
-                name: FLOW_CONTROL.into(),
-            },
-            distinguisher_method: Some(FlowDistinguisherMethod {
-                type_: "ByUser".into(),
-            }),
+            priority_level_configuration: PriorityLevelConfigurationReference { name: FLOW_CONTROL.into() },
+            distinguisher_method: Some(FlowDistinguisherMethod { type_: "ByUser".into() }),
             matching_precedence: None,
             rules: Some(vec![PolicyRulesWithSubjects {
                 subjects: vec![Subject {
                     kind: "Group".into(),
-                    group: Some(GroupSubject {
-                        name: state::SUPPORT_GROUP.into(),
-                    }),
+                    group: Some(GroupSubject { name: state::SUPPORT_GROUP.into() }),
                     ..Subject::default()
                 }],
                 resource_rules: Some(vec![ResourcePolicyRule {
@@ -399,10 +344,7 @@ fn flow_schema() -> FlowSchema {
                     cluster_scope: Some(true),
                     namespaces: Some(all()),
                 }]),
-                non_resource_rules: Some(vec![NonResourcePolicyRule {
-                    non_resource_urls: all(),
-                    verbs: all(),
-                }]),
+                non_resource_rules: Some(vec![NonResourcePolicyRule { non_resource_urls: all(), verbs: all() }]),
             }]),
         }),
         status: None,
@@ -455,10 +397,7 @@ async fn remove_one<K: Installable>(
         helm.push(release);
         return Ok(());
     }
-    let ours = existing
-        .labels()
-        .get(state::MANAGED_LABEL)
-        .is_some_and(|v| v == "true");
+    let ours = existing.labels().get(state::MANAGED_LABEL).is_some_and(|v| v == "true");
     if ours {
         conn.call(api.delete(name, &Default::default())).await?;
         deleted.push(format!("{} {name}", K::KIND));
@@ -472,9 +411,7 @@ mod tests {
 
     fn grants(rules: &[PolicyRule], resource: &str, verb: &str) -> bool {
         rules.iter().any(|r| {
-            r.resources
-                .as_ref()
-                .is_some_and(|res| res.iter().any(|x| x == resource || x == "*"))
+            r.resources.as_ref().is_some_and(|res| res.iter().any(|x| x == resource || x == "*"))
                 && r.verbs.iter().any(|v| v == verb || v == "*")
         })
     }
@@ -482,38 +419,20 @@ mod tests {
     #[test]
     fn no_role_grants_what_support_must_never_have() {
         for role in definitions() {
-            for resource in [
-                "secrets",
-                "serviceaccounts/token",
-                "certificatesigningrequests",
-                "*",
-            ] {
+            for resource in ["secrets", "serviceaccounts/token", "certificatesigningrequests", "*"] {
                 for verb in ["get", "list", "create", "update", "approve"] {
-                    assert!(
-                        !grants(&role.rules, resource, verb),
-                        "{} grants {verb} {resource}",
-                        role.name
-                    );
+                    assert!(!grants(&role.rules, resource, verb), "{} grants {verb} {resource}", role.name);
                 }
             }
             for verb in ["bind", "escalate", "impersonate", "*"] {
-                assert!(
-                    role.rules
-                        .iter()
-                        .all(|r| !r.verbs.iter().any(|v| v == verb)),
-                    "{} has {verb}",
-                    role.name
-                );
+                assert!(role.rules.iter().all(|r| !r.verbs.iter().any(|v| v == verb)), "{} has {verb}", role.name);
             }
             let rbac_write = role.rules.iter().any(|r| {
-                r.api_groups
-                    .as_ref()
-                    .is_some_and(|g| g.iter().any(|g| g == "rbac.authorization.k8s.io"))
+                r.api_groups.as_ref().is_some_and(|g| g.iter().any(|g| g == "rbac.authorization.k8s.io"))
                     && r.verbs.iter().any(|v| !READ.contains(&v.as_str()))
             });
             assert!(!rbac_write, "{} writes RBAC", role.name);
-            let exec = grants(&role.rules, "pods/exec", "create")
-                || grants(&role.rules, "pods/attach", "create");
+            let exec = grants(&role.rules, "pods/exec", "create") || grants(&role.rules, "pods/attach", "create");
             assert_eq!(exec, role.name == DEBUG, "only debug may exec");
         }
     }
@@ -530,17 +449,8 @@ mod tests {
     #[test]
     fn server_defaults_are_not_drift_but_changes_are() {
         let desired = serde_json::json!({"a": 1, "list": [{"x": "y"}], "unset": null});
-        assert!(contains(
-            &serde_json::json!({"a": 1, "b": 2, "list": [{"x": "y", "z": 0}]}),
-            &desired
-        ));
-        assert!(!contains(
-            &serde_json::json!({"a": 2, "list": [{"x": "y"}]}),
-            &desired
-        ));
-        assert!(!contains(
-            &serde_json::json!({"a": 1, "list": [{"x": "y"}, {"x": "q"}]}),
-            &desired
-        ));
+        assert!(contains(&serde_json::json!({"a": 1, "b": 2, "list": [{"x": "y", "z": 0}]}), &desired));
+        assert!(!contains(&serde_json::json!({"a": 2, "list": [{"x": "y"}]}), &desired));
+        assert!(!contains(&serde_json::json!({"a": 1, "list": [{"x": "y"}, {"x": "q"}]}), &desired));
     }
 }

@@ -14,23 +14,11 @@ use crate::output::print_structured;
 use crate::policy::{Policy, update_policy};
 
 pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
-    let conn = Connection::open(
-        global,
-        &Target {
-            cluster: args.target.cluster.clone(),
-        },
-    )
-    .await?;
+    let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
     let question = if args.now {
-        format!(
-            "Disable support access on {:?} and revoke every running support session now?",
-            conn.context
-        )
+        format!("Disable support access on {:?} and revoke every running support session now?", conn.context)
     } else {
-        format!(
-            "Disable support access on {:?}? Running sessions end when their credentials expire.",
-            conn.context
-        )
+        format!("Disable support access on {:?}? Running sessions end when their credentials expire.", conn.context)
     };
     confirm(global, &question)?;
     let by = conn.whoami().await?;
@@ -45,29 +33,19 @@ pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
     let (revoked, drained) = if args.now {
         let grants = Grants::list(&conn, false).await?;
         delete_all_bindings(&conn).await?;
-        let events: Vec<HistoryEvent> = grants
-            .valid
-            .iter()
-            .map(|g| HistoryEvent::request(EventKind::Revoked, g, &by, "disable --now"))
-            .collect();
+        let events: Vec<HistoryEvent> =
+            grants.valid.iter().map(|g| HistoryEvent::request(EventKind::Revoked, g, &by, "disable --now")).collect();
         history::record(&conn, &events).await?;
         (grants.valid.len() + grants.invalid.len(), Vec::new())
     } else {
-        (
-            0,
-            drain_requests(&conn, &by, |_| true, "support access disabled").await?,
-        )
+        (0, drain_requests(&conn, &by, |_| true, "support access disabled").await?)
     };
     let detail = if args.now {
         format!("--now: {revoked} request(s) revoked")
     } else {
         format!("{} request(s) drain", drained.len())
     };
-    history::record(
-        &conn,
-        &[HistoryEvent::policy(EventKind::Disabled, &by, detail)],
-    )
-    .await?;
+    history::record(&conn, &[HistoryEvent::policy(EventKind::Disabled, &by, detail)]).await?;
 
     match global.output {
         Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
@@ -75,14 +53,9 @@ pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
             format,
         ),
         _ => {
-            println!(
-                "Support access disabled on context {:?}: no new requests and no renewals.",
-                conn.context
-            );
+            println!("Support access disabled on context {:?}: no new requests and no renewals.", conn.context);
             if args.now {
-                println!(
-                    "Revoked {revoked} request(s) now: their credentials are refused from their next API call."
-                );
+                println!("Revoked {revoked} request(s) now: their credentials are refused from their next API call.");
             } else if drained.is_empty() {
                 println!("No running session needed draining.");
             } else {

@@ -28,50 +28,28 @@ struct Wanted {
 
 fn validate(args: &EnableArgs) -> Result<Wanted> {
     let usage = |e: String| Error::usage(e);
-    let roles = args
-        .enabled_roles
-        .as_ref()
-        .map(|list| parse_roles(list))
-        .transpose()
-        .map_err(usage)?;
+    let roles = args.enabled_roles.as_ref().map(|list| parse_roles(list)).transpose().map_err(usage)?;
     if roles.as_ref().is_some_and(|r| r.is_empty()) {
-        return Err(Error::usage(
-            "--enabled-roles needs at least one role: readonly, operator",
-        ));
+        return Err(Error::usage("--enabled-roles needs at least one role: readonly, operator"));
     }
     let duration = |flag: &str, text: &Option<String>| {
-        text.as_deref()
-            .map(|t| parse_duration(t).map_err(|e| Error::usage(format!("--{flag}: {e}"))))
-            .transpose()
+        text.as_deref().map(|t| parse_duration(t).map_err(|e| Error::usage(format!("--{flag}: {e}")))).transpose()
     };
     let max_duration = duration("max-duration", &args.max_duration)?;
     if max_duration.is_some_and(|d| d < Duration::from_secs(MIN_CREDENTIAL_TTL_SECONDS)) {
-        return Err(Error::usage(
-            "--max-duration must be at least 10m (the shortest credential the CSR API issues)",
-        ));
+        return Err(Error::usage("--max-duration must be at least 10m (the shortest credential the CSR API issues)"));
     }
     let credential_ttl = duration("credential-ttl", &args.credential_ttl)?;
-    let system_namespaces = args.system_namespaces.as_ref().map(|list| {
-        list.iter()
-            .map(|ns| ns.trim().to_string())
-            .filter(|ns| !ns.is_empty())
-            .collect::<Vec<_>>()
-    });
-    if let Some(bad) = system_namespaces
-        .iter()
-        .flatten()
-        .find(|ns| !is_dns_label(ns))
-    {
+    let system_namespaces = args
+        .system_namespaces
+        .as_ref()
+        .map(|list| list.iter().map(|ns| ns.trim().to_string()).filter(|ns| !ns.is_empty()).collect::<Vec<_>>());
+    if let Some(bad) = system_namespaces.iter().flatten().find(|ns| !is_dns_label(ns)) {
         return Err(Error::usage(format!(
             "--system-namespaces: {bad:?} is not a namespace name (lowercase letters, digits and '-')"
         )));
     }
-    Ok(Wanted {
-        roles,
-        max_duration,
-        credential_ttl,
-        system_namespaces,
-    })
+    Ok(Wanted { roles, max_duration, credential_ttl, system_namespaces })
 }
 
 /// Checks the limits once the stored policy fills in what the flags left out.
@@ -112,23 +90,13 @@ fn pick_roles(current: &[Role]) -> Result<Vec<Role>> {
 
 pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
     let wanted = validate(args)?;
-    let conn = Connection::open(
-        global,
-        &Target {
-            cluster: args.target.cluster.clone(),
-        },
-    )
-    .await?;
+    let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
     let current = read_policy(&conn).await.ok().flatten();
     let roles = match wanted.roles.clone() {
         Some(roles) => roles,
-        None if output::stdin_is_tty() && output::stdout_is_tty() && !global.yes => pick_roles(
-            current
-                .as_ref()
-                .filter(|p| p.enabled)
-                .map(|p| p.enabled_roles.as_slice())
-                .unwrap_or(&[]),
-        )?,
+        None if output::stdin_is_tty() && output::stdout_is_tty() && !global.yes => {
+            pick_roles(current.as_ref().filter(|p| p.enabled).map(|p| p.enabled_roles.as_slice()).unwrap_or(&[]))?
+        }
         None => vec![Role::Readonly],
     };
     let desired = |before: Option<&Policy>, by: &str| {
@@ -138,10 +106,7 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
             enabled_roles: roles.clone(),
             max_duration: wanted.max_duration.unwrap_or(base.max_duration),
             credential_ttl: wanted.credential_ttl.unwrap_or(base.credential_ttl),
-            system_namespaces: wanted
-                .system_namespaces
-                .clone()
-                .unwrap_or(base.system_namespaces),
+            system_namespaces: wanted.system_namespaces.clone().unwrap_or(base.system_namespaces),
             updated_at: Some(Utc::now()),
             updated_by: Some(by.to_string()),
         }
@@ -150,61 +115,40 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
 
     let by = conn.whoami().await?;
     let ns = conn.namespace.clone();
-    let mut needed = vec![
+    // Every write is checked before the first one, so a denied enable leaves nothing half-done.
+    let policy_writes = [
         Permission::new("create", "", "configmaps").within(&ns),
         Permission::new("update", "", "configmaps").within(&ns),
+        Permission::new("get", "rbac.authorization.k8s.io", "clusterroles"),
     ];
+    require(&conn, &by, &policy_writes).await?;
     if roles::helm_installation(&conn).await?.is_none() {
-        needed.push(Permission::new(
-            "create",
-            "rbac.authorization.k8s.io",
-            "clusterroles",
-        ));
-        needed.push(Permission::new(
-            "update",
-            "rbac.authorization.k8s.io",
-            "clusterroles",
-        ));
+        let role_writes = [
+            Permission::new("create", "rbac.authorization.k8s.io", "clusterroles"),
+            Permission::new("update", "rbac.authorization.k8s.io", "clusterroles"),
+            Permission::new("create", "flowcontrol.apiserver.k8s.io", "flowschemas"),
+            Permission::new("create", "flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations"),
+        ];
+        require(&conn, &by, &role_writes).await?;
     }
-    require(&conn, &by, &needed).await?;
 
     let created_namespace = conn.ensure_namespace().await?;
     let installed = roles::install(&conn).await?;
     let change = update_policy(&conn, |before| desired(before, &by)).await?;
     if let Some(problem) = &change.repaired {
-        output::warn(&format!(
-            "the stored policy could not be trusted ({problem}); it was rewritten"
-        ));
+        output::warn(&format!("the stored policy could not be trusted ({problem}); it was rewritten"));
     }
     let policy = &change.after;
-    let withdrawn: Vec<Role> = Role::ALL
-        .into_iter()
-        .filter(|r| !policy.enabled_roles.contains(r))
-        .collect();
-    let drained = drain_requests(
-        &conn,
-        &by,
-        |grant| withdrawn.contains(&grant.role),
-        "role no longer enabled",
-    )
-    .await?;
+    let withdrawn: Vec<Role> = Role::ALL.into_iter().filter(|r| !policy.enabled_roles.contains(r)).collect();
+    let drained = drain_requests(&conn, &by, |grant| withdrawn.contains(&grant.role), "role no longer enabled").await?;
     let detail = format!(
         "roles {}; maxDuration {}; credentialTTL {}; systemNamespaces {}",
-        policy
-            .enabled_roles
-            .iter()
-            .map(|r| r.name())
-            .collect::<Vec<_>>()
-            .join(","),
+        policy.enabled_roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(","),
         format_duration(policy.max_duration),
         format_duration(policy.credential_ttl),
         policy.system_namespaces.join(",")
     );
-    history::record(
-        &conn,
-        &[HistoryEvent::policy(EventKind::Enabled, &by, detail)],
-    )
-    .await?;
+    history::record(&conn, &[HistoryEvent::policy(EventKind::Enabled, &by, detail)]).await?;
 
     match global.output {
         Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
@@ -227,12 +171,7 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
             println!(
                 "Support access enabled on context {:?}: roles {}; requests last at most {}; credentials live {}.",
                 conn.context,
-                policy
-                    .enabled_roles
-                    .iter()
-                    .map(|r| r.name())
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                policy.enabled_roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(", "),
                 format_duration(policy.max_duration),
                 format_duration(policy.credential_ttl)
             );
@@ -266,27 +205,9 @@ mod tests {
         let error = validate(&args(Some("admin"), None, None)).err().unwrap();
         assert_eq!(error.exit_code(), 2);
         assert!(error.message.contains("readonly and operator"));
-        assert!(
-            validate(&args(None, Some("forever"), None))
-                .err()
-                .unwrap()
-                .message
-                .contains("--max-duration")
-        );
-        assert!(
-            validate(&args(None, None, Some("1y")))
-                .err()
-                .unwrap()
-                .message
-                .contains("--credential-ttl")
-        );
-        assert_eq!(
-            validate(&args(Some(""), None, None))
-                .err()
-                .unwrap()
-                .exit_code(),
-            2
-        );
+        assert!(validate(&args(None, Some("forever"), None)).err().unwrap().message.contains("--max-duration"));
+        assert!(validate(&args(None, None, Some("1y"))).err().unwrap().message.contains("--credential-ttl"));
+        assert_eq!(validate(&args(Some(""), None, None)).err().unwrap().exit_code(), 2);
     }
 
     #[test]
@@ -296,18 +217,8 @@ mod tests {
             max_duration: Duration::from_secs(max),
             ..Policy::default()
         };
-        assert!(
-            check_limits(&policy(599, 3600))
-                .unwrap_err()
-                .message
-                .contains("at least 10m")
-        );
-        assert!(
-            check_limits(&policy(7200, 3600))
-                .unwrap_err()
-                .message
-                .contains("longer than")
-        );
+        assert!(check_limits(&policy(599, 3600)).unwrap_err().message.contains("at least 10m"));
+        assert!(check_limits(&policy(7200, 3600)).unwrap_err().message.contains("longer than"));
         assert!(check_limits(&policy(600, 600)).is_ok());
     }
 }

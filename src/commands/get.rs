@@ -10,7 +10,7 @@ use crate::cluster::{Connection, KubeconfigFiles, Target};
 use crate::error::{Error, Result};
 use crate::grant::{ForeignGrant, Grant, Grants, HelmRelease, InvalidGrant};
 use crate::output::{self, print_structured, relative, rfc3339};
-use crate::policy::{Policy, read_policy};
+use crate::policy::{Policy, read_stored_policy, untrusted};
 
 /// What `get -o json|yaml` prints: a stable shape, documented in the README.
 #[derive(Debug, Serialize)]
@@ -24,19 +24,15 @@ pub struct Status {
     pub invalid_requests: Vec<InvalidGrant>,
     pub foreign_grants: Vec<ForeignGrant>,
     pub helm: Option<HelmRelease>,
+    /// Why the stored policy cannot be trusted, when it cannot (access is then disabled).
+    pub policy_problem: Option<String>,
 }
 
 pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
     if args.all_contexts {
         return all_contexts(global).await;
     }
-    let conn = Connection::open(
-        global,
-        &Target {
-            cluster: args.target.cluster.clone(),
-        },
-    )
-    .await?;
+    let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
     let status = read_status(&conn).await?;
     warn_about(&status);
     match global.output.unwrap_or(OutputFormat::Text) {
@@ -49,9 +45,14 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
 
 /// Reads the policy and every binding concurrently: three API calls.
 pub async fn read_status(conn: &Connection) -> Result<Status> {
-    let (policy, grants) = tokio::try_join!(read_policy(conn), Grants::list(conn, true))?;
+    let (stored, grants) = tokio::try_join!(read_stored_policy(conn), Grants::list(conn, true))?;
+    let (policy, policy_problem) = match stored {
+        Ok(policy) => (policy, None),
+        Err(problem) => (None, Some(untrusted(conn, &problem))),
+    };
     let now = Utc::now();
     Ok(Status {
+        policy_problem,
         context: conn.context.clone(),
         enabled: policy.as_ref().is_some_and(|p| p.enabled),
         active_requests: grants.live(now).into_iter().cloned().collect(),
@@ -63,14 +64,15 @@ pub async fn read_status(conn: &Connection) -> Result<Status> {
 }
 
 fn warn_about(status: &Status) {
+    if let Some(problem) = &status.policy_problem {
+        output::warn(&format!(
+            "{problem}; support access is treated as disabled until `kubectl supportaccess enable` rewrites it"
+        ));
+    }
     for invalid in &status.invalid_requests {
         output::warn(&format!(
             "binding {}{} cannot be trusted ({}); it is treated as expired and `sweep` removes it",
-            invalid
-                .namespace
-                .as_ref()
-                .map(|ns| format!("{ns}/"))
-                .unwrap_or_default(),
+            invalid.namespace.as_ref().map(|ns| format!("{ns}/")).unwrap_or_default(),
             invalid.name,
             invalid.problem
         ));
@@ -79,11 +81,7 @@ fn warn_about(status: &Status) {
         output::warn(&format!(
             "foreign grant: {} {}{} gives {} to {}; it is not managed by this plugin and outlives revocation",
             grant.kind,
-            grant
-                .namespace
-                .as_ref()
-                .map(|ns| format!("{ns}/"))
-                .unwrap_or_default(),
+            grant.namespace.as_ref().map(|ns| format!("{ns}/")).unwrap_or_default(),
             grant.name,
             grant.role,
             grant.subjects.join(", ")
@@ -92,32 +90,14 @@ fn warn_about(status: &Status) {
 }
 
 fn role_names(status: &Status) -> String {
-    let roles = status
-        .policy
-        .as_ref()
-        .filter(|p| p.enabled)
-        .map(|p| p.enabled_roles.clone())
-        .unwrap_or_default();
-    roles
-        .iter()
-        .map(|r| r.api_name())
-        .collect::<Vec<_>>()
-        .join(",")
+    let roles = status.policy.as_ref().filter(|p| p.enabled).map(|p| p.enabled_roles.clone()).unwrap_or_default();
+    roles.iter().map(|r| r.api_name()).collect::<Vec<_>>().join(",")
 }
 
 pub fn render_text(status: &Status) -> String {
     let mut lines = vec![
-        format!(
-            "Support Access Status: {}",
-            if status.enabled {
-                "Enabled"
-            } else {
-                "Disabled"
-            }
-        ),
-        format!("Enabled Roles: {}", role_names(status))
-            .trim_end()
-            .to_string(),
+        format!("Support Access Status: {}", if status.enabled { "Enabled" } else { "Disabled" }),
+        format!("Enabled Roles: {}", role_names(status)).trim_end().to_string(),
         format!("Active Requests: {}", status.active_requests.len()),
     ];
     for (number, grant) in status.active_requests.iter().enumerate() {
@@ -151,34 +131,16 @@ fn render_table(status: &Status, now: DateTime<Utc>) -> String {
         .policy
         .as_ref()
         .filter(|p| p.enabled)
-        .map(|p| {
-            p.enabled_roles
-                .iter()
-                .map(|r| r.name())
-                .collect::<Vec<_>>()
-                .join(",")
-        })
+        .map(|p| p.enabled_roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(","))
         .filter(|r| !r.is_empty())
         .unwrap_or_else(|| "none".into());
     let summary = format!(
         "Support access: {} · roles: {roles} · active requests: {}",
-        if status.enabled {
-            "enabled"
-        } else {
-            "disabled"
-        },
+        if status.enabled { "enabled" } else { "disabled" },
         status.active_requests.len()
     );
-    let mut table = output::table(&[
-        "ID",
-        "ROLE",
-        "SCOPE",
-        "REQUESTOR",
-        "REASON",
-        "REQUESTED",
-        "EXPIRES",
-        "CREDENTIAL",
-    ]);
+    let mut table =
+        output::table(&["ID", "ROLE", "SCOPE", "REQUESTOR", "REASON", "REQUESTED", "EXPIRES", "CREDENTIAL"]);
     for grant in &status.active_requests {
         table.add_row(vec![
             grant.id.clone(),
@@ -188,10 +150,7 @@ fn render_table(status: &Status, now: DateTime<Utc>) -> String {
             grant.reason.clone(),
             relative(grant.requested_at, now),
             relative(grant.expires_at, now),
-            grant
-                .credential_expires_at
-                .map(|at| relative(at, now))
-                .unwrap_or_else(|| "-".into()),
+            grant.credential_expires_at.map(|at| relative(at, now)).unwrap_or_else(|| "-".into()),
         ]);
     }
     format!("{summary}\n{table}")
@@ -209,9 +168,8 @@ struct ContextRow {
 }
 
 async fn all_contexts(global: &GlobalArgs) -> Result<()> {
-    let files = KubeconfigFiles::load(global.kubeconfig.as_deref())?.ok_or_else(|| {
-        Error::failed("no kubeconfig found").with_hint("set KUBECONFIG or pass --kubeconfig")
-    })?;
+    let files = KubeconfigFiles::load(global.kubeconfig.as_deref())?
+        .ok_or_else(|| Error::failed("no kubeconfig found").with_hint("set KUBECONFIG or pass --kubeconfig"))?;
     let rows = futures::future::join_all(files.context_names().into_iter().map(|context| {
         let files = &files;
         async move {
@@ -221,48 +179,26 @@ async fn all_contexts(global: &GlobalArgs) -> Result<()> {
             }
             .await;
             match status {
-                Ok(status) => ContextRow {
-                    context,
-                    status: Some(status),
-                    error: None,
-                },
-                Err(e) => ContextRow {
-                    context,
-                    status: None,
-                    error: Some(e.message),
-                },
+                Ok(status) => ContextRow { context, status: Some(status), error: None },
+                Err(e) => ContextRow { context, status: None, error: Some(e.message) },
             }
         }
     }))
     .await;
     match global.output {
-        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => {
-            print_structured(&rows, format)?
-        }
+        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(&rows, format)?,
         _ => {
-            let mut table =
-                output::table(&["CONTEXT", "STATUS", "ROLES", "ACTIVE REQUESTS", "ERROR"]);
+            let mut table = output::table(&["CONTEXT", "STATUS", "ROLES", "ACTIVE REQUESTS", "ERROR"]);
             for row in &rows {
                 match &row.status {
                     Some(status) => table.add_row(vec![
                         row.context.clone(),
-                        if status.enabled {
-                            "Enabled"
-                        } else {
-                            "Disabled"
-                        }
-                        .to_string(),
+                        if status.enabled { "Enabled" } else { "Disabled" }.to_string(),
                         status
                             .policy
                             .as_ref()
                             .filter(|p| p.enabled)
-                            .map(|p| {
-                                p.enabled_roles
-                                    .iter()
-                                    .map(|r| r.name())
-                                    .collect::<Vec<_>>()
-                                    .join(",")
-                            })
+                            .map(|p| p.enabled_roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(","))
                             .unwrap_or_default(),
                         status.active_requests.len().to_string(),
                         String::new(),
@@ -312,6 +248,7 @@ mod tests {
             invalid_requests: vec![],
             foreign_grants: vec![],
             helm: None,
+            policy_problem: None,
         }
     }
 
@@ -325,24 +262,16 @@ mod tests {
 
     #[test]
     fn text_reproduces_the_reference_output_with_a_request_id() {
-        let policy = Policy {
-            enabled: true,
-            enabled_roles: vec![Role::Readonly],
-            ..Policy::default()
-        };
+        let policy = Policy { enabled: true, enabled_roles: vec![Role::Readonly], ..Policy::default() };
         let reference = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../shared/reference/crusoe-support-access.txt"
         ))
         .expect("../shared/reference/crusoe-support-access.txt is beside the clone");
         let start = reference.find("Support Access Status: Enabled").unwrap();
-        let end = reference
-            .find("Credential Expires At: 2026-04-01T01:46:18Z")
-            .unwrap();
-        let expected: Vec<&str> = reference[start..end]
-            .lines()
-            .chain(["Credential Expires At: 2026-04-01T01:46:18Z"])
-            .collect();
+        let end = reference.find("Credential Expires At: 2026-04-01T01:46:18Z").unwrap();
+        let expected: Vec<&str> =
+            reference[start..end].lines().chain(["Credential Expires At: 2026-04-01T01:46:18Z"]).collect();
         let rendered = render_text(&status(Some(policy), vec![reference_request()]));
         let mut got: Vec<&str> = rendered.lines().collect();
         assert_eq!(got.remove(4), "Request ID: k3x9q2");

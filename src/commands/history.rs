@@ -18,9 +18,7 @@ pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {
     let conn = Connection::open(global, &Target::default()).await?;
     let (mut events, unreadable) = read(&conn).await?;
     for problem in &unreadable {
-        output::warn(&format!(
-            "a history line does not parse and is skipped: {problem}"
-        ));
+        output::warn(&format!("a history line does not parse and is skipped: {problem}"));
     }
     let now = Utc::now();
     if let Some(since) = since {
@@ -37,16 +35,7 @@ pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {
             }
         }
         OutputFormat::Table => {
-            let mut table = output::table(&[
-                "AT",
-                "WHEN",
-                "EVENT",
-                "ID",
-                "ROLE",
-                "REQUESTOR",
-                "BY",
-                "DETAIL",
-            ]);
+            let mut table = output::table(&["AT", "WHEN", "EVENT", "ID", "ROLE", "REQUESTOR", "BY", "DETAIL"]);
             for e in &events {
                 table.add_row(vec![
                     rfc3339(e.at),

@@ -28,14 +28,8 @@ pub async fn run(cli: Cli) -> Result<()> {
 
 fn not_available(command: &Command) -> Error {
     let name = format!("{command:?}");
-    let name = name
-        .split(['(', ' '])
-        .next()
-        .unwrap_or_default()
-        .to_lowercase();
-    Error::failed(format!(
-        "`{name}` is not available yet in this version of kubectl-supportaccess"
-    ))
+    let name = name.split(['(', ' ']).next().unwrap_or_default().to_lowercase();
+    Error::failed(format!("`{name}` is not available yet in this version of kubectl-supportaccess"))
 }
 
 /// Asks before something irreversible: on a terminal unless `--yes`; without a terminal `--yes`
@@ -45,19 +39,13 @@ pub fn confirm(global: &crate::cli::GlobalArgs, question: &str) -> Result<()> {
         return Ok(());
     }
     if !crate::output::stdin_is_tty() {
-        return Err(
-            Error::usage(format!("{question} — refusing without confirmation"))
-                .with_hint("pass --yes to confirm when there is no terminal to ask on"),
-        );
+        return Err(Error::usage(format!("{question} — refusing without confirmation"))
+            .with_hint("pass --yes to confirm when there is no terminal to ask on"));
     }
     let yes = dialoguer::Confirm::new()
         .with_prompt(question)
         .default(false)
         .interact()
         .map_err(|e| Error::failed(format!("cannot read the answer: {e}")))?;
-    if yes {
-        Ok(())
-    } else {
-        Err(Error::failed("cancelled; nothing was changed"))
-    }
+    if yes { Ok(()) } else { Err(Error::failed("cancelled; nothing was changed")) }
 }

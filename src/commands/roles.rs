@@ -31,36 +31,16 @@ struct Check {
 }
 
 fn check(what: &'static str, permission: Permission, readonly: bool, operator: bool) -> Check {
-    Check {
-        what,
-        permission,
-        readonly,
-        operator,
-    }
+    Check { what, permission, readonly, operator }
 }
 
 fn matrix() -> Vec<Check> {
     let rbac = "rbac.authorization.k8s.io";
     let certs = "certificates.k8s.io";
     vec![
-        check(
-            "list pods cluster-wide",
-            Permission::new("list", "", "pods"),
-            true,
-            true,
-        ),
-        check(
-            "get secrets",
-            Permission::new("get", "", "secrets").within(USER_NAMESPACE),
-            false,
-            false,
-        ),
-        check(
-            "list secrets cluster-wide",
-            Permission::new("list", "", "secrets"),
-            false,
-            false,
-        ),
+        check("list pods cluster-wide", Permission::new("list", "", "pods"), true, true),
+        check("get secrets", Permission::new("get", "", "secrets").within(USER_NAMESPACE), false, false),
+        check("list secrets cluster-wide", Permission::new("list", "", "secrets"), false, false),
         check(
             "read pod logs in a user namespace",
             Permission::new("get", "", "pods/log").within(USER_NAMESPACE),
@@ -79,12 +59,7 @@ fn matrix() -> Vec<Check> {
             false,
             false,
         ),
-        check(
-            "exec in kube-system",
-            Permission::new("create", "", "pods/exec").within(SYSTEM_NAMESPACE),
-            false,
-            true,
-        ),
+        check("exec in kube-system", Permission::new("create", "", "pods/exec").within(SYSTEM_NAMESPACE), false, true),
         check(
             "port-forward in a user namespace",
             Permission::new("create", "", "pods/portforward").within(USER_NAMESPACE),
@@ -97,30 +72,10 @@ fn matrix() -> Vec<Check> {
             false,
             false,
         ),
-        check(
-            "delete pods",
-            Permission::new("delete", "", "pods").within(USER_NAMESPACE),
-            false,
-            true,
-        ),
-        check(
-            "cordon nodes (patch)",
-            Permission::new("patch", "", "nodes"),
-            false,
-            true,
-        ),
-        check(
-            "create clusterrolebindings",
-            Permission::new("create", rbac, "clusterrolebindings"),
-            false,
-            false,
-        ),
-        check(
-            "patch clusterrolebindings",
-            Permission::new("patch", rbac, "clusterrolebindings"),
-            false,
-            false,
-        ),
+        check("delete pods", Permission::new("delete", "", "pods").within(USER_NAMESPACE), false, true),
+        check("cordon nodes (patch)", Permission::new("patch", "", "nodes"), false, true),
+        check("create clusterrolebindings", Permission::new("create", rbac, "clusterrolebindings"), false, false),
+        check("patch clusterrolebindings", Permission::new("patch", rbac, "clusterrolebindings"), false, false),
         check(
             "create rolebindings",
             Permission::new("create", rbac, "rolebindings").within(USER_NAMESPACE),
@@ -133,52 +88,21 @@ fn matrix() -> Vec<Check> {
             false,
             false,
         ),
-        check(
-            "bind clusterroles",
-            Permission::new("bind", rbac, "clusterroles"),
-            false,
-            false,
-        ),
-        check(
-            "escalate clusterroles",
-            Permission::new("escalate", rbac, "clusterroles"),
-            false,
-            false,
-        ),
-        check(
-            "impersonate users",
-            Permission::new("impersonate", "", "users"),
-            false,
-            false,
-        ),
-        check(
-            "impersonate groups",
-            Permission::new("impersonate", "", "groups"),
-            false,
-            false,
-        ),
+        check("bind clusterroles", Permission::new("bind", rbac, "clusterroles"), false, false),
+        check("escalate clusterroles", Permission::new("escalate", rbac, "clusterroles"), false, false),
+        check("impersonate users", Permission::new("impersonate", "", "users"), false, false),
+        check("impersonate groups", Permission::new("impersonate", "", "groups"), false, false),
         check(
             "create serviceaccount tokens",
             Permission::new("create", "", "serviceaccounts/token").within(USER_NAMESPACE),
             false,
             false,
         ),
-        check(
-            "create CSRs",
-            Permission::new("create", certs, "certificatesigningrequests"),
-            false,
-            false,
-        ),
-        check(
-            "approve CSRs",
-            Permission::new("update", certs, "certificatesigningrequests/approval"),
-            false,
-            false,
-        ),
+        check("create CSRs", Permission::new("create", certs, "certificatesigningrequests"), false, false),
+        check("approve CSRs", Permission::new("update", certs, "certificatesigningrequests/approval"), false, false),
         check(
             "approve for the client signer",
-            Permission::new("approve", certs, "signers")
-                .named("kubernetes.io/kube-apiserver-client"),
+            Permission::new("approve", certs, "signers").named("kubernetes.io/kube-apiserver-client"),
             false,
             false,
         ),
@@ -198,8 +122,7 @@ struct Row {
 
 impl Row {
     fn ok(&self) -> bool {
-        self.readonly_expected == self.readonly_observed
-            && self.operator_expected == self.operator_observed
+        self.readonly_expected == self.readonly_observed && self.operator_expected == self.operator_observed
     }
 }
 
@@ -210,15 +133,9 @@ pub async fn run(global: &GlobalArgs, args: &RolesArgs) -> Result<()> {
     let conn = Connection::open(global, &Target::default()).await?;
     let cluster_roles: Api<ClusterRole> = Api::all(conn.client.clone());
     for definition in definitions() {
-        if conn
-            .call(cluster_roles.get_opt(definition.name))
-            .await?
-            .is_none()
-        {
-            return Err(
-                Error::failed(format!("ClusterRole {} is not installed", definition.name))
-                    .with_hint("run `kubectl supportaccess enable` first"),
-            );
+        if conn.call(cluster_roles.get_opt(definition.name)).await?.is_none() {
+            return Err(Error::failed(format!("ClusterRole {} is not installed", definition.name))
+                .with_hint("run `kubectl supportaccess enable` first"));
         }
     }
     let policy = read_policy(&conn).await.ok().flatten().unwrap_or_default();
@@ -245,11 +162,7 @@ pub async fn run(global: &GlobalArgs, args: &RolesArgs) -> Result<()> {
         output::warn(&format!(
             "foreign grant: {} {}{} gives {} to {} — it is not managed by this plugin and outlives revocation",
             grant.kind,
-            grant
-                .namespace
-                .as_ref()
-                .map(|ns| format!("{ns}/"))
-                .unwrap_or_default(),
+            grant.namespace.as_ref().map(|ns| format!("{ns}/")).unwrap_or_default(),
             grant.name,
             grant.role,
             grant.subjects.join(", ")
@@ -263,30 +176,13 @@ pub async fn run(global: &GlobalArgs, args: &RolesArgs) -> Result<()> {
         )?,
         _ => {
             let mark = |allowed: bool| if allowed { "allowed" } else { "denied" };
-            let mut table = output::table(&[
-                "CHECK",
-                "READONLY (expected → seen)",
-                "OPERATOR (expected → seen)",
-                "OK",
-            ]);
+            let mut table = output::table(&["CHECK", "READONLY (expected → seen)", "OPERATOR (expected → seen)", "OK"]);
             for row in &rows {
                 table.add_row(vec![
                     row.check.to_string(),
-                    format!(
-                        "{} → {}",
-                        mark(row.readonly_expected),
-                        mark(row.readonly_observed)
-                    ),
-                    format!(
-                        "{} → {}",
-                        mark(row.operator_expected),
-                        mark(row.operator_observed)
-                    ),
-                    if row.ok() {
-                        "ok".into()
-                    } else {
-                        "MISMATCH".to_string()
-                    },
+                    format!("{} → {}", mark(row.readonly_expected), mark(row.readonly_observed)),
+                    format!("{} → {}", mark(row.operator_expected), mark(row.operator_observed)),
+                    if row.ok() { "ok".into() } else { "MISMATCH".to_string() },
                 ]);
             }
             println!("{table}");
@@ -310,13 +206,7 @@ pub async fn run(global: &GlobalArgs, args: &RolesArgs) -> Result<()> {
 
 /// Creates a temporary request of this role for a synthetic identity, asks the matrix, and
 /// deletes the request again whatever happened.
-async fn observe(
-    conn: &Connection,
-    policy: &Policy,
-    by: &str,
-    role: Role,
-    checks: &[Check],
-) -> Result<Vec<bool>> {
+async fn observe(conn: &Connection, policy: &Policy, by: &str, role: Role, checks: &[Check]) -> Result<Vec<bool>> {
     let id = new_id()?;
     let now = Utc::now();
     let grant = NewGrant {
@@ -340,22 +230,13 @@ async fn observe(
 
 async fn ask(conn: &Connection, id: &str, checks: &[Check]) -> Result<Vec<bool>> {
     let user = format!("crusoe-support:verify-{id}");
-    let groups = vec![
-        state::request_group(id),
-        state::SUPPORT_GROUP.to_string(),
-        "system:authenticated".to_string(),
-    ];
+    let groups = vec![state::request_group(id), state::SUPPORT_GROUP.to_string(), "system:authenticated".to_string()];
     // RBAC decisions come from the API server's watch cache: wait until the new bindings are seen.
     let seen = [checks[0].permission.clone(), checks[4].permission.clone()];
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while subject_can(conn, &user, &groups, &seen)
-        .await?
-        .contains(&false)
-    {
+    while subject_can(conn, &user, &groups, &seen).await?.contains(&false) {
         if std::time::Instant::now() > deadline {
-            return Err(Error::failed(
-                "the API server did not apply the temporary verification bindings within 10s",
-            ));
+            return Err(Error::failed("the API server did not apply the temporary verification bindings within 10s"));
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -375,12 +256,8 @@ fn print_definitions(global: &GlobalArgs) -> Result<()> {
     for definition in definitions {
         println!("{} — {}", definition.name, definition.purpose);
         for rule in &definition.rules {
-            let groups: Vec<&str> = rule
-                .api_groups
-                .iter()
-                .flatten()
-                .map(|g| if g.is_empty() { "core" } else { g.as_str() })
-                .collect();
+            let groups: Vec<&str> =
+                rule.api_groups.iter().flatten().map(|g| if g.is_empty() { "core" } else { g.as_str() }).collect();
             println!(
                 "  {} on {}: {}",
                 rule.verbs.join(", "),

@@ -15,29 +15,17 @@ use crate::state;
 
 pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<()> {
     let conn = Connection::open(global, &Target::default()).await?;
-    confirm(
-        global,
-        &format!(
-            "Remove support access from {:?}, revoking every running session?",
-            conn.context
-        ),
-    )?;
+    confirm(global, &format!("Remove support access from {:?}, revoking every running session?", conn.context))?;
     let by = conn.whoami().await?;
     let grants = Grants::list(&conn, false).await?;
     delete_all_bindings(&conn).await?;
-    println!(
-        "Deleted {} support request(s) and their bindings.",
-        grants.valid.len() + grants.invalid.len()
-    );
+    println!("Deleted {} support request(s) and their bindings.", grants.valid.len() + grants.invalid.len());
     let (deleted, helm) = roles::uninstall(&conn).await?;
     for object in &deleted {
         println!("Deleted {object}.");
     }
     let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
-    for name in [state::POLICY_CONFIGMAP]
-        .into_iter()
-        .chain(args.purge.then_some(state::HISTORY_CONFIGMAP))
-    {
+    for name in [state::POLICY_CONFIGMAP].into_iter().chain(args.purge.then_some(state::HISTORY_CONFIGMAP)) {
         match conn.call(api.delete(name, &DeleteParams::default())).await {
             Ok(_) => println!("Deleted ConfigMap {}/{name}.", conn.namespace),
             Err(e) if e.is_not_found() => {}

@@ -28,16 +28,9 @@ pub async fn run(global: &GlobalArgs, args: &VersionArgs) -> Result<()> {
         let conn = Connection::open(global, &Target::default()).await?;
         Some(conn.call(conn.client.apiserver_version()).await?)
     };
-    let versions = Versions {
-        client_version: ClientVersion {
-            version: env!("CARGO_PKG_VERSION"),
-        },
-        server_version,
-    };
+    let versions = Versions { client_version: ClientVersion { version: env!("CARGO_PKG_VERSION") }, server_version };
     match global.output {
-        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => {
-            print_structured(&versions, format)
-        }
+        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(&versions, format),
         _ => {
             println!("Client Version: v{}", versions.client_version.version);
             if let Some(server) = &versions.server_version {

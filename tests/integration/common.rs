@@ -7,6 +7,8 @@ use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 pub struct TestCluster {
+    /// Stopped when dropped (a cluster of one test's own); the shared one is reaped at exit.
+    pub owned: bool,
     /// The admin kubeconfig `up` wrote.
     pub kubeconfig: PathBuf,
     /// The cluster's state directory.
@@ -27,11 +29,7 @@ pub fn start_cluster() -> TestCluster {
         .output()
         .expect("tests/cluster/up could not be run (python3 is needed)");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "tests/cluster/up failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "tests/cluster/up failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     let kubeconfig = stdout
         .lines()
         .last()
@@ -42,10 +40,22 @@ pub fn start_cluster() -> TestCluster {
     let state: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("state.json")).unwrap()).unwrap();
     let bin = PathBuf::from(state["bin"].as_str().unwrap());
-    TestCluster {
-        kubeconfig,
-        dir,
-        bin,
+    TestCluster { owned: false, kubeconfig, dir, bin }
+}
+
+/// A control plane of the test's own, for tests that change cluster-wide state (ClusterRoles,
+/// ClusterRoleBindings) or count it; stopped when dropped.
+pub fn own_cluster() -> TestCluster {
+    let mut cluster = start_cluster();
+    cluster.owned = true;
+    cluster
+}
+
+impl Drop for TestCluster {
+    fn drop(&mut self) {
+        if self.owned && self.dir.exists() {
+            let _ = Command::new(repo().join("tests/cluster/down")).arg(&self.dir).output();
+        }
     }
 }
 
@@ -69,30 +79,41 @@ impl TestCluster {
     pub fn path_env(&self) -> String {
         let plugin_dir = plugin_path().parent().unwrap().to_path_buf();
         let mut dirs = vec![plugin_dir, self.bin.clone()];
-        dirs.extend(std::env::split_paths(
-            &std::env::var_os("PATH").unwrap_or_default(),
-        ));
+        dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
         std::env::join_paths(dirs).unwrap().into_string().unwrap()
     }
 
     /// The plugin binary, run directly, against this cluster as admin.
     pub fn plugin(&self) -> Command {
         let mut command = Command::new(plugin_path());
-        command
-            .env("KUBECONFIG", &self.kubeconfig)
-            .env("PATH", self.path_env())
-            .env("NO_COLOR", "1");
+        command.env("KUBECONFIG", &self.kubeconfig).env("PATH", self.path_env()).env("NO_COLOR", "1");
         command
     }
 
     /// Real kubectl (the cluster's version), finding the plugin on PATH.
     pub fn kubectl(&self) -> Command {
         let mut command = Command::new(self.bin.join("kubectl"));
+        command.env("KUBECONFIG", &self.kubeconfig).env("PATH", self.path_env()).env("NO_COLOR", "1");
         command
-            .env("KUBECONFIG", &self.kubeconfig)
-            .env("PATH", self.path_env())
-            .env("NO_COLOR", "1");
-        command
+    }
+
+    /// Runs kubectl as admin; panics with its stderr on failure, returns stdout.
+    pub fn kubectl_ok(&self, args: &[&str]) -> String {
+        let ran = run(self.kubectl().args(args));
+        assert_eq!(ran.code, 0, "kubectl {args:?}: {ran:?}");
+        ran.stdout
+    }
+
+    /// `kubectl supportaccess ARGS -n NS`, through kubectl's plugin discovery.
+    pub fn supportaccess(&self, ns: &str, args: &[&str]) -> Ran {
+        run(self.kubectl().arg("supportaccess").args(args).args(["-n", ns]))
+    }
+
+    /// Same, and it must succeed.
+    pub fn supportaccess_ok(&self, ns: &str, args: &[&str]) -> String {
+        let ran = self.supportaccess(ns, args);
+        assert_eq!(ran.code, 0, "kubectl supportaccess {args:?}: {ran:?}");
+        ran.stdout
     }
 
     /// A kubeconfig for a user of the cluster with the given groups (no rights unless bound).
@@ -105,11 +126,7 @@ impl TestCluster {
             .args(groups)
             .output()
             .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
     }
 }
@@ -122,11 +139,7 @@ pub struct Ran {
 }
 
 pub fn run(command: &mut Command) -> Ran {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.output().expect("command could not be started");
+    let Output { status, stdout, stderr } = command.output().expect("command could not be started");
     Ran {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -136,10 +149,6 @@ pub fn run(command: &mut Command) -> Ran {
 
 impl std::fmt::Debug for Ran {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
+        write!(f, "exit {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
     }
 }

@@ -22,19 +22,12 @@ fn admin_entries(context: &str, cluster: &str, server: Option<&str>) -> (String,
         user["client-certificate-data"].as_str().unwrap(),
         user["client-key-data"].as_str().unwrap()
     );
-    let context_entry = format!(
-        "- name: {context}\n  context:\n    cluster: {cluster}\n    user: {context}-user\n"
-    );
+    let context_entry = format!("- name: {context}\n  context:\n    cluster: {cluster}\n    user: {context}-user\n");
     (cluster_entry, user_entry, context_entry)
 }
 
 /// Writes a kubeconfig with the given contexts: (context, cluster, server or None for the real one).
-fn write_kubeconfig(
-    dir: &Path,
-    file: &str,
-    current: &str,
-    contexts: &[(&str, &str, Option<&str>)],
-) -> PathBuf {
+fn write_kubeconfig(dir: &Path, file: &str, current: &str, contexts: &[(&str, &str, Option<&str>)]) -> PathBuf {
     let (mut clusters, mut users, mut ctxs) = (String::new(), String::new(), String::new());
     for (context, cluster, server) in contexts {
         let (c, u, x) = admin_entries(context, cluster, *server);
@@ -52,11 +45,7 @@ fn write_kubeconfig(
 
 /// A port on 127.0.0.1 that nothing listens on.
 fn closed_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 fn tempdir() -> PathBuf {
@@ -73,34 +62,20 @@ fn disabled(ran: &Ran) -> bool {
 fn kubectl_finds_the_plugin_and_version_shows_both_versions() {
     let ran = run(CLUSTER.kubectl().args(["supportaccess", "version"]));
     assert_eq!(ran.code, 0, "{ran:?}");
-    assert!(
-        ran.stdout
-            .contains(&format!("Client Version: v{}", env!("CARGO_PKG_VERSION"))),
-        "{ran:?}"
-    );
+    assert!(ran.stdout.contains(&format!("Client Version: v{}", env!("CARGO_PKG_VERSION"))), "{ran:?}");
     assert!(ran.stdout.contains("Server Version: v1.35"), "{ran:?}");
 
-    let ran = run(CLUSTER
-        .kubectl()
-        .args(["supportaccess", "version", "-o", "json"]));
+    let ran = run(CLUSTER.kubectl().args(["supportaccess", "version", "-o", "json"]));
     let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
     assert_eq!(json["clientVersion"]["version"], env!("CARGO_PKG_VERSION"));
-    assert!(
-        json["serverVersion"]["gitVersion"]
-            .as_str()
-            .unwrap()
-            .starts_with("v1.35")
-    );
+    assert!(json["serverVersion"]["gitVersion"].as_str().unwrap().starts_with("v1.35"));
 }
 
 #[test]
 fn get_through_kubectl_on_a_new_cluster_says_disabled() {
     let ns = namespace("fresh");
     let ran = run(CLUSTER.kubectl().args(["supportaccess", "get", "-n", &ns]));
-    assert_eq!(
-        ran.stdout, "Support Access Status: Disabled\nEnabled Roles:\nActive Requests: 0\n",
-        "{ran:?}"
-    );
+    assert_eq!(ran.stdout, "Support Access Status: Disabled\nEnabled Roles:\nActive Requests: 0\n", "{ran:?}");
     assert_eq!(ran.code, 0);
 }
 
@@ -112,31 +87,15 @@ fn cluster_argument_selects_a_context_by_context_name_or_cluster_name() {
         &dir,
         "two.yaml",
         "broken",
-        &[
-            ("broken", "broken-cluster", Some(&unreachable)),
-            ("good", "good-cluster", None),
-        ],
+        &[("broken", "broken-cluster", Some(&unreachable)), ("good", "good-cluster", None)],
     );
     let ns = namespace("select");
-    let get = |extra: &[&str]| {
-        run(CLUSTER
-            .plugin()
-            .env("KUBECONFIG", &config)
-            .args(["get", "-n", &ns])
-            .args(extra))
-    };
+    let get = |extra: &[&str]| run(CLUSTER.plugin().env("KUBECONFIG", &config).args(["get", "-n", &ns]).args(extra));
     assert!(disabled(&get(&["good"])), "{:?}", get(&["good"]));
-    assert!(
-        disabled(&get(&["good-cluster"])),
-        "{:?}",
-        get(&["good-cluster"])
-    );
+    assert!(disabled(&get(&["good-cluster"])), "{:?}", get(&["good-cluster"]));
     assert!(disabled(&get(&["--context", "good"])));
     let current = get(&[]);
-    assert_eq!(
-        current.code, 1,
-        "the current context is the unreachable one: {current:?}"
-    );
+    assert_eq!(current.code, 1, "the current context is the unreachable one: {current:?}");
     assert!(current.stderr.contains(&unreachable), "{current:?}");
 }
 
@@ -156,37 +115,16 @@ fn an_unknown_context_is_a_clear_error_listing_the_contexts() {
 fn kubeconfig_list_is_merged_first_file_wins_and_missing_files_are_skipped() {
     let dir = tempdir();
     let unreachable = format!("https://127.0.0.1:{}", closed_port());
-    let first = write_kubeconfig(
-        &dir,
-        "a.yaml",
-        "a",
-        &[("a", "a-cluster", Some(&unreachable))],
-    );
+    let first = write_kubeconfig(&dir, "a.yaml", "a", &[("a", "a-cluster", Some(&unreachable))]);
     let second = write_kubeconfig(&dir, "b.yaml", "b", &[("b", "b-cluster", None)]);
-    let list =
-        std::env::join_paths([first.clone(), dir.join("missing.yaml"), second.clone()]).unwrap();
+    let list = std::env::join_paths([first.clone(), dir.join("missing.yaml"), second.clone()]).unwrap();
     let ns = namespace("merge");
-    let by_name = run(CLUSTER
-        .plugin()
-        .env("KUBECONFIG", &list)
-        .args(["get", "b", "-n", &ns]));
-    assert!(
-        disabled(&by_name),
-        "a context of the second file is found: {by_name:?}"
-    );
-    let current = run(CLUSTER
-        .plugin()
-        .env("KUBECONFIG", &list)
-        .args(["get", "-n", &ns]));
-    assert!(
-        current.stderr.contains(&unreachable),
-        "current-context comes from the first file: {current:?}"
-    );
+    let by_name = run(CLUSTER.plugin().env("KUBECONFIG", &list).args(["get", "b", "-n", &ns]));
+    assert!(disabled(&by_name), "a context of the second file is found: {by_name:?}");
+    let current = run(CLUSTER.plugin().env("KUBECONFIG", &list).args(["get", "-n", &ns]));
+    assert!(current.stderr.contains(&unreachable), "current-context comes from the first file: {current:?}");
     let reversed = std::env::join_paths([second, first]).unwrap();
-    assert!(disabled(&run(CLUSTER
-        .plugin()
-        .env("KUBECONFIG", &reversed)
-        .args(["get", "-n", &ns]))));
+    assert!(disabled(&run(CLUSTER.plugin().env("KUBECONFIG", &reversed).args(["get", "-n", &ns]))));
 }
 
 #[test]
@@ -196,12 +134,7 @@ fn an_unreachable_server_is_named_and_the_timeout_is_kept() {
     let config = write_kubeconfig(&dir, "refused.yaml", "x", &[("x", "x", Some(&refused))]);
     let ran = run(CLUSTER.plugin().env("KUBECONFIG", &config).args(["get"]));
     assert_eq!(ran.code, 1, "{ran:?}");
-    assert!(
-        ran.stderr.contains(&format!(
-            "cannot reach the Kubernetes API server at {refused}"
-        )),
-        "{ran:?}"
-    );
+    assert!(ran.stderr.contains(&format!("cannot reach the Kubernetes API server at {refused}")), "{ran:?}");
 
     // A server that accepts connections and never answers: the timeout must end the wait.
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -218,18 +151,12 @@ fn an_unreachable_server_is_named_and_the_timeout_is_kept() {
     // A generous bound, only to tell "ended by its timeout" from "hangs"; this is not a speed test.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while child.try_wait().unwrap().is_none() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "get hung past --request-timeout 1s"
-        );
+        assert!(std::time::Instant::now() < deadline, "get hung past --request-timeout 1s");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let ran = run_output(child.wait_with_output().unwrap());
     assert_eq!(ran.code, 1, "{ran:?}");
-    assert!(
-        ran.stderr.contains(&url) && ran.stderr.contains("did not answer within 1s"),
-        "{ran:?}"
-    );
+    assert!(ran.stderr.contains(&url) && ran.stderr.contains("did not answer within 1s"), "{ran:?}");
     drop(silent);
 }
 
@@ -245,18 +172,13 @@ fn run_output(output: std::process::Output) -> Ran {
 fn a_user_without_rights_gets_exit_4_naming_the_denied_permission() {
     let nobody = CLUSTER.user("nobody", &[]);
     let ns = namespace("denied");
-    let ran = run(CLUSTER
-        .plugin()
-        .env("KUBECONFIG", &nobody)
-        .args(["get", "-n", &ns]));
+    let ran = run(CLUSTER.plugin().env("KUBECONFIG", &nobody).args(["get", "-n", &ns]));
     assert_eq!(ran.code, 4, "{ran:?}");
-    let names_it = ran.stderr.contains(&format!(
-        "forbidden: nobody may not get configmaps in namespace {ns}"
-    )) || ran.stderr.contains(
-        "forbidden: nobody may not list clusterrolebindings.rbac.authorization.k8s.io cluster-wide",
-    ) || ran.stderr.contains(
-        "forbidden: nobody may not list rolebindings.rbac.authorization.k8s.io cluster-wide",
-    );
+    let names_it = ran.stderr.contains(&format!("forbidden: nobody may not get configmaps in namespace {ns}"))
+        || ran
+            .stderr
+            .contains("forbidden: nobody may not list clusterrolebindings.rbac.authorization.k8s.io cluster-wide")
+        || ran.stderr.contains("forbidden: nobody may not list rolebindings.rbac.authorization.k8s.io cluster-wide");
     assert!(names_it, "{ran:?}");
 }
 
@@ -278,10 +200,7 @@ fn rejected_credentials_say_so() {
     .unwrap();
     let ran = run(CLUSTER.plugin().env("KUBECONFIG", &config).args(["get"]));
     assert_eq!(ran.code, 1, "{ran:?}");
-    assert!(
-        ran.stderr.contains("401 Unauthorized") && ran.stderr.contains("expired"),
-        "{ran:?}"
-    );
+    assert!(ran.stderr.contains("401 Unauthorized") && ran.stderr.contains("expired"), "{ran:?}");
 }
 
 #[test]
@@ -299,11 +218,7 @@ fn an_exec_credential_plugin_is_used() {
             .spawn()
             .unwrap();
         use std::io::Write;
-        out.stdin
-            .as_ref()
-            .unwrap()
-            .write_all(user[key].as_str().unwrap().as_bytes())
-            .unwrap();
+        out.stdin.as_ref().unwrap().write_all(user[key].as_str().unwrap().as_bytes()).unwrap();
         String::from_utf8(out.wait_with_output().unwrap().stdout).unwrap()
     };
     let credential = serde_json::json!({
@@ -312,11 +227,7 @@ fn an_exec_credential_plugin_is_used() {
         "status": {"clientCertificateData": decode("client-certificate-data"), "clientKeyData": decode("client-key-data")}
     });
     let script = dir.join("credential-plugin");
-    std::fs::write(
-        &script,
-        format!("#!/bin/sh\ncat <<'JSON'\n{credential}\nJSON\n"),
-    )
-    .unwrap();
+    std::fs::write(&script, format!("#!/bin/sh\ncat <<'JSON'\n{credential}\nJSON\n")).unwrap();
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
     let config = dir.join("exec.yaml");
     std::fs::write(
@@ -330,10 +241,7 @@ fn an_exec_credential_plugin_is_used() {
     )
     .unwrap();
     let ns = namespace("exec");
-    let ran = run(CLUSTER
-        .plugin()
-        .env("KUBECONFIG", &config)
-        .args(["get", "-n", &ns]));
+    let ran = run(CLUSTER.plugin().env("KUBECONFIG", &config).args(["get", "-n", &ns]));
     assert!(disabled(&ran), "{ran:?}");
 }
 
@@ -349,9 +257,7 @@ fn bad_flags_and_values_are_usage_errors() {
         let ran = run(CLUSTER.plugin().args(&args));
         assert_eq!(ran.code, 2, "{args:?}: {ran:?}");
     }
-    let ran = run(CLUSTER
-        .kubectl()
-        .args(["supportaccess", "get", "-o", "xml"]));
+    let ran = run(CLUSTER.kubectl().args(["supportaccess", "get", "-o", "xml"]));
     assert_eq!(ran.code, 2, "through kubectl too: {ran:?}");
 }
 

@@ -1,0 +1,457 @@
+//! The cluster owner's side on the real control plane, through kubectl plugin discovery:
+//! enable, disable, get, roles --verify, uninstall, history.
+
+use std::process::Stdio;
+
+use crate::common::{CLUSTER, TestCluster, namespace, own_cluster, run};
+
+const DISABLED: &str = "Support Access Status: Disabled\nEnabled Roles:\nActive Requests: 0\n";
+
+/// Writes a request record by hand, as `request` would (so owner-side behaviour can be tested on
+/// its own): times are RFC3339 strings.
+fn hand_made_request(cluster: &TestCluster, id: &str, role: &str, expires_at: &str, credential_expires_at: &str) {
+    let manifest = format!(
+        r#"apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: crusoe-support-{id}
+  labels:
+    app.kubernetes.io/managed-by: kubectl-supportaccess
+    support-access.crusoe.ai/managed: "true"
+    support-access.crusoe.ai/request-id: {id}
+    support-access.crusoe.ai/role: {role}
+  annotations:
+    support-access.crusoe.ai/requestor: 00uix9g0n77KrcdMq5d7
+    support-access.crusoe.ai/reason: "This is a test!"
+    support-access.crusoe.ai/requested-at: "2026-03-30T23:12:53Z"
+    support-access.crusoe.ai/expires-at: "{expires_at}"
+    support-access.crusoe.ai/credential-expires-at: "{credential_expires_at}"
+    support-access.crusoe.ai/requested-by: kubernetes-admin
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: crusoe-support-{role}
+subjects:
+- apiGroup: rbac.authorization.k8s.io
+  kind: Group
+  name: crusoe-support:request:{id}
+"#
+    );
+    apply(cluster, &manifest);
+}
+
+fn apply(cluster: &TestCluster, manifest: &str) {
+    let mut child = cluster.kubectl().args(["apply", "-f", "-"]).stdin(Stdio::piped()).spawn().unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(manifest.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success(), "kubectl apply failed for:\n{manifest}");
+}
+
+fn annotation(cluster: &TestCluster, id: &str, key: &str) -> String {
+    cluster.kubectl_ok(&[
+        "get",
+        "clusterrolebinding",
+        &format!("crusoe-support-{id}"),
+        "-o",
+        &format!("jsonpath={{.metadata.annotations.support-access\\.crusoe\\.ai/{key}}}"),
+    ])
+}
+
+fn history(cluster: &TestCluster, ns: &str) -> Vec<serde_json::Value> {
+    serde_json::from_str(&cluster.supportaccess_ok(ns, &["history", "-o", "json"])).unwrap()
+}
+
+fn policy_data(cluster: &TestCluster, ns: &str) -> serde_json::Value {
+    let out = cluster.kubectl_ok(&["get", "configmap", "support-access", "-n", ns, "-o", "json"]);
+    serde_json::from_str::<serde_json::Value>(&out).unwrap()["data"].clone()
+}
+
+#[test]
+fn enable_shows_the_reference_layout_and_a_request_line_for_line() {
+    let cluster = own_cluster();
+    let ns = "crusoe-system";
+    assert_eq!(cluster.supportaccess_ok(ns, &["get"]), DISABLED);
+
+    let out = cluster.supportaccess_ok(ns, &["enable"]);
+    assert!(out.contains("Namespace crusoe-system: created"), "{out}");
+    assert!(out.contains("ClusterRole crusoe-support-readonly: created"), "{out}");
+    assert!(out.contains("FlowSchema crusoe-support: created"), "{out}");
+    assert_eq!(
+        cluster.supportaccess_ok(ns, &["get"]),
+        "Support Access Status: Enabled\nEnabled Roles: SUPPORT_ACCESS_ROLE_READONLY\nActive Requests: 0\n"
+    );
+
+    hand_made_request(&cluster, "k3x9q2", "readonly", "2099-04-01T03:12:53Z", "2099-04-01T01:46:18Z");
+    assert_eq!(
+        cluster.supportaccess_ok(ns, &["get"]),
+        "Support Access Status: Enabled\n\
+         Enabled Roles: SUPPORT_ACCESS_ROLE_READONLY\n\
+         Active Requests: 1\n\
+         Request 1:\n\
+         Request ID: k3x9q2\n\
+         Role: SUPPORT_ACCESS_ROLE_READONLY\n\
+         Requestor ID: 00uix9g0n77KrcdMq5d7\n\
+         Reason: This is a test!\n\
+         Requested At: 2026-03-30T23:12:53Z\n\
+         Request Expires At: 2099-04-01T03:12:53Z\n\
+         Credential Expires At: 2099-04-01T01:46:18Z\n"
+    );
+
+    // operator implies readonly; the reference says so.
+    cluster.supportaccess_ok(ns, &["enable", "--enabled-roles", "operator"]);
+    let out = cluster.supportaccess_ok(ns, &["get"]);
+    assert!(out.contains("Enabled Roles: SUPPORT_ACCESS_ROLE_READONLY,SUPPORT_ACCESS_ROLE_OPERATOR\n"), "{out}");
+
+    let json: serde_json::Value = serde_json::from_str(&cluster.supportaccess_ok(ns, &["get", "-o", "json"])).unwrap();
+    assert_eq!(json["enabled"], true);
+    assert_eq!(json["policy"]["enabledRoles"], serde_json::json!(["readonly", "operator"]));
+    assert_eq!(json["activeRequests"][0]["id"], "k3x9q2");
+    assert_eq!(json["activeRequests"][0]["annotations"]["support-access.crusoe.ai/requested-by"], "kubernetes-admin");
+    let table = cluster.supportaccess_ok(ns, &["get", "-o", "table"]);
+    assert!(table.contains("k3x9q2") && table.contains("in "), "{table}");
+}
+
+#[test]
+fn enabling_twice_changes_nothing_but_updated_at() {
+    let ns = namespace("twice");
+    CLUSTER.supportaccess_ok(&ns, &["enable", "--enabled-roles", "readonly,operator", "--max-duration", "8h"]);
+    let first = policy_data(&CLUSTER, &ns);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let out = CLUSTER.supportaccess_ok(&ns, &["enable", "--enabled-roles", "readonly,operator"]);
+    assert!(out.contains("ClusterRole crusoe-support-operator: up to date"), "{out}");
+    let mut second = policy_data(&CLUSTER, &ns);
+    assert_ne!(first["updatedAt"], second["updatedAt"]);
+    second["updatedAt"] = first["updatedAt"].clone();
+    assert_eq!(first, second);
+    assert_eq!(first["maxDuration"], "8h", "a limit not given again is kept");
+    assert_eq!(first["updatedBy"], "kubernetes-admin", "updatedBy is the caller, from SelfSubjectReview");
+}
+
+#[test]
+fn bad_enable_values_are_usage_errors_naming_what_is_accepted() {
+    let ns = namespace("badenable");
+    for (args, names) in [
+        (vec!["enable", "--enabled-roles", "admin"], "readonly and operator"),
+        (vec!["enable", "--max-duration", "forever"], "--max-duration"),
+        (vec!["enable", "--credential-ttl", "5m"], "at least 10m"),
+        (vec!["enable", "--credential-ttl", "48h", "--max-duration", "24h"], "longer than --max-duration"),
+        (vec!["enable", "--system-namespaces", "Kube_System"], "not a namespace name"),
+    ] {
+        let ran = CLUSTER.supportaccess(&ns, &args);
+        assert_eq!(ran.code, 2, "{args:?}: {ran:?}");
+        assert!(ran.stderr.contains(names), "{args:?}: {ran:?}");
+    }
+    let ran = run(CLUSTER.kubectl().args(["get", "configmap", "support-access", "-n", &ns]));
+    assert_ne!(ran.code, 0, "nothing was written");
+}
+
+#[test]
+fn disable_needs_a_confirmation_without_a_terminal() {
+    let ns = namespace("confirm");
+    CLUSTER.supportaccess_ok(&ns, &["enable"]);
+    let ran = CLUSTER.supportaccess(&ns, &["disable"]);
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(ran.stderr.contains("--yes"), "{ran:?}");
+    assert!(CLUSTER.supportaccess_ok(&ns, &["get"]).starts_with("Support Access Status: Enabled"));
+    CLUSTER.supportaccess_ok(&ns, &["disable", "--yes"]);
+    assert!(CLUSTER.supportaccess_ok(&ns, &["get"]).starts_with("Support Access Status: Disabled"));
+}
+
+#[test]
+fn disable_drains_withdrawn_roles_and_disable_now_revokes_everything() {
+    let cluster = own_cluster();
+    let ns = "crusoe-system";
+    cluster.supportaccess_ok(ns, &["enable", "--enabled-roles", "operator"]);
+    hand_made_request(&cluster, "reader1", "readonly", "2099-01-01T00:00:00Z", "2098-12-31T20:00:00Z");
+    hand_made_request(&cluster, "oper1", "operator", "2099-01-01T00:00:00Z", "2098-12-31T21:00:00Z");
+
+    // Withdrawing operator drains operator requests only, to their credential's expiry.
+    cluster.supportaccess_ok(ns, &["enable", "--enabled-roles", "readonly"]);
+    assert_eq!(annotation(&cluster, "oper1", "expires-at"), "2098-12-31T21:00:00Z");
+    assert_eq!(annotation(&cluster, "reader1", "expires-at"), "2099-01-01T00:00:00Z");
+
+    // disable: running sessions drain, nothing is deleted.
+    let out = cluster.supportaccess_ok(ns, &["disable", "--yes"]);
+    assert!(out.contains("1 running session(s) drain"), "{out}");
+    assert_eq!(annotation(&cluster, "reader1", "expires-at"), "2098-12-31T20:00:00Z");
+    let get = cluster.supportaccess_ok(ns, &["get"]);
+    assert!(get.starts_with("Support Access Status: Disabled\nEnabled Roles:\nActive Requests: 2\n"), "{get}");
+
+    // disable --now: every managed binding goes, and the count is reported.
+    let out = cluster.supportaccess_ok(ns, &["disable", "--now", "--yes"]);
+    assert!(out.contains("Revoked 2 request(s) now"), "{out}");
+    let left = cluster.kubectl_ok(&[
+        "get",
+        "clusterrolebindings,rolebindings",
+        "-A",
+        "-l",
+        "support-access.crusoe.ai/managed=true",
+        "-o",
+        "name",
+    ]);
+    assert_eq!(left, "");
+    assert_eq!(cluster.supportaccess_ok(ns, &["get"]), DISABLED);
+
+    let events: Vec<String> = history(&cluster, ns).iter().map(|e| e["event"].as_str().unwrap().to_string()).collect();
+    assert_eq!(events, ["enabled", "drained", "enabled", "drained", "disabled", "revoked", "revoked", "disabled"]);
+    let kube_events = cluster.kubectl_ok(&["get", "events", "-n", ns, "-o", "jsonpath={.items[*].reason}"]);
+    assert!(
+        kube_events.contains("SupportAccessEnabled") && kube_events.contains("SupportAccessRevoked"),
+        "{kube_events}"
+    );
+}
+
+#[test]
+fn roles_verify_proves_the_matrix_and_catches_a_broken_role_that_enable_restores() {
+    let cluster = own_cluster();
+    let ns = "crusoe-system";
+    cluster.supportaccess_ok(ns, &["enable"]);
+    let out = cluster.supportaccess_ok(ns, &["roles", "--verify"]);
+    assert!(out.contains("All 23 checks match for both roles"), "{out}");
+    let json: serde_json::Value =
+        serde_json::from_str(&cluster.supportaccess_ok(ns, &["roles", "--verify", "-o", "json"])).unwrap();
+    let check = |name: &str| json["checks"].as_array().unwrap().iter().find(|c| c["check"] == name).unwrap().clone();
+    assert_eq!(check("get secrets")["readonlyObserved"], false);
+    assert_eq!(check("exec in kube-system")["operatorObserved"], true);
+    assert_eq!(check("exec in a user namespace")["operatorObserved"], false);
+    assert_eq!(check("impersonate users")["operatorObserved"], false);
+
+    cluster.kubectl_ok(&[
+        "patch",
+        "clusterrole",
+        "crusoe-support-readonly",
+        "--type=json",
+        "-p",
+        r#"[{"op":"add","path":"/rules/-","value":{"apiGroups":[""],"resources":["secrets"],"verbs":["get","list"]}}]"#,
+    ]);
+    let ran = cluster.supportaccess(ns, &["roles", "--verify"]);
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert!(ran.stdout.contains("MISMATCH") && ran.stderr.contains("do not match"), "{ran:?}");
+
+    let out = cluster.supportaccess_ok(ns, &["enable"]);
+    assert!(out.contains("ClusterRole crusoe-support-readonly: repaired"), "{out}");
+    assert!(cluster.supportaccess_ok(ns, &["roles", "--verify"]).contains("All 23 checks match"));
+    // No temporary verification binding is left behind.
+    let left = cluster.kubectl_ok(&[
+        "get",
+        "clusterrolebindings,rolebindings",
+        "-A",
+        "-l",
+        "support-access.crusoe.ai/managed=true",
+        "-o",
+        "name",
+    ]);
+    assert_eq!(left, "");
+}
+
+#[test]
+fn helm_managed_roles_are_used_and_left_byte_identical() {
+    let cluster = own_cluster();
+    let ns = "crusoe-system";
+    cluster.kubectl_ok(&["create", "namespace", ns]);
+    let helm_labels = "    app.kubernetes.io/managed-by: Helm\n    app.kubernetes.io/instance: crusoe-support-roles\n    helm.sh/chart: crusoe-support-roles-0.3.1\n    crusoe.ai/managed: \"true\"\n";
+    let mut manifest = String::new();
+    for (role, resources) in [("readonly", "pods"), ("operator", "pods"), ("logs", "pods/log"), ("debug", "pods/exec")]
+    {
+        manifest += &format!(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: crusoe-support-{role}\n  labels:\n{helm_labels}    crusoe.ai/support-role: {role}\nrules:\n- apiGroups: [\"\"]\n  resources: [\"{resources}\"]\n  verbs: [\"get\"]\n---\n"
+        );
+    }
+    manifest += &format!(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: crusoe-support-readonly-binding\n  labels:\n{helm_labels}roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: crusoe-support-readonly\nsubjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  name: crusoe:support:readonly\n"
+    );
+    apply(&cluster, &manifest);
+    let snapshot = || {
+        cluster.kubectl_ok(&[
+            "get",
+            "clusterroles/crusoe-support-readonly",
+            "clusterroles/crusoe-support-operator",
+            "clusterroles/crusoe-support-logs",
+            "clusterroles/crusoe-support-debug",
+            "clusterrolebindings/crusoe-support-readonly-binding",
+            "-o",
+            "json",
+        ])
+    };
+    let before = snapshot();
+
+    let out = cluster.supportaccess_ok(ns, &["enable"]);
+    assert!(out.contains("ClusterRole crusoe-support-readonly: managed by Helm, used as it is"), "{out}");
+    let get = cluster.supportaccess_ok(ns, &["get"]);
+    assert!(
+        get.contains("Helm Chart: release crusoe-support-roles (crusoe-support-roles-0.3.1)")
+            && get.contains("crusoe:support:readonly"),
+        "{get}"
+    );
+    assert_eq!(snapshot(), before, "enable left Helm's objects byte-identical");
+    cluster.supportaccess_ok(ns, &["disable", "--now", "--yes"]);
+    assert_eq!(snapshot(), before, "disable left Helm's objects byte-identical");
+    let out = cluster.supportaccess_ok(ns, &["uninstall", "--yes"]);
+    assert!(out.contains("helm uninstall crusoe-support-roles --namespace crusoe-system"), "{out}");
+    assert_eq!(snapshot(), before, "uninstall left Helm's objects byte-identical");
+    // The plugin's own flow control is gone.
+    let ran = run(cluster.kubectl().args(["get", "flowschema", "crusoe-support"]));
+    assert_ne!(ran.code, 0, "{ran:?}");
+}
+
+#[test]
+fn uninstall_removes_what_the_plugin_installed_and_keeps_history_unless_purged() {
+    let cluster = own_cluster();
+    let ns = "crusoe-system";
+    cluster.supportaccess_ok(ns, &["enable", "--enabled-roles", "operator"]);
+    hand_made_request(&cluster, "u1", "readonly", "2099-01-01T00:00:00Z", "2098-12-31T20:00:00Z");
+    let out = cluster.supportaccess_ok(ns, &["uninstall", "--yes"]);
+    assert!(out.contains("Deleted 1 support request(s)"), "{out}");
+    for object in [
+        "clusterrole/crusoe-support-readonly",
+        "clusterrole/crusoe-support-debug",
+        "prioritylevelconfiguration/crusoe-support",
+        "flowschema/crusoe-support",
+        "clusterrolebinding/crusoe-support-u1",
+    ] {
+        let ran = run(cluster.kubectl().args(["get", object]));
+        assert_ne!(ran.code, 0, "{object} is still there");
+    }
+    assert_eq!(cluster.supportaccess_ok(ns, &["get"]), DISABLED);
+    let events: Vec<String> = history(&cluster, ns).iter().map(|e| e["event"].as_str().unwrap().to_string()).collect();
+    assert_eq!(events.last().map(String::as_str), Some("removed"));
+    cluster.supportaccess_ok(ns, &["uninstall", "--yes", "--purge"]);
+    let ran = run(cluster.kubectl().args(["get", "configmap", "support-access-history", "-n", ns]));
+    assert_ne!(ran.code, 0, "--purge deletes the history");
+}
+
+#[test]
+fn concurrent_enables_and_disables_lose_nothing() {
+    let ns = namespace("race");
+    CLUSTER.supportaccess_ok(&ns, &["enable"]);
+    let children: Vec<_> = (0..20)
+        .map(|i| {
+            let args: &[&str] =
+                if i % 2 == 0 { &["enable", "--enabled-roles", "readonly"] } else { &["disable", "--yes"] };
+            CLUSTER
+                .kubectl()
+                .arg("supportaccess")
+                .args(args)
+                .args(["-n", &ns])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let data = policy_data(&CLUSTER, &ns);
+    let enabled = data["enabled"].as_str().unwrap();
+    assert!(enabled == "true" || enabled == "false", "{data}");
+    assert_eq!(data["enabledRoles"], "readonly");
+    assert!(CLUSTER.supportaccess(&ns, &["get"]).code == 0);
+    let events = history(&CLUSTER, &ns);
+    assert_eq!(events.len(), 21, "one line per run, nothing lost");
+    let disabled = events.iter().filter(|e| e["event"] == "disabled").count();
+    assert_eq!(disabled, 10);
+    // The last writer of the policy also wrote the last policy line of its kind.
+    let last = data["updatedAt"].as_str().unwrap();
+    assert!(events.iter().any(|e| e["at"].as_str().unwrap() >= last), "{last}");
+}
+
+#[test]
+fn a_reader_of_the_namespace_gets_exit_4_and_nothing_is_half_written() {
+    let ns = namespace("reader");
+    CLUSTER.kubectl_ok(&["create", "namespace", &ns]);
+    CLUSTER.kubectl_ok(&["create", "rolebinding", "reader-view", "--clusterrole=view", "--user=reader", "-n", &ns]);
+    let reader = CLUSTER.user("reader", &[]);
+    let ran = run(CLUSTER.kubectl().env("KUBECONFIG", &reader).args(["supportaccess", "enable", "-n", &ns]));
+    assert_eq!(ran.code, 4, "{ran:?}");
+    assert!(ran.stderr.contains(&format!("reader may not create configmaps in namespace {ns}")), "{ran:?}");
+    for configmap in ["support-access", "support-access-history"] {
+        let ran = run(CLUSTER.kubectl().args(["get", "configmap", configmap, "-n", &ns]));
+        assert_ne!(ran.code, 0, "{configmap} was written");
+    }
+}
+
+#[test]
+fn a_garbage_policy_fails_closed_and_enable_repairs_it() {
+    let ns = namespace("garbage");
+    CLUSTER.supportaccess_ok(&ns, &["enable", "--enabled-roles", "operator"]);
+    for (key, value, named) in [
+        ("maxDuration", "forever", "\"forever\""),
+        ("enabledRoles", "readonly,root", "unknown role \"root\""),
+        ("enabled", "maybe", "\"maybe\""),
+    ] {
+        CLUSTER.kubectl_ok(&[
+            "patch",
+            "configmap",
+            "support-access",
+            "-n",
+            &ns,
+            "--type=merge",
+            "-p",
+            &format!(r#"{{"data":{{"{key}":"{value}"}}}}"#),
+        ]);
+        let ran = CLUSTER.supportaccess(&ns, &["get"]);
+        assert_eq!(ran.stdout, DISABLED, "fail closed with {key}={value}: {ran:?}");
+        assert!(ran.stderr.contains(&format!("key \"{key}\"")) && ran.stderr.contains(named), "{ran:?}");
+        let out = CLUSTER.supportaccess_ok(&ns, &["enable"]);
+        assert!(out.contains("Support access enabled"), "{out}");
+        let ran = CLUSTER.supportaccess(&ns, &["get"]);
+        assert!(ran.stdout.starts_with("Support Access Status: Enabled"), "{ran:?}");
+        assert!(ran.stderr.is_empty(), "{ran:?}");
+    }
+}
+
+#[test]
+fn all_contexts_gives_one_row_per_cluster_and_an_error_row_for_the_unreachable_one() {
+    let second = own_cluster();
+    let ns = namespace("fleet");
+    second.supportaccess_ok(&ns, &["enable", "--enabled-roles", "operator"]);
+    let dir = std::env::temp_dir().join(namespace("fleetconfig"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let broken = dir.join("broken.yaml");
+    std::fs::write(
+        &broken,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: gone\n  cluster: {{server: \"https://127.0.0.1:{closed}\"}}\nusers:\n- name: nobody\n  user: {{token: x}}\ncontexts:\n- name: gone\n  context: {{cluster: gone, user: nobody}}\n"
+        ),
+    )
+    .unwrap();
+    // The two admin kubeconfigs share names; rename the second's entries.
+    let renamed = dir.join("second.yaml");
+    std::fs::write(&renamed, std::fs::read_to_string(&second.kubeconfig).unwrap().replace("local", "second")).unwrap();
+    let list = std::env::join_paths([CLUSTER.kubeconfig.clone(), renamed, broken]).unwrap();
+    let ran = run(CLUSTER.kubectl().env("KUBECONFIG", &list).args([
+        "supportaccess",
+        "get",
+        "--all-contexts",
+        "-n",
+        &ns,
+        "-o",
+        "json",
+    ]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(rows.len(), 3, "{ran:?}");
+    let row = |name: &str| rows.iter().find(|r| r["context"] == name).unwrap().clone();
+    assert_eq!(row("local")["status"]["enabled"], false);
+    assert_eq!(row("second")["status"]["enabled"], true);
+    assert_eq!(row("second")["status"]["policy"]["enabledRoles"], serde_json::json!(["readonly", "operator"]));
+    assert!(row("gone")["error"].as_str().unwrap().contains(&format!("127.0.0.1:{closed}")), "{ran:?}");
+    let table =
+        run(CLUSTER.kubectl().env("KUBECONFIG", &list).args(["supportaccess", "get", "--all-contexts", "-n", &ns]));
+    assert!(
+        table.stdout.contains("second") && table.stdout.contains("Enabled") && table.stdout.contains("cannot reach"),
+        "{table:?}"
+    );
+}
+
+#[test]
+fn roles_lists_each_role_and_what_none_of_them_grants() {
+    let out = CLUSTER.supportaccess_ok("crusoe-system", &["roles"]);
+    for role in ["crusoe-support-readonly", "crusoe-support-operator", "crusoe-support-logs", "crusoe-support-debug"] {
+        assert!(out.contains(role), "{out}");
+    }
+    assert!(out.contains("None of them grants secrets"), "{out}");
+}
