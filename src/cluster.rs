@@ -111,7 +111,18 @@ pub struct Connection {
     pub context: String,
     /// The system namespace (`-n`).
     pub namespace: String,
+    /// How the server is trusted, for kubeconfigs written for support credentials.
+    pub trust: ServerTrust,
     timeout: Option<Duration>,
+}
+
+/// The cluster half of a kubeconfig: what a support credential's kubeconfig needs.
+#[derive(Debug, Clone, Default)]
+pub struct ServerTrust {
+    /// The certificate authorities, DER-encoded.
+    pub ca_certificates: Vec<Vec<u8>>,
+    pub insecure_skip_tls_verify: bool,
+    pub tls_server_name: Option<String>,
 }
 
 /// Which context a command acts on, beyond the global flags.
@@ -175,9 +186,19 @@ impl Connection {
         // A failed call is reported, not silently retried past the timeout.
         config.default_retry = false;
         let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
+        let trust = ServerTrust {
+            ca_certificates: config.root_cert.clone().unwrap_or_default(),
+            insecure_skip_tls_verify: config.accept_invalid_certs,
+            tls_server_name: config.tls_server_name.clone(),
+        };
         let client = Client::try_from(config)
             .map_err(|e| Error::failed(format!("cannot build a client for context {context:?}: {}", root_cause(&e))))?;
-        Ok(Connection { client, server, context, namespace: global.namespace.clone(), timeout })
+        Ok(Connection { client, server, context, namespace: global.namespace.clone(), trust, timeout })
+    }
+
+    /// `--request-timeout`, `None` for no limit.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
     }
 
     /// Runs one API call, bounded by `--request-timeout`, and explains its failure.

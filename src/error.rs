@@ -13,6 +13,8 @@ pub enum ErrorKind {
     Refused,
     /// The cluster's RBAC denied a call (exit 4).
     Forbidden,
+    /// A child process (`exec`, `shell`) ended with this status, passed through silently.
+    ChildExit(u8),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +70,7 @@ impl Error {
             ErrorKind::Usage => 2,
             ErrorKind::Refused => 3,
             ErrorKind::Forbidden => 4,
+            ErrorKind::ChildExit(code) => code,
         }
     }
 

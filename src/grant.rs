@@ -342,6 +342,22 @@ impl NewGrant {
         RoleRef { api_group: "rbac.authorization.k8s.io".into(), kind: "ClusterRole".into(), name: name.into() }
     }
 
+    /// The request as `get` will read it back.
+    pub fn grant(&self) -> Grant {
+        Grant {
+            id: self.id.clone(),
+            role: self.role,
+            scope: self.scope.clone(),
+            requestor: self.requestor.clone(),
+            reason: self.reason.clone(),
+            requested_at: self.requested_at,
+            expires_at: self.expires_at,
+            credential_expires_at: None,
+            requested_by: self.requested_by.clone(),
+            annotations: self.annotations(),
+        }
+    }
+
     /// Creates the request's bindings. If any step fails, what was created is deleted again.
     pub async fn create(&self, conn: &Connection) -> Result<()> {
         let created = self.create_all(conn).await;

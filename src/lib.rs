@@ -5,6 +5,7 @@ pub mod access;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
+pub mod credential;
 pub mod duration;
 pub mod error;
 pub mod grant;
@@ -14,6 +15,7 @@ pub mod output;
 pub mod policy;
 pub mod roles;
 pub mod state;
+pub mod sweep;
 
 use std::process::ExitCode;
 
@@ -35,6 +37,9 @@ pub fn main_entry() -> ExitCode {
 }
 
 fn report(error: &error::Error) -> ExitCode {
+    if let error::ErrorKind::ChildExit(code) = error.kind {
+        return ExitCode::from(code);
+    }
     let prefix = if output::stderr_wants_color() { "\x1b[31merror:\x1b[0m" } else { "error:" };
     eprintln!("{prefix} {}", error.message);
     if let Some(hint) = &error.hint {

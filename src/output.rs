@@ -81,6 +81,40 @@ pub fn warn(message: &str) {
     }
 }
 
+/// A spinner on stderr while waiting, only on a terminal.
+pub struct Spinner {
+    stop: Option<(std::sync::Arc<std::sync::atomic::AtomicBool>, std::thread::JoinHandle<()>)>,
+}
+
+impl Spinner {
+    pub fn start(message: &str) -> Spinner {
+        if !std::io::stderr().is_terminal() {
+            return Spinner { stop: None };
+        }
+        let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let running = flag.clone();
+        let message = message.to_string();
+        let thread = std::thread::spawn(move || {
+            let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+            let mut frame = 0;
+            while !running.load(std::sync::atomic::Ordering::Relaxed) {
+                eprint!("\r{} {message}", frames[frame % frames.len()]);
+                frame += 1;
+                std::thread::sleep(std::time::Duration::from_millis(80));
+            }
+            eprint!("\r\x1b[2K");
+        });
+        Spinner { stop: Some((flag, thread)) }
+    }
+
+    pub fn stop(self) {
+        if let Some((flag, thread)) = self.stop {
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+            let _ = thread.join();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,7 @@ pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
         format!("Disable support access on {:?}? Running sessions end when their credentials expire.", conn.context)
     };
     confirm(global, &question)?;
+    crate::sweep::lazy(&conn).await?;
     let by = conn.whoami().await?;
     conn.ensure_namespace().await?;
     let change = update_policy(&conn, |before| Policy {

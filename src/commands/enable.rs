@@ -91,6 +91,7 @@ fn pick_roles(current: &[Role]) -> Result<Vec<Role>> {
 pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
     let wanted = validate(args)?;
     let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
+    crate::sweep::lazy(&conn).await?;
     let current = read_policy(&conn).await.ok().flatten();
     let roles = match wanted.roles.clone() {
         Some(roles) => roles,

@@ -33,7 +33,17 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
         return all_contexts(global).await;
     }
     let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
-    let status = read_status(&conn).await?;
+    let (mut status, grants) = read_status(&conn).await?;
+    // The lazy sweep, from what was just read: no extra call unless something has to go.
+    match crate::sweep::sweep(&conn, &grants, false, Utc::now()).await {
+        Ok(report) if !report.is_empty() => {
+            eprintln!("{}", crate::sweep::describe(&report));
+            status.invalid_requests.retain(|g| !report.invalid.contains(g.id.as_ref().unwrap_or(&g.name)));
+        }
+        Ok(_) => {}
+        Err(e) if e.kind == crate::error::ErrorKind::Forbidden => {}
+        Err(e) => return Err(e),
+    }
     warn_about(&status);
     match global.output.unwrap_or(OutputFormat::Text) {
         OutputFormat::Text => print!("{}", render_text(&status)),
@@ -44,23 +54,24 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
 }
 
 /// Reads the policy and every binding concurrently: three API calls.
-pub async fn read_status(conn: &Connection) -> Result<Status> {
+pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
     let (stored, grants) = tokio::try_join!(read_stored_policy(conn), Grants::list(conn, true))?;
     let (policy, policy_problem) = match stored {
         Ok(policy) => (policy, None),
         Err(problem) => (None, Some(untrusted(conn, &problem))),
     };
     let now = Utc::now();
-    Ok(Status {
+    let status = Status {
         policy_problem,
         context: conn.context.clone(),
         enabled: policy.as_ref().is_some_and(|p| p.enabled),
         active_requests: grants.live(now).into_iter().cloned().collect(),
-        invalid_requests: grants.invalid,
-        foreign_grants: grants.foreign,
-        helm: grants.helm,
+        invalid_requests: grants.invalid.clone(),
+        foreign_grants: grants.foreign.clone(),
+        helm: grants.helm.clone(),
         policy,
-    })
+    };
+    Ok((status, grants))
 }
 
 fn warn_about(status: &Status) {
@@ -175,7 +186,7 @@ async fn all_contexts(global: &GlobalArgs) -> Result<()> {
         async move {
             let status = async {
                 let conn = Connection::for_context(files, Some(context.clone()), global).await?;
-                read_status(&conn).await
+                read_status(&conn).await.map(|(status, _)| status)
             }
             .await;
             match status {

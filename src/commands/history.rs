@@ -16,6 +16,7 @@ pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {
         .map(|text| parse_duration(text).map_err(|e| Error::usage(format!("--since: {e}"))))
         .transpose()?;
     let conn = Connection::open(global, &Target::default()).await?;
+    crate::sweep::lazy(&conn).await?;
     let (mut events, unreadable) = read(&conn).await?;
     for problem in &unreadable {
         output::warn(&format!("a history line does not parse and is skipped: {problem}"));

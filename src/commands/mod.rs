@@ -2,9 +2,14 @@
 
 mod disable;
 mod enable;
+mod exec;
 mod get;
 mod history;
+mod renew;
+mod request;
+mod revoke;
 mod roles;
+mod sweep;
 mod uninstall;
 mod version;
 
@@ -19,6 +24,13 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Disable(args) => disable::run(global, args).await,
         Command::Get(args) => get::run(global, args).await,
         Command::History(args) => history::run(global, args).await,
+        Command::Request(args) => request::run(global, args).await,
+        Command::Renew(args) => renew::run(global, args).await,
+        Command::Revoke(args) => revoke::revoke(global, args).await,
+        Command::End(args) => revoke::end(global, args).await,
+        Command::Exec(args) => exec::exec(global, args).await,
+        Command::Shell(args) => exec::shell(global, args).await,
+        Command::Sweep => sweep::run(global).await,
         Command::Roles(args) => roles::run(global, args).await,
         Command::Uninstall(args) => uninstall::run(global, args).await,
         Command::Version(args) => version::run(global, args).await,

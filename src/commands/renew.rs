@@ -1,0 +1,80 @@
+//! `renew`: a fresh credential for a live request, never past its end; refused when access or
+//! the role is disabled, or the request is over.
+
+use chrono::Utc;
+
+use crate::access::require;
+use crate::cli::{GlobalArgs, IdArg, OutputFormat};
+use crate::cluster::{Connection, Target};
+use crate::credential;
+use crate::error::{Error, Result};
+use crate::grant::{Grant, Grants, is_dns_label};
+use crate::history::{self, EventKind, HistoryEvent};
+use crate::output::{print_structured, rfc3339};
+use crate::policy::read_policy;
+use crate::sweep;
+
+pub fn check_id(id: &str) -> Result<()> {
+    if is_dns_label(id) {
+        Ok(())
+    } else {
+        Err(Error::usage(format!("{id:?} is not a request id (lowercase letters and digits, see `get`)")))
+    }
+}
+
+/// The live request with this id, or an error naming it.
+pub async fn find_live(conn: &Connection, id: &str) -> Result<Grant> {
+    let grants = Grants::list(conn, false).await?;
+    let now = Utc::now();
+    match grants.find(id) {
+        Some(grant) if grant.is_live(now) => Ok(grant.clone()),
+        Some(grant) => Err(Error::refused(format!("refused: request {id} ended at {}", rfc3339(grant.expires_at)))),
+        None if grants.invalid.iter().any(|g| g.id.as_deref() == Some(id)) => {
+            Err(Error::refused(format!("refused: the record of request {id} cannot be trusted; `sweep` removes it")))
+        }
+        None => Err(Error::failed(format!("there is no request {id} on context {:?}", conn.context))
+            .with_hint("`kubectl supportaccess get` lists the live requests")),
+    }
+}
+
+/// Renews the request's credential, writing the kubeconfig at its default path.
+pub async fn renew(conn: &Connection, grant: &Grant, by: &str) -> Result<chrono::DateTime<Utc>> {
+    let policy = read_policy(conn).await.map_err(|e| Error::refused(format!("refused: {}", e.message)))?;
+    let policy = match policy {
+        Some(policy) if policy.enabled => policy,
+        _ => return Err(Error::refused(format!("refused: support access is disabled on context {:?}", conn.context))),
+    };
+    if !policy.allows(grant.role) {
+        return Err(Error::refused(format!(
+            "refused: role {} is no longer enabled; request {} drains",
+            grant.role, grant.id
+        )));
+    }
+    require(conn, by, &credential::minting_permissions()).await?;
+    let path = credential::default_path(&conn.context, &grant.id)?;
+    let at = credential::issue(conn, grant, policy.credential_ttl, &path).await?;
+    let detail = format!("credential until {}", rfc3339(at));
+    history::record(conn, &[HistoryEvent::request(EventKind::Renewed, grant, by, detail)]).await?;
+    Ok(at)
+}
+
+pub async fn run(global: &GlobalArgs, args: &IdArg) -> Result<()> {
+    check_id(&args.id)?;
+    let conn = Connection::open(global, &Target::default()).await?;
+    sweep::lazy(&conn).await?;
+    let grant = find_live(&conn, &args.id).await?;
+    let by = conn.whoami().await?;
+    let at = renew(&conn, &grant, &by).await?;
+    let path = credential::default_path(&conn.context, &grant.id)?;
+    match global.output {
+        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
+            &serde_json::json!({ "id": grant.id, "credentialExpiresAt": rfc3339(at), "kubeconfig": path }),
+            format,
+        ),
+        _ => {
+            println!("Renewed request {}: credential expires at {}.", grant.id, rfc3339(at));
+            println!("Kubeconfig: {}", path.display());
+            Ok(())
+        }
+    }
+}

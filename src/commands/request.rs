@@ -1,0 +1,181 @@
+//! `request`: check the policy, create the request's bindings, mint a short-lived credential and
+//! write its kubeconfig. Anything that fails after the bindings exist rolls them back.
+
+use std::time::Duration;
+
+use chrono::{SubsecRound, Utc};
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::Api;
+
+use crate::access::{Permission, require};
+use crate::cli::{GlobalArgs, OutputFormat, RequestArgs};
+use crate::cluster::{Connection, Target};
+use crate::credential::{self, MIN_LIFETIME};
+use crate::duration::{format_duration, parse_duration};
+use crate::error::{Error, Result};
+use crate::grant::{NewGrant, delete_bindings, is_dns_label, new_id};
+use crate::history::{self, EventKind, HistoryEvent};
+use crate::output::{print_structured, rfc3339};
+use crate::policy::{Role, read_policy};
+use crate::sweep;
+
+/// The longest reason kept on a request.
+pub const MAX_REASON: usize = 1024;
+
+/// A free-text value that goes into an annotation and one line of `get`: one line, bounded.
+pub fn check_text(flag: &str, text: &str, max: usize) -> Result<()> {
+    if text.chars().count() > max {
+        return Err(Error::usage(format!(
+            "{flag} is {} characters long; at most {max} are kept",
+            text.chars().count()
+        )));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(Error::usage(format!("{flag} must be one line of text, without newlines or control characters")));
+    }
+    Ok(())
+}
+
+struct Wanted {
+    role: Role,
+    duration: Duration,
+}
+
+fn validate(args: &RequestArgs) -> Result<Wanted> {
+    let role: Role = args.role.parse().map_err(Error::usage)?;
+    let duration = parse_duration(&args.duration).map_err(|e| Error::usage(format!("--duration: {e}")))?;
+    if duration < MIN_LIFETIME {
+        return Err(Error::usage(format!(
+            "--duration {} is too short: a request lasts at least 10m, the shortest credential the CSR API issues",
+            args.duration
+        )));
+    }
+    if args.reason.trim().is_empty() {
+        return Err(Error::refused(
+            "refused: a reason is required (--reason), and it is recorded for the cluster owner",
+        ));
+    }
+    check_text("--reason", &args.reason, MAX_REASON)?;
+    if let Some(requestor) = &args.requestor {
+        if requestor.trim().is_empty() {
+            return Err(Error::usage("--requestor must not be empty"));
+        }
+        check_text("--requestor", requestor, 256)?;
+    }
+    if let Some(scope) = &args.scope
+        && !is_dns_label(scope)
+    {
+        return Err(Error::usage(format!("--scope {scope:?} is not a namespace name")));
+    }
+    Ok(Wanted { role, duration })
+}
+
+pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
+    let wanted = validate(args)?;
+    let conn = Connection::open(global, &Target::default()).await?;
+    sweep::lazy(&conn).await?;
+    let policy = read_policy(&conn).await.map_err(|e| Error::refused(format!("refused: {}", e.message)))?;
+    let policy = match policy {
+        Some(policy) if policy.enabled => policy,
+        _ => {
+            return Err(Error::refused(format!("refused: support access is disabled on context {:?}", conn.context))
+                .with_hint("the cluster owner enables it with `kubectl supportaccess enable`"));
+        }
+    };
+    if !policy.allows(wanted.role) {
+        return Err(Error::refused(format!(
+            "refused: role {} is not enabled (enabled: {})",
+            wanted.role,
+            policy.enabled_roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    if wanted.duration > policy.max_duration {
+        return Err(Error::refused(format!(
+            "refused: --duration {} is longer than the policy's maximum of {}",
+            args.duration,
+            format_duration(policy.max_duration)
+        )));
+    }
+    let by = conn.whoami().await?;
+    let mut needed = credential::minting_permissions();
+    needed.push(match &args.scope {
+        Some(ns) => Permission::new("create", "rbac.authorization.k8s.io", "rolebindings").within(ns),
+        None => Permission::new("create", "rbac.authorization.k8s.io", "clusterrolebindings"),
+    });
+    require(&conn, &by, &needed).await?;
+    if let Some(scope) = &args.scope
+        && conn.call(Api::<Namespace>::all(conn.client.clone()).get_opt(scope)).await?.is_none()
+    {
+        return Err(Error::failed(format!("namespace {scope} does not exist, so no request can be scoped to it")));
+    }
+
+    let now = Utc::now().trunc_subsecs(0);
+    let id = new_id()?;
+    let new = NewGrant {
+        id: id.clone(),
+        role: wanted.role,
+        scope: args.scope.clone(),
+        requestor: args.requestor.clone().unwrap_or_else(|| by.clone()),
+        reason: args.reason.clone(),
+        requested_at: now,
+        expires_at: now + chrono::Duration::from_std(wanted.duration).unwrap_or(chrono::Duration::MAX),
+        requested_by: by.clone(),
+        system_namespaces: policy.system_namespaces.clone(),
+    };
+    new.create(&conn)
+        .await
+        .map_err(|e| Error { message: format!("creating the request's bindings failed: {}", e.message), ..e })?;
+    let path = match &args.kubeconfig_out {
+        Some(path) => path.clone(),
+        None => credential::default_path(&conn.context, &id)?,
+    };
+    let mut grant = new.grant();
+    let issued = credential::issue(&conn, &grant, policy.credential_ttl, &path).await;
+    let credential_expires_at = match issued {
+        Ok(at) => at,
+        Err(e) => {
+            let rolled_back = delete_bindings(&conn, &id, new.scope.as_deref()).await;
+            let _ = std::fs::remove_file(&path);
+            let note = match rolled_back {
+                Ok(_) => "the request was rolled back",
+                Err(_) => "rolling the request back failed too; `kubectl supportaccess sweep` removes what is left",
+            };
+            return Err(Error { message: format!("{}; {note}", e.message), ..e });
+        }
+    };
+    grant.credential_expires_at = Some(credential_expires_at);
+    let detail = format!(
+        "{} for {}{}",
+        wanted.role,
+        format_duration(wanted.duration),
+        args.scope.as_ref().map(|ns| format!(" in namespace {ns}")).unwrap_or_default()
+    );
+    history::record(&conn, &[HistoryEvent::request(EventKind::Requested, &grant, &by, detail)]).await?;
+
+    match global.output {
+        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
+            &serde_json::json!({
+                "id": id,
+                "role": grant.role,
+                "scope": grant.scope,
+                "requestor": grant.requestor,
+                "expiresAt": rfc3339(grant.expires_at),
+                "credentialExpiresAt": rfc3339(credential_expires_at),
+                "kubeconfig": path,
+            }),
+            format,
+        ),
+        _ => {
+            println!("Request ID: {id}");
+            println!("Role: {}", grant.role.api_name());
+            if let Some(scope) = &grant.scope {
+                println!("Scope: namespace {scope}");
+            }
+            println!("Request Expires At: {}", rfc3339(grant.expires_at));
+            println!("Credential Expires At: {}", rfc3339(credential_expires_at));
+            println!("Kubeconfig: {}", path.display());
+            println!("Use it with: kubectl supportaccess exec {id} -- kubectl get pods -A");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! `sweep`: delete expired and untrusted requests, record bindings removed by someone else, and
+//! report foreign grants (never deleted).
+
+use chrono::Utc;
+
+use crate::cli::{GlobalArgs, OutputFormat};
+use crate::cluster::{Connection, Target};
+use crate::error::Result;
+use crate::grant::Grants;
+use crate::output::{self, print_structured};
+use crate::sweep::{describe, sweep};
+
+pub async fn run(global: &GlobalArgs) -> Result<()> {
+    let conn = Connection::open(global, &Target::default()).await?;
+    let grants = Grants::list(&conn, true).await?;
+    let report = sweep(&conn, &grants, true, Utc::now()).await?;
+    for grant in &grants.foreign {
+        output::warn(&format!(
+            "foreign grant: {} {}{} gives {} to {}; not managed by this plugin, left alone",
+            grant.kind,
+            grant.namespace.as_ref().map(|ns| format!("{ns}/")).unwrap_or_default(),
+            grant.name,
+            grant.role,
+            grant.subjects.join(", ")
+        ));
+    }
+    match global.output {
+        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => {
+            print_structured(&serde_json::json!({ "sweep": report, "foreignGrants": grants.foreign }), format)
+        }
+        _ => {
+            println!("{}", describe(&report));
+            Ok(())
+        }
+    }
+}

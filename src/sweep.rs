@@ -1,0 +1,220 @@
+//! The expiry sweep that replaces a server: deletes requests past their end and records that
+//! cannot be trusted, and notices requests whose binding someone else deleted. Run explicitly by
+//! `sweep`, and lazily by every other command (silently skipped when the caller may not delete).
+
+use chrono::{DateTime, Utc};
+use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding};
+use kube::api::{Api, DeleteParams};
+use serde::Serialize;
+
+use crate::cluster::Connection;
+use crate::error::{ErrorKind, Result};
+use crate::grant::{Grants, InvalidGrant, delete_bindings};
+use crate::history::{self, EventKind, HistoryEvent};
+use crate::lifecycle::end_requests;
+use crate::output::rfc3339;
+
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SweepReport {
+    pub expired: Vec<String>,
+    pub invalid: Vec<String>,
+    pub removed_out_of_band: Vec<String>,
+}
+
+impl SweepReport {
+    pub fn is_empty(&self) -> bool {
+        self.expired.is_empty() && self.invalid.is_empty() && self.removed_out_of_band.is_empty()
+    }
+}
+
+/// Who is sweeping, asked of the API server only when there is something to record.
+struct Sweeper<'a> {
+    conn: &'a Connection,
+    by: Option<String>,
+}
+
+impl Sweeper<'_> {
+    async fn by(&mut self) -> Result<String> {
+        if self.by.is_none() {
+            self.by = Some(self.conn.whoami().await?);
+        }
+        Ok(self.by.clone().unwrap_or_default())
+    }
+}
+
+/// Sweeps what `grants` shows; with `out_of_band`, also compares the history with it.
+pub async fn sweep(conn: &Connection, grants: &Grants, out_of_band: bool, now: DateTime<Utc>) -> Result<SweepReport> {
+    let mut sweeper = Sweeper { conn, by: None };
+    let mut report = SweepReport::default();
+    let expired: Vec<_> = grants.valid.iter().filter(|g| !g.is_live(now)).collect();
+    if !expired.is_empty() {
+        let by = sweeper.by().await?;
+        for grant in &expired {
+            let detail = format!("past its end at {}", rfc3339(grant.expires_at));
+            report.expired.extend(end_requests(conn, &by, &[grant], EventKind::Expired, &detail).await?);
+        }
+    }
+    for invalid in &grants.invalid {
+        let by = sweeper.by().await?;
+        if remove_invalid(conn, invalid).await? {
+            history::record(conn, &[invalid_event(invalid, &by)]).await?;
+            report.invalid.push(invalid.id.clone().unwrap_or_else(|| invalid.name.clone()));
+        }
+    }
+    if out_of_band {
+        report.removed_out_of_band = record_out_of_band(conn, &mut sweeper, grants).await?;
+    }
+    Ok(report)
+}
+
+/// The lazy sweep run before other commands: label-selected, quiet, and skipped when the caller
+/// may not delete bindings.
+pub async fn lazy(conn: &Connection) -> Result<()> {
+    let grants = Grants::list(conn, false).await?;
+    match sweep(conn, &grants, true, Utc::now()).await {
+        Err(e) if e.kind == ErrorKind::Forbidden => Ok(()),
+        Err(e) => Err(e),
+        Ok(report) => {
+            if !report.is_empty() {
+                eprintln!("{}", describe(&report));
+            }
+            Ok(())
+        }
+    }
+}
+
+pub fn describe(report: &SweepReport) -> String {
+    let mut parts = Vec::new();
+    if !report.expired.is_empty() {
+        parts.push(format!("removed {} expired request(s): {}", report.expired.len(), report.expired.join(", ")));
+    }
+    if !report.invalid.is_empty() {
+        parts.push(format!(
+            "removed {} request(s) whose records cannot be trusted: {}",
+            report.invalid.len(),
+            report.invalid.join(", ")
+        ));
+    }
+    if !report.removed_out_of_band.is_empty() {
+        parts.push(format!(
+            "recorded {} request(s) removed by someone else: {}",
+            report.removed_out_of_band.len(),
+            report.removed_out_of_band.join(", ")
+        ));
+    }
+    if parts.is_empty() { "sweep: nothing to do".to_string() } else { format!("sweep: {}", parts.join("; ")) }
+}
+
+/// Deletes an untrusted record (and its companions when it has an id). True when it existed.
+async fn remove_invalid(conn: &Connection, invalid: &InvalidGrant) -> Result<bool> {
+    if let Some(id) = &invalid.id
+        && crate::state::binding_name(id) == invalid.name
+    {
+        return delete_bindings(conn, id, invalid.namespace.as_deref()).await;
+    }
+    let params = DeleteParams::default();
+    let deleted = match &invalid.namespace {
+        Some(ns) => conn
+            .call(Api::<RoleBinding>::namespaced(conn.client.clone(), ns).delete(&invalid.name, &params))
+            .await
+            .map(|_| ()),
+        None => conn
+            .call(Api::<ClusterRoleBinding>::all(conn.client.clone()).delete(&invalid.name, &params))
+            .await
+            .map(|_| ()),
+    };
+    match deleted {
+        Ok(()) => Ok(true),
+        Err(e) if e.is_not_found() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+fn invalid_event(invalid: &InvalidGrant, by: &str) -> HistoryEvent {
+    HistoryEvent {
+        id: invalid.id.clone(),
+        ..HistoryEvent::policy(
+            EventKind::Invalid,
+            by,
+            format!("binding {} cannot be trusted ({}); deleted", invalid.name, invalid.problem),
+        )
+    }
+}
+
+/// Requests the history says are live but whose binding is gone were removed by someone else.
+async fn record_out_of_band(conn: &Connection, sweeper: &mut Sweeper<'_>, grants: &Grants) -> Result<Vec<String>> {
+    let (events, _) = history::read(conn).await?;
+    let existing: std::collections::BTreeSet<&str> = grants
+        .valid
+        .iter()
+        .map(|g| g.id.as_str())
+        .chain(grants.invalid.iter().filter_map(|g| g.id.as_deref()))
+        .collect();
+    let mut missing = Vec::new();
+    for (id, last) in live_in_history(&events) {
+        if !existing.contains(id.as_str()) {
+            missing.push(HistoryEvent {
+                at: Utc::now(),
+                event: EventKind::RemovedOutOfBand,
+                by: String::new(),
+                detail: "its binding was deleted outside kubectl-supportaccess".into(),
+                ..last.clone()
+            });
+        }
+    }
+    if missing.is_empty() {
+        return Ok(Vec::new());
+    }
+    let by = sweeper.by().await?;
+    for event in &mut missing {
+        event.by = by.clone();
+        if let Some(id) = &event.id
+            && let Ok(path) = crate::credential::default_path(&conn.context, id)
+        {
+            // The local credential is worthless now; do not leave it looking valid.
+            let _ = std::fs::remove_file(path);
+        }
+    }
+    history::record(conn, &missing).await?;
+    Ok(missing.into_iter().filter_map(|e| e.id).collect())
+}
+
+/// Requests whose latest history event leaves them live, with that event.
+pub fn live_in_history(events: &[HistoryEvent]) -> Vec<(String, &HistoryEvent)> {
+    let mut last: std::collections::BTreeMap<&str, &HistoryEvent> = std::collections::BTreeMap::new();
+    for event in events {
+        if let Some(id) = &event.id {
+            last.insert(id, event);
+        }
+    }
+    last.into_iter()
+        .filter(|(_, e)| matches!(e.event, EventKind::Requested | EventKind::Renewed | EventKind::Drained))
+        .map(|(id, e)| (id.to_string(), e))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(id: &str, kind: EventKind, at: &str) -> HistoryEvent {
+        HistoryEvent { at: at.parse().unwrap(), id: Some(id.into()), ..HistoryEvent::policy(kind, "admin", "") }
+    }
+
+    #[test]
+    fn a_request_is_live_in_history_until_an_ending_event() {
+        let events = vec![
+            event("a", EventKind::Requested, "2026-11-01T00:00:00Z"),
+            event("b", EventKind::Requested, "2026-11-01T00:00:01Z"),
+            event("a", EventKind::Renewed, "2026-11-01T00:00:02Z"),
+            event("b", EventKind::Revoked, "2026-11-01T00:00:03Z"),
+            event("c", EventKind::Requested, "2026-11-01T00:00:04Z"),
+            event("c", EventKind::Drained, "2026-11-01T00:00:05Z"),
+            event("d", EventKind::Requested, "2026-11-01T00:00:06Z"),
+            event("d", EventKind::Expired, "2026-11-01T00:00:07Z"),
+        ];
+        let live: Vec<String> = live_in_history(&events).into_iter().map(|(id, _)| id).collect();
+        assert_eq!(live, ["a", "c"]);
+    }
+}
