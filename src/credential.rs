@@ -323,6 +323,7 @@ mod tests {
     fn the_request_names_the_requestor_and_both_groups() {
         let (_, pem) = key_and_request("alice@example.com", "abc123xy").unwrap();
         let (_, der) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).unwrap();
+        use x509_parser::prelude::FromDer;
         let (_, csr) = x509_parser::certification_request::X509CertificationRequest::from_der(&der.contents).unwrap();
         let subject = &csr.certification_request_info.subject;
         let cn: Vec<_> = subject.iter_common_name().map(|a| a.as_str().unwrap().to_string()).collect();
