@@ -83,17 +83,31 @@ impl TestCluster {
         std::env::join_paths(dirs).unwrap().into_string().unwrap()
     }
 
+    /// Admin's kubeconfig, the plugin and kubectl on PATH, credentials kept under the cluster's dir.
+    fn environment(&self, command: &mut Command) {
+        command
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("PATH", self.path_env())
+            .env("NO_COLOR", "1")
+            .env("XDG_CONFIG_HOME", self.dir.join("xdg"));
+    }
+
+    /// Where the plugin keeps request kubeconfigs for this cluster's admin context.
+    pub fn credential_path(&self, id: &str) -> PathBuf {
+        self.dir.join("xdg/kubectl-supportaccess/local").join(format!("{id}.kubeconfig"))
+    }
+
     /// The plugin binary, run directly, against this cluster as admin.
     pub fn plugin(&self) -> Command {
         let mut command = Command::new(plugin_path());
-        command.env("KUBECONFIG", &self.kubeconfig).env("PATH", self.path_env()).env("NO_COLOR", "1");
+        self.environment(&mut command);
         command
     }
 
     /// Real kubectl (the cluster's version), finding the plugin on PATH.
     pub fn kubectl(&self) -> Command {
         let mut command = Command::new(self.bin.join("kubectl"));
-        command.env("KUBECONFIG", &self.kubeconfig).env("PATH", self.path_env()).env("NO_COLOR", "1");
+        self.environment(&mut command);
         command
     }
 

@@ -5,3 +5,4 @@ mod common;
 mod connection;
 mod harness;
 mod owner;
+mod support;
