@@ -69,10 +69,13 @@ pub async fn sweep(conn: &Connection, grants: &Grants, out_of_band: bool, now: D
 }
 
 /// The lazy sweep run before other commands: label-selected, quiet, and skipped when the caller
-/// may not delete bindings.
+/// may not list or delete bindings.
 pub async fn lazy(conn: &Connection) -> Result<()> {
-    let grants = Grants::list(conn, false).await?;
-    match sweep(conn, &grants, true, Utc::now()).await {
+    let swept = async {
+        let grants = Grants::list(conn, false).await?;
+        sweep(conn, &grants, true, Utc::now()).await
+    };
+    match swept.await {
         Err(e) if e.kind == ErrorKind::Forbidden => Ok(()),
         Err(e) => Err(e),
         Ok(report) => {
