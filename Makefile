@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 K8S_BIN = $(shell tests/cluster/build)
 
-.PHONY: build try test lint unit-and-integration down
+.PHONY: build try test lint generate dist
 
 build:
 	cargo build --release
@@ -25,3 +25,11 @@ test: lint
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
+
+## Rewrite completions/ and man/ from the CLI definition (a test fails when they drift).
+generate:
+	KSA_UPDATE_GENERATED=1 cargo test --lib generated_files_are_current
+
+## Pack dist/kubectl-supportaccess-<version>-<os>-<arch>.tar.gz, print its sha256, render krew/supportaccess.yaml.
+dist:
+	scripts/dist

@@ -254,8 +254,13 @@ pub struct UninstallArgs {
 #[derive(Debug, Args)]
 pub struct CompletionArgs {
     /// The shell to print a completion script for.
-    #[arg(value_enum)]
-    pub shell: CompletionShell,
+    #[arg(value_enum, required_unless_present = "install_kubectl_shim")]
+    pub shell: Option<CompletionShell>,
+
+    /// Link `kubectl_complete-supportaccess` next to the plugin (default: krew's bin directory), so
+    /// that `kubectl supportaccess <TAB>` completes through kubectl.
+    #[arg(long, value_name = "DIR", num_args = 0..=1, conflicts_with = "shell")]
+    pub install_kubectl_shim: Option<Option<PathBuf>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -5,9 +5,12 @@ pub mod access;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
+pub mod complete;
 pub mod credential;
 pub mod duration;
 pub mod error;
+#[cfg(test)]
+mod generated;
 pub mod grant;
 pub mod history;
 pub mod lifecycle;
@@ -23,16 +26,32 @@ use clap::Parser;
 
 /// Parses the command line, runs the command and reports an error as a sentence and a hint.
 pub fn main_entry() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let args: Vec<String> = std::env::args().collect();
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
-        Err(e) => {
-            return report(&error::Error::failed(format!("cannot start the async runtime: {e}")));
-        }
+        Err(e) => return report(&error::Error::failed(format!("cannot start the async runtime: {e}"))),
     };
+    if let Some(words) = completion_words(&args) {
+        print!("{}", runtime.block_on(complete::complete(words, true)).render());
+        return ExitCode::SUCCESS;
+    }
+    let cli = cli::Cli::parse();
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => report(&e),
+    }
+}
+
+/// The words to complete when kubectl asks in Cobra's protocol: as `kubectl_complete-supportaccess
+/// WORDS…` (a link to this binary) or as `kubectl-supportaccess __complete WORDS…`.
+fn completion_words(args: &[String]) -> Option<&[String]> {
+    let invoked_as = std::path::Path::new(args.first()?).file_name()?.to_str()?;
+    let invoked_as = invoked_as.strip_suffix(".exe").unwrap_or(invoked_as);
+    let rest = &args[1..];
+    match rest.first().map(String::as_str) {
+        Some("__complete" | "__completeNoDesc") => Some(&rest[1..]),
+        _ if invoked_as == complete::KUBECTL_SHIM => Some(rest),
+        _ => None,
     }
 }
 

@@ -34,14 +34,21 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Roles(args) => roles::run(global, args).await,
         Command::Uninstall(args) => uninstall::run(global, args).await,
         Command::Version(args) => version::run(global, args).await,
-        other => Err(not_available(other)),
+        Command::Completion(args) => completion(args),
     }
 }
 
-fn not_available(command: &Command) -> Error {
-    let name = format!("{command:?}");
-    let name = name.split(['(', ' ']).next().unwrap_or_default().to_lowercase();
-    Error::failed(format!("`{name}` is not available yet in this version of kubectl-supportaccess"))
+fn completion(args: &crate::cli::CompletionArgs) -> Result<()> {
+    use std::io::Write;
+    if let Some(dir) = &args.install_kubectl_shim {
+        let link = crate::complete::install_shim(dir.as_deref())?;
+        println!("Installed {}: `kubectl supportaccess <TAB>` now completes through kubectl.", link.display());
+        return Ok(());
+    }
+    let shell = args.shell.ok_or_else(|| Error::usage("name a shell: bash, zsh, fish or powershell"))?;
+    std::io::stdout()
+        .write_all(&crate::complete::script(shell))
+        .map_err(|e| Error::failed(format!("cannot write the script: {e}")))
 }
 
 /// Asks before something irreversible: on a terminal unless `--yes`; without a terminal `--yes`

@@ -3,6 +3,7 @@
 
 mod common;
 mod connection;
+mod distribution;
 mod harness;
 mod owner;
 mod support;

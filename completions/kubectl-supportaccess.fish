@@ -1,0 +1,283 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_kubectl_supportaccess_global_optspecs
+    string join \n kubeconfig= context= cluster= user= n/namespace= request-timeout= o/output= y/yes v/verbose h/help V/version
+end
+
+function __fish_kubectl_supportaccess_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_kubectl_supportaccess_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_kubectl_supportaccess_using_subcommand
+    set -l cmd (__fish_kubectl_supportaccess_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -s n -l namespace -d 'The system namespace that holds the policy, history and support bindings' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -l request-timeout -d 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -s o -l output -d 'Output format' -r -f -a "text\t''
+table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "enable" -d 'Enable support access: install the support roles and flow control, write the policy'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "disable" -d 'Disable support access: no new requests or renewals; running sessions drain'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "get" -d 'Show whether support access is enabled, which roles, and the active requests'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "request" -d 'Request support access: create the grant and mint a short-lived credential for it'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "renew" -d 'Mint a fresh credential for a live request, never past its end'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "revoke" -d 'Revoke requests now by deleting their bindings (immediate revocation)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "end" -d 'End one\'s own request now'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "exec" -d 'Run a command with KUBECONFIG pointing at a request\'s credential'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "shell" -d 'Start $SHELL with KUBECONFIG pointing at a request\'s credential'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "sweep" -d 'Delete expired and invalid support bindings, and record it'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "history" -d 'Show the audit trail: every request, how and when it ended'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "roles" -d 'Show what each support role may do; --verify asks the API server'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "uninstall" -d 'Remove every support binding, the roles, the flow control and the policy'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "completion" -d 'Print a shell completion script'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "version" -d 'Print the plugin\'s version and the API server\'s version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l enabled-roles -d 'Roles support may request: readonly, operator (operator implies readonly)' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l max-duration -d 'The longest a single request may last (e.g. 8h, 24h)' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l credential-ttl -d 'The lifetime of each minted credential (at least 10m, at most --max-duration)' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l system-namespaces -d 'Namespaces where support may read logs (and, for operator, exec)' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -s n -l namespace -d 'The system namespace that holds the policy, history and support bindings' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l request-timeout -d 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -s o -l output -d 'Output format' -r -f -a "text\t''
+table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -s n -l namespace -d 'The system namespace that holds the policy, history and support bindings' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -l request-timeout -d 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -s o -l output -d 'Output format' -r -f -a "text\t''
+table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -l now -d 'Also delete every support binding now (immediate revocation)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -s n -l namespace -d 'The system namespace that holds the policy, history and support bindings' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -l request-timeout -d 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -s o -l output -d 'Output format' -r -f -a "text\t''
+table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -l all-contexts -d 'Ask every context of the kubeconfig, concurrently, one row per cluster'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l role -d 'The role to request: readonly or operator' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l reason -d 'Why access is needed (recorded on the grant and in the history)' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l duration -d 'How long the access lasts (e.g. 2h), at most the policy\'s maximum' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l scope -d 'Limit the grant to one namespace (a RoleBinding instead of a ClusterRoleBinding)' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l requestor -d 'Who the access is for (default: the caller\'s identity)' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l kubeconfig-out -d 'Where to write the credential\'s kubeconfig' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -s n -l namespace -d 'The system namespace that holds the policy, history and support bindings' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l request-timeout -d 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -s o -l output -d 'Output format' -r -f -a "text\t''
+table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand renew" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand renew" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand renew" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand renew" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand renew" -s n -l namespace -d 'The system namespace that holds the policy, history and support bindings' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand renew" -l request-timeout -d 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand renew" -s o -l output -d 'Output format' -r -f -a "text\t''
+table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand renew" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand renew" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand renew" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand renew" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -s n -l namespace -d 'The system namespace that holds the policy, history and support bindings' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -l request-timeout -d 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -s o -l output -d 'Output format' -r -f -a "text\t''
+table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -l all -d 'Revoke every request'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand end" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand end" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand end" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand end" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand end" -s n -l namespace -d 'The system namespace that holds the policy, history and support bindings' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand end" -l request-timeout -d 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand end" -s o -l output -d 'Output format' -r -f -a "text\t''
+table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand end" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand end" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand end" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand end" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand exec" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand exec" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand exec" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand exec" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand exec" -s n -l namespace -d 'The system namespace that holds the policy, history and support bindings' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand exec" -l request-timeout -d 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand exec" -s o -l output -d 'Output format' -r -f -a "text\t''
+table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand exec" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand exec" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand exec" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand exec" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand shell" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand shell" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand shell" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand shell" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand shell" -s n -l namespace -d 'The system namespace that holds the policy, history and support bindings' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand shell" -l request-timeout -d 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand shell" -s o -l output -d 'Output format' -r -f -a "text\t''
+table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand shell" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand shell" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand shell" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand shell" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -s n -l namespace -d 'The system namespace that holds the policy, history and support bindings' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -l request-timeout -d 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -s o -l output -d 'Output format' -r -f -a "text\t''
+table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l since -d 'Only events newer than this (e.g. 24h, 7d)' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -s n -l namespace -d 'The system namespace that holds the policy, history and support bindings' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l request-timeout -d 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -s o -l output -d 'Output format' -r -f -a "text\t''
+table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand roles" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand roles" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand roles" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand roles" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand roles" -s n -l namespace -d 'The system namespace that holds the policy, history and support bindings' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand roles" -l request-timeout -d 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand roles" -s o -l output -d 'Output format' -r -f -a "text\t''
+table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand roles" -l verify -d 'Ask the API server what each support identity can and cannot do'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand roles" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand roles" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand roles" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand roles" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand uninstall" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand uninstall" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand uninstall" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand uninstall" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand uninstall" -s n -l namespace -d 'The system namespace that holds the policy, history and support bindings' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand uninstall" -l request-timeout -d 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand uninstall" -s o -l output -d 'Output format' -r -f -a "text\t''
+table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand uninstall" -l purge -d 'Also delete the audit history'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand uninstall" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand uninstall" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand uninstall" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand uninstall" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand completion" -l install-kubectl-shim -d 'Link `kubectl_complete-supportaccess` next to the plugin (default: krew\'s bin directory), so that `kubectl supportaccess <TAB>` completes through kubectl' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand completion" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand completion" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand completion" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand completion" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand completion" -s n -l namespace -d 'The system namespace that holds the policy, history and support bindings' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand completion" -l request-timeout -d 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand completion" -s o -l output -d 'Output format' -r -f -a "text\t''
+table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand completion" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand completion" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand completion" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand completion" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand version" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand version" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand version" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand version" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand version" -s n -l namespace -d 'The system namespace that holds the policy, history and support bindings' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand version" -l request-timeout -d 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand version" -s o -l output -d 'Output format' -r -f -a "text\t''
+table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand version" -l client -d 'Print only the plugin\'s version; do not contact the cluster'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand version" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand version" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand version" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand version" -s V -l version -d 'Print version'
