@@ -200,12 +200,14 @@ pub fn minting_permissions() -> Vec<crate::access::Permission> {
 pub const MIN_LIFETIME: Duration = Duration::from_secs(state::MIN_CREDENTIAL_TTL_SECONDS);
 
 /// Mints a credential for a live request — for the credential TTL, never past the request's
-/// end — writes its kubeconfig and records its expiry on the request.
+/// end — writes its kubeconfig and records its expiry on the request. With `finalize`, the
+/// request's real end (`grant.expires_at`) replaces the provisional one `request` wrote.
 pub async fn issue(
     conn: &Connection,
     grant: &crate::grant::Grant,
     ttl: Duration,
     path: &Path,
+    finalize: bool,
 ) -> Result<DateTime<Utc>> {
     let left = (grant.expires_at - Utc::now()).to_std().unwrap_or_default();
     if left < MIN_LIFETIME {
@@ -215,16 +217,22 @@ pub async fn issue(
             left.as_secs()
         )));
     }
+    let revoked_meanwhile =
+        || Error::failed(format!("request {} was revoked while its credential was minted; nothing was kept", grant.id));
+    // Checked right before minting, so a request revoked meanwhile gets no new certificate.
+    if !crate::grant::record_exists(conn, grant).await? {
+        return Err(revoked_meanwhile());
+    }
     let credential = mint(conn, &grant.id, &grant.requestor, ttl.min(left)).await?;
     write_private(path, &kubeconfig_text(conn, &grant.id, &credential))?;
-    let at = crate::output::rfc3339(credential.not_after);
-    if let Err(e) = crate::grant::annotate(conn, grant, state::annotations::CREDENTIAL_EXPIRES_AT, &at).await {
+    let mut annotations =
+        vec![(state::annotations::CREDENTIAL_EXPIRES_AT, crate::output::rfc3339(credential.not_after))];
+    if finalize {
+        annotations.push((state::annotations::EXPIRES_AT, crate::output::rfc3339(grant.expires_at)));
+    }
+    if let Err(e) = crate::grant::annotate(conn, grant, &annotations).await {
         let _ = std::fs::remove_file(path);
-        return Err(if e.is_not_found() {
-            Error::failed(format!("request {} was revoked while its credential was minted; it was discarded", grant.id))
-        } else {
-            e
-        });
+        return Err(if e.is_not_found() { revoked_meanwhile() } else { e });
     }
     Ok(credential.not_after)
 }

@@ -246,6 +246,16 @@ impl Grants {
         self.valid.iter().filter(|g| g.is_live(now)).collect()
     }
 
+    /// Live requests that hold a credential: the working ones `get` lists.
+    pub fn working(&self, now: DateTime<Utc>) -> Vec<&Grant> {
+        self.live(now).into_iter().filter(|g| g.credential_expires_at.is_some()).collect()
+    }
+
+    /// Live requests still being made, or abandoned before their first credential.
+    pub fn pending(&self, now: DateTime<Utc>) -> Vec<&Grant> {
+        self.live(now).into_iter().filter(|g| g.credential_expires_at.is_none()).collect()
+    }
+
     pub fn find(&self, id: &str) -> Option<&Grant> {
         self.valid.iter().find(|g| g.id == id)
     }
@@ -483,20 +493,48 @@ pub async fn delete_all_bindings(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Sets one annotation on a request's record binding.
-pub async fn annotate(conn: &Connection, grant: &Grant, key: &str, value: &str) -> Result<()> {
-    let patch = Patch::Merge(serde_json::json!({ "metadata": { "annotations": { key: value } } }));
+/// Sets annotations on a request's record binding.
+pub async fn annotate(conn: &Connection, grant: &Grant, annotations: &[(&str, String)]) -> Result<()> {
+    let values: serde_json::Map<String, serde_json::Value> =
+        annotations.iter().map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone()))).collect();
+    let patch = Patch::Merge(serde_json::json!({ "metadata": { "annotations": values } }));
     let name = state::binding_name(&grant.id);
     let params = PatchParams::default();
     match &grant.scope {
-        Some(ns) => conn
-            .call(Api::<RoleBinding>::namespaced(conn.client.clone(), ns).patch(&name, &params, &patch))
-            .await
-            .map(|_| ()),
-        None => conn
-            .call(Api::<ClusterRoleBinding>::all(conn.client.clone()).patch(&name, &params, &patch))
-            .await
-            .map(|_| ()),
+        Some(ns) => {
+            let api = Api::<RoleBinding>::namespaced(conn.client.clone(), ns);
+            conn.call(api.patch(&name, &params, &patch)).await.map(|_| ())
+        }
+        None => {
+            let api = Api::<ClusterRoleBinding>::all(conn.client.clone());
+            conn.call(api.patch(&name, &params, &patch)).await.map(|_| ())
+        }
+    }
+}
+
+/// Whether the request's record binding still exists.
+pub async fn record_exists(conn: &Connection, grant: &Grant) -> Result<bool> {
+    let name = state::binding_name(&grant.id);
+    Ok(match &grant.scope {
+        Some(ns) => conn.call(Api::<RoleBinding>::namespaced(conn.client.clone(), ns).get_opt(&name)).await?.is_some(),
+        None => conn.call(Api::<ClusterRoleBinding>::all(conn.client.clone()).get_opt(&name)).await?.is_some(),
+    })
+}
+
+/// Until its first credential is issued, a request's record carries a provisional end: if the
+/// `request` that made it dies half-way, the record expires soon by itself and is swept.
+pub fn provisional_end(
+    requested_at: DateTime<Utc>,
+    end: DateTime<Utc>,
+    timeout: Option<std::time::Duration>,
+) -> DateTime<Utc> {
+    match timeout {
+        // Every step after the bindings is one call or the certificate's wait, each bounded.
+        Some(limit) => {
+            let window = chrono::Duration::from_std(limit * 6).unwrap_or(chrono::Duration::MAX);
+            end.min(requested_at + window + chrono::Duration::seconds(10))
+        }
+        None => end,
     }
 }
 

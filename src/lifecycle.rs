@@ -26,7 +26,7 @@ pub async fn drain_requests(
         if end >= grant.expires_at {
             continue;
         }
-        annotate(conn, grant, ann::EXPIRES_AT, &rfc3339(end)).await?;
+        annotate(conn, grant, &[(ann::EXPIRES_AT, rfc3339(end))]).await?;
         let detail = format!("{why}; now ends at {} (its current credential's expiry)", rfc3339(end));
         events.push(HistoryEvent::request(EventKind::Drained, grant, by, detail));
     }

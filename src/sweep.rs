@@ -51,7 +51,10 @@ pub async fn sweep(conn: &Connection, grants: &Grants, out_of_band: bool, now: D
     if !expired.is_empty() {
         let by = sweeper.by().await?;
         for grant in &expired {
-            let detail = format!("past its end at {}", rfc3339(grant.expires_at));
+            let detail = match grant.credential_expires_at {
+                Some(_) => format!("past its end at {}", rfc3339(grant.expires_at)),
+                None => format!("abandoned before its first credential; provisional end {}", rfc3339(grant.expires_at)),
+            };
             report.expired.extend(end_requests(conn, &by, &[grant], EventKind::Expired, &detail).await?);
         }
     }
@@ -64,6 +67,7 @@ pub async fn sweep(conn: &Connection, grants: &Grants, out_of_band: bool, now: D
     }
     if out_of_band {
         report.removed_out_of_band = record_out_of_band(conn, &mut sweeper, grants).await?;
+        delete_stray_csrs(conn, grants, now).await?;
     }
     Ok(report)
 }
@@ -183,18 +187,50 @@ async fn record_out_of_band(conn: &Connection, sweeper: &mut Sweeper<'_>, grants
     Ok(missing.into_iter().filter_map(|e| e.id).collect())
 }
 
-/// Requests whose latest history event leaves them live, with that event.
+/// Requests the history shows as requested and not ended, with their latest event. An ending
+/// event (revoked, expired, removed-out-of-band, invalid) is final even if a racing `renew`
+/// appended a line after it.
 pub fn live_in_history(events: &[HistoryEvent]) -> Vec<(String, &HistoryEvent)> {
     let mut last: std::collections::BTreeMap<&str, &HistoryEvent> = std::collections::BTreeMap::new();
+    let mut ended = std::collections::BTreeSet::new();
     for event in events {
         if let Some(id) = &event.id {
             last.insert(id, event);
+            if matches!(
+                event.event,
+                EventKind::Revoked | EventKind::Expired | EventKind::RemovedOutOfBand | EventKind::Invalid
+            ) {
+                ended.insert(id.as_str());
+            }
         }
     }
     last.into_iter()
-        .filter(|(_, e)| matches!(e.event, EventKind::Requested | EventKind::Renewed | EventKind::Drained))
+        .filter(|(id, e)| {
+            !ended.contains(id) && matches!(e.event, EventKind::Requested | EventKind::Renewed | EventKind::Drained)
+        })
         .map(|(id, e)| (id.to_string(), e))
         .collect()
+}
+
+/// Deletes CertificateSigningRequests a dead `request` left behind: managed ones whose request has
+/// no live record any more.
+async fn delete_stray_csrs(conn: &Connection, grants: &Grants, now: DateTime<Utc>) -> Result<()> {
+    use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
+    let api: Api<CertificateSigningRequest> = Api::all(conn.client.clone());
+    let selector = kube::api::ListParams::default().labels(crate::state::MANAGED_SELECTOR);
+    let csrs = conn.call(api.list(&selector)).await?;
+    for csr in csrs.items {
+        let id = csr.metadata.labels.as_ref().and_then(|l| l.get(crate::state::REQUEST_ID_LABEL));
+        let has_record = id.is_some_and(|id| grants.live(now).iter().any(|g| &g.id == id));
+        if !has_record && let Some(name) = &csr.metadata.name {
+            match conn.call(api.delete(name, &DeleteParams::default())).await {
+                Ok(_) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -216,6 +252,10 @@ mod tests {
             event("c", EventKind::Drained, "2026-11-01T00:00:05Z"),
             event("d", EventKind::Requested, "2026-11-01T00:00:06Z"),
             event("d", EventKind::Expired, "2026-11-01T00:00:07Z"),
+            // A renew that raced a revoke and appended after it does not bring the request back.
+            event("e", EventKind::Requested, "2026-11-01T00:00:08Z"),
+            event("e", EventKind::Revoked, "2026-11-01T00:00:09Z"),
+            event("e", EventKind::Renewed, "2026-11-01T00:00:09Z"),
         ];
         let live: Vec<String> = live_in_history(&events).into_iter().map(|(id, _)| id).collect();
         assert_eq!(live, ["a", "c"]);

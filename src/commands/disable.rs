@@ -24,22 +24,29 @@ pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
     crate::sweep::lazy(&conn).await?;
     let by = conn.whoami().await?;
     conn.ensure_namespace().await?;
-    let change = update_policy(&conn, |before| Policy {
-        enabled: false,
-        updated_at: Some(Utc::now()),
-        updated_by: Some(by.clone()),
-        ..before.cloned().unwrap_or_default()
-    })
-    .await?;
-    let (revoked, drained) = if args.now {
+    let disabled = |by: &str| {
+        let by = by.to_string();
+        move |before: Option<&Policy>| Policy {
+            enabled: false,
+            updated_at: Some(Utc::now()),
+            updated_by: Some(by.clone()),
+            ..before.cloned().unwrap_or_default()
+        }
+    };
+    let (change, revoked, drained) = if args.now {
+        // Bindings first, policy after: an interrupted `disable --now` never leaves the policy
+        // saying disabled while support bindings remain; a second pass catches racing requests.
         let grants = Grants::list(&conn, false).await?;
+        delete_all_bindings(&conn).await?;
+        let change = update_policy(&conn, disabled(&by)).await?;
         delete_all_bindings(&conn).await?;
         let events: Vec<HistoryEvent> =
             grants.valid.iter().map(|g| HistoryEvent::request(EventKind::Revoked, g, &by, "disable --now")).collect();
         history::record(&conn, &events).await?;
-        (grants.valid.len() + grants.invalid.len(), Vec::new())
+        (change, grants.valid.len() + grants.invalid.len(), Vec::new())
     } else {
-        (0, drain_requests(&conn, &by, |_| true, "support access disabled").await?)
+        let change = update_policy(&conn, disabled(&by)).await?;
+        (change, 0, drain_requests(&conn, &by, |_| true, "support access disabled").await?)
     };
     let detail = if args.now {
         format!("--now: {revoked} request(s) revoked")

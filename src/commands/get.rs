@@ -21,6 +21,8 @@ pub struct Status {
     /// `None` when the policy ConfigMap does not exist (never enabled).
     pub policy: Option<Policy>,
     pub active_requests: Vec<Grant>,
+    /// Requests being made, or abandoned before their first credential (not working requests).
+    pub pending_requests: Vec<String>,
     pub invalid_requests: Vec<InvalidGrant>,
     pub foreign_grants: Vec<ForeignGrant>,
     pub helm: Option<HelmRelease>,
@@ -65,7 +67,8 @@ pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
         policy_problem,
         context: conn.context.clone(),
         enabled: policy.as_ref().is_some_and(|p| p.enabled),
-        active_requests: grants.live(now).into_iter().cloned().collect(),
+        active_requests: grants.working(now).into_iter().cloned().collect(),
+        pending_requests: grants.pending(now).into_iter().map(|g| g.id.clone()).collect(),
         invalid_requests: grants.invalid.clone(),
         foreign_grants: grants.foreign.clone(),
         helm: grants.helm.clone(),
@@ -75,6 +78,12 @@ pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
 }
 
 fn warn_about(status: &Status) {
+    if !status.pending_requests.is_empty() {
+        eprintln!(
+            "note: request(s) {} have no credential yet: being made now, or abandoned (then swept when their provisional end passes)",
+            status.pending_requests.join(", ")
+        );
+    }
     if let Some(problem) = &status.policy_problem {
         output::warn(&format!(
             "{problem}; support access is treated as disabled until `kubectl supportaccess enable` rewrites it"
@@ -256,6 +265,7 @@ mod tests {
             enabled: policy.as_ref().is_some_and(|p| p.enabled),
             policy,
             active_requests,
+            pending_requests: vec![],
             invalid_requests: vec![],
             foreign_grants: vec![],
             helm: None,

@@ -52,7 +52,7 @@ pub async fn renew(conn: &Connection, grant: &Grant, by: &str) -> Result<chrono:
     }
     require(conn, by, &credential::minting_permissions()).await?;
     let path = credential::default_path(&conn.context, &grant.id)?;
-    let at = credential::issue(conn, grant, policy.credential_ttl, &path).await?;
+    let at = credential::issue(conn, grant, policy.credential_ttl, &path, false).await?;
     let detail = format!("credential until {}", rfc3339(at));
     history::record(conn, &[HistoryEvent::request(EventKind::Renewed, grant, by, detail)]).await?;
     Ok(at)

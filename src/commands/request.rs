@@ -13,7 +13,7 @@ use crate::cluster::{Connection, Target};
 use crate::credential::{self, MIN_LIFETIME};
 use crate::duration::{format_duration, parse_duration};
 use crate::error::{Error, Result};
-use crate::grant::{NewGrant, delete_bindings, is_dns_label, new_id};
+use crate::grant::{Grant, NewGrant, delete_bindings, is_dns_label, new_id, provisional_end};
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::output::{print_structured, rfc3339};
 use crate::policy::{Role, read_policy};
@@ -110,6 +110,7 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     }
 
     let now = Utc::now().trunc_subsecs(0);
+    let end = now + chrono::Duration::from_std(wanted.duration).unwrap_or(chrono::Duration::MAX);
     let id = new_id()?;
     let new = NewGrant {
         id: id.clone(),
@@ -118,7 +119,7 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
         requestor: args.requestor.clone().unwrap_or_else(|| by.clone()),
         reason: args.reason.clone(),
         requested_at: now,
-        expires_at: now + chrono::Duration::from_std(wanted.duration).unwrap_or(chrono::Duration::MAX),
+        expires_at: provisional_end(now, end, conn.timeout()),
         requested_by: by.clone(),
         system_namespaces: policy.system_namespaces.clone(),
     };
@@ -129,9 +130,22 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
         Some(path) => path.clone(),
         None => credential::default_path(&conn.context, &id)?,
     };
-    let mut grant = new.grant();
-    let issued = credential::issue(&conn, &grant, policy.credential_ttl, &path).await;
-    let credential_expires_at = match issued {
+    let mut grant = Grant { expires_at: end, ..new.grant() };
+    let detail = format!(
+        "{} for {}{}",
+        wanted.role,
+        format_duration(wanted.duration),
+        args.scope.as_ref().map(|ns| format!(" in namespace {ns}")).unwrap_or_default()
+    );
+    // A grant with no line in the history would be access nobody audits: recording it is part of
+    // the request, and a failure rolls everything back.
+    let finished = async {
+        let at = credential::issue(&conn, &grant, policy.credential_ttl, &path, true).await?;
+        grant.credential_expires_at = Some(at);
+        history::record(&conn, &[HistoryEvent::request(EventKind::Requested, &grant, &by, detail)]).await?;
+        Ok::<_, Error>(at)
+    };
+    let credential_expires_at = match finished.await {
         Ok(at) => at,
         Err(e) => {
             let rolled_back = delete_bindings(&conn, &id, new.scope.as_deref()).await;
@@ -143,14 +157,6 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
             return Err(Error { message: format!("{}; {note}", e.message), ..e });
         }
     };
-    grant.credential_expires_at = Some(credential_expires_at);
-    let detail = format!(
-        "{} for {}{}",
-        wanted.role,
-        format_duration(wanted.duration),
-        args.scope.as_ref().map(|ns| format!(" in namespace {ns}")).unwrap_or_default()
-    );
-    history::record(&conn, &[HistoryEvent::request(EventKind::Requested, &grant, &by, detail)]).await?;
 
     match global.output {
         Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(

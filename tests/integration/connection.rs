@@ -260,10 +260,3 @@ fn bad_flags_and_values_are_usage_errors() {
     let ran = run(CLUSTER.kubectl().args(["supportaccess", "get", "-o", "xml"]));
     assert_eq!(ran.code, 2, "through kubectl too: {ran:?}");
 }
-
-#[test]
-fn commands_of_later_releases_do_not_pretend_to_succeed() {
-    let ran = run(CLUSTER.plugin().args(["completion", "bash"]));
-    assert_eq!(ran.code, 1, "{ran:?}");
-    assert!(ran.stderr.contains("not available yet"), "{ran:?}");
-}

@@ -4,6 +4,7 @@
 mod common;
 mod connection;
 mod distribution;
+mod faults;
 mod harness;
 mod owner;
 mod support;
