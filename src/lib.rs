@@ -27,7 +27,7 @@ use clap::Parser;
 /// Parses the command line, runs the command and reports an error as a sentence and a hint.
 pub fn main_entry() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => return report(&error::Error::failed(format!("cannot start the async runtime: {e}"))),
     };

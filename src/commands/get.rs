@@ -190,21 +190,30 @@ struct ContextRow {
 async fn all_contexts(global: &GlobalArgs) -> Result<()> {
     let files = KubeconfigFiles::load(global.kubeconfig.as_deref())?
         .ok_or_else(|| Error::failed("no kubeconfig found").with_hint("set KUBECONFIG or pass --kubeconfig"))?;
-    let rows = futures::future::join_all(files.context_names().into_iter().map(|context| {
-        let files = &files;
-        async move {
-            let status = async {
-                let conn = Connection::for_context(files, Some(context.clone()), global).await?;
-                read_status(&conn).await.map(|(status, _)| status)
-            }
-            .await;
-            match status {
-                Ok(status) => ContextRow { context, status: Some(status), error: None },
-                Err(e) => ContextRow { context, status: None, error: Some(e.message) },
-            }
-        }
-    }))
-    .await;
+    // One task per context, so the runtime's worker threads share the TLS handshakes and parsing.
+    let files = std::sync::Arc::new(files);
+    let tasks: Vec<_> = files
+        .context_names()
+        .into_iter()
+        .map(|context| {
+            let (files, global) = (files.clone(), global.clone());
+            tokio::spawn(async move {
+                let status = async {
+                    let conn = Connection::for_context(&files, Some(context.clone()), &global).await?;
+                    read_status(&conn).await.map(|(status, _)| status)
+                }
+                .await;
+                match status {
+                    Ok(status) => ContextRow { context, status: Some(status), error: None },
+                    Err(e) => ContextRow { context, status: None, error: Some(e.message) },
+                }
+            })
+        })
+        .collect();
+    let mut rows = Vec::new();
+    for task in tasks {
+        rows.push(task.await.map_err(|e| Error::failed(format!("a context's task failed: {e}")))?);
+    }
     match global.output {
         Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(&rows, format)?,
         _ => {
