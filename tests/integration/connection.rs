@@ -260,3 +260,17 @@ fn bad_flags_and_values_are_usage_errors() {
     let ran = run(CLUSTER.kubectl().args(["supportaccess", "get", "-o", "xml"]));
     assert_eq!(ran.code, 2, "through kubectl too: {ran:?}");
 }
+
+#[test]
+fn a_bad_kubeconfig_is_named_with_what_is_wrong() {
+    let dir = tempdir();
+    let broken = dir.join("broken.yaml");
+    std::fs::write(&broken, "apiVersion: v1\nkind: Config\nclusters: [this is: not valid\n").unwrap();
+    let ran = run(CLUSTER.plugin().env("KUBECONFIG", &broken).args(["get"]));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert!(ran.stderr.contains(&format!("the kubeconfig {} is not valid", broken.display())), "{ran:?}");
+    let missing = dir.join("missing.yaml");
+    let ran = run(CLUSTER.plugin().arg("--kubeconfig").arg(&missing).arg("get"));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert!(ran.stderr.contains(&format!("the kubeconfig {} does not exist", missing.display())), "{ran:?}");
+}

@@ -455,3 +455,75 @@ fn roles_lists_each_role_and_what_none_of_them_grants() {
     }
     assert!(out.contains("None of them grants secrets"), "{out}");
 }
+
+/// Runs a command in a real terminal (tmux) and drives it with keys; returns the final screen.
+fn in_terminal(cluster: &TestCluster, command: &str, steps: &[(&str, &[&str])]) -> String {
+    let session = format!("ksa-tty-{}", namespace("tty"));
+    let env = format!(
+        "env KUBECONFIG={} PATH={} NO_COLOR=1 XDG_CONFIG_HOME={}",
+        cluster.kubeconfig.display(),
+        cluster.path_env(),
+        cluster.dir.join("xdg").display()
+    );
+    let started = run(std::process::Command::new("tmux").args([
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "160",
+        "-y",
+        "40",
+        &format!("{env} {command}; echo EXIT=$?; sleep 30"),
+    ]));
+    assert_eq!(started.code, 0, "tmux is needed for terminal tests: {started:?}");
+    let screen = || run(std::process::Command::new("tmux").args(["capture-pane", "-p", "-t", &session])).stdout;
+    let wait_for = |text: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let shown = screen();
+            if shown.contains(text) {
+                return shown;
+            }
+            assert!(std::time::Instant::now() < deadline, "{text:?} never appeared:\n{shown}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    for (expect, keys) in steps {
+        wait_for(expect);
+        let sent = run(std::process::Command::new("tmux").args(["send-keys", "-t", &session]).args(*keys));
+        assert_eq!(sent.code, 0, "{sent:?}");
+    }
+    let last = wait_for("EXIT=");
+    let _ = run(std::process::Command::new("tmux").args(["kill-session", "-t", &session]));
+    last
+}
+
+#[test]
+fn on_a_terminal_enable_offers_the_roles_and_disable_asks_first() {
+    let ns = namespace("tty");
+    CLUSTER.supportaccess_ok(&ns, &["enable", "--enabled-roles", "readonly"]);
+    // The current role is preselected; move to operator, select it, accept.
+    let screen = in_terminal(
+        &CLUSTER,
+        &format!("kubectl supportaccess enable -n {ns}"),
+        &[("Roles support may request", &["Down", "Space", "Enter"])],
+    );
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert_eq!(policy_data(&CLUSTER, &ns)["enabledRoles"], "readonly,operator");
+
+    let screen = in_terminal(
+        &CLUSTER,
+        &format!("kubectl supportaccess disable -n {ns}"),
+        &[("Disable support access", &["n", "Enter"])],
+    );
+    assert!(screen.contains("EXIT=1") && screen.contains("nothing was changed"), "{screen}");
+    assert_eq!(policy_data(&CLUSTER, &ns)["enabled"], "true");
+    let screen = in_terminal(
+        &CLUSTER,
+        &format!("kubectl supportaccess disable -n {ns}"),
+        &[("Disable support access", &["y", "Enter"])],
+    );
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert_eq!(policy_data(&CLUSTER, &ns)["enabled"], "false");
+}
