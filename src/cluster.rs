@@ -191,6 +191,9 @@ impl Connection {
             insecure_skip_tls_verify: config.accept_invalid_certs,
             tls_server_name: config.tls_server_name.clone(),
         };
+        if global.verbose > 0 {
+            eprintln!("using context {context:?}: server {server}, system namespace {}", global.namespace);
+        }
         let client = Client::try_from(config)
             .map_err(|e| Error::failed(format!("cannot build a client for context {context:?}: {}", root_cause(&e))))?;
         Ok(Connection { client, server, context, namespace: global.namespace.clone(), trust, timeout })

@@ -145,6 +145,20 @@ pub struct ForeignGrant {
     pub subjects: Vec<String>,
 }
 
+impl ForeignGrant {
+    /// "ClusterRoleBinding ns/name gives ROLE to Group x, User y".
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {}{} gives {} to {}",
+            self.kind,
+            self.namespace.as_ref().map(|ns| format!("{ns}/")).unwrap_or_default(),
+            self.name,
+            self.role,
+            self.subjects.join(", ")
+        )
+    }
+}
+
 struct Listed<'a> {
     kind: &'static str,
     meta: &'a ObjectMeta,

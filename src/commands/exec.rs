@@ -8,22 +8,17 @@ use std::process::Command;
 use chrono::Utc;
 
 use crate::cli::{ExecArgs, GlobalArgs, IdArg};
-use crate::cluster::{Connection, Target};
-use crate::commands::renew::{check_id, find_live, renew};
+use crate::commands::renew::{open_live, renew};
 use crate::credential;
 use crate::error::{Error, ErrorKind, Result};
 use crate::output;
-use crate::sweep;
 
 /// Renew when less than this is left of the credential.
 const RENEW_WITHIN: chrono::Duration = chrono::Duration::minutes(5);
 
 /// The request's kubeconfig, renewed first if its credential is about to expire.
 async fn prepare(global: &GlobalArgs, id: &str) -> Result<PathBuf> {
-    check_id(id)?;
-    let conn = Connection::open(global, &Target::default()).await?;
-    sweep::lazy(&conn).await?;
-    let grant = find_live(&conn, id).await?;
+    let (conn, grant) = open_live(global, id).await?;
     let path = credential::default_path(&conn.context, id)?;
     let expiring = grant.credential_expires_at.is_none_or(|at| at - Utc::now() < RENEW_WITHIN);
     if expiring || !path.exists() {

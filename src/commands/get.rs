@@ -99,12 +99,8 @@ fn warn_about(status: &Status) {
     }
     for grant in &status.foreign_grants {
         output::warn(&format!(
-            "foreign grant: {} {}{} gives {} to {}; it is not managed by this plugin and outlives revocation",
-            grant.kind,
-            grant.namespace.as_ref().map(|ns| format!("{ns}/")).unwrap_or_default(),
-            grant.name,
-            grant.role,
-            grant.subjects.join(", ")
+            "foreign grant: {}; it is not managed by this plugin, outlives revocation, and is left alone",
+            grant.describe()
         ));
     }
 }

@@ -22,6 +22,16 @@ pub fn check_id(id: &str) -> Result<()> {
     }
 }
 
+/// Checks the id, connects, runs the lazy sweep and finds the live request: how every command
+/// about one request starts.
+pub async fn open_live(global: &GlobalArgs, id: &str) -> Result<(Connection, Grant)> {
+    check_id(id)?;
+    let conn = Connection::open(global, &Target::default()).await?;
+    sweep::lazy(&conn).await?;
+    let grant = find_live(&conn, id).await?;
+    Ok((conn, grant))
+}
+
 /// The live request with this id, or an error naming it.
 pub async fn find_live(conn: &Connection, id: &str) -> Result<Grant> {
     let grants = Grants::list(conn, false).await?;
@@ -59,10 +69,7 @@ pub async fn renew(conn: &Connection, grant: &Grant, by: &str) -> Result<chrono:
 }
 
 pub async fn run(global: &GlobalArgs, args: &IdArg) -> Result<()> {
-    check_id(&args.id)?;
-    let conn = Connection::open(global, &Target::default()).await?;
-    sweep::lazy(&conn).await?;
-    let grant = find_live(&conn, &args.id).await?;
+    let (conn, grant) = open_live(global, &args.id).await?;
     let by = conn.whoami().await?;
     let at = renew(&conn, &grant, &by).await?;
     let path = credential::default_path(&conn.context, &grant.id)?;

@@ -3,7 +3,7 @@
 
 use crate::cli::{GlobalArgs, IdArg, RevokeArgs};
 use crate::cluster::{Connection, Target};
-use crate::commands::renew::{check_id, find_live};
+use crate::commands::renew::{check_id, open_live};
 use crate::error::{Error, Result};
 use crate::grant::Grants;
 use crate::history::EventKind;
@@ -43,10 +43,7 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
 }
 
 pub async fn end(global: &GlobalArgs, args: &IdArg) -> Result<()> {
-    check_id(&args.id)?;
-    let conn = Connection::open(global, &Target::default()).await?;
-    sweep::lazy(&conn).await?;
-    let grant = find_live(&conn, &args.id).await?;
+    let (conn, grant) = open_live(global, &args.id).await?;
     let by = conn.whoami().await?;
     if grant.requestor != by && grant.requested_by != by {
         return Err(Error::refused(format!(

@@ -160,12 +160,8 @@ pub async fn run(global: &GlobalArgs, args: &RolesArgs) -> Result<()> {
     let foreign = Grants::list(&conn, true).await?.foreign;
     for grant in &foreign {
         output::warn(&format!(
-            "foreign grant: {} {}{} gives {} to {} — it is not managed by this plugin and outlives revocation",
-            grant.kind,
-            grant.namespace.as_ref().map(|ns| format!("{ns}/")).unwrap_or_default(),
-            grant.name,
-            grant.role,
-            grant.subjects.join(", ")
+            "foreign grant: {}; it is not managed by this plugin, outlives revocation, and is left alone",
+            grant.describe()
         ));
     }
     let failures = rows.iter().filter(|r| !r.ok()).count();

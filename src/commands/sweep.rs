@@ -16,12 +16,8 @@ pub async fn run(global: &GlobalArgs) -> Result<()> {
     let report = sweep(&conn, &grants, true, Utc::now()).await?;
     for grant in &grants.foreign {
         output::warn(&format!(
-            "foreign grant: {} {}{} gives {} to {}; not managed by this plugin, left alone",
-            grant.kind,
-            grant.namespace.as_ref().map(|ns| format!("{ns}/")).unwrap_or_default(),
-            grant.name,
-            grant.role,
-            grant.subjects.join(", ")
+            "foreign grant: {}; it is not managed by this plugin, outlives revocation, and is left alone",
+            grant.describe()
         ));
     }
     match global.output {

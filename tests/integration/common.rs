@@ -118,6 +118,13 @@ impl TestCluster {
         ran.stdout
     }
 
+    /// Every binding the plugin manages, cluster-wide, as `kind/name`.
+    pub fn managed_bindings(&self) -> Vec<String> {
+        let selector = "support-access.crusoe.ai/managed=true";
+        let out = self.kubectl_ok(&["get", "clusterrolebindings,rolebindings", "-A", "-l", selector, "-o", "name"]);
+        out.lines().map(str::to_string).collect()
+    }
+
     /// `kubectl supportaccess ARGS -n NS`, through kubectl's plugin discovery.
     pub fn supportaccess(&self, ns: &str, args: &[&str]) -> Ran {
         run(self.kubectl().arg("supportaccess").args(args).args(["-n", ns]))

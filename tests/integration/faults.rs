@@ -36,19 +36,6 @@ fn finish(child: Child) -> Ran {
     }
 }
 
-fn managed_bindings(cluster: &TestCluster) -> Vec<String> {
-    let out = cluster.kubectl_ok(&[
-        "get",
-        "clusterrolebindings,rolebindings",
-        "-A",
-        "-l",
-        "support-access.crusoe.ai/managed=true",
-        "-o",
-        "name",
-    ]);
-    out.lines().map(str::to_string).collect()
-}
-
 fn wait_for(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
     let deadline = Instant::now() + limit;
     while !check() {
@@ -72,9 +59,9 @@ fn api_server_stopped_mid_request_leaves_no_working_looking_grant_and_a_rerun_co
         &["request", "--role", "readonly", "--reason", "fault", "--duration", "1h", "--request-timeout", "3s"],
     );
     wait_for("the request's binding", Duration::from_secs(10), || {
-        managed_bindings(&cluster).iter().any(|b| b.starts_with("clusterrolebinding"))
+        cluster.managed_bindings().iter().any(|b| b.starts_with("clusterrolebinding"))
     });
-    let orphan = managed_bindings(&cluster).into_iter().find(|b| b.starts_with("clusterrolebinding")).unwrap();
+    let orphan = cluster.managed_bindings().into_iter().find(|b| b.starts_with("clusterrolebinding")).unwrap();
     let orphan_end = cluster.kubectl_ok(&[
         "get",
         &orphan,
@@ -109,7 +96,7 @@ fn api_server_stopped_mid_request_leaves_no_working_looking_grant_and_a_rerun_co
     let swept = cluster.supportaccess(NS, &["sweep"]);
     assert_eq!(swept.code, 0, "{swept:?}");
     assert!(swept.stdout.contains("removed 1 expired request(s)"), "{swept:?}");
-    assert!(!managed_bindings(&cluster).contains(&orphan));
+    assert!(!cluster.managed_bindings().contains(&orphan));
     assert_eq!(cluster.kubectl_ok(&["get", "csr", "-o", "name"]), "", "the stray CSR is gone");
     let abandoned = history(&cluster).into_iter().any(|e| {
         e["event"] == "expired"
@@ -145,7 +132,7 @@ fn api_server_stopped_during_disable_now_never_shows_disabled_with_bindings_left
         let interrupted = finish(child);
         assert!(!interrupted.stderr.contains("panicked"), "{interrupted:?}");
         harness(&cluster, "start", "kube-apiserver");
-        let left = managed_bindings(&cluster);
+        let left = cluster.managed_bindings();
         let get = cluster.supportaccess(NS, &["get"]);
         if !left.is_empty() {
             assert!(
@@ -156,7 +143,7 @@ fn api_server_stopped_during_disable_now_never_shows_disabled_with_bindings_left
         }
         let rerun = cluster.supportaccess(NS, &["disable", "--now", "--yes"]);
         assert_eq!(rerun.code, 0, "{rerun:?}");
-        assert_eq!(managed_bindings(&cluster), Vec::<String>::new());
+        assert_eq!(cluster.managed_bindings(), Vec::<String>::new());
         assert!(cluster.supportaccess_ok(NS, &["get"]).starts_with("Support Access Status: Disabled"));
         cluster.supportaccess_ok(NS, &["enable"]);
         hand_made_requests(&cluster, 200);
@@ -239,7 +226,7 @@ fn concurrent_revoke_and_renew_end_revoked_with_no_credential_kept() {
         let (renewed, revoked) = (finish(renew), finish(revoke));
         assert_eq!(revoked.code, 0, "{revoked:?}");
         assert!(!renewed.stderr.contains("panicked"), "{renewed:?}");
-        assert!(!managed_bindings(&cluster).iter().any(|b| b.contains(&id)), "the request ends revoked");
+        assert!(!cluster.managed_bindings().iter().any(|b| b.contains(&id)), "the request ends revoked");
         let events: Vec<String> = history(&cluster)
             .iter()
             .filter(|e| e["id"] == id.as_str())

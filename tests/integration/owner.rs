@@ -180,16 +180,7 @@ fn disable_drains_withdrawn_roles_and_disable_now_revokes_everything() {
     // disable --now: every managed binding goes, and the count is reported.
     let out = cluster.supportaccess_ok(ns, &["disable", "--now", "--yes"]);
     assert!(out.contains("Revoked 2 request(s) now"), "{out}");
-    let left = cluster.kubectl_ok(&[
-        "get",
-        "clusterrolebindings,rolebindings",
-        "-A",
-        "-l",
-        "support-access.crusoe.ai/managed=true",
-        "-o",
-        "name",
-    ]);
-    assert_eq!(left, "");
+    assert_eq!(cluster.managed_bindings(), Vec::<String>::new());
     assert_eq!(cluster.supportaccess_ok(ns, &["get"]), DISABLED);
 
     let events: Vec<String> = history(&cluster, ns).iter().map(|e| e["event"].as_str().unwrap().to_string()).collect();
@@ -232,16 +223,7 @@ fn roles_verify_proves_the_matrix_and_catches_a_broken_role_that_enable_restores
     assert!(out.contains("ClusterRole crusoe-support-readonly: repaired"), "{out}");
     assert!(cluster.supportaccess_ok(ns, &["roles", "--verify"]).contains("All 23 checks match"));
     // No temporary verification binding is left behind.
-    let left = cluster.kubectl_ok(&[
-        "get",
-        "clusterrolebindings,rolebindings",
-        "-A",
-        "-l",
-        "support-access.crusoe.ai/managed=true",
-        "-o",
-        "name",
-    ]);
-    assert_eq!(left, "");
+    assert_eq!(cluster.managed_bindings(), Vec::<String>::new());
 }
 
 #[test]

@@ -34,19 +34,6 @@ fn forbidden(ran: &Ran) -> bool {
     ran.code != 0 && ran.stderr.to_lowercase().contains("forbidden")
 }
 
-fn managed_bindings(cluster: &TestCluster) -> Vec<String> {
-    let out = cluster.kubectl_ok(&[
-        "get",
-        "clusterrolebindings,rolebindings",
-        "-A",
-        "-l",
-        "support-access.crusoe.ai/managed=true",
-        "-o",
-        "name",
-    ]);
-    out.lines().map(str::to_string).collect()
-}
-
 fn csrs(cluster: &TestCluster) -> String {
     cluster.kubectl_ok(&["get", "csr", "-o", "name"])
 }
@@ -127,7 +114,7 @@ fn a_readonly_credential_reads_but_cannot_read_secrets_or_exec_and_revoke_ends_i
     let out = cluster.supportaccess_ok(NS, &["revoke", &id]);
     assert!(out.contains(&format!("Revoked request {id}")), "{out}");
     eventually("403 after revoke", || forbidden(&as_support(&cluster, &kubeconfig, &["get", "pods", "-A"])));
-    assert_eq!(managed_bindings(&cluster), Vec::<String>::new());
+    assert_eq!(cluster.managed_bindings(), Vec::<String>::new());
     let kinds: Vec<_> = events(&cluster).iter().map(|e| e["event"].as_str().unwrap().to_string()).collect();
     assert_eq!(kinds, ["enabled", "requested", "revoked"]);
 }
@@ -230,7 +217,7 @@ fn disable_refuses_new_requests_drains_the_live_one_and_the_sweep_removes_it_aft
     let ran = cluster.supportaccess(NS, &["get"]);
     assert!(ran.stdout.starts_with("Support Access Status: Disabled\nEnabled Roles:\nActive Requests: 0\n"), "{ran:?}");
     assert!(ran.stderr.contains(&format!("removed 1 expired request(s): {id}")), "{ran:?}");
-    assert_eq!(managed_bindings(&cluster), Vec::<String>::new());
+    assert_eq!(cluster.managed_bindings(), Vec::<String>::new());
     assert!(events(&cluster).iter().any(|e| e["event"] == "expired" && e["id"] == id.as_str()));
 
     // disable --now revokes a live credential at once.
@@ -292,7 +279,7 @@ fn sweep_fails_closed_on_garbage_records_notices_out_of_band_removal_and_leaves_
     for (id, kind) in [(&garbage, "invalid"), (&edited, "invalid"), (&gone, "removed-out-of-band")] {
         assert!(kinds.contains(&(id.clone(), kind.to_string())), "{id} {kind}: {kinds:?}");
     }
-    assert_eq!(managed_bindings(&cluster), Vec::<String>::new());
+    assert_eq!(cluster.managed_bindings(), Vec::<String>::new());
     for untouched in ["hand-made", "unrelated"] {
         cluster.kubectl_ok(&["get", "clusterrolebinding", untouched]);
     }
@@ -338,7 +325,7 @@ fn fifty_concurrent_requests_give_fifty_working_credentials_and_fifty_history_li
     let requested = events(&cluster).iter().filter(|e| e["event"] == "requested").count();
     assert_eq!(requested, 50);
     assert_eq!(csrs(&cluster), "", "no stray CSR");
-    let records = managed_bindings(&cluster).iter().filter(|b| b.starts_with("clusterrolebinding")).count();
+    let records = cluster.managed_bindings().iter().filter(|b| b.starts_with("clusterrolebinding")).count();
     assert_eq!(records, 50, "one ClusterRoleBinding per request, nothing stray");
 }
 
@@ -359,7 +346,7 @@ fn without_a_signer_request_times_out_rolls_back_and_says_why() {
     );
     assert_eq!(ran.code, 1, "{ran:?}");
     assert!(ran.stderr.contains("is not issuing certificates") && ran.stderr.contains("rolled back"), "{ran:?}");
-    assert_eq!(managed_bindings(&cluster), Vec::<String>::new());
+    assert_eq!(cluster.managed_bindings(), Vec::<String>::new());
     assert_eq!(csrs(&cluster), "");
     let left = std::fs::read_dir(cluster.dir.join("xdg/kubectl-supportaccess/local")).map(|d| d.count()).unwrap_or(0);
     assert_eq!(left, 0, "no kubeconfig is left");
