@@ -409,3 +409,30 @@ fn bad_input_gets_a_clear_error_and_nothing_is_made() {
     let history = CLUSTER.supportaccess_ok(&ns, &["history", "-o", "json"]);
     assert!(!history.contains("\"requested\""), "nothing was requested: {history}");
 }
+
+#[test]
+fn exec_renews_a_credential_about_to_expire_and_refuses_an_ended_request() {
+    let cluster = own_cluster();
+    cluster.supportaccess_ok(NS, &["enable"]);
+    let (id, kubeconfig) = request(&cluster, &["--role", "readonly", "--reason", "renew on exec", "--duration", "2h"]);
+    let before = certificate_not_after(&kubeconfig);
+    // Say the credential expires in a minute (rather than waiting most of an hour).
+    let soon = kubectl_supportaccess::output::rfc3339(chrono::Utc::now() + chrono::Duration::minutes(1));
+    cluster.kubectl_ok(&[
+        "annotate",
+        "--overwrite",
+        "clusterrolebinding",
+        &format!("crusoe-support-{id}"),
+        &format!("support-access.crusoe.ai/credential-expires-at={soon}"),
+    ]);
+    std::thread::sleep(Duration::from_millis(1100));
+    let ran = cluster.supportaccess(NS, &["exec", &id, "--", "kubectl", "auth", "whoami", "-o", "name"]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(certificate_not_after(&kubeconfig) > before, "exec minted a fresh certificate first");
+    assert!(events(&cluster).iter().any(|e| e["event"] == "renewed" && e["id"] == id.as_str()));
+
+    cluster.supportaccess_ok(NS, &["revoke", &id]);
+    let ran = cluster.supportaccess(NS, &["exec", &id, "--", "true"]);
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert!(ran.stderr.contains(&format!("there is no request {id}")), "{ran:?}");
+}
