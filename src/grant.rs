@@ -445,12 +445,10 @@ impl NewGrant {
 /// Which of these namespaces exist.
 async fn existing_namespaces(conn: &Connection, wanted: &[String]) -> Result<Vec<String>> {
     let api: Api<Namespace> = Api::all(conn.client.clone());
-    let found = futures::future::try_join_all(wanted.iter().map(|ns| {
-        let api = api.clone();
-        async move { conn.call(api.get_opt(ns)).await.map(|n| n.map(|_| ns.clone())) }
-    }))
-    .await?;
-    Ok(found.into_iter().flatten().collect())
+    let existing = conn.call(api.list_metadata(&ListParams::default())).await?;
+    let names: std::collections::BTreeSet<String> =
+        existing.items.into_iter().filter_map(|n| n.metadata.name).collect();
+    Ok(wanted.iter().filter(|ns| names.contains(*ns)).cloned().collect())
 }
 
 /// Deletes a request's record binding and its companions; a binding already gone is fine.
