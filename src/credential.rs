@@ -220,7 +220,7 @@ pub async fn issue(
     let revoked_meanwhile =
         || Error::failed(format!("request {} was revoked while its credential was minted; nothing was kept", grant.id));
     // Checked right before minting, so a request revoked meanwhile gets no new certificate.
-    if !crate::grant::record_exists(conn, grant).await? {
+    if !crate::bindings::record_exists(conn, grant).await? {
         return Err(revoked_meanwhile());
     }
     let credential = mint(conn, &grant.id, &grant.requestor, ttl.min(left)).await?;
@@ -230,7 +230,7 @@ pub async fn issue(
     if finalize {
         annotations.push((state::annotations::EXPIRES_AT, crate::output::rfc3339(grant.expires_at)));
     }
-    if let Err(e) = crate::grant::annotate(conn, grant, &annotations).await {
+    if let Err(e) = crate::bindings::annotate(conn, grant, &annotations).await {
         let _ = std::fs::remove_file(path);
         return Err(if e.is_not_found() { revoked_meanwhile() } else { e });
     }

@@ -2,6 +2,7 @@
 //! with every piece of state in the cluster itself and no server component.
 
 pub mod access;
+pub mod bindings;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
@@ -26,13 +27,18 @@ use clap::Parser;
 
 /// Parses the command line, runs the command and reports an error as a sentence and a hint.
 pub fn main_entry() -> ExitCode {
-    let args: Vec<String> = std::env::args().collect();
+    // Lossy, not `args()`: an argument that is not UTF-8 must be an error from clap, never a panic.
+    let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => return report(&error::Error::failed(format!("cannot start the async runtime: {e}"))),
     };
-    if let Some(words) = completion_words(&args) {
-        print!("{}", runtime.block_on(complete::complete(words, true)).render());
+    if let Some((words, descriptions)) = completion_words(&args) {
+        let mut completion = runtime.block_on(complete::complete(words, true));
+        if !descriptions {
+            completion.candidates.iter_mut().for_each(|(_, help)| help.clear());
+        }
+        print!("{}", completion.render());
         return ExitCode::SUCCESS;
     }
     let cli = cli::Cli::parse();
@@ -43,14 +49,16 @@ pub fn main_entry() -> ExitCode {
 }
 
 /// The words to complete when kubectl asks in Cobra's protocol: as `kubectl_complete-supportaccess
-/// WORDS…` (a link to this binary) or as `kubectl-supportaccess __complete WORDS…`.
-fn completion_words(args: &[String]) -> Option<&[String]> {
+/// WORDS…` (a link to this binary) or as `kubectl-supportaccess __complete WORDS…`; and whether
+/// descriptions are wanted (not for `__completeNoDesc`).
+fn completion_words(args: &[String]) -> Option<(&[String], bool)> {
     let invoked_as = std::path::Path::new(args.first()?).file_name()?.to_str()?;
     let invoked_as = invoked_as.strip_suffix(".exe").unwrap_or(invoked_as);
     let rest = &args[1..];
     match rest.first().map(String::as_str) {
-        Some("__complete" | "__completeNoDesc") => Some(&rest[1..]),
-        _ if invoked_as == complete::KUBECTL_SHIM => Some(rest),
+        Some("__complete") => Some((&rest[1..], true)),
+        Some("__completeNoDesc") => Some((&rest[1..], false)),
+        _ if invoked_as == complete::KUBECTL_SHIM => Some((rest, true)),
         _ => None,
     }
 }

@@ -3,9 +3,10 @@
 
 use chrono::Utc;
 
+use crate::bindings::{annotate, delete_bindings};
 use crate::cluster::Connection;
 use crate::error::Result;
-use crate::grant::{Grant, Grants, annotate, delete_bindings};
+use crate::grant::{Grant, Grants};
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::output::rfc3339;
 use crate::state::annotations as ann;

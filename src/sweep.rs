@@ -7,9 +7,10 @@ use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding};
 use kube::api::{Api, DeleteParams};
 use serde::Serialize;
 
+use crate::bindings::delete_bindings;
 use crate::cluster::Connection;
 use crate::error::{ErrorKind, Result};
-use crate::grant::{Grants, InvalidGrant, delete_bindings};
+use crate::grant::{Grants, InvalidGrant};
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::lifecycle::end_requests;
 use crate::output::rfc3339;

@@ -3,11 +3,12 @@
 
 use chrono::Utc;
 
+use crate::bindings::delete_all_bindings;
 use crate::cli::{DisableArgs, GlobalArgs, OutputFormat};
 use crate::cluster::{Connection, Target};
 use crate::commands::confirm;
 use crate::error::Result;
-use crate::grant::{Grants, delete_all_bindings};
+use crate::grant::Grants;
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::lifecycle::drain_requests;
 use crate::output::print_structured;

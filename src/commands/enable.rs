@@ -6,11 +6,11 @@ use std::time::Duration;
 use chrono::Utc;
 
 use crate::access::{Permission, require};
+use crate::bindings::is_dns_label;
 use crate::cli::{EnableArgs, GlobalArgs, OutputFormat};
 use crate::cluster::{Connection, Target};
 use crate::duration::{format_duration, parse_duration};
 use crate::error::{Error, Result};
-use crate::grant::is_dns_label;
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::lifecycle::drain_requests;
 use crate::output::{self, print_structured};

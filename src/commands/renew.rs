@@ -4,11 +4,12 @@
 use chrono::Utc;
 
 use crate::access::require;
+use crate::bindings::is_dns_label;
 use crate::cli::{GlobalArgs, IdArg, OutputFormat};
 use crate::cluster::{Connection, Target};
 use crate::credential;
 use crate::error::{Error, Result};
-use crate::grant::{Grant, Grants, is_dns_label};
+use crate::grant::{Grant, Grants};
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::output::{print_structured, rfc3339};
 use crate::policy::read_policy;

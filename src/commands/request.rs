@@ -8,12 +8,13 @@ use k8s_openapi::api::core::v1::Namespace;
 use kube::api::Api;
 
 use crate::access::{Permission, require};
+use crate::bindings::{NewGrant, delete_bindings, is_dns_label, new_id, provisional_end};
 use crate::cli::{GlobalArgs, OutputFormat, RequestArgs};
 use crate::cluster::{Connection, Target};
 use crate::credential::{self, MIN_LIFETIME};
 use crate::duration::{format_duration, parse_duration};
 use crate::error::{Error, Result};
-use crate::grant::{Grant, NewGrant, delete_bindings, is_dns_label, new_id, provisional_end};
+use crate::grant::Grant;
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::output::{print_structured, rfc3339};
 use crate::policy::{Role, read_policy};

@@ -10,10 +10,11 @@ use kube::api::Api;
 use serde::Serialize;
 
 use crate::access::{Permission, subject_can};
+use crate::bindings::{NewGrant, delete_bindings, new_id};
 use crate::cli::{GlobalArgs, OutputFormat, RolesArgs};
 use crate::cluster::{Connection, Target};
 use crate::error::{Error, Result};
-use crate::grant::{Grants, NewGrant, delete_bindings, new_id};
+use crate::grant::Grants;
 use crate::output::{self, print_structured};
 use crate::policy::{Policy, Role, read_policy};
 use crate::roles::definitions;

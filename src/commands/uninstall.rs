@@ -4,11 +4,12 @@
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, DeleteParams};
 
+use crate::bindings::delete_all_bindings;
 use crate::cli::{GlobalArgs, UninstallArgs};
 use crate::cluster::{Connection, Target};
 use crate::commands::confirm;
 use crate::error::Result;
-use crate::grant::{Grants, delete_all_bindings};
+use crate::grant::Grants;
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::roles;
 use crate::state;
