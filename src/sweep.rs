@@ -44,8 +44,25 @@ impl Sweeper<'_> {
     }
 }
 
-/// Sweeps what `grants` shows; with `out_of_band`, also compares the history with it.
-pub async fn sweep(conn: &Connection, grants: &Grants, out_of_band: bool, now: DateTime<Utc>) -> Result<SweepReport> {
+/// The history, read *before* the bindings are listed: `request` creates its binding before it
+/// records `requested`, so a request the history shows as live is always in a later listing unless
+/// someone removed it.
+pub struct HistoryFirst(Vec<HistoryEvent>);
+
+impl HistoryFirst {
+    pub async fn read(conn: &Connection) -> Result<HistoryFirst> {
+        Ok(HistoryFirst(history::read(conn).await?.0))
+    }
+}
+
+/// Sweeps what `grants` shows; given the history read before `grants` was listed, also records
+/// requests removed out of band and deletes CSRs left by dead requests.
+pub async fn sweep(
+    conn: &Connection,
+    grants: &Grants,
+    out_of_band: Option<&HistoryFirst>,
+    now: DateTime<Utc>,
+) -> Result<SweepReport> {
     let mut sweeper = Sweeper { conn, by: None };
     let mut report = SweepReport::default();
     let expired: Vec<_> = grants.valid.iter().filter(|g| !g.is_live(now)).collect();
@@ -66,9 +83,9 @@ pub async fn sweep(conn: &Connection, grants: &Grants, out_of_band: bool, now: D
             report.invalid.push(invalid.id.clone().unwrap_or_else(|| invalid.name.clone()));
         }
     }
-    if out_of_band {
-        report.removed_out_of_band = record_out_of_band(conn, &mut sweeper, grants).await?;
-        delete_stray_csrs(conn, grants, now).await?;
+    if let Some(history) = out_of_band {
+        report.removed_out_of_band = record_out_of_band(conn, &mut sweeper, &history.0, grants).await?;
+        delete_stray_csrs(conn).await?;
     }
     Ok(report)
 }
@@ -77,8 +94,9 @@ pub async fn sweep(conn: &Connection, grants: &Grants, out_of_band: bool, now: D
 /// may not list or delete bindings.
 pub async fn lazy(conn: &Connection) -> Result<()> {
     let swept = async {
+        let history = HistoryFirst::read(conn).await?;
         let grants = Grants::list(conn, false).await?;
-        sweep(conn, &grants, true, Utc::now()).await
+        sweep(conn, &grants, Some(&history), Utc::now()).await
     };
     match swept.await {
         Err(e) if e.kind == ErrorKind::Forbidden => Ok(()),
@@ -151,8 +169,12 @@ fn invalid_event(invalid: &InvalidGrant, by: &str) -> HistoryEvent {
 }
 
 /// Requests the history says are live but whose binding is gone were removed by someone else.
-async fn record_out_of_band(conn: &Connection, sweeper: &mut Sweeper<'_>, grants: &Grants) -> Result<Vec<String>> {
-    let (events, _) = history::read(conn).await?;
+async fn record_out_of_band(
+    conn: &Connection,
+    sweeper: &mut Sweeper<'_>,
+    events: &[HistoryEvent],
+    grants: &Grants,
+) -> Result<Vec<String>> {
     let existing: std::collections::BTreeSet<&str> = grants
         .valid
         .iter()
@@ -160,7 +182,7 @@ async fn record_out_of_band(conn: &Connection, sweeper: &mut Sweeper<'_>, grants
         .chain(grants.invalid.iter().filter_map(|g| g.id.as_deref()))
         .collect();
     let mut missing = Vec::new();
-    for (id, last) in live_in_history(&events) {
+    for (id, last) in live_in_history(events) {
         if !existing.contains(id.as_str()) {
             missing.push(HistoryEvent {
                 at: Utc::now(),
@@ -214,15 +236,21 @@ pub fn live_in_history(events: &[HistoryEvent]) -> Vec<(String, &HistoryEvent)> 
 }
 
 /// Deletes CertificateSigningRequests a dead `request` left behind: managed ones whose request has
-/// no live record any more.
-async fn delete_stray_csrs(conn: &Connection, grants: &Grants, now: DateTime<Utc>) -> Result<()> {
+/// no live record. The records are read *after* the CSRs: `request` creates its binding before its
+/// CSR, so a CSR of a request in flight always finds its record and is kept.
+async fn delete_stray_csrs(conn: &Connection) -> Result<()> {
     use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
     let api: Api<CertificateSigningRequest> = Api::all(conn.client.clone());
     let selector = kube::api::ListParams::default().labels(crate::state::MANAGED_SELECTOR);
     let csrs = conn.call(api.list(&selector)).await?;
+    if csrs.items.is_empty() {
+        return Ok(());
+    }
+    let grants = Grants::list(conn, false).await?;
+    let live = grants.live(Utc::now());
     for csr in csrs.items {
         let id = csr.metadata.labels.as_ref().and_then(|l| l.get(crate::state::REQUEST_ID_LABEL));
-        let has_record = id.is_some_and(|id| grants.live(now).iter().any(|g| &g.id == id));
+        let has_record = id.is_some_and(|id| live.iter().any(|g| &g.id == id));
         if !has_record && let Some(name) = &csr.metadata.name {
             match conn.call(api.delete(name, &DeleteParams::default())).await {
                 Ok(_) => {}

@@ -37,7 +37,7 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
     let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
     let (mut status, grants) = read_status(&conn).await?;
     // The lazy sweep, from what was just read: no extra call unless something has to go.
-    match crate::sweep::sweep(&conn, &grants, false, Utc::now()).await {
+    match crate::sweep::sweep(&conn, &grants, None, Utc::now()).await {
         Ok(report) if !report.is_empty() => {
             eprintln!("{}", crate::sweep::describe(&report));
             status.invalid_requests.retain(|g| !report.invalid.contains(g.id.as_ref().unwrap_or(&g.name)));

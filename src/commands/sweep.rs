@@ -8,12 +8,13 @@ use crate::cluster::{Connection, Target};
 use crate::error::Result;
 use crate::grant::Grants;
 use crate::output::{self, print_structured};
-use crate::sweep::{describe, sweep};
+use crate::sweep::{HistoryFirst, describe, sweep};
 
 pub async fn run(global: &GlobalArgs) -> Result<()> {
     let conn = Connection::open(global, &Target::default()).await?;
+    let history = HistoryFirst::read(&conn).await?;
     let grants = Grants::list(&conn, true).await?;
-    let report = sweep(&conn, &grants, true, Utc::now()).await?;
+    let report = sweep(&conn, &grants, Some(&history), Utc::now()).await?;
     for grant in &grants.foreign {
         output::warn(&format!(
             "foreign grant: {}; it is not managed by this plugin, outlives revocation, and is left alone",
