@@ -64,24 +64,34 @@ impl Permission {
     }
 }
 
-/// Whether the caller may do each of these (asked concurrently).
-pub async fn caller_can(conn: &Connection, permissions: &[Permission]) -> Result<Vec<bool>> {
-    let api: Api<SelfSubjectAccessReview> = Api::all(conn.client.clone());
+/// Creates one review per permission, concurrently, and reads whether each was allowed.
+async fn ask<K>(
+    conn: &Connection,
+    permissions: &[Permission],
+    review: impl Fn(ResourceAttributes) -> K,
+    allowed: fn(&K) -> bool,
+) -> Result<Vec<bool>>
+where
+    K: kube::Resource<DynamicType = ()> + Clone + serde::Serialize + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let api: Api<K> = Api::all(conn.client.clone());
     futures::future::try_join_all(permissions.iter().map(|permission| {
-        let review = SelfSubjectAccessReview {
-            spec: SelfSubjectAccessReviewSpec {
-                resource_attributes: Some(permission.attributes()),
-                ..SelfSubjectAccessReviewSpec::default()
-            },
-            ..SelfSubjectAccessReview::default()
-        };
-        let api = api.clone();
-        async move {
-            let answer = conn.call(api.create(&PostParams::default(), &review)).await?;
-            Ok(answer.status.is_some_and(|s| s.allowed))
-        }
+        let (api, review) = (api.clone(), review(permission.attributes()));
+        async move { conn.call(api.create(&PostParams::default(), &review)).await.map(|answer| allowed(&answer)) }
     }))
     .await
+}
+
+/// Whether the caller may do each of these (asked concurrently).
+pub async fn caller_can(conn: &Connection, permissions: &[Permission]) -> Result<Vec<bool>> {
+    let review = |attributes| SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec {
+            resource_attributes: Some(attributes),
+            ..SelfSubjectAccessReviewSpec::default()
+        },
+        ..SelfSubjectAccessReview::default()
+    };
+    ask(conn, permissions, review, |r: &SelfSubjectAccessReview| r.status.as_ref().is_some_and(|s| s.allowed)).await
 }
 
 /// Fails with exit 4, naming the first permission the caller lacks, before anything is written.
@@ -105,24 +115,16 @@ pub async fn subject_can(
     groups: &[String],
     permissions: &[Permission],
 ) -> Result<Vec<bool>> {
-    let api: Api<SubjectAccessReview> = Api::all(conn.client.clone());
-    futures::future::try_join_all(permissions.iter().map(|permission| {
-        let review = SubjectAccessReview {
-            spec: SubjectAccessReviewSpec {
-                user: Some(user.to_string()),
-                groups: Some(groups.to_vec()),
-                resource_attributes: Some(permission.attributes()),
-                ..SubjectAccessReviewSpec::default()
-            },
-            ..SubjectAccessReview::default()
-        };
-        let api = api.clone();
-        async move {
-            let answer = conn.call(api.create(&PostParams::default(), &review)).await?;
-            Ok(answer.status.is_some_and(|s| s.allowed))
-        }
-    }))
-    .await
+    let review = |attributes| SubjectAccessReview {
+        spec: SubjectAccessReviewSpec {
+            user: Some(user.to_string()),
+            groups: Some(groups.to_vec()),
+            resource_attributes: Some(attributes),
+            ..SubjectAccessReviewSpec::default()
+        },
+        ..SubjectAccessReview::default()
+    };
+    ask(conn, permissions, review, |r: &SubjectAccessReview| r.status.as_ref().is_some_and(|s| s.allowed)).await
 }
 
 #[cfg(test)]
