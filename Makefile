@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 K8S_BIN = $(shell tests/cluster/build)
 
-.PHONY: build try test lint generate dist
+.PHONY: build try test deps lint generate dist
 
 build:
 	cargo build --release
@@ -19,8 +19,12 @@ try: build
 	echo "Stop it with: tests/cluster/down $$(dirname $$kubeconfig)"
 
 ## Everything CI checks: formatting, lints, unit and integration tests (against a real control plane).
-test: lint
+## Installs what the tests need first (Debian packages, the control plane, krew), skipping what is there.
+test: deps lint
 	cargo test --all-targets
+
+deps:
+	scripts/install-test-deps
 
 lint:
 	cargo fmt --all -- --check
