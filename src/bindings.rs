@@ -13,9 +13,8 @@ use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use crate::cluster::Connection;
 use crate::error::{Error, Result};
 use crate::grant::{Grant, cluster_role_of};
-use crate::output::rfc3339;
 use crate::policy::Role;
-use crate::state::{self, annotations as ann};
+use crate::state;
 
 /// A short lowercase random id, valid as a DNS-1123 label: a letter, then letters and digits.
 pub fn new_id() -> Result<String> {
@@ -41,17 +40,10 @@ pub fn is_dns_label(text: &str) -> bool {
         && !text.ends_with('-')
 }
 
-/// What a new request's bindings say.
+/// A new request: its record, and where its companion bindings go.
 #[derive(Debug, Clone)]
 pub struct NewGrant {
-    pub id: String,
-    pub role: Role,
-    pub scope: Option<String>,
-    pub requestor: String,
-    pub reason: String,
-    pub requested_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub requested_by: String,
+    pub grant: Grant,
     /// Where the `-logs` (and, for operator, `-debug`) RoleBindings go, if they exist.
     pub system_namespaces: Vec<String>,
 }
@@ -59,25 +51,15 @@ pub struct NewGrant {
 impl NewGrant {
     fn labels(&self) -> BTreeMap<String, String> {
         let mut labels = state::managed_labels();
-        labels.insert(state::REQUEST_ID_LABEL.into(), self.id.clone());
-        labels.insert(state::ROLE_LABEL.into(), self.role.name().into());
+        labels.insert(state::REQUEST_ID_LABEL.into(), self.grant.id.clone());
+        labels.insert(state::ROLE_LABEL.into(), self.grant.role.name().into());
         labels
-    }
-
-    fn annotations(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
-            (ann::REQUESTOR.into(), self.requestor.clone()),
-            (ann::REASON.into(), self.reason.clone()),
-            (ann::REQUESTED_AT.into(), rfc3339(self.requested_at)),
-            (ann::EXPIRES_AT.into(), rfc3339(self.expires_at)),
-            (ann::REQUESTED_BY.into(), self.requested_by.clone()),
-        ])
     }
 
     fn subjects(&self) -> Option<Vec<Subject>> {
         Some(vec![Subject {
             kind: "Group".into(),
-            name: state::request_group(&self.id),
+            name: state::request_group(&self.grant.id),
             api_group: Some("rbac.authorization.k8s.io".into()),
             namespace: None,
         }])
@@ -87,40 +69,24 @@ impl NewGrant {
         RoleRef { api_group: "rbac.authorization.k8s.io".into(), kind: "ClusterRole".into(), name: name.into() }
     }
 
-    /// The request as `get` will read it back.
-    pub fn grant(&self) -> Grant {
-        Grant {
-            id: self.id.clone(),
-            role: self.role,
-            scope: self.scope.clone(),
-            requestor: self.requestor.clone(),
-            reason: self.reason.clone(),
-            requested_at: self.requested_at,
-            expires_at: self.expires_at,
-            credential_expires_at: None,
-            requested_by: self.requested_by.clone(),
-            annotations: self.annotations(),
-        }
-    }
-
     /// Creates the request's bindings. If any step fails, what was created is deleted again.
     pub async fn create(&self, conn: &Connection) -> Result<()> {
         let created = self.create_all(conn).await;
         if created.is_err() {
-            let _ = delete_bindings(conn, &self.id, self.scope.as_deref()).await;
+            let _ = delete_bindings(conn, &self.grant.id, self.grant.scope.as_deref()).await;
         }
         created
     }
 
     async fn create_all(&self, conn: &Connection) -> Result<()> {
         let meta = ObjectMeta {
-            name: Some(state::binding_name(&self.id)),
+            name: Some(state::binding_name(&self.grant.id)),
             labels: Some(self.labels()),
-            annotations: Some(self.annotations()),
+            annotations: Some(self.grant.record_annotations()),
             ..ObjectMeta::default()
         };
-        let role_ref = Self::role_ref(cluster_role_of(self.role));
-        if let Some(scope) = &self.scope {
+        let role_ref = Self::role_ref(cluster_role_of(self.grant.role));
+        if let Some(scope) = &self.grant.scope {
             let api: Api<RoleBinding> = Api::namespaced(conn.client.clone(), scope);
             let binding = RoleBinding { metadata: meta, role_ref, subjects: self.subjects() };
             conn.call(api.create(&PostParams::default(), &binding)).await?;
@@ -132,13 +98,13 @@ impl NewGrant {
         let owner = OwnerReference {
             api_version: "rbac.authorization.k8s.io/v1".into(),
             kind: "ClusterRoleBinding".into(),
-            name: state::binding_name(&self.id),
+            name: state::binding_name(&self.grant.id),
             uid: record.metadata.uid.clone().unwrap_or_default(),
             ..OwnerReference::default()
         };
         let namespaces = existing_namespaces(conn, &self.system_namespaces).await?;
         let mut companions = vec![("logs", crate::roles::LOGS)];
-        if self.role == Role::Operator {
+        if self.grant.role == Role::Operator {
             companions.push(("debug", crate::roles::DEBUG));
         }
         let owner = &owner;
@@ -147,7 +113,7 @@ impl NewGrant {
                 let api: Api<RoleBinding> = Api::namespaced(conn.client.clone(), ns);
                 let binding = RoleBinding {
                     metadata: ObjectMeta {
-                        name: Some(format!("{}-{suffix}", state::binding_name(&self.id))),
+                        name: Some(format!("{}-{suffix}", state::binding_name(&self.grant.id))),
                         labels: Some(self.labels()),
                         owner_references: Some(vec![owner.clone()]),
                         ..ObjectMeta::default()

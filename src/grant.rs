@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::cluster::Connection;
 use crate::error::Result;
+use crate::output::rfc3339;
 use crate::policy::Role;
 use crate::state::{self, annotations as ann};
 
@@ -102,6 +103,23 @@ impl Grant {
             requested_by: text(ann::REQUESTED_BY)?,
             annotations: annotations.clone(),
         })
+    }
+}
+
+impl Grant {
+    /// The annotations that are the request's record, as `from_metadata` reads them back.
+    pub fn record_annotations(&self) -> BTreeMap<String, String> {
+        let mut record = BTreeMap::from([
+            (ann::REQUESTOR.into(), self.requestor.clone()),
+            (ann::REASON.into(), self.reason.clone()),
+            (ann::REQUESTED_AT.into(), rfc3339(self.requested_at)),
+            (ann::EXPIRES_AT.into(), rfc3339(self.expires_at)),
+            (ann::REQUESTED_BY.into(), self.requested_by.clone()),
+        ]);
+        if let Some(at) = self.credential_expires_at {
+            record.insert(ann::CREDENTIAL_EXPIRES_AT.into(), rfc3339(at));
+        }
+        record
     }
 }
 
@@ -327,6 +345,15 @@ mod tests {
         assert_eq!(grant.requestor, "00uix9g0n77KrcdMq5d7");
         assert!(grant.is_live("2026-03-31T00:00:00Z".parse().unwrap()));
         assert!(!grant.is_live("2026-04-01T03:12:53Z".parse().unwrap()));
+    }
+
+    #[test]
+    fn the_record_written_reads_back_the_same() {
+        let grant = Grant::from_metadata("crusoe-support-ab12", None, &labels("ab12", "readonly"), &record()).unwrap();
+        let written = grant.record_annotations();
+        assert_eq!(written, record());
+        let again = Grant::from_metadata("crusoe-support-ab12", None, &labels("ab12", "readonly"), &written).unwrap();
+        assert_eq!(again, grant);
     }
 
     #[test]

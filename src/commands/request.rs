@@ -114,14 +114,18 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     let end = now + chrono::Duration::from_std(wanted.duration).unwrap_or(chrono::Duration::MAX);
     let id = new_id()?;
     let new = NewGrant {
-        id: id.clone(),
-        role: wanted.role,
-        scope: args.scope.clone(),
-        requestor: args.requestor.clone().unwrap_or_else(|| by.clone()),
-        reason: args.reason.clone(),
-        requested_at: now,
-        expires_at: provisional_end(now, end, conn.timeout()),
-        requested_by: by.clone(),
+        grant: Grant {
+            id: id.clone(),
+            role: wanted.role,
+            scope: args.scope.clone(),
+            requestor: args.requestor.clone().unwrap_or_else(|| by.clone()),
+            reason: args.reason.clone(),
+            requested_at: now,
+            expires_at: provisional_end(now, end, conn.timeout()),
+            credential_expires_at: None,
+            requested_by: by.clone(),
+            annotations: Default::default(),
+        },
         system_namespaces: policy.system_namespaces.clone(),
     };
     new.create(&conn)
@@ -131,7 +135,7 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
         Some(path) => path.clone(),
         None => credential::default_path(&conn.context, &id)?,
     };
-    let mut grant = Grant { expires_at: end, ..new.grant() };
+    let mut grant = Grant { expires_at: end, ..new.grant.clone() };
     let detail = format!(
         "{} for {}{}",
         wanted.role,
@@ -149,7 +153,7 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     let credential_expires_at = match finished.await {
         Ok(at) => at,
         Err(e) => {
-            let rolled_back = delete_bindings(&conn, &id, new.scope.as_deref()).await;
+            let rolled_back = delete_bindings(&conn, &id, new.grant.scope.as_deref()).await;
             let _ = std::fs::remove_file(&path);
             let note = match rolled_back {
                 Ok(_) => "the request was rolled back",

@@ -14,7 +14,7 @@ use crate::bindings::{NewGrant, delete_bindings, new_id};
 use crate::cli::{GlobalArgs, OutputFormat, RolesArgs};
 use crate::cluster::{Connection, Target};
 use crate::error::{Error, Result};
-use crate::grant::Grants;
+use crate::grant::{Grant, Grants};
 use crate::output::{self, print_structured};
 use crate::policy::{Policy, Role, read_policy};
 use crate::roles::definitions;
@@ -207,14 +207,18 @@ async fn observe(conn: &Connection, policy: &Policy, by: &str, role: Role, check
     let id = new_id()?;
     let now = Utc::now();
     let grant = NewGrant {
-        id: id.clone(),
-        role,
-        scope: None,
-        requestor: "roles-verify".into(),
-        reason: "temporary request of `roles --verify`".into(),
-        requested_at: now,
-        expires_at: now + chrono::Duration::minutes(10),
-        requested_by: by.to_string(),
+        grant: Grant {
+            id: id.clone(),
+            role,
+            scope: None,
+            requestor: "roles-verify".into(),
+            reason: "temporary request of `roles --verify`".into(),
+            requested_at: now,
+            expires_at: now + chrono::Duration::minutes(10),
+            credential_expires_at: None,
+            requested_by: by.to_string(),
+            annotations: Default::default(),
+        },
         system_namespaces: policy.system_namespaces.clone(),
     };
     grant.create(conn).await?;
