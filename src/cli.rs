@@ -152,6 +152,18 @@ pub struct EnableArgs {
     /// Namespaces where support may read logs (and, for operator, exec).
     #[arg(long, value_delimiter = ',', value_name = "NAMESPACES")]
     pub system_namespaces: Option<Vec<String>>,
+
+    /// Whether the API server refuses a support identity's changes to pod templates, nodes
+    /// (beyond cordon) and GPU/network operator images (default on).
+    #[arg(long, value_enum, value_name = "on|off")]
+    pub guardrails: Option<Switch>,
+}
+
+/// `on` or `off`, as the policy ConfigMap spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
 }
 
 #[derive(Debug, Args)]
@@ -184,7 +196,9 @@ pub struct RequestArgs {
     #[arg(long, value_name = "TEXT")]
     pub reason: String,
 
-    /// How long the access lasts (e.g. 2h), at most the policy's maximum.
+    /// How long the access lasts (e.g. 2h), at most the policy's maximum: the request ends this long
+    /// after it is made. The shortest request lasts 11m, so that its first credential (the CSR API
+    /// issues none shorter than 10m) fits with a minute to mint it: `--duration 10m` ends 11m later.
     #[arg(long, value_name = "DURATION")]
     pub duration: String,
 

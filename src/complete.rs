@@ -242,7 +242,7 @@ async fn request_ids(typed: &Typed) -> Vec<(String, String)> {
     };
     let read = async {
         let conn = Connection::open(&global, &Target::default()).await?;
-        Grants::list(&conn, false).await
+        Grants::read(&conn, crate::grant::Scan::Managed).await
     };
     let Ok(Ok(grants)) = tokio::time::timeout(LIVE_TIMEOUT, read).await else {
         return Vec::new();

@@ -200,15 +200,8 @@ pub fn minting_permissions() -> Vec<crate::access::Permission> {
 pub const MIN_LIFETIME: Duration = Duration::from_secs(state::MIN_CREDENTIAL_TTL_SECONDS);
 
 /// Mints a credential for a live request — for the credential TTL, never past the request's
-/// end — writes its kubeconfig and records its expiry on the request. With `finalize`, the
-/// request's real end (`grant.expires_at`) replaces the provisional one `request` wrote.
-pub async fn issue(
-    conn: &Connection,
-    grant: &crate::grant::Grant,
-    ttl: Duration,
-    path: &Path,
-    finalize: bool,
-) -> Result<DateTime<Utc>> {
+/// end — writes its kubeconfig and records its expiry on the request.
+pub async fn issue(conn: &Connection, grant: &crate::grant::Grant, ttl: Duration, path: &Path) -> Result<DateTime<Utc>> {
     let left = (grant.expires_at - Utc::now()).to_std().unwrap_or_default();
     if left < MIN_LIFETIME {
         return Err(Error::refused(format!(
@@ -225,16 +218,17 @@ pub async fn issue(
     }
     // A policy edited by hand below the CSR API's minimum still gets a valid request.
     let credential = mint(conn, &grant.id, &grant.requestor, ttl.max(MIN_LIFETIME).min(left)).await?;
-    write_private(path, &kubeconfig_text(conn, &grant.id, &credential))?;
-    let mut annotations =
-        vec![(state::annotations::CREDENTIAL_EXPIRES_AT, crate::output::rfc3339(credential.not_after))];
-    if finalize {
-        annotations.push((state::annotations::EXPIRES_AT, crate::output::rfc3339(grant.expires_at)));
-    }
+    // Recorded before it is written: a credential the record (and its admission guard) refuses —
+    // the request was drained, disabled or revoked meanwhile — is dropped with its key, unwritten.
+    let annotations = [(state::annotations::CREDENTIAL_EXPIRES_AT, crate::output::rfc3339(credential.not_after))];
     if let Err(e) = crate::bindings::annotate(conn, grant, &annotations).await {
-        let _ = std::fs::remove_file(path);
-        return Err(if e.is_not_found() { revoked_meanwhile() } else { e });
+        return Err(if e.is_not_found() {
+            revoked_meanwhile()
+        } else {
+            Error { message: format!("the new credential was dropped unwritten: {}", e.message), ..e }
+        });
     }
+    write_private(path, &kubeconfig_text(conn, &grant.id, &credential))?;
     Ok(credential.not_after)
 }
 

@@ -2,6 +2,7 @@
 //! with every piece of state in the cluster itself and no server component.
 
 pub mod access;
+pub mod admission;
 pub mod bindings;
 pub mod cli;
 pub mod cluster;
@@ -14,12 +15,15 @@ pub mod error;
 mod generated;
 pub mod grant;
 pub mod history;
+pub mod install;
 pub mod lifecycle;
 pub mod output;
 pub mod policy;
+pub mod proof;
 pub mod roles;
 pub mod state;
 pub mod sweep;
+pub mod verify;
 
 use std::process::ExitCode;
 

@@ -3,12 +3,11 @@
 
 use chrono::Utc;
 
-use crate::bindings::delete_all_bindings;
+use crate::bindings::revoke_everything;
 use crate::cli::{DisableArgs, GlobalArgs, OutputFormat};
 use crate::cluster::{Connection, Target};
 use crate::commands::confirm;
 use crate::error::Result;
-use crate::grant::Grants;
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::lifecycle::drain_requests;
 use crate::output::print_structured;
@@ -37,10 +36,9 @@ pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
     let (change, revoked, drained) = if args.now {
         // Bindings first, policy after: an interrupted `disable --now` never leaves the policy
         // saying disabled while support bindings remain; a second pass catches racing requests.
-        let grants = Grants::list(&conn, false).await?;
-        delete_all_bindings(&conn).await?;
+        let grants = revoke_everything(&conn).await?;
         let change = update_policy(&conn, disabled(&by)).await?;
-        delete_all_bindings(&conn).await?;
+        revoke_everything(&conn).await?;
         let events: Vec<HistoryEvent> =
             grants.valid.iter().map(|g| HistoryEvent::request(EventKind::Revoked, g, &by, "disable --now")).collect();
         history::record(&conn, &events).await?;

@@ -5,12 +5,13 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::admission::{GuardsStatus, InstalledGuards};
 use crate::cli::{GetArgs, GlobalArgs, OutputFormat};
 use crate::cluster::{Connection, KubeconfigFiles, Target};
 use crate::error::{Error, Result};
-use crate::grant::{ForeignGrant, Grant, Grants, HelmRelease, InvalidGrant};
+use crate::grant::{ForeignGrant, Grant, Grants, HelmRelease, InvalidGrant, Scan};
 use crate::output::{self, print_structured, relative, rfc3339};
-use crate::policy::{Policy, read_stored_policy, untrusted};
+use crate::policy::{Policy, untrusted};
 
 /// What `get -o json|yaml` prints: a stable shape, documented in the README.
 #[derive(Debug, Serialize)]
@@ -28,6 +29,8 @@ pub struct Status {
     pub helm: Option<HelmRelease>,
     /// Why the stored policy cannot be trusted, when it cannot (access is then disabled).
     pub policy_problem: Option<String>,
+    /// The admission guards: in force, missing or changed; `None` when access was never enabled.
+    pub guards: Option<GuardsStatus>,
 }
 
 pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
@@ -40,7 +43,7 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
     match crate::sweep::sweep(&conn, &grants, None, Utc::now()).await {
         Ok(report) if !report.is_empty() => {
             eprintln!("{}", crate::sweep::describe(&report));
-            status.invalid_requests.retain(|g| !report.invalid.contains(g.id.as_ref().unwrap_or(&g.name)));
+            status.invalid_requests.retain(|g| !report.invalid.contains(&g.reference().describe()));
         }
         Ok(_) => {}
         Err(e) if e.kind == crate::error::ErrorKind::Forbidden => {}
@@ -55,13 +58,11 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
     Ok(())
 }
 
-/// Reads the policy and every binding concurrently: three API calls.
+/// Reads the policy, every binding and the guards concurrently: five API calls at once.
 pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
-    let (stored, grants) = tokio::try_join!(read_stored_policy(conn), Grants::list(conn, true))?;
-    let (policy, policy_problem) = match stored {
-        Ok(policy) => (policy, None),
-        Err(problem) => (None, Some(untrusted(conn, &problem))),
-    };
+    let (grants, guards) = tokio::try_join!(Grants::read(conn, Scan::All), InstalledGuards::read(conn))?;
+    let policy = grants.policy.clone();
+    let policy_problem = grants.policy_problem.as_ref().map(|problem| untrusted(conn, problem));
     let now = Utc::now();
     let status = Status {
         policy_problem,
@@ -72,6 +73,7 @@ pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
         invalid_requests: grants.invalid.clone(),
         foreign_grants: grants.foreign.clone(),
         helm: grants.helm.clone(),
+        guards: policy.as_ref().map(|p| guards.status(&conn.namespace, p.guardrails)),
         policy,
     };
     Ok((status, grants))
@@ -89,15 +91,39 @@ fn warn_about(status: &Status) {
             "{problem}; support access is treated as disabled until `kubectl supportaccess enable` rewrites it"
         ));
     }
-    for invalid in &status.invalid_requests {
-        output::warn(&format!(
-            "binding {}{} cannot be trusted ({}); it is treated as expired and `sweep` removes it",
-            invalid.namespace.as_ref().map(|ns| format!("{ns}/")).unwrap_or_default(),
-            invalid.name,
-            invalid.problem
-        ));
+    if let Some(guards) = &status.guards {
+        if !guards.available {
+            output::warn(
+                "admission guards are unavailable on this server (ValidatingAdmissionPolicy v1 needs Kubernetes 1.30): \
+                 the policy is kept by this plugin's own checks only",
+            );
+        }
+        for name in &guards.missing {
+            output::warn(&format!(
+                "admission guard {name} is missing: the API server no longer enforces it; `kubectl supportaccess enable` restores it"
+            ));
+        }
+        for name in &guards.changed {
+            output::warn(&format!(
+                "admission guard {name} differs from what `kubectl supportaccess enable` writes; enable restores it"
+            ));
+        }
     }
-    for grant in &status.foreign_grants {
+    warn_untrusted(&status.invalid_requests, &status.foreign_grants);
+}
+
+/// Warns about every binding that is not a trusted part of a request: invalid ones and foreign
+/// grants (`get`, `sweep` and `roles --verify` say the same).
+pub fn warn_untrusted(invalid: &[InvalidGrant], foreign: &[ForeignGrant]) {
+    for invalid in invalid {
+        let fate = if invalid.managed {
+            "it is never read as a request, and `sweep` removes it"
+        } else {
+            "it is never read as a request; it lacks the managed label, so it is left for you to remove"
+        };
+        output::warn(&format!("{} cannot be trusted ({}); {fate}", invalid.reference().describe(), invalid.problem));
+    }
+    for grant in foreign {
         output::warn(&format!(
             "foreign grant: {}; it is not managed by this plugin, outlives revocation, and is left alone",
             grant.describe()
@@ -275,6 +301,7 @@ mod tests {
             foreign_grants: vec![],
             helm: None,
             policy_problem: None,
+            guards: None,
         }
     }
 

@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::Namespace;
 use kube::api::Api;
 
 use crate::access::{Permission, require};
-use crate::bindings::{NewGrant, delete_bindings, is_dns_label, new_id, provisional_end};
+use crate::bindings::{NewGrant, delete_own_bindings, is_dns_label, new_id};
 use crate::cli::{GlobalArgs, OutputFormat, RequestArgs};
 use crate::cluster::{Connection, Target};
 use crate::credential::{self, MIN_LIFETIME};
@@ -35,6 +35,15 @@ pub fn check_text(flag: &str, text: &str, max: usize) -> Result<()> {
         return Err(Error::usage(format!("{flag} must be one line of text, without newlines or control characters")));
     }
     Ok(())
+}
+
+/// Room for minting the first credential after the record is made.
+const FIRST_CREDENTIAL_MARGIN: Duration = Duration::from_secs(60);
+
+/// How long a request of `--duration` lasts: the duration, but never so short that its first
+/// credential (the CSR API issues none shorter than 10m) would outlive it.
+pub fn lifetime(duration: Duration) -> Duration {
+    duration.max(MIN_LIFETIME + FIRST_CREDENTIAL_MARGIN)
 }
 
 struct Wanted {
@@ -97,6 +106,15 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
             format_duration(policy.max_duration)
         )));
     }
+    let lasts = lifetime(wanted.duration);
+    if lasts > policy.max_duration {
+        return Err(Error::refused(format!(
+            "refused: a request lasts at least {} (its first credential, 10m, must fit), longer than the policy's maximum of {}",
+            format_duration(lasts),
+            format_duration(policy.max_duration)
+        ))
+        .with_hint("the cluster owner raises it with `kubectl supportaccess enable --max-duration 11m` or more"));
+    }
     let by = conn.whoami().await?;
     let mut needed = credential::minting_permissions();
     needed.push(match &args.scope {
@@ -111,7 +129,10 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     }
 
     let now = Utc::now().trunc_subsecs(0);
-    let end = now + chrono::Duration::from_std(wanted.duration).unwrap_or(chrono::Duration::MAX);
+    let end = chrono::Duration::from_std(lasts)
+        .ok()
+        .and_then(|lasts| now.checked_add_signed(lasts))
+        .ok_or_else(|| Error::usage(format!("--duration {} is too long", args.duration)))?;
     let id = new_id()?;
     let new = NewGrant {
         grant: Grant {
@@ -121,7 +142,7 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
             requestor: args.requestor.clone().unwrap_or_else(|| by.clone()),
             reason: args.reason.clone(),
             requested_at: now,
-            expires_at: provisional_end(now, end, conn.timeout()),
+            expires_at: end,
             credential_expires_at: None,
             requested_by: by.clone(),
             annotations: Default::default(),
@@ -135,7 +156,7 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
         Some(path) => path.clone(),
         None => credential::default_path(&conn.context, &id)?,
     };
-    let mut grant = Grant { expires_at: end, ..new.grant.clone() };
+    let mut grant = new.grant.clone();
     let detail = format!(
         "{} for {}{}",
         wanted.role,
@@ -145,7 +166,7 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     // A grant with no line in the history would be access nobody audits: recording it is part of
     // the request, and a failure rolls everything back.
     let finished = async {
-        let at = credential::issue(&conn, &grant, policy.credential_ttl, &path, true).await?;
+        let at = credential::issue(&conn, &grant, policy.credential_ttl, &path).await?;
         grant.credential_expires_at = Some(at);
         history::record(&conn, &[HistoryEvent::request(EventKind::Requested, &grant, &by, detail)]).await?;
         Ok::<_, Error>(at)
@@ -153,7 +174,7 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     let credential_expires_at = match finished.await {
         Ok(at) => at,
         Err(e) => {
-            let rolled_back = delete_bindings(&conn, &id, new.grant.scope.as_deref()).await;
+            let rolled_back = delete_own_bindings(&conn, &id, new.grant.scope.as_deref()).await;
             let _ = std::fs::remove_file(&path);
             let note = match rolled_back {
                 Ok(_) => "the request was rolled back",
