@@ -171,7 +171,7 @@ pub async fn record(conn: &Connection, events: &[HistoryEvent]) -> Result<()> {
         };
         match result {
             Ok(_) => break,
-            Err(e) if e.is_conflict() && attempt < 100 => backoff(attempt).await,
+            Err(e) if e.is_conflict() && attempt < 100 => crate::retry::backoff(attempt).await,
             Err(e) => return Err(e),
         }
     }
@@ -179,15 +179,6 @@ pub async fn record(conn: &Connection, events: &[HistoryEvent]) -> Result<()> {
         emit_event(conn, event).await;
     }
     Ok(())
-}
-
-/// Waits a little, longer with each attempt, with jitter so that racing writers spread out.
-pub async fn backoff(attempt: u32) {
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let base = 5u64 << attempt.min(5);
-    let millis = base + u64::from(nanos) % (base * 2);
-    tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
 }
 
 /// A Kubernetes Event beside the history line; failing to emit it only warns, as the history

@@ -17,6 +17,7 @@ pub mod history;
 pub mod lifecycle;
 pub mod output;
 pub mod policy;
+pub mod retry;
 pub mod roles;
 pub mod state;
 pub mod sweep;
