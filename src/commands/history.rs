@@ -38,7 +38,7 @@ pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {
         OutputFormat::Table => {
             let mut table = output::table(&["AT", "WHEN", "EVENT", "ID", "ROLE", "REQUESTOR", "BY", "DETAIL"]);
             for e in &events {
-                table.add_row(vec![
+                table.add_row(output::row([
                     rfc3339(e.at),
                     relative(e.at, now),
                     e.event.name(),
@@ -47,7 +47,7 @@ pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {
                     e.requestor.clone().unwrap_or_default(),
                     e.by.clone(),
                     e.detail.clone(),
-                ]);
+                ]));
             }
             println!("{table}");
         }

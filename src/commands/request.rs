@@ -16,14 +16,15 @@ use crate::duration::{format_duration, parse_duration};
 use crate::error::{Error, Result};
 use crate::grant::Grant;
 use crate::history::{self, EventKind, HistoryEvent};
-use crate::output::{print_structured, rfc3339};
+use crate::output::{print_structured, rfc3339, terminal};
 use crate::policy::{Role, read_policy};
 use crate::sweep;
 
 /// The longest reason kept on a request.
 pub const MAX_REASON: usize = 1024;
 
-/// A free-text value that goes into an annotation and one line of `get`: one line, bounded.
+/// A free-text value that goes into an annotation and one line of `get`: one line, bounded, and
+/// nothing that would disturb the terminal of whoever reads it.
 pub fn check_text(flag: &str, text: &str, max: usize) -> Result<()> {
     if text.chars().count() > max {
         return Err(Error::usage(format!(
@@ -31,10 +32,31 @@ pub fn check_text(flag: &str, text: &str, max: usize) -> Result<()> {
             text.chars().count()
         )));
     }
-    if text.chars().any(char::is_control) {
-        return Err(Error::usage(format!("{flag} must be one line of text, without newlines or control characters")));
+    if let Some(c) = text.chars().find(|&c| crate::output::disturbs_terminal(c)) {
+        return Err(Error::usage(format!(
+            "{flag} must be one line of text, without newlines, control characters or bidirectional marks \
+             (it holds {})",
+            c.escape_unicode()
+        )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reason_and_requestor_refuse_what_would_disturb_a_terminal() {
+        for bad in
+            ["two\nlines", "tab\there", "esc\x1b[2K", "del\x7f", "c1\u{9b}", "rlo\u{202e}", "iso\u{2066}", "ls\u{2028}"]
+        {
+            let error = check_text("--reason", bad, MAX_REASON).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{bad:?}");
+            assert!(error.message.starts_with("--reason must be one line"), "{bad:?}: {}", error.message);
+        }
+        check_text("--requestor", "Zoë 日本 \"quoted\" 'n1' 🚀", 256).unwrap();
+    }
 }
 
 struct Wanted {
@@ -184,7 +206,7 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
             }
             println!("Request Expires At: {}", rfc3339(grant.expires_at));
             println!("Credential Expires At: {}", rfc3339(credential_expires_at));
-            println!("Kubeconfig: {}", path.display());
+            println!("Kubeconfig: {}", terminal(&path.display().to_string()));
             println!("Use it with: kubectl supportaccess exec {id} -- kubectl get pods -A");
             Ok(())
         }

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::grant::Grants;
 use crate::history::EventKind;
 use crate::lifecycle::end_requests;
+use crate::output::terminal;
 use crate::sweep;
 
 pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
@@ -37,7 +38,7 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
         println!("No request to revoke.");
     }
     for id in revoked {
-        println!("Revoked request {id}: its credential is refused from its next API call.");
+        println!("Revoked request {}: its credential is refused from its next API call.", terminal(&id));
     }
     Ok(())
 }
@@ -55,6 +56,6 @@ pub async fn end(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     if let Ok(path) = crate::credential::default_path(&conn.context, &grant.id) {
         let _ = std::fs::remove_file(path);
     }
-    println!("Ended request {}: its credential is refused from its next API call.", grant.id);
+    println!("Ended request {}: its credential is refused from its next API call.", terminal(&grant.id));
     Ok(())
 }
