@@ -8,6 +8,7 @@ pub mod cluster;
 pub mod commands;
 pub mod complete;
 pub mod credential;
+pub mod credential_files;
 pub mod duration;
 pub mod error;
 #[cfg(test)]
