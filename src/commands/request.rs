@@ -42,6 +42,15 @@ pub fn check_text(flag: &str, text: &str, max: usize) -> Result<()> {
     Ok(())
 }
 
+/// Deletes a failed request's bindings; the error then says whether that worked.
+async fn roll_back(conn: &Connection, grant: &Grant, error: Error) -> Error {
+    let note = match delete_bindings(conn, &grant.id, grant.scope.as_deref()).await {
+        Ok(_) => "the request was rolled back",
+        Err(_) => "rolling the request back failed too; `kubectl supportaccess sweep` removes what is left",
+    };
+    Error { message: format!("{}; {note}", error.message), ..error }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,9 +141,14 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
         return Err(Error::failed(format!("namespace {scope} does not exist, so no request can be scoped to it")));
     }
 
+    let id = new_id()?;
+    // Before anything is made: a credential directory others could write is refused here.
+    let path = match &args.kubeconfig_out {
+        Some(path) => path.clone(),
+        None => credential::default_path(&conn.context, &id)?,
+    };
     let now = Utc::now().trunc_subsecs(0);
     let end = now + chrono::Duration::from_std(wanted.duration).unwrap_or(chrono::Duration::MAX);
-    let id = new_id()?;
     let new = NewGrant {
         grant: Grant {
             id: id.clone(),
@@ -153,10 +167,6 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     new.create(&conn)
         .await
         .map_err(|e| Error { message: format!("creating the request's bindings failed: {}", e.message), ..e })?;
-    let path = match &args.kubeconfig_out {
-        Some(path) => path.clone(),
-        None => credential::default_path(&conn.context, &id)?,
-    };
     let mut grant = Grant { expires_at: end, ..new.grant.clone() };
     let detail = format!(
         "{} for {}{}",
@@ -164,26 +174,19 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
         format_duration(wanted.duration),
         args.scope.as_ref().map(|ns| format!(" in namespace {ns}")).unwrap_or_default()
     );
-    // A grant with no line in the history would be access nobody audits: recording it is part of
-    // the request, and a failure rolls everything back.
-    let finished = async {
-        let at = credential::issue(&conn, &grant, policy.credential_ttl, &path, true).await?;
-        grant.credential_expires_at = Some(at);
-        history::record(&conn, &[HistoryEvent::request(EventKind::Requested, &grant, &by, detail)]).await?;
-        Ok::<_, Error>(at)
-    };
-    let credential_expires_at = match finished.await {
+    // `issue` removes the kubeconfig itself if it fails after writing it; before that, the file
+    // at `path` (the user's own, perhaps) was never touched and is left alone.
+    let credential_expires_at = match credential::issue(&conn, &grant, policy.credential_ttl, &path, true).await {
         Ok(at) => at,
-        Err(e) => {
-            let rolled_back = delete_bindings(&conn, &id, new.grant.scope.as_deref()).await;
-            let _ = std::fs::remove_file(&path);
-            let note = match rolled_back {
-                Ok(_) => "the request was rolled back",
-                Err(_) => "rolling the request back failed too; `kubectl supportaccess sweep` removes what is left",
-            };
-            return Err(Error { message: format!("{}; {note}", e.message), ..e });
-        }
+        Err(e) => return Err(roll_back(&conn, &new.grant, e).await),
     };
+    grant.credential_expires_at = Some(credential_expires_at);
+    // A grant with no line in the history would be access nobody audits: recording it is part of
+    // the request, and a failure rolls everything back, the kubeconfig this run wrote included.
+    if let Err(e) = history::record(&conn, &[HistoryEvent::request(EventKind::Requested, &grant, &by, detail)]).await {
+        let _ = std::fs::remove_file(&path);
+        return Err(roll_back(&conn, &new.grant, e).await);
+    }
 
     match global.output {
         Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
