@@ -230,8 +230,8 @@ pub fn provisional_end(
     match timeout {
         // Every step after the bindings is one call or the certificate's wait, each bounded.
         Some(limit) => {
-            let window = chrono::Duration::from_std(limit * 6).unwrap_or(chrono::Duration::MAX);
-            end.min(requested_at + window + chrono::Duration::seconds(10))
+            let window = limit.checked_mul(6).and_then(|w| w.checked_add(std::time::Duration::from_secs(10)));
+            window.and_then(|w| crate::duration::after(requested_at, w)).map_or(end, |provisional| end.min(provisional))
         }
         None => end,
     }
@@ -240,6 +240,18 @@ pub fn provisional_end(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_provisional_end_never_overflows() {
+        let now: DateTime<Utc> = "2026-11-23T10:00:00Z".parse().unwrap();
+        let end = DateTime::<Utc>::MAX_UTC;
+        assert_eq!(
+            provisional_end(now, end, Some(std::time::Duration::from_secs(5))),
+            now + chrono::Duration::seconds(40)
+        );
+        assert_eq!(provisional_end(now, end, Some(std::time::Duration::MAX)), end);
+        assert_eq!(provisional_end(now, now, None), now);
+    }
 
     #[test]
     fn ids_are_dns_labels() {

@@ -12,7 +12,7 @@ use crate::bindings::{NewGrant, delete_bindings, is_dns_label, new_id, provision
 use crate::cli::{GlobalArgs, OutputFormat, RequestArgs};
 use crate::cluster::{Connection, Target};
 use crate::credential::{self, MIN_LIFETIME};
-use crate::duration::{format_duration, parse_duration};
+use crate::duration::{after, format_duration, parse_duration};
 use crate::error::{Error, Result};
 use crate::grant::Grant;
 use crate::history::{self, EventKind, HistoryEvent};
@@ -148,7 +148,8 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
         None => credential::default_path(&conn.context, &id)?,
     };
     let now = Utc::now().trunc_subsecs(0);
-    let end = now + chrono::Duration::from_std(wanted.duration).unwrap_or(chrono::Duration::MAX);
+    let end = after(now, wanted.duration)
+        .ok_or_else(|| Error::usage(format!("--duration {} ends past the end of time", args.duration)))?;
     let new = NewGrant {
         grant: Grant {
             id: id.clone(),
