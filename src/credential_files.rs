@@ -163,6 +163,18 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_write_leaves_the_target_and_no_temporary_file() {
+        let dir = scratch("failed-write");
+        // Renaming a file over a directory that holds something fails.
+        let target = dir.join("out.kubeconfig");
+        std::fs::create_dir_all(target.join("inside")).unwrap();
+        assert!(write_private(&target, "credential").is_err());
+        assert!(target.join("inside").is_dir(), "the target is untouched");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "the temporary file is removed");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn ids_that_are_not_request_ids_name_no_file() {
         for id in ["/tmp/x/victim", "../../victim", "a/b", "..", "", "Not_Dns", "x\ny"] {
             let error = default_path("local", id).unwrap_err();

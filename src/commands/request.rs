@@ -42,32 +42,6 @@ pub fn check_text(flag: &str, text: &str, max: usize) -> Result<()> {
     Ok(())
 }
 
-/// Deletes a failed request's bindings; the error then says whether that worked.
-async fn roll_back(conn: &Connection, grant: &Grant, error: Error) -> Error {
-    let note = match delete_bindings(conn, &grant.id, grant.scope.as_deref()).await {
-        Ok(_) => "the request was rolled back",
-        Err(_) => "rolling the request back failed too; `kubectl supportaccess sweep` removes what is left",
-    };
-    Error { message: format!("{}; {note}", error.message), ..error }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reason_and_requestor_refuse_what_would_disturb_a_terminal() {
-        for bad in
-            ["two\nlines", "tab\there", "esc\x1b[2K", "del\x7f", "c1\u{9b}", "rlo\u{202e}", "iso\u{2066}", "ls\u{2028}"]
-        {
-            let error = check_text("--reason", bad, MAX_REASON).unwrap_err();
-            assert_eq!(error.exit_code(), 2, "{bad:?}");
-            assert!(error.message.starts_with("--reason must be one line"), "{bad:?}: {}", error.message);
-        }
-        check_text("--requestor", "Zoë 日本 \"quoted\" 'n1' 🚀", 256).unwrap();
-    }
-}
-
 struct Wanted {
     role: Role,
     duration: Duration,
@@ -214,5 +188,31 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
             println!("Use it with: kubectl supportaccess exec {id} -- kubectl get pods -A");
             Ok(())
         }
+    }
+}
+
+/// Deletes a failed request's bindings; the error then says whether that worked.
+async fn roll_back(conn: &Connection, grant: &Grant, error: Error) -> Error {
+    let note = match delete_bindings(conn, &grant.id, grant.scope.as_deref()).await {
+        Ok(_) => "the request was rolled back",
+        Err(_) => "rolling the request back failed too; `kubectl supportaccess sweep` removes what is left",
+    };
+    Error { message: format!("{}; {note}", error.message), ..error }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reason_and_requestor_refuse_what_would_disturb_a_terminal() {
+        for bad in
+            ["two\nlines", "tab\there", "esc\x1b[2K", "del\x7f", "c1\u{9b}", "rlo\u{202e}", "iso\u{2066}", "ls\u{2028}"]
+        {
+            let error = check_text("--reason", bad, MAX_REASON).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{bad:?}");
+            assert!(error.message.starts_with("--reason must be one line"), "{bad:?}: {}", error.message);
+        }
+        check_text("--requestor", "Zoë 日本 \"quoted\" 'n1' 🚀", 256).unwrap();
     }
 }
