@@ -23,11 +23,11 @@ pub const CREDENTIALS: &str = "crusoe-support-credentials";
 pub const GUARDRAILS: &str = "crusoe-support-guardrails";
 
 /// The groups a support identity carries: the plugin's, and the chart's static groups.
-const SUPPORT_IDENTITY: &str =
-    "request.userInfo.groups.exists(g, g == 'crusoe-support' || g.startsWith('crusoe-support:') || g.startsWith('crusoe:support:'))";
+const SUPPORT_IDENTITY: &str = "request.userInfo.groups.exists(g, g == 'crusoe-support' || g.startsWith('crusoe-support:') || g.startsWith('crusoe:support:'))";
 
 /// The code points `--reason` refuses, as an RE2 class (control, bidirectional, line separators).
-const UNPRINTABLE: &str = r"[\\x00-\\x1f\\x7f-\\x9f\\x{061c}\\x{200e}\\x{200f}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}\\x{2028}\\x{2029}]";
+const UNPRINTABLE: &str =
+    r"[\\x00-\\x1f\\x7f-\\x9f\\x{061c}\\x{200e}\\x{200f}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}\\x{2028}\\x{2029}]";
 
 /// An RFC3339 UTC time with seconds, as the plugin writes them.
 const TIME: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$";
@@ -110,10 +110,7 @@ fn requests_policy(namespace: &str) -> ValidatingAdmissionPolicy {
         variable("group", "'crusoe-support:request:' + variables.id".into()),
         variable("enabled", format!("({}) == 'true'", param("enabled", "false"))),
         variable("roles", format!("({}).split(',').map(r, r.trim())", param("enabledRoles", ""))),
-        variable(
-            "systemNamespaces",
-            format!("({}).split(',').map(n, n.trim())", param("systemNamespaces", "")),
-        ),
+        variable("systemNamespaces", format!("({}).split(',').map(n, n.trim())", param("systemNamespaces", ""))),
         variable("maxDuration", param("maxDuration", state::DEFAULT_MAX_DURATION)),
         variable("isRecord", "variables.name == variables.record".into()),
         variable(
@@ -147,7 +144,11 @@ fn requests_policy(namespace: &str) -> ValidatingAdmissionPolicy {
                 .iter()
                 .map(|key| format!("({}) == ({})", annotation("object", key), annotation("oldObject", key)))
                 .chain([
-                    format!("({}) == ({})", label("object", state::REQUEST_ID_LABEL), label("oldObject", state::REQUEST_ID_LABEL)),
+                    format!(
+                        "({}) == ({})",
+                        label("object", state::REQUEST_ID_LABEL),
+                        label("oldObject", state::REQUEST_ID_LABEL)
+                    ),
                     format!("({}) == ({})", label("object", state::ROLE_LABEL), label("oldObject", state::ROLE_LABEL)),
                     "(has(object.subjects) && has(oldObject.subjects) && object.subjects == oldObject.subjects)".into(),
                 ])
@@ -300,7 +301,8 @@ fn same_watched_fields(new: &str, old: &str, depth: usize) -> String {
         if depth == 1 {
             return "true".to_string();
         }
-        let (value, other) = (format!("{a}[{key}]"), format!("({key} in {b} && type({b}[{key}]) == map ? {b}[{key}] : {{}})"));
+        let (value, other) =
+            (format!("{a}[{key}]"), format!("({key} in {b} && type({b}[{key}]) == map ? {b}[{key}] : {{}})"));
         let (n, o) = if forward { (value.clone(), other) } else { (other, value.clone()) };
         format!("(type({value}) != map || {})", same_watched_fields(&n, &o, depth - 1))
     };
@@ -321,11 +323,12 @@ fn guardrails_policy() -> ValidatingAdmissionPolicy {
             "has(object.{field}) == has(oldObject.{field}) && (!has(object.{field}) || object.{field} == oldObject.{field})"
         )
     };
-    let node = ["metadata.labels", "metadata.annotations", "spec.taints", "spec.podCIDR", "spec.podCIDRs", "spec.providerID"]
-        .iter()
-        .map(|field| unchanged(field))
-        .collect::<Vec<_>>()
-        .join(" && ");
+    let node =
+        ["metadata.labels", "metadata.annotations", "spec.taints", "spec.podCIDR", "spec.podCIDRs", "spec.providerID"]
+            .iter()
+            .map(|field| unchanged(field))
+            .collect::<Vec<_>>()
+            .join(" && ");
     let spec = "(has(object.spec) ? object.spec : {})";
     let old_spec = "(has(oldObject.spec) ? oldObject.spec : {})";
     policy(
@@ -370,7 +373,10 @@ fn guardrails_policy() -> ValidatingAdmissionPolicy {
 }
 
 /// The guards and their bindings as `enable` writes them, for the policy ConfigMap of `namespace`.
-pub fn desired(namespace: &str, guardrails: bool) -> Vec<(ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding)> {
+pub fn desired(
+    namespace: &str,
+    guardrails: bool,
+) -> Vec<(ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding)> {
     let mut guards = vec![
         (requests_policy(namespace), binding(REQUESTS, Some(namespace))),
         (credentials_policy(namespace), binding(CREDENTIALS, Some(namespace))),
@@ -471,7 +477,9 @@ impl InstalledGuards {
         let (policies, bindings) =
             tokio::join!(conn.call(policies.list(&selector)), conn.call(bindings.list(&selector)));
         match (policies, bindings) {
-            (Err(e), _) | (_, Err(e)) if e.is_not_found() => Ok(InstalledGuards { policies: None, bindings: Vec::new() }),
+            (Err(e), _) | (_, Err(e)) if e.is_not_found() => {
+                Ok(InstalledGuards { policies: None, bindings: Vec::new() })
+            }
             (policies, bindings) => Ok(InstalledGuards { policies: Some(policies?.items), bindings: bindings?.items }),
         }
     }
@@ -502,7 +510,9 @@ mod tests {
 
     #[test]
     fn guardrails_off_drops_only_the_third() {
-        let names = |g: bool| desired("crusoe-system", g).iter().map(|(p, _)| p.metadata.name.clone().unwrap()).collect::<Vec<_>>();
+        let names = |g: bool| {
+            desired("crusoe-system", g).iter().map(|(p, _)| p.metadata.name.clone().unwrap()).collect::<Vec<_>>()
+        };
         assert_eq!(names(true), [REQUESTS, CREDENTIALS, GUARDRAILS]);
         assert_eq!(names(false), [REQUESTS, CREDENTIALS]);
     }

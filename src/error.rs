@@ -78,9 +78,12 @@ impl Error {
     /// namespace. `message` is the server's Status message.
     pub fn forbidden(message: &str) -> Error {
         if let Some((policy, reason)) = admission_denial(message) {
-            return Error::new(ErrorKind::Forbidden, format!("refused by the API server's admission guard {policy}: {reason}"))
-                .with_status(403)
-                .with_hint("the guard enforces the support-access policy; `kubectl supportaccess get` shows it");
+            return Error::new(
+                ErrorKind::Forbidden,
+                format!("refused by the API server's admission guard {policy}: {reason}"),
+            )
+            .with_status(403)
+            .with_hint("the guard enforces the support-access policy; `kubectl supportaccess get` shows it");
         }
         let denial = Denial::parse(message);
         let text = match &denial {

@@ -111,7 +111,9 @@ impl Grant {
     pub fn end(&self) -> DateTime<Utc> {
         match self.credential_expires_at {
             Some(_) => self.expires_at,
-            None => self.expires_at.min(self.requested_at.checked_add_signed(ABANDONED_AFTER).unwrap_or(self.expires_at)),
+            None => {
+                self.expires_at.min(self.requested_at.checked_add_signed(ABANDONED_AFTER).unwrap_or(self.expires_at))
+            }
         }
     }
 
@@ -260,7 +262,11 @@ struct Listed<'a> {
 
 impl Listed<'_> {
     fn reference(&self) -> BindingRef {
-        BindingRef { kind: self.kind, namespace: self.meta.namespace.clone(), name: self.meta.name.clone().unwrap_or_default() }
+        BindingRef {
+            kind: self.kind,
+            namespace: self.meta.namespace.clone(),
+            name: self.meta.name.clone().unwrap_or_default(),
+        }
     }
 }
 
@@ -368,7 +374,10 @@ impl Grants {
         for claim in claims {
             match claim {
                 Claim::Record(grant) if claimed.get(&grant.id).copied().unwrap_or(0) > 1 => {
-                    let problem = format!("{} objects claim request id {}; none of them is trusted", claimed[&grant.id], grant.id);
+                    let problem = format!(
+                        "{} objects claim request id {}; none of them is trusted",
+                        claimed[&grant.id], grant.id
+                    );
                     grants.invalid.push(InvalidGrant::of_record(&grant, problem));
                 }
                 Claim::Record(grant) => grants.valid.push(grant),
@@ -528,10 +537,7 @@ fn judge(binding: &Listed<'_>, labels: &BTreeMap<String, String>, policy: Option
         })
     };
     let Some(id) = label_id.clone().filter(|id| is_dns_label(id)) else {
-        return invalid(
-            named_id,
-            format!("label {} is missing or not a request id", state::REQUEST_ID_LABEL),
-        );
+        return invalid(named_id, format!("label {} is missing or not a request id", state::REQUEST_ID_LABEL));
     };
     let group = state::request_group(&id);
     let only_the_group = matches!(binding.subjects, [only] if only.kind == "Group" && only.name == group);

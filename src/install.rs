@@ -128,7 +128,7 @@ pub async fn install_one<K: Installable>(conn: &Connection, desired: K) -> Resul
     // Another `enable` may create or repair the same object at the same time: read again and retry.
     for attempt in 0.. {
         match install_attempt(conn, &desired).await {
-            Err(e) if e.is_conflict() && attempt < 20 => crate::history::backoff(attempt).await,
+            Err(e) if e.is_conflict() && attempt < 20 => crate::retry::backoff(attempt).await,
             result => {
                 return result.map(|outcome| Installed { kind: K::KIND, name: desired.name_any(), outcome });
             }

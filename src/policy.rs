@@ -265,7 +265,7 @@ pub async fn update_policy(conn: &Connection, change: impl Fn(Option<&Policy>) -
             Ok(_) => {
                 return Ok(PolicyChange { before, after, repaired });
             }
-            Err(e) if e.is_conflict() && attempt < 100 => crate::history::backoff(attempt).await,
+            Err(e) if e.is_conflict() && attempt < 100 => crate::retry::backoff(attempt).await,
             Err(e) => return Err(e),
         }
     }

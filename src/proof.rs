@@ -9,8 +9,8 @@ use chrono::Utc;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
 use k8s_openapi::api::rbac::v1::ClusterRoleBinding;
-use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::ResourceExt;
+use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use serde::Serialize;
 use serde_json::json;
 
@@ -63,8 +63,13 @@ fn dry_run() -> PatchParams {
 /// The system namespaces of the policy that exist.
 async fn existing(conn: &Connection, wanted: &[String]) -> Result<Vec<String>> {
     let api: Api<Namespace> = Api::all(conn.client.clone());
-    let names: BTreeSet<String> =
-        conn.call(api.list_metadata(&ListParams::default())).await?.items.into_iter().filter_map(|n| n.metadata.name).collect();
+    let names: BTreeSet<String> = conn
+        .call(api.list_metadata(&ListParams::default()))
+        .await?
+        .items
+        .into_iter()
+        .filter_map(|n| n.metadata.name)
+        .collect();
     Ok(wanted.iter().filter(|ns| names.contains(*ns)).cloned().collect())
 }
 
@@ -83,11 +88,9 @@ pub async fn guards(conn: &Connection, policy: &Policy, by: &str) -> Result<Vec<
         .missing
         .iter()
         .map(|name| proof(guard_name(name), format!("{name} is installed"), "allowed", "missing".into()))
-        .chain(
-            status.changed.iter().map(|name| {
-                proof(guard_name(name), format!("{name} is as `enable` writes it"), "allowed", "changed".into())
-            }),
-        )
+        .chain(status.changed.iter().map(|name| {
+            proof(guard_name(name), format!("{name} is as `enable` writes it"), "allowed", "changed".into())
+        }))
         .collect();
     proofs.extend(as_caller(conn, policy, by).await?);
     if policy.guardrails {
@@ -226,7 +229,12 @@ async fn as_support(conn: &Connection, identity: &VerifyIdentity, namespaces: &[
                     "allowed",
                 ),
             ] {
-                proofs.push(proof(GUARDRAILS, format!("{check} on {target}"), expected, outcome(GUARDRAILS, patch(body).await)));
+                proofs.push(proof(
+                    GUARDRAILS,
+                    format!("{check} on {target}"),
+                    expected,
+                    outcome(GUARDRAILS, patch(body).await),
+                ));
             }
             let replicas = found.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
             let scale = support
@@ -247,7 +255,12 @@ async fn as_support(conn: &Connection, identity: &VerifyIdentity, namespaces: &[
                 ("a label", json!({"metadata": {"labels": {"support-access.crusoe.ai/verify-probe": "x"}}}), "refused"),
             ] {
                 let result = support.call(api.patch(&name, &dry_run(), &Patch::Merge(body))).await;
-                proofs.push(proof(GUARDRAILS, format!("{check} on Node {name}"), expected, outcome(GUARDRAILS, result)));
+                proofs.push(proof(
+                    GUARDRAILS,
+                    format!("{check} on Node {name}"),
+                    expected,
+                    outcome(GUARDRAILS, result),
+                ));
             }
         }
     }
@@ -316,7 +329,8 @@ pub async fn indirect_paths(conn: &Connection, policy: &Policy) -> Result<Vec<In
         let pods = conn.call(api.list(&ListParams::default())).await?.items;
         let mut accounts: std::collections::BTreeMap<String, Vec<String>> = Default::default();
         for pod in &pods {
-            let account = pod.spec.as_ref().and_then(|s| s.service_account_name.clone()).unwrap_or_else(|| "default".into());
+            let account =
+                pod.spec.as_ref().and_then(|s| s.service_account_name.clone()).unwrap_or_else(|| "default".into());
             accounts.entry(account).or_default().push(pod.name_any());
         }
         for (account, pods) in accounts {

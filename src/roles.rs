@@ -16,8 +16,8 @@ use kube::api::Api;
 use kube::{Resource, ResourceExt};
 
 use crate::cluster::Connection;
-use crate::install::{Installed, helm_release, install_one, remove_one};
 use crate::error::Result;
+use crate::install::{Installed, helm_release, install_one, remove_one};
 use crate::state;
 
 pub const READONLY: &str = "crusoe-support-readonly";

@@ -117,6 +117,7 @@ pub async fn lazy(conn: &Connection) -> Result<SweepReport> {
     }
 }
 
+/// One line for a person, escaped for the terminal: the ids come from the cluster and the history.
 pub fn describe(report: &SweepReport) -> String {
     let mut parts = Vec::new();
     if !report.expired.is_empty() {
@@ -136,7 +137,11 @@ pub fn describe(report: &SweepReport) -> String {
             report.removed_out_of_band.join(", ")
         ));
     }
-    if parts.is_empty() { "sweep: nothing to do".to_string() } else { format!("sweep: {}", parts.join("; ")) }
+    if parts.is_empty() {
+        "sweep: nothing to do".to_string()
+    } else {
+        crate::output::terminal(&format!("sweep: {}", parts.join("; "))).into_owned()
+    }
 }
 
 fn invalid_event(invalid: &InvalidGrant, by: &str) -> HistoryEvent {
@@ -270,5 +275,11 @@ mod tests {
         ];
         let live: Vec<String> = live_in_history(&events).into_iter().map(|(id, _)| id).collect();
         assert_eq!(live, ["a", "c"]);
+    }
+
+    #[test]
+    fn the_report_shows_planted_ids_escaped() {
+        let report = SweepReport { removed_out_of_band: vec!["x\x1b]0;pwned\x07".into()], ..SweepReport::default() };
+        assert_eq!(describe(&report), "sweep: recorded 1 request(s) removed by someone else: x\\u{1b}]0;pwned\\u{7}");
     }
 }

@@ -9,8 +9,8 @@ use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef, Subje
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, DeleteParams, ListParams, PostParams};
 
-use crate::bindings::{delete_refs, new_id};
 use crate::access::{Permission, subject_can};
+use crate::bindings::{delete_refs, new_id};
 use crate::cluster::Connection;
 use crate::error::{Error, Result};
 use crate::grant::{BindingRef, Companion, cluster_role_of};
@@ -53,8 +53,7 @@ impl VerifyIdentity {
     }
 
     async fn wait_until_bound(&self, conn: &Connection, namespace: &str) -> Result<()> {
-        let seen =
-            [Permission::new("list", "", "pods"), Permission::new("get", "", "pods/log").within(namespace)];
+        let seen = [Permission::new("list", "", "pods"), Permission::new("get", "", "pods/log").within(namespace)];
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         while subject_can(conn, &self.user(), &self.groups(), &seen).await?.contains(&false) {
             if std::time::Instant::now() > deadline {

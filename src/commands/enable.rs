@@ -6,18 +6,18 @@ use std::time::Duration;
 use chrono::Utc;
 
 use crate::access::{Permission, require};
-use crate::bindings::is_dns_label;
 use crate::admission;
+use crate::bindings::is_dns_label;
 use crate::cli::{EnableArgs, GlobalArgs, OutputFormat, Switch};
 use crate::cluster::{Connection, Target};
 use crate::duration::{format_duration, parse_duration};
 use crate::error::{Error, Result};
-use crate::history::{self, EventKind, HistoryEvent};
 use crate::grant::{Grant, Grants, Scan};
+use crate::history::{self, EventKind, HistoryEvent};
+use crate::install::Outcome;
 use crate::lifecycle::end_requests;
 use crate::output::{self, print_structured};
 use crate::policy::{Policy, Role, parse_roles, read_policy, update_policy};
-use crate::install::Outcome;
 use crate::roles;
 use crate::state::MIN_CREDENTIAL_TTL_SECONDS;
 
@@ -162,7 +162,8 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
     let policy = &change.after;
     let withdrawn: Vec<&Grant> =
         before.live(Utc::now()).into_iter().filter(|g| !policy.enabled_roles.contains(&g.role)).collect();
-    let revoked = end_requests(&conn, &by, &withdrawn, &before, EventKind::Revoked, "its role is no longer enabled").await?;
+    let revoked =
+        end_requests(&conn, &by, &withdrawn, &before, EventKind::Revoked, "its role is no longer enabled").await?;
     let detail = format!(
         "roles {}; maxDuration {}; credentialTTL {}; systemNamespaces {}",
         policy.enabled_roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(","),

@@ -10,7 +10,7 @@ use crate::cli::{GetArgs, GlobalArgs, OutputFormat};
 use crate::cluster::{Connection, KubeconfigFiles, Target};
 use crate::error::{Error, Result};
 use crate::grant::{ForeignGrant, Grant, Grants, HelmRelease, InvalidGrant, Scan};
-use crate::output::{self, print_structured, relative, rfc3339};
+use crate::output::{self, print_structured, relative, rfc3339, terminal};
 use crate::policy::{Policy, untrusted};
 
 /// What `get -o json|yaml` prints: a stable shape, documented in the README.
@@ -82,8 +82,8 @@ pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
 fn warn_about(status: &Status) {
     if !status.pending_requests.is_empty() {
         eprintln!(
-            "note: request(s) {} have no credential yet: being made now, or abandoned (then swept when their provisional end passes)",
-            status.pending_requests.join(", ")
+            "note: request(s) {} have no credential yet: being made now, or abandoned (then swept 15 minutes after they were made)",
+            terminal(&status.pending_requests.join(", "))
         );
     }
     if let Some(problem) = &status.policy_problem {
@@ -165,7 +165,8 @@ pub fn render_text(status: &Status) -> String {
             helm.groups.join(", ")
         ));
     }
-    lines.iter().map(|line| format!("{line}\n")).collect()
+    // Every line quotes the cluster (ids, requestor, reason, scope, Helm release): escaped whole.
+    lines.iter().map(|line| format!("{}\n", terminal(line))).collect()
 }
 
 fn render_table(status: &Status, now: DateTime<Utc>) -> String {
@@ -184,7 +185,7 @@ fn render_table(status: &Status, now: DateTime<Utc>) -> String {
     let mut table =
         output::table(&["ID", "ROLE", "SCOPE", "REQUESTOR", "REASON", "REQUESTED", "EXPIRES", "CREDENTIAL"]);
     for grant in &status.active_requests {
-        table.add_row(vec![
+        table.add_row(output::row([
             grant.id.clone(),
             grant.role.name().to_string(),
             grant.scope.clone().unwrap_or_else(|| "cluster".into()),
@@ -193,7 +194,7 @@ fn render_table(status: &Status, now: DateTime<Utc>) -> String {
             relative(grant.requested_at, now),
             relative(grant.expires_at, now),
             grant.credential_expires_at.map(|at| relative(at, now)).unwrap_or_else(|| "-".into()),
-        ]);
+        ]));
     }
     format!("{summary}\n{table}")
 }
@@ -242,7 +243,7 @@ async fn all_contexts(global: &GlobalArgs) -> Result<()> {
             let mut table = output::table(&["CONTEXT", "STATUS", "ROLES", "ACTIVE REQUESTS", "ERROR"]);
             for row in &rows {
                 match &row.status {
-                    Some(status) => table.add_row(vec![
+                    Some(status) => table.add_row(output::row([
                         row.context.clone(),
                         if status.enabled { "Enabled" } else { "Disabled" }.to_string(),
                         status
@@ -253,14 +254,14 @@ async fn all_contexts(global: &GlobalArgs) -> Result<()> {
                             .unwrap_or_default(),
                         status.active_requests.len().to_string(),
                         String::new(),
-                    ]),
-                    None => table.add_row(vec![
+                    ])),
+                    None => table.add_row(output::row([
                         row.context.clone(),
                         "Unknown".into(),
                         String::new(),
                         String::new(),
                         row.error.clone().unwrap_or_default(),
-                    ]),
+                    ])),
                 };
             }
             println!("{table}");
@@ -329,5 +330,26 @@ mod tests {
         let mut got: Vec<&str> = rendered.lines().collect();
         assert_eq!(got.remove(4), "Request ID: k3x9q2");
         assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn text_and_table_show_planted_control_characters_escaped() {
+        let policy = Policy { enabled: true, enabled_roles: vec![Role::Readonly], ..Policy::default() };
+        let hostile = Grant {
+            requestor: "mallory\x1b]0;pwned\x07".into(),
+            reason: "fix\x1b[1A\x1b[2K\nReason: \u{202e}forged".into(),
+            scope: Some("ns\u{85}".into()),
+            ..reference_request()
+        };
+        let mut status = status(Some(policy), vec![hostile]);
+        status.helm =
+            Some(HelmRelease { release: "r\r".into(), chart: "c\t".into(), groups: vec!["g\u{2028}".into()] });
+        let text = render_text(&status);
+        assert!(text.contains("Requestor ID: mallory\\u{1b}]0;pwned\\u{7}\n"), "{text}");
+        assert!(text.contains("Reason: fix\\u{1b}[1A\\u{1b}[2K\\u{a}Reason: \\u{202e}forged\n"), "{text}");
+        let table = render_table(&status, reference_request().requested_at);
+        for rendered in [text, table] {
+            assert!(!rendered.chars().any(|c| c != '\n' && output::disturbs_terminal(c)), "{rendered}");
+        }
     }
 }

@@ -11,7 +11,7 @@ use crate::credential;
 use crate::error::{Error, Result};
 use crate::grant::{Grant, Grants, Scan};
 use crate::history::{self, EventKind, HistoryEvent};
-use crate::output::{print_structured, rfc3339};
+use crate::output::{print_structured, rfc3339, terminal};
 use crate::policy::read_policy;
 use crate::sweep;
 
@@ -88,8 +88,8 @@ pub async fn run(global: &GlobalArgs, args: &IdArg) -> Result<()> {
             format,
         ),
         _ => {
-            println!("Renewed request {}: credential expires at {}.", grant.id, rfc3339(at));
-            println!("Kubeconfig: {}", path.display());
+            println!("Renewed request {}: credential expires at {}.", terminal(&grant.id), rfc3339(at));
+            println!("Kubeconfig: {}", terminal(&path.display().to_string()));
             Ok(())
         }
     }

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::grant::{Grants, Scan};
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::lifecycle::end_requests;
+use crate::output::terminal;
 use crate::sweep;
 
 pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
@@ -49,7 +50,11 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
         let names: Vec<String> = removed.iter().map(|b| b.describe()).collect();
         events.push(HistoryEvent {
             id: Some(id.clone()),
-            ..HistoryEvent::policy(EventKind::Revoked, &by, format!("{detail}; untrusted bindings {}", names.join(", ")))
+            ..HistoryEvent::policy(
+                EventKind::Revoked,
+                &by,
+                format!("{detail}; untrusted bindings {}", names.join(", ")),
+            )
         });
         revoked.push(id.clone());
     }
@@ -59,7 +64,7 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
         println!("No request to revoke.");
     }
     for id in revoked {
-        println!("Revoked request {id}: its credential is refused from its next API call.");
+        println!("Revoked request {}: its credential is refused from its next API call.", terminal(&id));
     }
     Ok(())
 }
@@ -78,6 +83,6 @@ pub async fn end(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     if let Ok(path) = crate::credential::default_path(&conn.context, &grant.id) {
         let _ = std::fs::remove_file(path);
     }
-    println!("Ended request {}: its credential is refused from its next API call.", grant.id);
+    println!("Ended request {}: its credential is refused from its next API call.", terminal(&grant.id));
     Ok(())
 }

@@ -15,8 +15,8 @@ use crate::error::{Error, Result};
 use crate::grant::{Grants, Scan};
 use crate::output::{self, print_structured};
 use crate::policy::Role;
-use crate::roles::definitions;
 use crate::proof::{self, GuardProof, IndirectPath};
+use crate::roles::definitions;
 use crate::verify::VerifyIdentity;
 
 const USER_NAMESPACE: &str = "default";
@@ -212,7 +212,11 @@ pub async fn run(global: &GlobalArgs, args: &RolesArgs) -> Result<()> {
             "{} guard check(s) failed: {} {}",
             failed_guards.len(),
             names.into_iter().collect::<Vec<_>>().join(", "),
-            if failed_guards.iter().any(|p| p.observed == "missing") { "(missing)" } else { "(not enforced as expected)" }
+            if failed_guards.iter().any(|p| p.observed == "missing") {
+                "(missing)"
+            } else {
+                "(not enforced as expected)"
+            }
         ))
         .with_hint("run `kubectl supportaccess enable` to restore the admission guards"));
     }

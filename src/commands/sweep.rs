@@ -7,7 +7,7 @@ use crate::cli::{GlobalArgs, OutputFormat};
 use crate::cluster::{Connection, Target};
 use crate::error::Result;
 use crate::grant::{Grants, Scan};
-use crate::output::{self, print_structured};
+use crate::output::print_structured;
 use crate::sweep::{HistoryFirst, describe, sweep};
 
 pub async fn run(global: &GlobalArgs) -> Result<()> {
