@@ -156,10 +156,12 @@ fn requests_policy(namespace: &str) -> ValidatingAdmissionPolicy {
                 .join(" && "),
         ),
     ];
+    // While disabled a record may still change, but only by moving its times earlier (a drain).
     let disabled_ok = format!(
         "variables.enabled || (variables.isUpdate && variables.isRecord && variables.unchanged && \
-         variables.credentialExpiresAt == ({}))",
-        annotation("oldObject", ann::CREDENTIAL_EXPIRES_AT)
+         variables.timesOk && (variables.credentialExpiresAt == ({old}) || ({old}).matches('{TIME}') && \
+         timestamp(variables.credentialExpiresAt) <= timestamp({old})))",
+        old = annotation("oldObject", ann::CREDENTIAL_EXPIRES_AT)
     );
     let validations = vec![
         validation(

@@ -197,6 +197,10 @@ pub fn minting_permissions() -> Vec<crate::access::Permission> {
     ]
 }
 
+/// How late after its request a certificate may be signed, at most, for its notAfter to stay
+/// within the request's end.
+pub const SIGNING_MARGIN: Duration = Duration::from_secs(30);
+
 /// The shortest credential the CSR API issues.
 pub const MIN_LIFETIME: Duration = Duration::from_secs(state::MIN_CREDENTIAL_TTL_SECONDS);
 
@@ -208,12 +212,15 @@ pub async fn issue(
     ttl: Duration,
     path: &Path,
 ) -> Result<DateTime<Utc>> {
-    let left = (grant.expires_at - Utc::now()).to_std().unwrap_or_default();
+    // The signer counts the lifetime from when it signs, a moment from now: asking for the time
+    // left less a margin keeps the certificate inside the request.
+    let left = (grant.expires_at - Utc::now()).to_std().unwrap_or_default().saturating_sub(SIGNING_MARGIN);
     if left < MIN_LIFETIME {
         return Err(Error::refused(format!(
-            "request {} ends in {}s; the shortest credential (10m) would outlive it",
+            "request {} ends in {}s; the shortest credential (10m, signed within {}s) would outlive it",
             grant.id,
-            left.as_secs()
+            (left + SIGNING_MARGIN).as_secs(),
+            SIGNING_MARGIN.as_secs()
         )));
     }
     let revoked_meanwhile =

@@ -15,6 +15,7 @@ pub mod error;
 #[cfg(test)]
 mod generated;
 pub mod grant;
+pub mod grants;
 pub mod history;
 pub mod install;
 pub mod lifecycle;

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
 use k8s_openapi::api::rbac::v1::ClusterRoleBinding;
@@ -114,29 +114,7 @@ async fn as_caller(conn: &Connection, policy: &Policy, by: &str) -> Result<Vec<G
     let api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
     let now = Utc::now();
     let role = policy.enabled_roles.first().copied().unwrap_or(Role::Readonly);
-    let record = |id: &str, role: Role, lasts: chrono::TimeDelta| {
-        let grant = Grant {
-            id: id.to_string(),
-            role,
-            scope: None,
-            requestor: "roles-verify".into(),
-            reason: "dry run of `roles --verify`".into(),
-            requested_at: now,
-            expires_at: now + lasts,
-            credential_expires_at: None,
-            requested_by: by.to_string(),
-            annotations: Default::default(),
-        };
-        let mut labels = state::managed_labels();
-        labels.insert(state::REQUEST_ID_LABEL.into(), id.into());
-        labels.insert(state::ROLE_LABEL.into(), role.name().into());
-        serde_json::from_value::<ClusterRoleBinding>(json!({
-            "metadata": { "name": state::binding_name(id), "labels": labels, "annotations": grant.record_annotations() },
-            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": cluster_role_of(role) },
-            "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": state::request_group(id) }],
-        }))
-        .expect("a record is a ClusterRoleBinding")
-    };
+    let record = |id: &str, role: Role, lasts: chrono::TimeDelta| record_binding(id, role, now, lasts, by);
     let create = |binding: ClusterRoleBinding| {
         let api = api.clone();
         async move {
@@ -176,6 +154,59 @@ async fn as_caller(conn: &Connection, policy: &Policy, by: &str) -> Result<Vec<G
         outcome(REQUESTS, create(bare).await),
     ));
     Ok(proofs)
+}
+
+/// A request record as `request` writes it, for dry runs.
+pub fn record_binding(
+    id: &str,
+    role: Role,
+    now: DateTime<Utc>,
+    lasts: chrono::TimeDelta,
+    by: &str,
+) -> ClusterRoleBinding {
+    let grant = Grant {
+        id: id.to_string(),
+        role,
+        scope: None,
+        requestor: "roles-verify".into(),
+        reason: "dry run of kubectl-supportaccess".into(),
+        requested_at: now,
+        expires_at: now + lasts,
+        credential_expires_at: None,
+        requested_by: by.to_string(),
+        annotations: Default::default(),
+    };
+    let mut labels = state::managed_labels();
+    labels.insert(state::REQUEST_ID_LABEL.into(), id.into());
+    labels.insert(state::ROLE_LABEL.into(), role.name().into());
+    serde_json::from_value::<ClusterRoleBinding>(json!({
+        "metadata": { "name": state::binding_name(id), "labels": labels, "annotations": grant.record_annotations() },
+        "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": cluster_role_of(role) },
+        "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": state::request_group(id) }],
+    }))
+    .expect("a record is a ClusterRoleBinding")
+}
+
+/// Waits (at most 10 s) until the API server enforces the requests guard as the policy now says:
+/// a policy or ConfigMap change reaches admission about a second after it is written. With
+/// `disabled`, until a well-formed record is refused; otherwise until a bare support binding is.
+/// False when it never did.
+pub async fn wait_for_guard(conn: &Connection, by: &str, role: Role, disabled: bool) -> Result<bool> {
+    let api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
+    let mut probe = record_binding("probe", role, Utc::now(), chrono::TimeDelta::hours(1), by);
+    if !disabled {
+        probe.metadata.labels = None;
+    }
+    let params = PostParams { dry_run: true, ..PostParams::default() };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match conn.call(api.create(&params, &probe)).await {
+            Err(e) if e.message.contains(&format!("admission guard {REQUESTS}:")) => return Ok(true),
+            Err(e) if e.kind != crate::error::ErrorKind::Forbidden => return Err(e),
+            _ if std::time::Instant::now() > deadline => return Ok(false),
+            _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
 }
 
 /// As a temporary operator identity: what the guardrails refuse and allow.

@@ -18,6 +18,7 @@ use crate::install::Outcome;
 use crate::lifecycle::end_requests;
 use crate::output::{self, print_structured};
 use crate::policy::{Policy, Role, parse_roles, read_policy, update_policy};
+use crate::proof::wait_for_guard;
 use crate::roles;
 use crate::state::MIN_CREDENTIAL_TTL_SECONDS;
 
@@ -172,6 +173,14 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
         policy.system_namespaces.join(",")
     );
     history::record(&conn, &[HistoryEvent::policy(EventKind::Enabled, &by, detail)]).await?;
+    // A new or repaired guard takes a moment to reach the API server's admission chain.
+    let in_force = !guards.available
+        || wait_for_guard(&conn, &by, policy.enabled_roles.first().copied().unwrap_or(Role::Readonly), false).await?;
+    if !in_force {
+        output::warn(
+            "the API server did not enforce the admission guards within 10s; run `roles --verify` to check them",
+        );
+    }
 
     match global.output {
         Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
