@@ -5,6 +5,8 @@ mod common;
 mod connection;
 mod distribution;
 mod faults;
+mod guards;
 mod harness;
 mod owner;
+mod records;
 mod support;

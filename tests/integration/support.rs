@@ -42,7 +42,7 @@ fn events(cluster: &TestCluster) -> Vec<serde_json::Value> {
     serde_json::from_str(&cluster.supportaccess_ok(NS, &["history", "-o", "json"])).unwrap()
 }
 
-fn certificate_not_after(kubeconfig: &Path) -> chrono::DateTime<chrono::Utc> {
+pub(crate) fn certificate_not_after(kubeconfig: &Path) -> chrono::DateTime<chrono::Utc> {
     let config: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(kubeconfig).unwrap()).unwrap();
     let data = config["users"][0]["user"]["client-certificate-data"].as_str().unwrap();
     use base64::Engine;
@@ -248,6 +248,8 @@ fn sweep_fails_closed_on_garbage_records_notices_out_of_band_removal_and_leaves_
     // …so the rest is planted as someone who may remove the guard would: without it. The plugin
     // says the guard is missing, and still fails closed on what was planted.
     cluster.kubectl_ok(&["delete", "validatingadmissionpolicybinding", "crusoe-support-requests"]);
+    // The API server drops the guard from its admission chain a moment later.
+    std::thread::sleep(Duration::from_secs(2));
     cluster.kubectl_ok(&[
         "annotate",
         "--overwrite",
