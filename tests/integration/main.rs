@@ -6,5 +6,6 @@ mod connection;
 mod distribution;
 mod faults;
 mod harness;
+mod hostile;
 mod owner;
 mod support;
