@@ -260,6 +260,14 @@ fn a_failing_request_keeps_the_kubeconfig_out_file_it_did_not_write() {
     std::fs::remove_dir_all(scratch).unwrap();
 }
 
+/// Refused (exit 1) before any command ran, in a sentence naming the directory and the fix.
+fn refused_naming(ran: &Ran, dir: &Path, fix: &str) {
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert!(!ran.stdout.contains("ran"), "the command ran: {ran:?}");
+    assert!(ran.stderr.contains(&dir.display().to_string()), "names {}: {ran:?}", dir.display());
+    assert!(ran.stderr.contains(fix), "says how to fix it ({fix}): {ran:?}");
+}
+
 #[test]
 fn a_credential_directory_others_can_write_or_own_is_refused_like_ssh() {
     let cluster = own_cluster();
@@ -273,18 +281,13 @@ fn a_credential_directory_others_can_write_or_own_is_refused_like_ssh() {
     chmod(&credentials, 0o777);
     let request = ["request", "--role", "readonly", "--reason", "perms", "--duration", "1h", "-o", "json"];
 
-    let refused = plugin_in(&cluster, &xdg, ns, &request);
-    assert_eq!(refused.code, 1, "{refused:?}");
-    assert!(refused.stderr.contains(&credentials.display().to_string()), "names the directory: {refused:?}");
-    assert!(refused.stderr.contains("chmod 700"), "says how to fix it: {refused:?}");
+    refused_naming(&plugin_in(&cluster, &xdg, ns, &request), &credentials, "chmod 700");
     assert_eq!(std::fs::read_dir(&credentials).unwrap().count(), 0, "nothing is written there");
     assert_eq!(cluster.managed_bindings(), Vec::<String>::new(), "nothing is made in the cluster");
 
     chmod(&credentials, 0o700);
     chmod(&plugin_dir, 0o777);
-    let refused = plugin_in(&cluster, &xdg, ns, &request);
-    assert_eq!(refused.code, 1, "{refused:?}");
-    assert!(refused.stderr.contains(&plugin_dir.display().to_string()), "names the parent: {refused:?}");
+    refused_naming(&plugin_in(&cluster, &xdg, ns, &request), &plugin_dir, "chmod 700");
 
     chmod(&plugin_dir, 0o700);
     let made = plugin_in(&cluster, &xdg, ns, &request);
@@ -295,19 +298,12 @@ fn a_credential_directory_others_can_write_or_own_is_refused_like_ssh() {
 
     // Another user could swap the kubeconfig, whose `exec:` plugin the child would then run.
     chmod(&credentials, 0o777);
-    let refused = plugin_in(&cluster, &xdg, ns, &exec);
-    assert_eq!(refused.code, 1, "{refused:?}");
-    assert!(!refused.stdout.contains("ran"), "{refused:?}");
-    assert!(refused.stderr.contains(&credentials.display().to_string()), "{refused:?}");
+    refused_naming(&plugin_in(&cluster, &xdg, ns, &exec), &credentials, "chmod 700");
 
     // Another user's directory, private or not (only root can give it away to check this).
     chmod(&credentials, 0o700);
     if std::os::unix::fs::chown(&credentials, Some(65534), None).is_ok() {
-        let refused = plugin_in(&cluster, &xdg, ns, &exec);
-        assert_eq!(refused.code, 1, "{refused:?}");
-        assert!(!refused.stdout.contains("ran"), "{refused:?}");
-        assert!(refused.stderr.contains(&credentials.display().to_string()), "{refused:?}");
-        assert!(refused.stderr.contains("remove it"), "{refused:?}");
+        refused_naming(&plugin_in(&cluster, &xdg, ns, &exec), &credentials, "remove it");
     }
     std::fs::remove_dir_all(xdg.parent().unwrap()).unwrap();
 }
