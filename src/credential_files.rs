@@ -85,7 +85,7 @@ fn current_uid() -> std::io::Result<u32> {
     if let Some(uid) = UID.get() {
         return Ok(*uid);
     }
-    let (probe, file) = create_new_beside(&std::env::temp_dir().join(".kubectl-supportaccess-uid"))?;
+    let (probe, file) = create_new_beside(&std::env::temp_dir().join("kubectl-supportaccess-uid"))?;
     let metadata = file.metadata();
     drop(file);
     let _ = std::fs::remove_file(probe);

@@ -7,6 +7,7 @@ mod distribution;
 mod faults;
 mod guards;
 mod harness;
+mod hostile;
 mod owner;
 mod records;
 mod support;
