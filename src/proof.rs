@@ -187,25 +187,41 @@ pub fn record_binding(
     .expect("a record is a ClusterRoleBinding")
 }
 
-/// Waits (at most 10 s) until the API server enforces the requests guard as the policy now says:
-/// a policy or ConfigMap change reaches admission about a second after it is written. With
-/// `disabled`, until a well-formed record is refused; otherwise until a bare support binding is.
-/// False when it never did.
-pub async fn wait_for_guard(conn: &Connection, by: &str, role: Role, disabled: bool) -> Result<bool> {
+/// What the requests guard should be doing, as `wait_for_guard` probes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuardState {
+    /// In force: a support binding that is not a record is refused.
+    Enforcing,
+    /// In force with access disabled: even a well-formed record is refused.
+    SeesDisabled,
+    /// Gone from the admission chain: nothing is refused for want of its parameter.
+    Removed,
+}
+
+/// Waits (at most 10 s) until the API server's requests guard is in `state`: a change to a policy,
+/// its binding or the ConfigMap reaches admission about a second after it is written. Probes with
+/// server-side dry runs. False when it never got there.
+pub async fn wait_for_guard(conn: &Connection, by: &str, role: Role, state: GuardState) -> Result<bool> {
     let api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
     let mut probe = record_binding("probe", role, Utc::now(), chrono::TimeDelta::hours(1), by);
-    if !disabled {
+    if state != GuardState::SeesDisabled {
         probe.metadata.labels = None;
     }
     let params = PostParams { dry_run: true, ..PostParams::default() };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        match conn.call(api.create(&params, &probe)).await {
-            Err(e) if e.message.contains(&format!("admission guard {REQUESTS}:")) => return Ok(true),
-            Err(e) if e.kind != crate::error::ErrorKind::Forbidden => return Err(e),
-            _ if std::time::Instant::now() > deadline => return Ok(false),
-            _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        let refused = match conn.call(api.create(&params, &probe)).await {
+            Ok(_) => false,
+            Err(e) if e.message.contains(&format!("admission guard {REQUESTS}:")) => true,
+            Err(e) => return Err(e),
+        };
+        if refused != (state == GuardState::Removed) {
+            return Ok(true);
         }
+        if std::time::Instant::now() > deadline {
+            return Ok(false);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
 

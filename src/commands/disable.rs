@@ -13,7 +13,7 @@ use crate::history::{self, EventKind, HistoryEvent};
 use crate::lifecycle::drain_requests;
 use crate::output::print_structured;
 use crate::policy::{Policy, Role, update_policy};
-use crate::proof::wait_for_guard;
+use crate::proof::{GuardState, wait_for_guard};
 
 pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
     let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
@@ -89,7 +89,7 @@ async fn guard_sees_disabled(conn: &Connection, by: &str, policy: &Policy) -> Re
         return Ok(());
     }
     let role = policy.enabled_roles.first().copied().unwrap_or(Role::Readonly);
-    if !wait_for_guard(conn, by, role, true).await? {
+    if !wait_for_guard(conn, by, role, GuardState::SeesDisabled).await? {
         crate::output::warn("the API server's admission guard did not yet refuse new support bindings after 10s");
     }
     Ok(())

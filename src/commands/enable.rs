@@ -18,7 +18,7 @@ use crate::install::Outcome;
 use crate::lifecycle::end_requests;
 use crate::output::{self, print_structured};
 use crate::policy::{Policy, Role, parse_roles, read_policy, update_policy};
-use crate::proof::wait_for_guard;
+use crate::proof::{GuardState, wait_for_guard};
 use crate::roles;
 use crate::state::MIN_CREDENTIAL_TTL_SECONDS;
 
@@ -175,7 +175,13 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
     history::record(&conn, &[HistoryEvent::policy(EventKind::Enabled, &by, detail)]).await?;
     // A new or repaired guard takes a moment to reach the API server's admission chain.
     let in_force = !guards.available
-        || wait_for_guard(&conn, &by, policy.enabled_roles.first().copied().unwrap_or(Role::Readonly), false).await?;
+        || wait_for_guard(
+            &conn,
+            &by,
+            policy.enabled_roles.first().copied().unwrap_or(Role::Readonly),
+            GuardState::Enforcing,
+        )
+        .await?;
     if !in_force {
         output::warn(
             "the API server did not enforce the admission guards within 10s; run `roles --verify` to check them",

@@ -38,18 +38,16 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
         return all_contexts(global).await;
     }
     let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
-    let (mut status, grants) = read_status(&conn).await?;
+    let (status, grants) = read_status(&conn).await?;
+    // Everything found is reported (with why), then what the sweep removed of it.
+    warn_about(&status);
     // The lazy sweep, from what was just read: no extra call unless something has to go.
     match crate::sweep::sweep(&conn, &grants, None, Utc::now()).await {
-        Ok(report) if !report.is_empty() => {
-            eprintln!("{}", crate::sweep::describe(&report));
-            status.invalid_requests.retain(|g| !report.invalid.contains(&g.reference().describe()));
-        }
+        Ok(report) if !report.is_empty() => eprintln!("{}", crate::sweep::describe(&report)),
         Ok(_) => {}
         Err(e) if e.kind == crate::error::ErrorKind::Forbidden => {}
         Err(e) => return Err(e),
     }
-    warn_about(&status);
     match global.output.unwrap_or(OutputFormat::Text) {
         OutputFormat::Text => print!("{}", render_text(&status)),
         OutputFormat::Table => println!("{}", render_table(&status, Utc::now())),

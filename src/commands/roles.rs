@@ -292,9 +292,17 @@ fn print_definitions(global: &GlobalArgs) -> Result<()> {
         println!();
     }
     println!(
-        "None of them grants secrets, RBAC writes, bind, escalate, impersonate, serviceaccounts/token, or CSR \
-         creation or approval; exec and port-forward only through crusoe-support-debug in the system namespaces. \
-         `roles --verify` proves it on the live cluster."
+        "Directly, none of them grants secrets, RBAC writes, bind, escalate, impersonate, serviceaccounts/token, \
+         or CSR creation or approval; exec and port-forward only through crusoe-support-debug in the system \
+         namespaces, for operator requests."
+    );
+    println!(
+        "Indirectly: operator may patch workloads, nodes and the GPU/network operator resources; the admission \
+         guard crusoe-support-guardrails (policy key guardrails) refuses any change to a pod template's spec, to \
+         a node beyond cordon, and to those resources' images and versions. No guard closes exec: a shell in a \
+         system-namespace pod acts as the pod's service account, which may hold more than the roles (secrets, \
+         creating pods, RBAC). `roles --verify` proves the rules and the guards on the live cluster and lists \
+         those service accounts."
     );
     Ok(())
 }

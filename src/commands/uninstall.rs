@@ -10,6 +10,8 @@ use crate::cluster::{Connection, Target};
 use crate::commands::confirm;
 use crate::error::Result;
 use crate::history::{self, EventKind, HistoryEvent};
+use crate::policy::Role;
+use crate::proof::{GuardState, wait_for_guard};
 use crate::roles;
 use crate::state;
 
@@ -24,6 +26,9 @@ pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<()> {
     crate::admission::remove(&conn, &crate::admission::ALL, &mut guards).await?;
     for object in &guards {
         println!("Deleted {object}.");
+    }
+    if !guards.is_empty() && !wait_for_guard(&conn, &by, Role::Readonly, GuardState::Removed).await? {
+        crate::output::warn("the API server still applied the removed admission guards after 10s");
     }
     let (deleted, helm) = roles::uninstall(&conn).await?;
     for object in &deleted {

@@ -194,7 +194,7 @@ fn as_cluster_admin_plain_kubectl_cannot_bypass_the_policy() {
     assert!(refused_by(&later, "crusoe-support-requests"), "{later:?}");
 
     // While disabled: no support binding at all, and no support credential approved.
-    cluster.supportaccess_ok(NS, &["disable"]);
+    cluster.supportaccess_ok(NS, &["disable", "--yes"]);
     let record = record_manifest("late1", "readonly", &minutes_from_now(0), &minutes_from_now(60), None);
     let ran = cluster.apply_result(&record);
     assert!(refused_by(&ran, "crusoe-support-requests") && ran.stderr.contains("disabled"), "{ran:?}");
@@ -284,22 +284,13 @@ fn guardrails_off_lets_the_coredns_patch_through_and_get_says_so_and_uninstall_r
     let vaps = cluster.kubectl_ok(&["get", "validatingadmissionpolicies", "-o", "name"]);
     assert!(!vaps.contains("crusoe-support-guardrails"), "{vaps}");
 
-    // Turned back on, it is in force again.
+    // Turned back on, it is in force again (a moment after it is written).
     cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "operator", "--guardrails", "on"]);
-    let ran = as_support(
-        cluster,
-        &operator,
-        &[
-            "-n",
-            "kube-system",
-            "patch",
-            "deployment",
-            "coredns",
-            "-p",
-            r#"{"spec":{"template":{"spec":{"serviceAccountName":"default"}}}}"#,
-        ],
-    );
-    assert!(refused_by(&ran, "crusoe-support-guardrails"), "{ran:?}");
+    let back = r#"{"spec":{"template":{"spec":{"serviceAccountName":"default"}}}}"#;
+    eventually("the guardrails refuse again", || {
+        let args = ["-n", "kube-system", "patch", "deployment", "coredns", "--dry-run=server", "-p", back];
+        refused_by(&as_support(cluster, &operator, &args), "crusoe-support-guardrails")
+    });
 
     // uninstall removes the guards before the policy ConfigMap they read: afterwards plain
     // bindings are not refused for a missing parameter.
@@ -381,12 +372,25 @@ fn finish(child: Child) -> Ran {
     }
 }
 
-/// Waits until the API server's audit log shows `user` making a call that `matches`.
-fn wait_for_call(cluster: &TestCluster, user: &str, what: &str, matches: impl Fn(&serde_json::Value) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
+/// Where the API server's audit log ends now: calls after this point are the ones to wait for.
+fn audit_mark(cluster: &TestCluster) -> usize {
+    std::fs::read_to_string(cluster.dir.join("audit.log")).map(|log| log.len()).unwrap_or(0)
+}
+
+/// Waits until the API server's audit log shows, after `mark`, `user` making a call that `matches`.
+fn wait_for_call(
+    cluster: &TestCluster,
+    mark: usize,
+    user: &str,
+    what: &str,
+    matches: impl Fn(&serde_json::Value) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         let log = std::fs::read_to_string(cluster.dir.join("audit.log")).unwrap_or_default();
         let seen = log
+            .get(mark..)
+            .unwrap_or_default()
             .lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
             .any(|e| e["user"]["username"] == user && e["stage"] == "ResponseComplete" && matches(&e));
@@ -403,9 +407,11 @@ fn a_request_whose_policy_read_precedes_disable_now_ends_with_no_grant_and_says_
     let cluster = &*CLUSTER;
     cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "operator"]);
     let requester = proxied_user(cluster, "requester", 800);
+    let mark = audit_mark(cluster);
     let child = requester.spawn(cluster, &["request", "--role", "operator", "--reason", "race", "--duration", "1h"]);
-    wait_for_call(cluster, "requester", "its policy read", |e| {
-        e["verb"] == "get" && e["objectRef"]["resource"] == "configmaps" && e["objectRef"]["name"] == "support-access"
+    // Right after its own policy check, `request` asks who it is.
+    wait_for_call(cluster, mark, "requester", "its policy read", |e| {
+        e["verb"] == "create" && e["objectRef"]["resource"] == "selfsubjectreviews"
     });
     // The request has read an enabled policy; everything it does from here on is too late.
     cluster.supportaccess_ok(NS, &["disable", "--now", "--yes"]);
@@ -432,12 +438,13 @@ fn a_renew_racing_disable_mints_nothing_that_outlives_the_drained_end() {
     drop(requester);
 
     let slow = proxied_user(cluster, "renewer", 2000);
+    let mark = audit_mark(cluster);
     let child = slow.spawn(cluster, &["renew", &id]);
-    wait_for_call(cluster, "renewer", "the approval of its new certificate", |e| {
+    wait_for_call(cluster, mark, "renewer", "the approval of its new certificate", |e| {
         e["verb"] == "update" && e["objectRef"]["subresource"] == "approval"
     });
     // The new certificate is approved; the renew has not recorded it yet.
-    cluster.supportaccess_ok(NS, &["disable"]);
+    cluster.supportaccess_ok(NS, &["disable", "--yes"]);
     let ran = finish(child);
     let end: chrono::DateTime<chrono::Utc> = cluster
         .kubectl_ok(&[

@@ -162,9 +162,9 @@ fn control_characters_and_bidi_overrides_planted_in_the_cluster_never_reach_the_
     let get = cluster.supportaccess_ok(ns, &["get"]);
     assert!(get.contains("Reason: evil\\u{1b}[1A\\u{1b}[2K\\u{1b}]0;pwned\\u{7}\\u{1b}[31mred\\u{202e}txt"), "{get}");
     let warned = cluster.supportaccess(ns, &["get"]).stderr;
-    assert!(
-        warned.contains("foreign grant: ClusterRoleBinding hand-made gives view to Group crusoe-supportevil\\u{1b}")
-    );
+    assert!(warned.contains(
+        "foreign grant: ClusterRoleBinding hand-made gives ClusterRole view to Group crusoe-supportevil\\u{1b}"
+    ));
 
     for command in ["renew", "revoke"] {
         let ran = completion_offering(&cluster, ns, command, "hostile1");

@@ -416,7 +416,8 @@ fn roles_lists_each_role_and_what_none_of_them_grants() {
     for role in ["crusoe-support-readonly", "crusoe-support-operator", "crusoe-support-logs", "crusoe-support-debug"] {
         assert!(out.contains(role), "{out}");
     }
-    assert!(out.contains("None of them grants secrets"), "{out}");
+    assert!(out.contains("Directly, none of them grants secrets"), "{out}");
+    assert!(out.contains("No guard closes exec"), "the indirect path is stated, not hidden: {out}");
 }
 
 /// Runs a command in a real terminal (tmux) and drives it with keys; returns the final screen.
