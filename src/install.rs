@@ -84,45 +84,27 @@ impl Installable for ClusterRole {
     }
 }
 
-impl Installable for PriorityLevelConfiguration {
-    const KIND: &'static str = "PriorityLevelConfiguration";
-    fn desired_part(&self) -> serde_json::Value {
-        serde_json::to_value(&self.spec).unwrap_or_default()
-    }
-    fn take_desired_part(&mut self, from: &Self) {
-        self.spec = from.spec.clone();
-    }
+/// Objects whose whole `spec` is what the plugin installs.
+macro_rules! installable_by_spec {
+    ($($kind:ident),*) => {$(
+        impl Installable for $kind {
+            const KIND: &'static str = stringify!($kind);
+            fn desired_part(&self) -> serde_json::Value {
+                serde_json::to_value(&self.spec).unwrap_or_default()
+            }
+            fn take_desired_part(&mut self, from: &Self) {
+                self.spec = from.spec.clone();
+            }
+        }
+    )*};
 }
 
-impl Installable for FlowSchema {
-    const KIND: &'static str = "FlowSchema";
-    fn desired_part(&self) -> serde_json::Value {
-        serde_json::to_value(&self.spec).unwrap_or_default()
-    }
-    fn take_desired_part(&mut self, from: &Self) {
-        self.spec = from.spec.clone();
-    }
-}
-
-impl Installable for ValidatingAdmissionPolicy {
-    const KIND: &'static str = "ValidatingAdmissionPolicy";
-    fn desired_part(&self) -> serde_json::Value {
-        serde_json::to_value(&self.spec).unwrap_or_default()
-    }
-    fn take_desired_part(&mut self, from: &Self) {
-        self.spec = from.spec.clone();
-    }
-}
-
-impl Installable for ValidatingAdmissionPolicyBinding {
-    const KIND: &'static str = "ValidatingAdmissionPolicyBinding";
-    fn desired_part(&self) -> serde_json::Value {
-        serde_json::to_value(&self.spec).unwrap_or_default()
-    }
-    fn take_desired_part(&mut self, from: &Self) {
-        self.spec = from.spec.clone();
-    }
-}
+installable_by_spec!(
+    PriorityLevelConfiguration,
+    FlowSchema,
+    ValidatingAdmissionPolicy,
+    ValidatingAdmissionPolicyBinding
+);
 
 pub async fn install_one<K: Installable>(conn: &Connection, desired: K) -> Result<Installed> {
     // Another `enable` may create or repair the same object at the same time: read again and retry.

@@ -202,6 +202,16 @@ pub fn run(command: &mut Command) -> Ran {
     }
 }
 
+/// Waits for a spawned command (stdout and stderr piped) and says how it ended.
+pub fn finish(child: std::process::Child) -> Ran {
+    let Output { status, stdout, stderr } = child.wait_with_output().unwrap();
+    Ran {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
 impl std::fmt::Debug for Ran {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "exit {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)

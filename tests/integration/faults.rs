@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{Ran, TestCluster, minutes_from_now, own_cluster, record_manifest, run};
+use crate::common::{TestCluster, finish, minutes_from_now, own_cluster, record_manifest, run};
 
 const NS: &str = "crusoe-system";
 
@@ -25,15 +25,6 @@ fn spawn(cluster: &TestCluster, args: &[&str]) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
-}
-
-fn finish(child: Child) -> Ran {
-    let output = child.wait_with_output().unwrap();
-    Ran {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
 }
 
 fn wait_for(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{CLUSTER, Ran, TestCluster, minutes_from_now, record_manifest, run};
+use crate::common::{CLUSTER, Ran, TestCluster, finish, minutes_from_now, record_manifest, run};
 
 const NS: &str = "crusoe-system";
 
@@ -360,15 +360,6 @@ impl Proxied {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap()
-    }
-}
-
-fn finish(child: Child) -> Ran {
-    let out = child.wait_with_output().unwrap();
-    Ran {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
 
