@@ -57,6 +57,8 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l max-duration -d 'The longest a single request may last (e.g. 8h, 24h)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l credential-ttl -d 'The lifetime of each minted credential (at least 10m, at most --max-duration)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l system-namespaces -d 'Namespaces where support may read logs (and, for operator, exec)' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l guardrails -d 'Whether the API server refuses a support identity\'s changes to pod templates, nodes (beyond cordon) and GPU/network operator images (default on)' -r -f -a "on\t''
+off\t''"
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -103,7 +105,7 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -s V -l version -d 'Print version'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l role -d 'The role to request: readonly or operator' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l reason -d 'Why access is needed (recorded on the grant and in the history)' -r
-complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l duration -d 'How long the access lasts (e.g. 2h), at most the policy\'s maximum' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l duration -d 'How long the access lasts (e.g. 2h), at most the policy\'s maximum: the request ends this long after it is made. The shortest request lasts 11m, so that its first credential (the CSR API issues none shorter than 10m) fits with a minute to mint it: `--duration 10m` ends 11m later' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l scope -d 'Limit the grant to one namespace (a RoleBinding instead of a ClusterRoleBinding)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l requestor -d 'Who the access is for (default: the caller\'s identity)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l kubeconfig-out -d 'Where to write the credential\'s kubeconfig' -r -F

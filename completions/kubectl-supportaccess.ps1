@@ -60,6 +60,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
             [CompletionResult]::new('--max-duration', '--max-duration', [CompletionResultType]::ParameterName, 'The longest a single request may last (e.g. 8h, 24h)')
             [CompletionResult]::new('--credential-ttl', '--credential-ttl', [CompletionResultType]::ParameterName, 'The lifetime of each minted credential (at least 10m, at most --max-duration)')
             [CompletionResult]::new('--system-namespaces', '--system-namespaces', [CompletionResultType]::ParameterName, 'Namespaces where support may read logs (and, for operator, exec)')
+            [CompletionResult]::new('--guardrails', '--guardrails', [CompletionResultType]::ParameterName, 'Whether the API server refuses a support identity''s changes to pod templates, nodes (beyond cordon) and GPU/network operator images (default on)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The name of the kubeconfig cluster to use')
@@ -124,7 +125,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
         'kubectl-supportaccess;request' {
             [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'The role to request: readonly or operator')
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why access is needed (recorded on the grant and in the history)')
-            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How long the access lasts (e.g. 2h), at most the policy''s maximum')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How long the access lasts (e.g. 2h), at most the policy''s maximum: the request ends this long after it is made. The shortest request lasts 11m, so that its first credential (the CSR API issues none shorter than 10m) fits with a minute to mint it: `--duration 10m` ends 11m later')
             [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Limit the grant to one namespace (a RoleBinding instead of a ClusterRoleBinding)')
             [CompletionResult]::new('--requestor', '--requestor', [CompletionResultType]::ParameterName, 'Who the access is for (default: the caller''s identity)')
             [CompletionResult]::new('--kubeconfig-out', '--kubeconfig-out', [CompletionResultType]::ParameterName, 'Where to write the credential''s kubeconfig')

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
@@ -12,8 +11,7 @@ use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 
 use crate::cluster::Connection;
 use crate::error::{Error, Result};
-use crate::grant::{Grant, cluster_role_of};
-use crate::policy::Role;
+use crate::grant::{BindingRef, Companion, Grant, Grants, cluster_role_of};
 use crate::state;
 
 /// A short lowercase random id, valid as a DNS-1123 label: a letter, then letters and digits.
@@ -73,7 +71,7 @@ impl NewGrant {
     pub async fn create(&self, conn: &Connection) -> Result<()> {
         let created = self.create_all(conn).await;
         if created.is_err() {
-            let _ = delete_bindings(conn, &self.grant.id, self.grant.scope.as_deref()).await;
+            let _ = delete_own_bindings(conn, &self.grant.id, self.grant.scope.as_deref()).await;
         }
         created
     }
@@ -103,22 +101,18 @@ impl NewGrant {
             ..OwnerReference::default()
         };
         let namespaces = existing_namespaces(conn, &self.system_namespaces).await?;
-        let mut companions = vec![("logs", crate::roles::LOGS)];
-        if self.grant.role == Role::Operator {
-            companions.push(("debug", crate::roles::DEBUG));
-        }
         let owner = &owner;
         let creations = namespaces.iter().flat_map(|ns| {
-            companions.iter().map(move |(suffix, role)| {
+            Companion::of(self.grant.role).iter().map(move |companion| {
                 let api: Api<RoleBinding> = Api::namespaced(conn.client.clone(), ns);
                 let binding = RoleBinding {
                     metadata: ObjectMeta {
-                        name: Some(format!("{}-{suffix}", state::binding_name(&self.grant.id))),
+                        name: Some(format!("{}-{}", state::binding_name(&self.grant.id), companion.suffix())),
                         labels: Some(self.labels()),
                         owner_references: Some(vec![owner.clone()]),
                         ..ObjectMeta::default()
                     },
-                    role_ref: Self::role_ref(role),
+                    role_ref: Self::role_ref(companion.cluster_role()),
                     subjects: self.subjects(),
                 };
                 async move { conn.call(api.create(&PostParams::default(), &binding)).await.map(|_| ()) }
@@ -138,31 +132,54 @@ async fn existing_namespaces(conn: &Connection, wanted: &[String]) -> Result<Vec
     Ok(wanted.iter().filter(|ns| names.contains(*ns)).cloned().collect())
 }
 
-/// Deletes a request's record binding and its companions; a binding already gone is fine.
-/// Returns whether the record existed.
-pub async fn delete_bindings(conn: &Connection, id: &str, scope: Option<&str>) -> Result<bool> {
-    let name = state::binding_name(id);
-    let record = match scope {
-        Some(ns) => {
-            let api = Api::<RoleBinding>::namespaced(conn.client.clone(), ns);
-            ignore_not_found(conn.call(api.delete(&name, &DeleteParams::default())).await)?.map(|_| ())
-        }
-        None => {
-            let api = Api::<ClusterRoleBinding>::all(conn.client.clone());
-            ignore_not_found(conn.call(api.delete(&name, &DeleteParams::default())).await)?.map(|_| ())
-        }
+/// Deletes the bindings this run made for a request (its record and companions, by name and
+/// label): the rollback of a request that failed half-way.
+pub async fn delete_own_bindings(conn: &Connection, id: &str, scope: Option<&str>) -> Result<()> {
+    let record = BindingRef {
+        kind: if scope.is_some() { "RoleBinding" } else { "ClusterRoleBinding" },
+        namespace: scope.map(str::to_string),
+        name: state::binding_name(id),
     };
     let selector =
         ListParams::default().labels(&format!("{},{}={id}", state::MANAGED_SELECTOR, state::REQUEST_ID_LABEL));
     let companions = conn.call(Api::<RoleBinding>::all(conn.client.clone()).list(&selector)).await?;
-    let deletions = companions.items.iter().filter(|b| b.metadata.name.as_deref() != Some(&name)).map(|b| {
-        let api: Api<RoleBinding> =
-            Api::namespaced(conn.client.clone(), b.metadata.namespace.as_deref().unwrap_or_default());
-        let name = b.metadata.name.clone().unwrap_or_default();
-        async move { ignore_not_found(conn.call(api.delete(&name, &DeleteParams::default())).await) }
+    let refs: Vec<BindingRef> = std::iter::once(record)
+        .chain(companions.items.iter().map(|b| BindingRef {
+            kind: "RoleBinding",
+            namespace: b.metadata.namespace.clone(),
+            name: b.metadata.name.clone().unwrap_or_default(),
+        }))
+        .collect();
+    delete_refs(conn, &refs).await.map(|_| ())
+}
+
+/// Deletes every binding of a request's group — its record, its companions, and any other
+/// binding whose subjects hold `crusoe-support:request:<id>` or that claims its id — from a
+/// listing of every binding. Returns whether its record was still there.
+pub async fn revoke_group(conn: &Connection, id: &str, listing: &Grants) -> Result<bool> {
+    debug_assert!(listing.is_complete(), "revocation needs every binding, not only the managed ones");
+    let refs = listing.bindings_of(id);
+    let deleted = delete_refs(conn, &refs).await?;
+    Ok(deleted.iter().any(|r| r.name == state::binding_name(id)))
+}
+
+/// Deletes these bindings concurrently; one already gone is fine. Returns those that existed.
+pub async fn delete_refs(conn: &Connection, refs: &[BindingRef]) -> Result<Vec<BindingRef>> {
+    let deletions = refs.iter().map(|binding| async move {
+        let params = DeleteParams::default();
+        let deleted = match &binding.namespace {
+            Some(ns) if binding.kind == "RoleBinding" => {
+                let api = Api::<RoleBinding>::namespaced(conn.client.clone(), ns);
+                ignore_not_found(conn.call(api.delete(&binding.name, &params)).await)?.map(|_| ())
+            }
+            _ => {
+                let api = Api::<ClusterRoleBinding>::all(conn.client.clone());
+                ignore_not_found(conn.call(api.delete(&binding.name, &params)).await)?.map(|_| ())
+            }
+        };
+        Ok::<_, Error>(deleted.map(|()| binding.clone()))
     });
-    futures::future::try_join_all(deletions).await?;
-    Ok(record.is_some())
+    Ok(futures::future::try_join_all(deletions).await?.into_iter().flatten().collect())
 }
 
 fn ignore_not_found<T>(result: Result<T>) -> Result<Option<T>> {
@@ -173,9 +190,18 @@ fn ignore_not_found<T>(result: Result<T>) -> Result<Option<T>> {
     }
 }
 
-/// Deletes every managed binding in the cluster (immediate revocation of everything): one
-/// collection delete for the ClusterRoleBindings, one per namespace for the RoleBindings.
-pub async fn delete_all_bindings(conn: &Connection) -> Result<()> {
+/// Revokes every request at once: every managed binding, and every other binding whose subjects
+/// hold a request's group. Returns the listing read before (what was there).
+pub async fn revoke_everything(conn: &Connection) -> Result<Grants> {
+    let listing = Grants::read(conn, crate::grant::Scan::All).await?;
+    delete_all_bindings(conn).await?;
+    delete_refs(conn, &listing.all_request_bindings()).await?;
+    Ok(listing)
+}
+
+/// Deletes every managed binding in the cluster: one collection delete for the
+/// ClusterRoleBindings, one per namespace for the RoleBindings.
+async fn delete_all_bindings(conn: &Connection) -> Result<()> {
     let selector = ListParams::default().labels(state::MANAGED_SELECTOR);
     let cluster_api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
     conn.call(cluster_api.delete_collection(&DeleteParams::default(), &selector)).await?;
@@ -218,23 +244,6 @@ pub async fn record_exists(conn: &Connection, grant: &Grant) -> Result<bool> {
         Some(ns) => conn.call(Api::<RoleBinding>::namespaced(conn.client.clone(), ns).get_opt(&name)).await?.is_some(),
         None => conn.call(Api::<ClusterRoleBinding>::all(conn.client.clone()).get_opt(&name)).await?.is_some(),
     })
-}
-
-/// Until its first credential is issued, a request's record carries a provisional end: if the
-/// `request` that made it dies half-way, the record expires soon by itself and is swept.
-pub fn provisional_end(
-    requested_at: DateTime<Utc>,
-    end: DateTime<Utc>,
-    timeout: Option<std::time::Duration>,
-) -> DateTime<Utc> {
-    match timeout {
-        // Every step after the bindings is one call or the certificate's wait, each bounded.
-        Some(limit) => {
-            let window = chrono::Duration::from_std(limit * 6).unwrap_or(chrono::Duration::MAX);
-            end.min(requested_at + window + chrono::Duration::seconds(10))
-        }
-        None => end,
-    }
 }
 
 #[cfg(test)]

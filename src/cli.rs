@@ -73,12 +73,18 @@ pub struct GlobalArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeout(pub Option<Duration>);
 
+/// The longest `--request-timeout`: a day (each call and the certificate's wait are bounded by it).
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
 fn parse_timeout(text: &str) -> Result<Timeout, String> {
     // kubectl accepts a bare number of seconds here.
     let duration = match text.parse::<u64>() {
         Ok(seconds) => Duration::from_secs(seconds),
         Err(_) => parse_duration(text)?,
     };
+    if duration > MAX_TIMEOUT {
+        return Err(format!("{text:?} is too long: at most 24h (or 0 for no limit)"));
+    }
     Ok(Timeout((!duration.is_zero()).then_some(duration)))
 }
 
@@ -152,6 +158,18 @@ pub struct EnableArgs {
     /// Namespaces where support may read logs (and, for operator, exec).
     #[arg(long, value_delimiter = ',', value_name = "NAMESPACES")]
     pub system_namespaces: Option<Vec<String>>,
+
+    /// Whether the API server refuses a support identity's changes to pod templates, nodes
+    /// (beyond cordon) and GPU/network operator images (default on).
+    #[arg(long, value_enum, value_name = "on|off")]
+    pub guardrails: Option<Switch>,
+}
+
+/// `on` or `off`, as the policy ConfigMap spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
 }
 
 #[derive(Debug, Args)]
@@ -184,7 +202,9 @@ pub struct RequestArgs {
     #[arg(long, value_name = "TEXT")]
     pub reason: String,
 
-    /// How long the access lasts (e.g. 2h), at most the policy's maximum.
+    /// How long the access lasts (e.g. 2h), at most the policy's maximum: the request ends this long
+    /// after it is made. The shortest request lasts 11m, so that its first credential (the CSR API
+    /// issues none shorter than 10m) fits with a minute to mint it: `--duration 10m` ends 11m later.
     #[arg(long, value_name = "DURATION")]
     pub duration: String,
 
@@ -329,6 +349,17 @@ mod tests {
         assert_eq!(parse_timeout("7"), Ok(Timeout(Some(Duration::from_secs(7)))));
         assert_eq!(parse_timeout("1m30s"), Ok(Timeout(Some(Duration::from_secs(90)))));
         assert!(parse_timeout("soon").is_err());
+        assert_eq!(parse_timeout("24h"), Ok(Timeout(Some(MAX_TIMEOUT))));
+        assert_eq!(parse_timeout("86400"), Ok(Timeout(Some(MAX_TIMEOUT))));
+    }
+
+    #[test]
+    fn an_absurd_request_timeout_is_a_usage_error() {
+        for absurd in ["18446744073709551615", "10000000000000", "86401", "25h", "100000000h", "99999999999999999999"] {
+            let error = Cli::try_parse_from(["kubectl-supportaccess", "get", "--request-timeout", absurd]).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{absurd}");
+            assert!(error.to_string().contains("--request-timeout"), "{absurd}: {error}");
+        }
     }
 
     #[test]

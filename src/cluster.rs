@@ -114,6 +114,8 @@ pub struct Connection {
     /// How the server is trusted, for kubeconfigs written for support credentials.
     pub trust: ServerTrust,
     timeout: Option<Duration>,
+    /// What the client was built from (for an impersonating copy).
+    config: Config,
 }
 
 /// The cluster half of a kubeconfig: what a support credential's kubeconfig needs.
@@ -194,9 +196,20 @@ impl Connection {
         if global.verbose > 0 {
             eprintln!("using context {context:?}: server {server}, system namespace {}", global.namespace);
         }
-        let client = Client::try_from(config)
+        let client = Client::try_from(config.clone())
             .map_err(|e| Error::failed(format!("cannot build a client for context {context:?}: {}", root_cause(&e))))?;
-        Ok(Connection { client, server, context, namespace: global.namespace.clone(), trust, timeout })
+        Ok(Connection { client, server, context, namespace: global.namespace.clone(), trust, timeout, config })
+    }
+
+    /// The same connection, acting as another user in these groups (impersonation): how
+    /// `roles --verify` asks the API server what a support identity may write.
+    pub fn impersonating(&self, user: &str, groups: &[String]) -> Result<Connection> {
+        let mut config = self.config.clone();
+        config.auth_info.impersonate = Some(user.to_string());
+        config.auth_info.impersonate_groups = Some(groups.to_vec());
+        let client = Client::try_from(config.clone())
+            .map_err(|e| Error::failed(format!("cannot build an impersonating client: {}", root_cause(&e))))?;
+        Ok(Connection { client, config, ..self.clone() })
     }
 
     /// `--request-timeout`, `None` for no limit.

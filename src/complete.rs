@@ -10,10 +10,12 @@ use std::time::Duration;
 
 use clap::{Arg, ArgAction, CommandFactory};
 
+use crate::bindings::is_dns_label;
 use crate::cli::{Cli, CompletionShell, GlobalArgs, OutputFormat, Timeout};
 use crate::cluster::{Connection, KubeconfigFiles, Target};
 use crate::error::{Error, Result};
-use crate::grant::Grants;
+use crate::grant::{Grant, Grants};
+use crate::output;
 use crate::policy::Role;
 use crate::state::DEFAULT_NAMESPACE;
 
@@ -200,8 +202,18 @@ pub async fn complete(words: &[String], live: bool) -> Completion {
         }
         Slot::Positional(_) => Vec::new(),
     };
-    let candidates = candidates.into_iter().filter(|(value, _)| value.starts_with(&current)).collect();
-    Completion { candidates, directive }
+    Completion { candidates: offered(candidates, &current), directive }
+}
+
+/// The candidates that start with the word being completed, fit for Cobra's protocol and the
+/// terminal: a value holding a newline, tab or other control or bidi code point (a context name,
+/// say) would be a wrong completion, so it is dropped; a description is escaped.
+fn offered(candidates: Vec<(String, String)>, current: &str) -> Vec<(String, String)> {
+    candidates
+        .into_iter()
+        .filter(|(value, _)| value.starts_with(current) && !value.chars().any(output::disturbs_terminal))
+        .map(|(value, help)| (value, output::terminal(&help).into_owned()))
+        .collect()
 }
 
 fn help(text: Option<&clap::builder::StyledStr>) -> String {
@@ -242,15 +254,18 @@ async fn request_ids(typed: &Typed) -> Vec<(String, String)> {
     };
     let read = async {
         let conn = Connection::open(&global, &Target::default()).await?;
-        Grants::list(&conn, false).await
+        Grants::read(&conn, crate::grant::Scan::Managed).await
     };
     let Ok(Ok(grants)) = tokio::time::timeout(LIVE_TIMEOUT, read).await else {
         return Vec::new();
     };
-    let now = chrono::Utc::now();
-    grants
-        .live(now)
-        .into_iter()
+    id_candidates(&grants.live(chrono::Utc::now()))
+}
+
+/// A request id is offered only when it is one: a DNS-1123 label, as `revoke` and `renew` accept.
+fn id_candidates(live: &[&Grant]) -> Vec<(String, String)> {
+    live.iter()
+        .filter(|g| is_dns_label(&g.id))
         .map(|g| (g.id.clone(), format!("{} for {}: {}", g.role, g.requestor, g.reason)))
         .collect()
 }
@@ -352,6 +367,33 @@ mod tests {
         assert_eq!(names(&offline(&["completion", "z"]).await), ["zsh"]);
         assert_eq!(offline(&["get", "--kubeconfig", ""]).await.directive, 0, "files for --kubeconfig");
         assert_eq!(offline(&["exec", "abc", "--", "kub"]).await.directive, 0, "the command line after --");
+    }
+
+    #[test]
+    fn planted_ids_and_descriptions_never_break_the_protocol() {
+        let grant = |id: &str, reason: &str| Grant {
+            id: id.into(),
+            role: Role::Readonly,
+            scope: None,
+            requestor: "mallory\tx".into(),
+            reason: reason.into(),
+            requested_at: chrono::Utc::now(),
+            expires_at: chrono::Utc::now(),
+            credential_expires_at: None,
+            requested_by: "admin".into(),
+            annotations: Default::default(),
+        };
+        let (good, upper, path) =
+            (grant("abc123", "fix\n:0\nevil\x1b[2K\u{202e}"), grant("Not_Dns", "r"), grant("../x", "r"));
+        let candidates = id_candidates(&[&good, &upper, &path]);
+        let completion = Completion { candidates: offered(candidates, ""), directive: DIRECTIVE_NO_FILE };
+        assert_eq!(
+            completion.render(),
+            "abc123\treadonly for mallory\\u{9}x: fix\\u{a}:0\\u{a}evil\\u{1b}[2K\\u{202e}\n:4\n"
+        );
+        let contexts =
+            vec![("prod\nevil".to_string(), String::new()), ("prod".to_string(), "cluster \x1b".to_string())];
+        assert_eq!(offered(contexts, "pr"), [("prod".to_string(), "cluster \\u{1b}".to_string())]);
     }
 
     #[test]

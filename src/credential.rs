@@ -2,8 +2,7 @@
 //! approved through its approval subresource, the certificate awaited by watch, and a kubeconfig
 //! written 0600 from its creation. The private key never leaves this machine.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use base64::Engine;
@@ -22,6 +21,8 @@ use rcgen::{CertificateParams, DistinguishedName, DnType, DnValue, KeyPair, PKCS
 use crate::cluster::Connection;
 use crate::error::{Error, Result};
 use crate::state;
+
+pub use crate::credential_files::{default_path, write_private};
 
 /// The client signer every support credential comes from.
 pub const SIGNER: &str = "kubernetes.io/kube-apiserver-client";
@@ -196,25 +197,30 @@ pub fn minting_permissions() -> Vec<crate::access::Permission> {
     ]
 }
 
+/// How late after its request a certificate may be signed, at most, for its notAfter to stay
+/// within the request's end.
+pub const SIGNING_MARGIN: Duration = Duration::from_secs(30);
+
 /// The shortest credential the CSR API issues.
 pub const MIN_LIFETIME: Duration = Duration::from_secs(state::MIN_CREDENTIAL_TTL_SECONDS);
 
 /// Mints a credential for a live request — for the credential TTL, never past the request's
-/// end — writes its kubeconfig and records its expiry on the request. With `finalize`, the
-/// request's real end (`grant.expires_at`) replaces the provisional one `request` wrote.
+/// end — writes its kubeconfig and records its expiry on the request.
 pub async fn issue(
     conn: &Connection,
     grant: &crate::grant::Grant,
     ttl: Duration,
     path: &Path,
-    finalize: bool,
 ) -> Result<DateTime<Utc>> {
-    let left = (grant.expires_at - Utc::now()).to_std().unwrap_or_default();
+    // The signer counts the lifetime from when it signs, a moment from now: asking for the time
+    // left less a margin keeps the certificate inside the request.
+    let left = (grant.expires_at - Utc::now()).to_std().unwrap_or_default().saturating_sub(SIGNING_MARGIN);
     if left < MIN_LIFETIME {
         return Err(Error::refused(format!(
-            "request {} ends in {}s; the shortest credential (10m) would outlive it",
+            "request {} ends in {}s; the shortest credential (10m, signed within {}s) would outlive it",
             grant.id,
-            left.as_secs()
+            (left + SIGNING_MARGIN).as_secs(),
+            SIGNING_MARGIN.as_secs()
         )));
     }
     let revoked_meanwhile =
@@ -225,27 +231,18 @@ pub async fn issue(
     }
     // A policy edited by hand below the CSR API's minimum still gets a valid request.
     let credential = mint(conn, &grant.id, &grant.requestor, ttl.max(MIN_LIFETIME).min(left)).await?;
-    write_private(path, &kubeconfig_text(conn, &grant.id, &credential))?;
-    let mut annotations =
-        vec![(state::annotations::CREDENTIAL_EXPIRES_AT, crate::output::rfc3339(credential.not_after))];
-    if finalize {
-        annotations.push((state::annotations::EXPIRES_AT, crate::output::rfc3339(grant.expires_at)));
-    }
+    // Recorded before it is written: a credential the record (and its admission guard) refuses —
+    // the request was drained, disabled or revoked meanwhile — is dropped with its key, unwritten.
+    let annotations = [(state::annotations::CREDENTIAL_EXPIRES_AT, crate::output::rfc3339(credential.not_after))];
     if let Err(e) = crate::bindings::annotate(conn, grant, &annotations).await {
-        let _ = std::fs::remove_file(path);
-        return Err(if e.is_not_found() { revoked_meanwhile() } else { e });
+        return Err(if e.is_not_found() {
+            revoked_meanwhile()
+        } else {
+            Error { message: format!("the new credential was dropped unwritten: {}", e.message), ..e }
+        });
     }
+    write_private(path, &kubeconfig_text(conn, &grant.id, &credential))?;
     Ok(credential.not_after)
-}
-
-/// Where a request's kubeconfig lives by default:
-/// `$XDG_CONFIG_HOME/kubectl-supportaccess/<context>/<id>.kubeconfig`.
-pub fn default_path(context: &str, id: &str) -> Result<PathBuf> {
-    let base =
-        dirs::config_dir().ok_or_else(|| Error::failed("no configuration directory (set XDG_CONFIG_HOME or HOME)"))?;
-    let context: String =
-        context.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.@".contains(c) { c } else { '_' }).collect();
-    Ok(base.join("kubectl-supportaccess").join(context).join(format!("{id}.kubeconfig")))
 }
 
 /// The kubeconfig for a credential.
@@ -286,44 +283,6 @@ pub fn kubeconfig_text(conn: &Connection, id: &str, credential: &Credential) -> 
     serde_yaml::to_string(&config).unwrap_or_default()
 }
 
-/// Writes a file readable by its owner only, from its creation: a new temporary file in the
-/// same directory (mode 0600), then renamed over the target.
-pub fn write_private(path: &Path, text: &str) -> Result<()> {
-    let failed = |e: std::io::Error| Error::failed(format!("cannot write {}: {e}", path.display()));
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    create_private_dir(dir).map_err(failed)?;
-    let temporary = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("kubeconfig"),
-        std::process::id()
-    ));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let _ = std::fs::remove_file(&temporary);
-    let written = options.open(&temporary).and_then(|mut file| {
-        file.write_all(text.as_bytes())?;
-        file.sync_all()
-    });
-    if let Err(e) = written.and_then(|()| std::fs::rename(&temporary, path)) {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(failed(e));
-    }
-    Ok(())
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    if dir.exists() {
-        return Ok(());
-    }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -340,21 +299,5 @@ mod tests {
         o.sort();
         assert_eq!(cn, ["crusoe-support:alice@example.com"]);
         assert_eq!(o, ["crusoe-support", "crusoe-support:request:abc123xy"]);
-    }
-
-    #[test]
-    fn private_files_are_0600_and_replace_atomically() {
-        let dir = std::env::temp_dir().join(format!("ksa-private-{}", std::process::id()));
-        let path = dir.join("nested").join("x.kubeconfig");
-        write_private(&path, "one").unwrap();
-        write_private(&path, "two").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "two");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-            assert_eq!(std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
-        }
-        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -1,7 +1,13 @@
 //! Go-style durations (`90s`, `1h30m`, `1.5h`), as the policy ConfigMap stores them, plus `d` for
-//! days on the command line. Parsing is strict: anything else is an error, never a guess.
+//! days on the command line. Parsing is strict and bounded (a year at most): anything else is an
+//! error, never a guess and never an overflow later.
 
 use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+/// The longest duration anything takes, from the command line or the cluster: one year.
+pub const MAX: Duration = Duration::from_secs(8760 * 3600);
 
 const UNITS: &[(&str, f64)] =
     &[("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1.0), ("m", 60.0), ("h", 3600.0), ("d", 86400.0)];
@@ -31,11 +37,21 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         seconds += number * scale;
         rest = &rest[unit_len..];
     }
-    // Bounded far above any sensible policy, so that the arithmetic below cannot overflow.
-    if !seconds.is_finite() || seconds > 100.0 * 365.0 * 86400.0 {
-        return Err(format!("duration {text:?} is too long: at most 100 years"));
+    // Far above any sensible policy, and far below what the time arithmetic could overflow at.
+    if !seconds.is_finite() || seconds > MAX.as_secs_f64() {
+        return Err(format!("duration {text:?} is too long: at most 8760h (one year)"));
     }
     Ok(Duration::from_secs_f64(seconds))
+}
+
+/// `at` plus `duration`, or `None` past the calendar's end: never an overflow.
+pub fn after(at: DateTime<Utc>, duration: Duration) -> Option<DateTime<Utc>> {
+    at.checked_add_signed(chrono::Duration::from_std(duration).ok()?)
+}
+
+/// `at` minus `duration`, or `None` before the calendar's start: never an overflow.
+pub fn before(at: DateTime<Utc>, duration: Duration) -> Option<DateTime<Utc>> {
+    at.checked_sub_signed(chrono::Duration::from_std(duration).ok()?)
 }
 
 /// Formats a duration the way a person writes it and Go parses it: `24h`, `1h30m`, `10m`, `45s`.
@@ -83,8 +99,25 @@ mod tests {
 
     #[test]
     fn rejects_absurd_lengths_without_overflow() {
-        assert!(parse_duration("99999999999999999999h").is_err());
-        assert!(parse_duration("1000000d").is_err());
+        for absurd in ["99999999999999999999h", "1000000d", "100000000h", "8761h", "366d", "8760h1s", &"9".repeat(400)]
+        {
+            let error = parse_duration(absurd).unwrap_err();
+            assert!(error.contains("at most 8760h") || error.contains("invalid duration"), "{absurd}: {error}");
+        }
+        assert_eq!(parse_duration("8760h").unwrap(), MAX);
+        assert_eq!(parse_duration("365d").unwrap(), MAX);
+    }
+
+    #[test]
+    fn time_arithmetic_stops_at_the_calendar_instead_of_overflowing() {
+        let now: DateTime<Utc> = "2026-11-23T10:00:00Z".parse().unwrap();
+        assert_eq!(after(now, Duration::from_secs(3600)), Some("2026-11-23T11:00:00Z".parse().unwrap()));
+        assert_eq!(before(now, Duration::from_secs(3600)), Some("2026-11-23T09:00:00Z".parse().unwrap()));
+        for huge in [Duration::MAX, Duration::from_secs(u64::MAX / 2), Duration::from_secs(10_000_000_000_000)] {
+            assert_eq!(after(now, huge), None);
+            assert_eq!(before(now, huge), None);
+        }
+        assert_eq!(after(DateTime::<Utc>::MAX_UTC, Duration::from_secs(1)), None);
     }
 
     #[test]

@@ -77,6 +77,14 @@ impl Error {
     /// A Forbidden answer from the API server, restated to name the verb, resource and
     /// namespace. `message` is the server's Status message.
     pub fn forbidden(message: &str) -> Error {
+        if let Some((policy, reason)) = admission_denial(message) {
+            return Error::new(
+                ErrorKind::Forbidden,
+                format!("refused by the API server's admission guard {policy}: {reason}"),
+            )
+            .with_status(403)
+            .with_hint("the guard enforces the support-access policy; `kubectl supportaccess get` shows it");
+        }
         let denial = Denial::parse(message);
         let text = match &denial {
             Some(d) => {
@@ -101,6 +109,15 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// The policy and reason of a ValidatingAdmissionPolicy's denial: `… is forbidden:
+/// ValidatingAdmissionPolicy 'NAME' with binding 'NAME' denied request: REASON`.
+fn admission_denial(message: &str) -> Option<(&str, &str)> {
+    let (_, rest) = message.split_once("ValidatingAdmissionPolicy '")?;
+    let (policy, rest) = rest.split_once('\'')?;
+    let (_, reason) = rest.split_once("denied request: ")?;
+    Some((policy, reason))
+}
 
 /// What the API server said was denied, read from its Forbidden message, e.g.
 /// `configmaps "x" is forbidden: User "bob" cannot get resource "configmaps" in API group "" in the namespace "crusoe-system"`.
@@ -150,6 +167,19 @@ mod tests {
         assert_eq!(
             error.message,
             "forbidden: bob may not list clusterrolebindings.rbac.authorization.k8s.io cluster-wide"
+        );
+    }
+
+    #[test]
+    fn an_admission_guard_is_named_with_its_reason() {
+        let error = Error::forbidden(
+            "clusterrolebindings.rbac.authorization.k8s.io \"crusoe-support-x\" is forbidden: ValidatingAdmissionPolicy \
+             'crusoe-support-requests' with binding 'crusoe-support-requests' denied request: support access is disabled",
+        );
+        assert_eq!(error.exit_code(), 4);
+        assert_eq!(
+            error.message,
+            "refused by the API server's admission guard crusoe-support-requests: support access is disabled"
         );
     }
 

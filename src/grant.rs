@@ -5,16 +5,17 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, Subject};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::api::{Api, ListParams};
 use serde::Serialize;
 
-use crate::cluster::Connection;
-use crate::error::Result;
 use crate::output::rfc3339;
 use crate::policy::Role;
 use crate::state::{self, annotations as ann};
+
+pub use crate::grants::{Grants, Scan};
+
+/// A request with no credential this long after it was made was abandoned half-way (its
+/// `request` died): it is swept as expired.
+pub const ABANDONED_AFTER: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
 
 /// A live or past support request.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -34,19 +35,86 @@ pub struct Grant {
     pub annotations: BTreeMap<String, String>,
 }
 
-/// A managed request binding whose record does not parse.
+/// A binding that claims to be part of a request but cannot be trusted: a record that does not
+/// parse or breaks the policy, a wrong name, kind or roleRef, or an id claimed twice.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InvalidGrant {
+    pub kind: &'static str,
     pub name: String,
     pub namespace: Option<String>,
     pub id: Option<String>,
+    /// Carries the managed label: the sweep deletes it (one without is only reported).
+    pub managed: bool,
     pub problem: String,
 }
 
+impl InvalidGrant {
+    pub(crate) fn of_record(grant: &Grant, problem: String) -> InvalidGrant {
+        InvalidGrant {
+            kind: if grant.scope.is_some() { "RoleBinding" } else { "ClusterRoleBinding" },
+            name: state::binding_name(&grant.id),
+            namespace: grant.scope.clone(),
+            id: Some(grant.id.clone()),
+            managed: true,
+            problem,
+        }
+    }
+
+    pub fn reference(&self) -> BindingRef {
+        BindingRef { kind: self.kind, namespace: self.namespace.clone(), name: self.name.clone() }
+    }
+}
+
+/// A Helm release of Crusoe's `crusoe-support-roles` chart, seen through its static bindings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HelmRelease {
+    pub release: String,
+    pub chart: String,
+    /// The groups its static bindings grant the support roles to.
+    pub groups: Vec<String>,
+}
+
+/// A binding the plugin did not create that grants something to a support identity: it would
+/// outlive revocation, so it is reported (never deleted).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ForeignGrant {
+    pub kind: &'static str,
+    pub name: String,
+    pub namespace: Option<String>,
+    pub role: String,
+    pub subjects: Vec<String>,
+}
+
+impl ForeignGrant {
+    /// "ClusterRoleBinding ns/name gives ClusterRole x to Group y, User z".
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {}{} gives {} to {}",
+            self.kind,
+            self.namespace.as_ref().map(|ns| format!("{ns}/")).unwrap_or_default(),
+            self.name,
+            self.role,
+            self.subjects.join(", ")
+        )
+    }
+}
+
 impl Grant {
+    /// When the request ends: its `expires-at`, or sooner if it never got a credential.
+    pub fn end(&self) -> DateTime<Utc> {
+        match self.credential_expires_at {
+            Some(_) => self.expires_at,
+            None => {
+                self.expires_at.min(self.requested_at.checked_add_signed(ABANDONED_AFTER).unwrap_or(self.expires_at))
+            }
+        }
+    }
+
     pub fn is_live(&self, now: DateTime<Utc>) -> bool {
-        self.expires_at > now
+        self.end() > now
     }
 
     /// Reads a request record from a binding's name, labels and annotations.
@@ -58,9 +126,11 @@ impl Grant {
     ) -> Result<Grant, InvalidGrant> {
         let id = labels.get(state::REQUEST_ID_LABEL).cloned();
         let invalid = |problem: String| InvalidGrant {
+            kind: if namespace.is_some() { "RoleBinding" } else { "ClusterRoleBinding" },
             name: name.to_string(),
             namespace: namespace.map(str::to_string),
             id: id.clone(),
+            managed: true,
             problem,
         };
         let Some(request_id) = id.clone() else {
@@ -128,179 +198,50 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc))
 }
 
-/// Every managed request record in the cluster, valid or not, and the foreign grants.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Grants {
-    pub valid: Vec<Grant>,
-    pub invalid: Vec<InvalidGrant>,
-    /// Bindings the plugin did not create whose subject is a support identity.
-    pub foreign: Vec<ForeignGrant>,
-    /// The Helm release whose static bindings use the support roles, when the chart is installed.
-    pub helm: Option<HelmRelease>,
-}
-
-/// Crusoe's `crusoe-support-roles` chart, seen through its static bindings.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A binding as listed: which object, and the request groups among its subjects.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct HelmRelease {
-    pub release: String,
-    pub chart: String,
-    /// The groups its static bindings grant the support roles to.
-    pub groups: Vec<String>,
-}
-
-/// A binding the plugin did not create that grants something to a support identity: it would
-/// outlive revocation, so it is reported (never deleted).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ForeignGrant {
+pub struct BindingRef {
     pub kind: &'static str,
-    pub name: String,
     pub namespace: Option<String>,
-    pub role: String,
-    pub subjects: Vec<String>,
+    pub name: String,
 }
 
-impl ForeignGrant {
-    /// "ClusterRoleBinding ns/name gives ROLE to Group x, User y".
+impl BindingRef {
+    /// "ClusterRoleBinding x" or "RoleBinding ns/x".
     pub fn describe(&self) -> String {
-        format!(
-            "{} {}{} gives {} to {}",
-            self.kind,
-            self.namespace.as_ref().map(|ns| format!("{ns}/")).unwrap_or_default(),
-            self.name,
-            self.role,
-            self.subjects.join(", ")
-        )
+        format!("{} {}{}", self.kind, self.namespace.as_ref().map(|ns| format!("{ns}/")).unwrap_or_default(), self.name)
     }
 }
 
-struct Listed<'a> {
-    kind: &'static str,
-    meta: &'a ObjectMeta,
-    role: &'a str,
-    subjects: &'a [Subject],
+/// The `-logs` and `-debug` RoleBindings of a cluster-wide request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Companion {
+    Logs,
+    Debug,
 }
 
-impl Grants {
-    /// Lists the bindings (two calls, concurrently) and reads the request records: the managed
-    /// bindings named after their request id (the `-logs`/`-debug` companions are not records).
-    /// With `scan_foreign`, every binding is listed so that foreign grants are found; otherwise
-    /// the server selects the managed ones by label.
-    pub async fn list(conn: &Connection, scan_foreign: bool) -> Result<Grants> {
-        let selector =
-            if scan_foreign { ListParams::default() } else { ListParams::default().labels(state::MANAGED_SELECTOR) };
-        let cluster_api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
-        let namespaced_api: Api<RoleBinding> = Api::all(conn.client.clone());
-        let (cluster, namespaced) =
-            tokio::try_join!(conn.call(cluster_api.list(&selector)), conn.call(namespaced_api.list(&selector)))?;
-        let listed = cluster
-            .items
-            .iter()
-            .map(|b| Listed {
-                kind: "ClusterRoleBinding",
-                meta: &b.metadata,
-                role: &b.role_ref.name,
-                subjects: b.subjects.as_deref().unwrap_or_default(),
-            })
-            .chain(namespaced.items.iter().map(|b| Listed {
-                kind: "RoleBinding",
-                meta: &b.metadata,
-                role: &b.role_ref.name,
-                subjects: b.subjects.as_deref().unwrap_or_default(),
-            }));
-        let mut grants = Grants::default();
-        for binding in listed {
-            grants.add(binding);
-        }
-        grants.valid.sort_by(|a, b| a.requested_at.cmp(&b.requested_at).then(a.id.cmp(&b.id)));
-        Ok(grants)
-    }
-
-    fn add(&mut self, binding: Listed<'_>) {
-        let meta = binding.meta;
-        let name = meta.name.clone().unwrap_or_default();
-        let namespace = meta.namespace.as_deref();
-        let labels = meta.labels.clone().unwrap_or_default();
-        if let Some((release, chart)) = crate::roles::helm_release(meta)
-            && crate::roles::definitions().iter().any(|d| d.name == binding.role)
-        {
-            let helm = self.helm.get_or_insert_with(|| HelmRelease { release, chart, groups: Vec::new() });
-            helm.groups.extend(binding.subjects.iter().map(|s| s.name.clone()));
-            helm.groups.sort();
-            helm.groups.dedup();
-        }
-        if labels.get(state::MANAGED_LABEL).map(String::as_str) != Some("true") {
-            let support: Vec<String> = binding
-                .subjects
-                .iter()
-                .filter(|s| (s.kind == "Group" || s.kind == "User") && state::is_support_subject(&s.name))
-                .map(|s| format!("{} {}", s.kind, s.name))
-                .collect();
-            if !support.is_empty() {
-                self.foreign.push(ForeignGrant {
-                    kind: binding.kind,
-                    name,
-                    namespace: namespace.map(str::to_string),
-                    role: binding.role.to_string(),
-                    subjects: support,
-                });
-            }
-            return;
-        }
-        let id = labels.get(state::REQUEST_ID_LABEL);
-        let is_record = id.is_some_and(|id| state::binding_name(id) == name);
-        let is_companion = meta.owner_references.as_ref().is_some_and(|o| !o.is_empty())
-            || id.is_some_and(|id| name.starts_with(&state::binding_name(id)));
-        if !is_record && is_companion {
-            return;
-        }
-        let annotations = meta.annotations.clone().unwrap_or_default();
-        let record = Grant::from_metadata(&name, namespace, &labels, &annotations).and_then(|grant| {
-            check_binding(&grant, binding.role, binding.subjects).map_err(|problem| InvalidGrant {
-                name: name.clone(),
-                namespace: namespace.map(str::to_string),
-                id: Some(grant.id.clone()),
-                problem,
-            })?;
-            Ok(grant)
-        });
-        match record {
-            Ok(grant) => self.valid.push(grant),
-            Err(invalid) => self.invalid.push(invalid),
+impl Companion {
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Companion::Logs => "logs",
+            Companion::Debug => "debug",
         }
     }
 
-    /// The requests still running at `now`, oldest first.
-    pub fn live(&self, now: DateTime<Utc>) -> Vec<&Grant> {
-        self.valid.iter().filter(|g| g.is_live(now)).collect()
+    pub fn cluster_role(self) -> &'static str {
+        match self {
+            Companion::Logs => crate::roles::LOGS,
+            Companion::Debug => crate::roles::DEBUG,
+        }
     }
 
-    /// Live requests that hold a credential: the working ones `get` lists.
-    pub fn working(&self, now: DateTime<Utc>) -> Vec<&Grant> {
-        self.live(now).into_iter().filter(|g| g.credential_expires_at.is_some()).collect()
-    }
-
-    /// Live requests still being made, or abandoned before their first credential.
-    pub fn pending(&self, now: DateTime<Utc>) -> Vec<&Grant> {
-        self.live(now).into_iter().filter(|g| g.credential_expires_at.is_none()).collect()
-    }
-
-    pub fn find(&self, id: &str) -> Option<&Grant> {
-        self.valid.iter().find(|g| g.id == id)
-    }
-}
-
-/// A record whose roleRef or subject was edited is not trusted.
-fn check_binding(grant: &Grant, role: &str, subjects: &[Subject]) -> Result<(), String> {
-    let expected_role = cluster_role_of(grant.role);
-    if role != expected_role {
-        return Err(format!("roleRef is {role:?}, not {expected_role:?}"));
-    }
-    let group = state::request_group(&grant.id);
-    match subjects {
-        [only] if only.kind == "Group" && only.name == group => Ok(()),
-        _ => Err(format!("subjects were edited: the only subject must be Group {group}")),
+    /// Which companions a request of this role gets.
+    pub fn of(role: Role) -> &'static [Companion] {
+        match role {
+            Role::Readonly => &[Companion::Logs],
+            Role::Operator => &[Companion::Logs, Companion::Debug],
+        }
     }
 }
 

@@ -171,7 +171,7 @@ pub async fn record(conn: &Connection, events: &[HistoryEvent]) -> Result<()> {
         };
         match result {
             Ok(_) => break,
-            Err(e) if e.is_conflict() && attempt < 100 => backoff(attempt).await,
+            Err(e) if e.is_conflict() && attempt < 100 => crate::retry::backoff(attempt).await,
             Err(e) => return Err(e),
         }
     }
@@ -179,15 +179,6 @@ pub async fn record(conn: &Connection, events: &[HistoryEvent]) -> Result<()> {
         emit_event(conn, event).await;
     }
     Ok(())
-}
-
-/// Waits a little, longer with each attempt, with jitter so that racing writers spread out.
-pub async fn backoff(attempt: u32) {
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let base = 5u64 << attempt.min(5);
-    let millis = base + u64::from(nanos) % (base * 2);
-    tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
 }
 
 /// A Kubernetes Event beside the history line; failing to emit it only warns, as the history
@@ -249,7 +240,8 @@ pub async fn read(conn: &Connection) -> Result<(Vec<HistoryEvent>, Vec<String>)>
     Ok(parse(&map.and_then(|m| m.data).unwrap_or_default()))
 }
 
-/// One line of text for a person.
+/// One line of text for a person, escaped for the terminal: anyone who may edit the history
+/// ConfigMap writes what it says.
 pub fn describe(event: &HistoryEvent) -> String {
     let mut text = format!("{}  {:<18} by {}", rfc3339(event.at), event.event.name(), event.by);
     if let Some(id) = &event.id {
@@ -264,7 +256,7 @@ pub fn describe(event: &HistoryEvent) -> String {
     if !event.detail.is_empty() {
         text.push_str(&format!(": {}", event.detail));
     }
-    text
+    output::terminal(&text).into_owned()
 }
 
 #[cfg(test)]
@@ -287,6 +279,20 @@ mod tests {
             serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line).unwrap().keys().cloned().collect();
         assert_eq!(keys.len(), 8, "{line}");
         assert_eq!(parse(&data), (vec![first, second], vec![]));
+    }
+
+    #[test]
+    fn a_planted_line_is_described_on_one_escaped_line() {
+        let planted = HistoryEvent {
+            id: Some("../../victim".into()),
+            requestor: Some("\u{202e}nimda".into()),
+            ..event("2026-11-01T00:00:00Z", "ok\x1b[2K\n2026-11-01T00:00:01Z  revoked")
+        };
+        assert_eq!(
+            describe(&planted),
+            "2026-11-01T00:00:00Z  enabled            by alice  request ../../victim for \\u{202e}nimda: \
+             ok\\u{1b}[2K\\u{a}2026-11-01T00:00:01Z  revoked"
+        );
     }
 
     #[test]

@@ -2,24 +2,31 @@
 //! with every piece of state in the cluster itself and no server component.
 
 pub mod access;
+pub mod admission;
 pub mod bindings;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
 pub mod complete;
 pub mod credential;
+pub mod credential_files;
 pub mod duration;
 pub mod error;
 #[cfg(test)]
 mod generated;
 pub mod grant;
+pub mod grants;
 pub mod history;
+pub mod install;
 pub mod lifecycle;
 pub mod output;
 pub mod policy;
+pub mod proof;
+pub mod retry;
 pub mod roles;
 pub mod state;
 pub mod sweep;
+pub mod verify;
 
 use std::process::ExitCode;
 
@@ -67,10 +74,31 @@ fn report(error: &error::Error) -> ExitCode {
     if let error::ErrorKind::ChildExit(code) = error.kind {
         return ExitCode::from(code);
     }
-    let prefix = if output::stderr_wants_color() { "\x1b[31merror:\x1b[0m" } else { "error:" };
-    eprintln!("{prefix} {}", error.message);
-    if let Some(hint) = &error.hint {
-        eprintln!("hint: {hint}");
-    }
+    eprint!("{}", report_text(error, output::stderr_wants_color()));
     ExitCode::from(error.exit_code())
+}
+
+/// The error as printed: its sentence and hint, which quote the cluster (names, annotations, the
+/// API server's own words), escaped for the terminal.
+fn report_text(error: &error::Error, color: bool) -> String {
+    let prefix = if color { "\x1b[31merror:\x1b[0m" } else { "error:" };
+    let mut text = format!("{prefix} {}\n", output::terminal(&error.message));
+    if let Some(hint) = &error.hint {
+        text.push_str(&format!("hint: {}\n", output::terminal(hint)));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_quoting_the_cluster_is_one_escaped_line_and_a_hint() {
+        let error = error::Error::refused("request abc belongs to evil\x1b[2K\nroot").with_hint("ask \u{202e}them");
+        assert_eq!(
+            report_text(&error, false),
+            "error: request abc belongs to evil\\u{1b}[2K\\u{a}root\nhint: ask \\u{202e}them\n"
+        );
+    }
 }

@@ -1,12 +1,13 @@
 //! Ending requests, shared by the commands: draining (bringing a request's end forward to its
-//! current credential's expiry) and revoking (deleting its bindings now), each recorded.
+//! current credential's expiry) and revoking (deleting every binding of its group now), each
+//! recorded.
 
 use chrono::Utc;
 
-use crate::bindings::{annotate, delete_bindings};
+use crate::bindings::{annotate, revoke_group};
 use crate::cluster::Connection;
 use crate::error::Result;
-use crate::grant::{Grant, Grants};
+use crate::grant::{Grant, Grants, Scan};
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::output::rfc3339;
 use crate::state::annotations as ann;
@@ -20,7 +21,7 @@ pub async fn drain_requests(
     why: &str,
 ) -> Result<Vec<String>> {
     let now = Utc::now();
-    let grants = Grants::list(conn, false).await?;
+    let grants = Grants::read(conn, Scan::Managed).await?;
     let mut events = Vec::new();
     for grant in grants.live(now).into_iter().filter(|g| selects(g)) {
         let end = grant.credential_expires_at.unwrap_or(now).min(grant.expires_at).max(now);
@@ -35,18 +36,28 @@ pub async fn drain_requests(
     Ok(events.into_iter().filter_map(|e| e.id).collect())
 }
 
-/// Deletes these requests' bindings now and records `event` for each that still existed.
+/// Deletes every binding of these requests' groups now and records `event` for each whose record
+/// was still there. `listing` must hold every binding; a partial one is read again in full.
 pub async fn end_requests(
     conn: &Connection,
     by: &str,
     grants: &[&Grant],
+    listing: &Grants,
     event: EventKind,
     detail: &str,
 ) -> Result<Vec<String>> {
+    if grants.is_empty() {
+        return Ok(Vec::new());
+    }
+    let full;
+    let listing = if listing.is_complete() {
+        listing
+    } else {
+        full = Grants::read(conn, Scan::All).await?;
+        &full
+    };
     let deleted = futures::future::try_join_all(
-        grants
-            .iter()
-            .map(|g| async move { delete_bindings(conn, &g.id, g.scope.as_deref()).await.map(|found| (g, found)) }),
+        grants.iter().map(|g| async move { revoke_group(conn, &g.id, listing).await.map(|found| (g, found)) }),
     )
     .await?;
     let events: Vec<HistoryEvent> = deleted

@@ -1,5 +1,7 @@
-//! Rendering shared by the commands: times (RFC3339 UTC, relative), JSON/YAML, tables.
+//! Rendering shared by the commands: times (RFC3339 UTC, relative), JSON/YAML, tables, and text
+//! from the cluster made safe for a terminal.
 
+use std::borrow::Cow;
 use std::io::IsTerminal;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -33,6 +35,45 @@ fn compact_span(seconds: u64) -> String {
         (0, h, m) => format!("{h}h{m}m"),
         (d, h, _) => format!("{d}d{h}h"),
     }
+}
+
+/// A code point that can move the cursor, retitle the window or reorder what a terminal shows:
+/// C0 and C1 controls, DEL, and the bidirectional marks, embeddings, overrides and isolates, and
+/// the line and paragraph separators.
+pub fn disturbs_terminal(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{061c}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+}
+
+/// Text read from the cluster or a kubeconfig, as a terminal may show it: every code point that
+/// [`disturbs_terminal`] is written escaped (`\u{1b}`, `\u{202e}`), everything else as it is.
+pub fn terminal(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(disturbs_terminal) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if disturbs_terminal(c) {
+            escaped.extend(c.escape_unicode());
+        } else {
+            escaped.push(c);
+        }
+    }
+    Cow::Owned(escaped)
+}
+
+/// A table row whose cells hold text from the cluster.
+pub fn row<I: IntoIterator<Item = String>>(cells: I) -> Vec<String> {
+    cells.into_iter().map(|cell| terminal(&cell).into_owned()).collect()
 }
 
 /// Prints a value as JSON or YAML.
@@ -72,8 +113,9 @@ pub fn stderr_wants_color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// Prints a warning to stderr.
+/// Prints a warning to stderr; the message, which often quotes the cluster, is escaped here.
 pub fn warn(message: &str) {
+    let message = terminal(message);
     if stderr_wants_color() {
         eprintln!("\x1b[33mwarning:\x1b[0m {message}");
     } else {
@@ -136,5 +178,25 @@ mod tests {
         assert_eq!(relative(at("2026-01-01T00:00:40Z"), now), "in 40s");
         assert_eq!(relative(at("2026-01-03T05:00:00Z"), now), "in 2d5h");
         assert_eq!(relative(now, now), "now");
+    }
+
+    #[test]
+    fn text_that_would_disturb_a_terminal_is_shown_escaped() {
+        assert_eq!(terminal("a\x1b[2Kb"), "a\\u{1b}[2Kb");
+        assert_eq!(terminal("\x1b]0;pwned\x07"), "\\u{1b}]0;pwned\\u{7}");
+        assert_eq!(terminal("line\nnext\ttab\rret\x7f"), "line\\u{a}next\\u{9}tab\\u{d}ret\\u{7f}");
+        assert_eq!(terminal("c1\u{85}\u{9b}"), "c1\\u{85}\\u{9b}");
+        for bidi in
+            ['\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{200e}', '\u{200f}', '\u{61c}', '\u{2028}', '\u{2029}']
+        {
+            assert_eq!(terminal(&format!("x{bidi}y")), format!("x\\u{{{:x}}}y", bidi as u32));
+        }
+    }
+
+    #[test]
+    fn ordinary_text_is_borrowed_unchanged() {
+        for text in ["", "This is a test!", "Investigating \"GPU\" node 'n1'", "naïve 日本語 🚀 \\u{1b}"] {
+            assert!(matches!(terminal(text), Cow::Borrowed(t) if t == text), "{text:?}");
+        }
     }
 }

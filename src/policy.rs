@@ -92,6 +92,9 @@ pub struct Policy {
     #[serde(rename = "credentialTTL", serialize_with = "serialize_duration")]
     pub credential_ttl: Duration,
     pub system_namespaces: Vec<String>,
+    /// Whether the `crusoe-support-guardrails` admission policy is wanted (key `guardrails`,
+    /// `on` or `off`).
+    pub guardrails: bool,
     pub updated_at: Option<DateTime<Utc>>,
     pub updated_by: Option<String>,
 }
@@ -108,6 +111,7 @@ impl Default for Policy {
             max_duration: parse_duration(state::DEFAULT_MAX_DURATION).expect("valid default"),
             credential_ttl: parse_duration(state::DEFAULT_CREDENTIAL_TTL).expect("valid default"),
             system_namespaces: state::DEFAULT_SYSTEM_NAMESPACES.iter().map(|ns| ns.to_string()).collect(),
+            guardrails: true,
             updated_at: None,
             updated_by: None,
         }
@@ -149,6 +153,13 @@ impl Policy {
         if let Some(value) = data.get(key::SYSTEM_NAMESPACES) {
             policy.system_namespaces = split_list(value);
         }
+        if let Some(value) = data.get(key::GUARDRAILS) {
+            policy.guardrails = match value.as_str() {
+                "on" => true,
+                "off" => false,
+                other => return Err(fail(key::GUARDRAILS, format!("is {other:?}, not \"on\" or \"off\""))),
+            };
+        }
         if let Some(value) = data.get(key::UPDATED_AT) {
             let at = DateTime::parse_from_rfc3339(value)
                 .map_err(|e| fail(key::UPDATED_AT, format!("is {value:?}, not an RFC3339 time ({e})")))?;
@@ -167,6 +178,7 @@ impl Policy {
             (key::MAX_DURATION.to_string(), format_duration(self.max_duration)),
             (key::CREDENTIAL_TTL.to_string(), format_duration(self.credential_ttl)),
             (key::SYSTEM_NAMESPACES.to_string(), self.system_namespaces.join(",")),
+            (key::GUARDRAILS.to_string(), if self.guardrails { "on" } else { "off" }.to_string()),
         ]);
         if let Some(at) = self.updated_at {
             data.insert(key::UPDATED_AT.to_string(), crate::output::rfc3339(at));
@@ -253,7 +265,7 @@ pub async fn update_policy(conn: &Connection, change: impl Fn(Option<&Policy>) -
             Ok(_) => {
                 return Ok(PolicyChange { before, after, repaired });
             }
-            Err(e) if e.is_conflict() && attempt < 100 => crate::history::backoff(attempt).await,
+            Err(e) if e.is_conflict() && attempt < 100 => crate::retry::backoff(attempt).await,
             Err(e) => return Err(e),
         }
     }
@@ -296,6 +308,7 @@ mod tests {
             max_duration: Duration::from_secs(8 * 3600),
             credential_ttl: Duration::from_secs(600),
             system_namespaces: vec!["kube-system".into(), "crusoe-system".into()],
+            guardrails: false,
             updated_at: Some("2026-11-23T10:00:00Z".parse().unwrap()),
             updated_by: Some("alice".into()),
         };
@@ -314,6 +327,7 @@ mod tests {
             ("enabledRoles", "readonly,root"),
             ("maxDuration", "forever"),
             ("credentialTTL", "-1h"),
+            ("guardrails", "maybe"),
             ("updatedAt", "yesterday"),
         ] {
             let error = Policy::from_data(&data(&[(key, value)])).unwrap_err();

@@ -20,6 +20,9 @@ pub const MANAGED_LABEL: &str = "support-access.crusoe.ai/managed";
 pub const REQUEST_ID_LABEL: &str = "support-access.crusoe.ai/request-id";
 pub const ROLE_LABEL: &str = "support-access.crusoe.ai/role";
 
+/// Label on the temporary bindings of `roles --verify` (bound to a group no credential carries).
+pub const VERIFY_LABEL: &str = "support-access.crusoe.ai/verify";
+
 /// Label selector matching every object the plugin manages.
 pub const MANAGED_SELECTOR: &str = "support-access.crusoe.ai/managed=true";
 
@@ -30,6 +33,7 @@ pub mod policy_keys {
     pub const MAX_DURATION: &str = "maxDuration";
     pub const CREDENTIAL_TTL: &str = "credentialTTL";
     pub const SYSTEM_NAMESPACES: &str = "systemNamespaces";
+    pub const GUARDRAILS: &str = "guardrails";
     pub const UPDATED_AT: &str = "updatedAt";
     pub const UPDATED_BY: &str = "updatedBy";
 }
@@ -52,6 +56,12 @@ pub fn binding_name(id: &str) -> String {
 /// The group a request's credential carries, and the subject of its bindings.
 pub fn request_group(id: &str) -> String {
     format!("crusoe-support:request:{id}")
+}
+
+/// The group `roles --verify` binds for the length of one check: not a support identity, so the
+/// admission guards leave its temporary bindings alone, and no credential ever carries it.
+pub fn verify_group(id: &str) -> String {
+    format!("supportaccess-verify:{id}")
 }
 
 /// The group every support credential carries, matched by the flow-control schema.

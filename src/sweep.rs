@@ -3,14 +3,13 @@
 //! `sweep`, and lazily by every other command (silently skipped when the caller may not delete).
 
 use chrono::{DateTime, Utc};
-use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding};
 use kube::api::{Api, DeleteParams};
 use serde::Serialize;
 
-use crate::bindings::delete_bindings;
+use crate::bindings::delete_refs;
 use crate::cluster::Connection;
 use crate::error::{ErrorKind, Result};
-use crate::grant::{Grants, InvalidGrant};
+use crate::grant::{Grants, InvalidGrant, Scan};
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::lifecycle::end_requests;
 use crate::output::rfc3339;
@@ -19,8 +18,12 @@ use crate::output::rfc3339;
 #[serde(rename_all = "camelCase")]
 pub struct SweepReport {
     pub expired: Vec<String>,
+    /// The untrusted bindings deleted ("ClusterRoleBinding crusoe-support-x-backdoor").
     pub invalid: Vec<String>,
     pub removed_out_of_band: Vec<String>,
+    /// The request ids (and why) whose objects were deleted as untrusted.
+    #[serde(skip)]
+    pub untrusted: Vec<(String, String)>,
 }
 
 impl SweepReport {
@@ -71,16 +74,20 @@ pub async fn sweep(
         for grant in &expired {
             let detail = match grant.credential_expires_at {
                 Some(_) => format!("past its end at {}", rfc3339(grant.expires_at)),
-                None => format!("abandoned before its first credential; provisional end {}", rfc3339(grant.expires_at)),
+                None => format!("abandoned before its first credential (requested at {})", rfc3339(grant.requested_at)),
             };
-            report.expired.extend(end_requests(conn, &by, &[grant], EventKind::Expired, &detail).await?);
+            report.expired.extend(end_requests(conn, &by, &[grant], grants, EventKind::Expired, &detail).await?);
         }
     }
-    for invalid in &grants.invalid {
+    // Only what wears the managed label is deleted; a foreign object is reported, never touched.
+    for invalid in grants.invalid.iter().filter(|g| g.managed) {
         let by = sweeper.by().await?;
-        if remove_invalid(conn, invalid).await? {
+        if !delete_refs(conn, &[invalid.reference()]).await?.is_empty() {
             history::record(conn, &[invalid_event(invalid, &by)]).await?;
-            report.invalid.push(invalid.id.clone().unwrap_or_else(|| invalid.name.clone()));
+            report.invalid.push(invalid.reference().describe());
+            if let Some(id) = &invalid.id {
+                report.untrusted.push((id.clone(), invalid.problem.clone()));
+            }
         }
     }
     if let Some(history) = out_of_band {
@@ -91,25 +98,26 @@ pub async fn sweep(
 }
 
 /// The lazy sweep run before other commands: label-selected, quiet, and skipped when the caller
-/// may not list or delete bindings.
-pub async fn lazy(conn: &Connection) -> Result<()> {
+/// may not list or delete bindings. Returns what it did.
+pub async fn lazy(conn: &Connection) -> Result<SweepReport> {
     let swept = async {
         let history = HistoryFirst::read(conn).await?;
-        let grants = Grants::list(conn, false).await?;
+        let grants = Grants::read(conn, Scan::Managed).await?;
         sweep(conn, &grants, Some(&history), Utc::now()).await
     };
     match swept.await {
-        Err(e) if e.kind == ErrorKind::Forbidden => Ok(()),
+        Err(e) if e.kind == ErrorKind::Forbidden => Ok(SweepReport::default()),
         Err(e) => Err(e),
         Ok(report) => {
             if !report.is_empty() {
                 eprintln!("{}", describe(&report));
             }
-            Ok(())
+            Ok(report)
         }
     }
 }
 
+/// One line for a person, escaped for the terminal: the ids come from the cluster and the history.
 pub fn describe(report: &SweepReport) -> String {
     let mut parts = Vec::new();
     if !report.expired.is_empty() {
@@ -117,7 +125,7 @@ pub fn describe(report: &SweepReport) -> String {
     }
     if !report.invalid.is_empty() {
         parts.push(format!(
-            "removed {} request(s) whose records cannot be trusted: {}",
+            "removed {} binding(s) that cannot be trusted: {}",
             report.invalid.len(),
             report.invalid.join(", ")
         ));
@@ -129,31 +137,10 @@ pub fn describe(report: &SweepReport) -> String {
             report.removed_out_of_band.join(", ")
         ));
     }
-    if parts.is_empty() { "sweep: nothing to do".to_string() } else { format!("sweep: {}", parts.join("; ")) }
-}
-
-/// Deletes an untrusted record (and its companions when it has an id). True when it existed.
-async fn remove_invalid(conn: &Connection, invalid: &InvalidGrant) -> Result<bool> {
-    if let Some(id) = &invalid.id
-        && crate::state::binding_name(id) == invalid.name
-    {
-        return delete_bindings(conn, id, invalid.namespace.as_deref()).await;
-    }
-    let params = DeleteParams::default();
-    let deleted = match &invalid.namespace {
-        Some(ns) => conn
-            .call(Api::<RoleBinding>::namespaced(conn.client.clone(), ns).delete(&invalid.name, &params))
-            .await
-            .map(|_| ()),
-        None => conn
-            .call(Api::<ClusterRoleBinding>::all(conn.client.clone()).delete(&invalid.name, &params))
-            .await
-            .map(|_| ()),
-    };
-    match deleted {
-        Ok(()) => Ok(true),
-        Err(e) if e.is_not_found() => Ok(false),
-        Err(e) => Err(e),
+    if parts.is_empty() {
+        "sweep: nothing to do".to_string()
+    } else {
+        crate::output::terminal(&format!("sweep: {}", parts.join("; "))).into_owned()
     }
 }
 
@@ -246,7 +233,7 @@ async fn delete_stray_csrs(conn: &Connection) -> Result<()> {
     if csrs.items.is_empty() {
         return Ok(());
     }
-    let grants = Grants::list(conn, false).await?;
+    let grants = Grants::read(conn, Scan::Managed).await?;
     let live = grants.live(Utc::now());
     for csr in csrs.items {
         let id = csr.metadata.labels.as_ref().and_then(|l| l.get(crate::state::REQUEST_ID_LABEL));
@@ -288,5 +275,11 @@ mod tests {
         ];
         let live: Vec<String> = live_in_history(&events).into_iter().map(|(id, _)| id).collect();
         assert_eq!(live, ["a", "c"]);
+    }
+
+    #[test]
+    fn the_report_shows_planted_ids_escaped() {
+        let report = SweepReport { removed_out_of_band: vec!["x\x1b]0;pwned\x07".into()], ..SweepReport::default() };
+        assert_eq!(describe(&report), "sweep: recorded 1 request(s) removed by someone else: x\\u{1b}]0;pwned\\u{7}");
     }
 }

@@ -6,16 +6,20 @@ use std::time::Duration;
 use chrono::Utc;
 
 use crate::access::{Permission, require};
+use crate::admission;
 use crate::bindings::is_dns_label;
-use crate::cli::{EnableArgs, GlobalArgs, OutputFormat};
+use crate::cli::{EnableArgs, GlobalArgs, OutputFormat, Switch};
 use crate::cluster::{Connection, Target};
 use crate::duration::{format_duration, parse_duration};
 use crate::error::{Error, Result};
+use crate::grant::{Grant, Grants, Scan};
 use crate::history::{self, EventKind, HistoryEvent};
-use crate::lifecycle::drain_requests;
+use crate::install::Outcome;
+use crate::lifecycle::end_requests;
 use crate::output::{self, print_structured};
 use crate::policy::{Policy, Role, parse_roles, read_policy, update_policy};
-use crate::roles::{self, Outcome};
+use crate::proof::{GuardState, wait_for_guard};
+use crate::roles;
 use crate::state::MIN_CREDENTIAL_TTL_SECONDS;
 
 /// The flags, validated before anything is asked of the cluster.
@@ -108,6 +112,7 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
             max_duration: wanted.max_duration.unwrap_or(base.max_duration),
             credential_ttl: wanted.credential_ttl.unwrap_or(base.credential_ttl),
             system_namespaces: wanted.system_namespaces.clone().unwrap_or(base.system_namespaces),
+            guardrails: args.guardrails.map(|g| g == Switch::On).unwrap_or(base.guardrails),
             updated_at: Some(Utc::now()),
             updated_by: Some(by.to_string()),
         }
@@ -123,6 +128,17 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
         Permission::new("get", "rbac.authorization.k8s.io", "clusterroles"),
     ];
     require(&conn, &by, &policy_writes).await?;
+    let guards_available = admission::available(&conn).await?;
+    if guards_available {
+        let admission = "admissionregistration.k8s.io";
+        let guard_writes = [
+            Permission::new("create", admission, "validatingadmissionpolicies"),
+            Permission::new("update", admission, "validatingadmissionpolicies"),
+            Permission::new("create", admission, "validatingadmissionpolicybindings"),
+            Permission::new("update", admission, "validatingadmissionpolicybindings"),
+        ];
+        require(&conn, &by, &guard_writes).await?;
+    }
     if roles::helm_installation(&conn).await?.is_none() {
         let role_writes = [
             Permission::new("create", "rbac.authorization.k8s.io", "clusterroles"),
@@ -135,13 +151,20 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
 
     let created_namespace = conn.ensure_namespace().await?;
     let installed = roles::install(&conn).await?;
+    let guardrails = desired(current.as_ref(), "").guardrails;
+    let guards = admission::install(&conn, guardrails).await?;
+    // Read before the policy changes: afterwards a withdrawn role's requests no longer count as
+    // trusted records.
+    let before = Grants::read(&conn, Scan::All).await?;
     let change = update_policy(&conn, |before| desired(before, &by)).await?;
     if let Some(problem) = &change.repaired {
         output::warn(&format!("the stored policy could not be trusted ({problem}); it was rewritten"));
     }
     let policy = &change.after;
-    let withdrawn: Vec<Role> = Role::ALL.into_iter().filter(|r| !policy.enabled_roles.contains(r)).collect();
-    let drained = drain_requests(&conn, &by, |grant| withdrawn.contains(&grant.role), "role no longer enabled").await?;
+    let withdrawn: Vec<&Grant> =
+        before.live(Utc::now()).into_iter().filter(|g| !policy.enabled_roles.contains(&g.role)).collect();
+    let revoked =
+        end_requests(&conn, &by, &withdrawn, &before, EventKind::Revoked, "its role is no longer enabled").await?;
     let detail = format!(
         "roles {}; maxDuration {}; credentialTTL {}; systemNamespaces {}",
         policy.enabled_roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(","),
@@ -150,17 +173,33 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
         policy.system_namespaces.join(",")
     );
     history::record(&conn, &[HistoryEvent::policy(EventKind::Enabled, &by, detail)]).await?;
+    // A new or repaired guard takes a moment to reach the API server's admission chain.
+    let in_force = !guards.available
+        || wait_for_guard(
+            &conn,
+            &by,
+            policy.enabled_roles.first().copied().unwrap_or(Role::Readonly),
+            GuardState::Enforcing,
+        )
+        .await?;
+    if !in_force {
+        output::warn(
+            "the API server did not enforce the admission guards within 10s; run `roles --verify` to check them",
+        );
+    }
 
     match global.output {
         Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
-            &serde_json::json!({ "context": conn.context, "policy": policy, "installed": installed, "drained": drained }),
+            &serde_json::json!({
+                "context": conn.context, "policy": policy, "installed": installed, "guards": guards, "revoked": revoked
+            }),
             format,
         ),
         _ => {
             if created_namespace {
                 println!("Namespace {ns}: created");
             }
-            for item in &installed {
+            for item in installed.iter().chain(&guards.installed) {
                 let outcome = match item.outcome {
                     Outcome::Created => "created",
                     Outcome::Unchanged => "up to date",
@@ -169,6 +208,15 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
                 };
                 println!("{} {}: {outcome}", item.kind, item.name);
             }
+            for removed in &guards.removed {
+                println!("{removed}: removed (guardrails off)");
+            }
+            if !guards.available {
+                println!(
+                    "Admission guards: not available on this server (ValidatingAdmissionPolicy v1 needs Kubernetes 1.30); \
+                     the policy is kept by this plugin's own checks only."
+                );
+            }
             println!(
                 "Support access enabled on context {:?}: roles {}; requests last at most {}; credentials live {}.",
                 conn.context,
@@ -176,11 +224,8 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
                 format_duration(policy.max_duration),
                 format_duration(policy.credential_ttl)
             );
-            if !drained.is_empty() {
-                println!(
-                    "{} request(s) of withdrawn roles drain: each ends when its current credential expires.",
-                    drained.len()
-                );
+            if !revoked.is_empty() {
+                println!("Revoked {} request(s) of roles no longer enabled: {}.", revoked.len(), revoked.join(", "));
             }
             Ok(())
         }
@@ -198,6 +243,7 @@ mod tests {
             max_duration: max.map(str::to_string),
             credential_ttl: ttl.map(str::to_string),
             system_namespaces: None,
+            guardrails: None,
         }
     }
 

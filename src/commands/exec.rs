@@ -59,7 +59,8 @@ pub async fn exec(global: &GlobalArgs, args: &ExecArgs) -> Result<()> {
 pub async fn shell(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     let path = prepare(global, &args.id).await?;
     let shell = std::env::var_os("SHELL").filter(|s| !s.is_empty()).unwrap_or_else(|| "/bin/sh".into());
-    eprintln!("Support shell for request {}: KUBECONFIG={} (exit to leave)", args.id, path.display());
+    let shown = output::terminal(&path.display().to_string()).into_owned();
+    eprintln!("Support shell for request {}: KUBECONFIG={shown} (exit to leave)", args.id);
     let mut command = Command::new(shell);
     command.env("PS1", format!("[support {}] \\w $ ", args.id));
     run_child(command, &path, &args.id)

@@ -5,12 +5,13 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::admission::{GuardsStatus, InstalledGuards};
 use crate::cli::{GetArgs, GlobalArgs, OutputFormat};
 use crate::cluster::{Connection, KubeconfigFiles, Target};
 use crate::error::{Error, Result};
-use crate::grant::{ForeignGrant, Grant, Grants, HelmRelease, InvalidGrant};
-use crate::output::{self, print_structured, relative, rfc3339};
-use crate::policy::{Policy, read_stored_policy, untrusted};
+use crate::grant::{ForeignGrant, Grant, Grants, HelmRelease, InvalidGrant, Scan};
+use crate::output::{self, print_structured, relative, rfc3339, terminal};
+use crate::policy::{Policy, untrusted};
 
 /// What `get -o json|yaml` prints: a stable shape, documented in the README.
 #[derive(Debug, Serialize)]
@@ -28,6 +29,8 @@ pub struct Status {
     pub helm: Option<HelmRelease>,
     /// Why the stored policy cannot be trusted, when it cannot (access is then disabled).
     pub policy_problem: Option<String>,
+    /// The admission guards: in force, missing or changed; `None` when access was never enabled.
+    pub guards: Option<GuardsStatus>,
 }
 
 pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
@@ -35,18 +38,16 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
         return all_contexts(global).await;
     }
     let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
-    let (mut status, grants) = read_status(&conn).await?;
+    let (status, grants) = read_status(&conn).await?;
+    // Everything found is reported (with why), then what the sweep removed of it.
+    warn_about(&status);
     // The lazy sweep, from what was just read: no extra call unless something has to go.
     match crate::sweep::sweep(&conn, &grants, None, Utc::now()).await {
-        Ok(report) if !report.is_empty() => {
-            eprintln!("{}", crate::sweep::describe(&report));
-            status.invalid_requests.retain(|g| !report.invalid.contains(g.id.as_ref().unwrap_or(&g.name)));
-        }
+        Ok(report) if !report.is_empty() => eprintln!("{}", crate::sweep::describe(&report)),
         Ok(_) => {}
         Err(e) if e.kind == crate::error::ErrorKind::Forbidden => {}
         Err(e) => return Err(e),
     }
-    warn_about(&status);
     match global.output.unwrap_or(OutputFormat::Text) {
         OutputFormat::Text => print!("{}", render_text(&status)),
         OutputFormat::Table => println!("{}", render_table(&status, Utc::now())),
@@ -55,13 +56,11 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
     Ok(())
 }
 
-/// Reads the policy and every binding concurrently: three API calls.
+/// Reads the policy, every binding and the guards concurrently: five API calls at once.
 pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
-    let (stored, grants) = tokio::try_join!(read_stored_policy(conn), Grants::list(conn, true))?;
-    let (policy, policy_problem) = match stored {
-        Ok(policy) => (policy, None),
-        Err(problem) => (None, Some(untrusted(conn, &problem))),
-    };
+    let (grants, guards) = tokio::try_join!(Grants::read(conn, Scan::All), InstalledGuards::read(conn))?;
+    let policy = grants.policy.clone();
+    let policy_problem = grants.policy_problem.as_ref().map(|problem| untrusted(conn, problem));
     let now = Utc::now();
     let status = Status {
         policy_problem,
@@ -72,6 +71,7 @@ pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
         invalid_requests: grants.invalid.clone(),
         foreign_grants: grants.foreign.clone(),
         helm: grants.helm.clone(),
+        guards: policy.as_ref().map(|p| guards.status(&conn.namespace, p.guardrails)),
         policy,
     };
     Ok((status, grants))
@@ -80,8 +80,8 @@ pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
 fn warn_about(status: &Status) {
     if !status.pending_requests.is_empty() {
         eprintln!(
-            "note: request(s) {} have no credential yet: being made now, or abandoned (then swept when their provisional end passes)",
-            status.pending_requests.join(", ")
+            "note: request(s) {} have no credential yet: being made now, or abandoned (then swept 15 minutes after they were made)",
+            terminal(&status.pending_requests.join(", "))
         );
     }
     if let Some(problem) = &status.policy_problem {
@@ -89,15 +89,39 @@ fn warn_about(status: &Status) {
             "{problem}; support access is treated as disabled until `kubectl supportaccess enable` rewrites it"
         ));
     }
-    for invalid in &status.invalid_requests {
-        output::warn(&format!(
-            "binding {}{} cannot be trusted ({}); it is treated as expired and `sweep` removes it",
-            invalid.namespace.as_ref().map(|ns| format!("{ns}/")).unwrap_or_default(),
-            invalid.name,
-            invalid.problem
-        ));
+    if let Some(guards) = &status.guards {
+        if !guards.available {
+            output::warn(
+                "admission guards are unavailable on this server (ValidatingAdmissionPolicy v1 needs Kubernetes 1.30): \
+                 the policy is kept by this plugin's own checks only",
+            );
+        }
+        for name in &guards.missing {
+            output::warn(&format!(
+                "admission guard {name} is missing: the API server no longer enforces it; `kubectl supportaccess enable` restores it"
+            ));
+        }
+        for name in &guards.changed {
+            output::warn(&format!(
+                "admission guard {name} differs from what `kubectl supportaccess enable` writes; enable restores it"
+            ));
+        }
     }
-    for grant in &status.foreign_grants {
+    warn_untrusted(&status.invalid_requests, &status.foreign_grants);
+}
+
+/// Warns about every binding that is not a trusted part of a request: invalid ones and foreign
+/// grants (`get`, `sweep` and `roles --verify` say the same).
+pub fn warn_untrusted(invalid: &[InvalidGrant], foreign: &[ForeignGrant]) {
+    for invalid in invalid {
+        let fate = if invalid.managed {
+            "it is never read as a request, and `sweep` removes it"
+        } else {
+            "it is never read as a request; it lacks the managed label, so it is left for you to remove"
+        };
+        output::warn(&format!("{} cannot be trusted ({}); {fate}", invalid.reference().describe(), invalid.problem));
+    }
+    for grant in foreign {
         output::warn(&format!(
             "foreign grant: {}; it is not managed by this plugin, outlives revocation, and is left alone",
             grant.describe()
@@ -139,7 +163,8 @@ pub fn render_text(status: &Status) -> String {
             helm.groups.join(", ")
         ));
     }
-    lines.iter().map(|line| format!("{line}\n")).collect()
+    // Every line quotes the cluster (ids, requestor, reason, scope, Helm release): escaped whole.
+    lines.iter().map(|line| format!("{}\n", terminal(line))).collect()
 }
 
 fn render_table(status: &Status, now: DateTime<Utc>) -> String {
@@ -158,7 +183,7 @@ fn render_table(status: &Status, now: DateTime<Utc>) -> String {
     let mut table =
         output::table(&["ID", "ROLE", "SCOPE", "REQUESTOR", "REASON", "REQUESTED", "EXPIRES", "CREDENTIAL"]);
     for grant in &status.active_requests {
-        table.add_row(vec![
+        table.add_row(output::row([
             grant.id.clone(),
             grant.role.name().to_string(),
             grant.scope.clone().unwrap_or_else(|| "cluster".into()),
@@ -167,7 +192,7 @@ fn render_table(status: &Status, now: DateTime<Utc>) -> String {
             relative(grant.requested_at, now),
             relative(grant.expires_at, now),
             grant.credential_expires_at.map(|at| relative(at, now)).unwrap_or_else(|| "-".into()),
-        ]);
+        ]));
     }
     format!("{summary}\n{table}")
 }
@@ -216,7 +241,7 @@ async fn all_contexts(global: &GlobalArgs) -> Result<()> {
             let mut table = output::table(&["CONTEXT", "STATUS", "ROLES", "ACTIVE REQUESTS", "ERROR"]);
             for row in &rows {
                 match &row.status {
-                    Some(status) => table.add_row(vec![
+                    Some(status) => table.add_row(output::row([
                         row.context.clone(),
                         if status.enabled { "Enabled" } else { "Disabled" }.to_string(),
                         status
@@ -227,14 +252,14 @@ async fn all_contexts(global: &GlobalArgs) -> Result<()> {
                             .unwrap_or_default(),
                         status.active_requests.len().to_string(),
                         String::new(),
-                    ]),
-                    None => table.add_row(vec![
+                    ])),
+                    None => table.add_row(output::row([
                         row.context.clone(),
                         "Unknown".into(),
                         String::new(),
                         String::new(),
                         row.error.clone().unwrap_or_default(),
-                    ]),
+                    ])),
                 };
             }
             println!("{table}");
@@ -275,6 +300,7 @@ mod tests {
             foreign_grants: vec![],
             helm: None,
             policy_problem: None,
+            guards: None,
         }
     }
 
@@ -302,5 +328,26 @@ mod tests {
         let mut got: Vec<&str> = rendered.lines().collect();
         assert_eq!(got.remove(4), "Request ID: k3x9q2");
         assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn text_and_table_show_planted_control_characters_escaped() {
+        let policy = Policy { enabled: true, enabled_roles: vec![Role::Readonly], ..Policy::default() };
+        let hostile = Grant {
+            requestor: "mallory\x1b]0;pwned\x07".into(),
+            reason: "fix\x1b[1A\x1b[2K\nReason: \u{202e}forged".into(),
+            scope: Some("ns\u{85}".into()),
+            ..reference_request()
+        };
+        let mut status = status(Some(policy), vec![hostile]);
+        status.helm =
+            Some(HelmRelease { release: "r\r".into(), chart: "c\t".into(), groups: vec!["g\u{2028}".into()] });
+        let text = render_text(&status);
+        assert!(text.contains("Requestor ID: mallory\\u{1b}]0;pwned\\u{7}\n"), "{text}");
+        assert!(text.contains("Reason: fix\\u{1b}[1A\\u{1b}[2K\\u{a}Reason: \\u{202e}forged\n"), "{text}");
+        let table = render_table(&status, reference_request().requested_at);
+        for rendered in [text, table] {
+            assert!(!rendered.chars().any(|c| c != '\n' && output::disturbs_terminal(c)), "{rendered}");
+        }
     }
 }

@@ -4,7 +4,7 @@ use chrono::Utc;
 
 use crate::cli::{GlobalArgs, HistoryArgs, OutputFormat};
 use crate::cluster::{Connection, Target};
-use crate::duration::parse_duration;
+use crate::duration::{before, parse_duration};
 use crate::error::{Error, Result};
 use crate::history::{describe, read};
 use crate::output::{self, print_structured, relative, rfc3339};
@@ -22,8 +22,8 @@ pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {
         output::warn(&format!("a history line does not parse and is skipped: {problem}"));
     }
     let now = Utc::now();
-    if let Some(since) = since {
-        let cutoff = now - chrono::Duration::from_std(since).unwrap_or(chrono::Duration::MAX);
+    // Bounded at a year, so never before the calendar's start; if it were, nothing is cut.
+    if let Some(cutoff) = since.and_then(|since| before(now, since)) {
         events.retain(|e| e.at >= cutoff);
     }
     match global.output.unwrap_or(OutputFormat::Text) {
@@ -38,7 +38,7 @@ pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {
         OutputFormat::Table => {
             let mut table = output::table(&["AT", "WHEN", "EVENT", "ID", "ROLE", "REQUESTOR", "BY", "DETAIL"]);
             for e in &events {
-                table.add_row(vec![
+                table.add_row(output::row([
                     rfc3339(e.at),
                     relative(e.at, now),
                     e.event.name(),
@@ -47,7 +47,7 @@ pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {
                     e.requestor.clone().unwrap_or_default(),
                     e.by.clone(),
                     e.detail.clone(),
-                ]);
+                ]));
             }
             println!("{table}");
         }

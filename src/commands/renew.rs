@@ -9,9 +9,9 @@ use crate::cli::{GlobalArgs, IdArg, OutputFormat};
 use crate::cluster::{Connection, Target};
 use crate::credential;
 use crate::error::{Error, Result};
-use crate::grant::{Grant, Grants};
+use crate::grant::{Grant, Grants, Scan};
 use crate::history::{self, EventKind, HistoryEvent};
-use crate::output::{print_structured, rfc3339};
+use crate::output::{print_structured, rfc3339, terminal};
 use crate::policy::read_policy;
 use crate::sweep;
 
@@ -28,20 +28,28 @@ pub fn check_id(id: &str) -> Result<()> {
 pub async fn open_live(global: &GlobalArgs, id: &str) -> Result<(Connection, Grant)> {
     check_id(id)?;
     let conn = Connection::open(global, &Target::default()).await?;
-    sweep::lazy(&conn).await?;
+    let swept = sweep::lazy(&conn).await?;
+    if let Some((_, problem)) = swept.untrusted.iter().find(|(untrusted, _)| untrusted == id) {
+        return Err(untrusted(id, problem));
+    }
     let grant = find_live(&conn, id).await?;
     Ok((conn, grant))
 }
 
+fn untrusted(id: &str, problem: &str) -> Error {
+    Error::refused(format!("refused: the record of request {id} cannot be trusted: {problem}"))
+        .with_hint("the sweep removes untrusted bindings; a new request is needed")
+}
+
 /// The live request with this id, or an error naming it.
 pub async fn find_live(conn: &Connection, id: &str) -> Result<Grant> {
-    let grants = Grants::list(conn, false).await?;
+    let grants = Grants::read(conn, Scan::Managed).await?;
     let now = Utc::now();
     match grants.find(id) {
         Some(grant) if grant.is_live(now) => Ok(grant.clone()),
-        Some(grant) => Err(Error::refused(format!("refused: request {id} ended at {}", rfc3339(grant.expires_at)))),
-        None if grants.invalid.iter().any(|g| g.id.as_deref() == Some(id)) => {
-            Err(Error::refused(format!("refused: the record of request {id} cannot be trusted; `sweep` removes it")))
+        Some(grant) => Err(Error::refused(format!("refused: request {id} ended at {}", rfc3339(grant.end())))),
+        None if let Some(invalid) = grants.invalid.iter().find(|g| g.id.as_deref() == Some(id)) => {
+            Err(untrusted(id, &invalid.problem))
         }
         None => Err(Error::failed(format!("there is no request {id} on context {:?}", conn.context))
             .with_hint("`kubectl supportaccess get` lists the live requests")),
@@ -63,7 +71,7 @@ pub async fn renew(conn: &Connection, grant: &Grant, by: &str) -> Result<chrono:
     }
     require(conn, by, &credential::minting_permissions()).await?;
     let path = credential::default_path(&conn.context, &grant.id)?;
-    let at = credential::issue(conn, grant, policy.credential_ttl, &path, false).await?;
+    let at = credential::issue(conn, grant, policy.credential_ttl, &path).await?;
     let detail = format!("credential until {}", rfc3339(at));
     history::record(conn, &[HistoryEvent::request(EventKind::Renewed, grant, by, detail)]).await?;
     Ok(at)
@@ -80,8 +88,8 @@ pub async fn run(global: &GlobalArgs, args: &IdArg) -> Result<()> {
             format,
         ),
         _ => {
-            println!("Renewed request {}: credential expires at {}.", grant.id, rfc3339(at));
-            println!("Kubeconfig: {}", path.display());
+            println!("Renewed request {}: credential expires at {}.", terminal(&grant.id), rfc3339(at));
+            println!("Kubeconfig: {}", terminal(&path.display().to_string()));
             Ok(())
         }
     }

@@ -8,22 +8,23 @@ use k8s_openapi::api::core::v1::Namespace;
 use kube::api::Api;
 
 use crate::access::{Permission, require};
-use crate::bindings::{NewGrant, delete_bindings, is_dns_label, new_id, provisional_end};
+use crate::bindings::{NewGrant, delete_own_bindings, is_dns_label, new_id};
 use crate::cli::{GlobalArgs, OutputFormat, RequestArgs};
 use crate::cluster::{Connection, Target};
 use crate::credential::{self, MIN_LIFETIME};
-use crate::duration::{format_duration, parse_duration};
+use crate::duration::{after, format_duration, parse_duration};
 use crate::error::{Error, Result};
 use crate::grant::Grant;
 use crate::history::{self, EventKind, HistoryEvent};
-use crate::output::{print_structured, rfc3339};
+use crate::output::{print_structured, rfc3339, terminal};
 use crate::policy::{Role, read_policy};
 use crate::sweep;
 
 /// The longest reason kept on a request.
 pub const MAX_REASON: usize = 1024;
 
-/// A free-text value that goes into an annotation and one line of `get`: one line, bounded.
+/// A free-text value that goes into an annotation and one line of `get`: one line, bounded, and
+/// nothing that would disturb the terminal of whoever reads it.
 pub fn check_text(flag: &str, text: &str, max: usize) -> Result<()> {
     if text.chars().count() > max {
         return Err(Error::usage(format!(
@@ -31,10 +32,23 @@ pub fn check_text(flag: &str, text: &str, max: usize) -> Result<()> {
             text.chars().count()
         )));
     }
-    if text.chars().any(char::is_control) {
-        return Err(Error::usage(format!("{flag} must be one line of text, without newlines or control characters")));
+    if let Some(c) = text.chars().find(|&c| crate::output::disturbs_terminal(c)) {
+        return Err(Error::usage(format!(
+            "{flag} must be one line of text, without newlines, control characters or bidirectional marks \
+             (it holds {})",
+            c.escape_unicode()
+        )));
     }
     Ok(())
+}
+
+/// Room for minting the first credential after the record is made.
+const FIRST_CREDENTIAL_MARGIN: Duration = Duration::from_secs(60);
+
+/// How long a request of `--duration` lasts: the duration, but never so short that its first
+/// credential (the CSR API issues none shorter than 10m) would outlive it.
+pub fn lifetime(duration: Duration) -> Duration {
+    duration.max(MIN_LIFETIME + FIRST_CREDENTIAL_MARGIN)
 }
 
 struct Wanted {
@@ -97,6 +111,15 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
             format_duration(policy.max_duration)
         )));
     }
+    let lasts = lifetime(wanted.duration);
+    if lasts > policy.max_duration {
+        return Err(Error::refused(format!(
+            "refused: a request lasts at least {} (its first credential, 10m, must fit), longer than the policy's maximum of {}",
+            format_duration(lasts),
+            format_duration(policy.max_duration)
+        ))
+        .with_hint("the cluster owner raises it with `kubectl supportaccess enable --max-duration 11m` or more"));
+    }
     let by = conn.whoami().await?;
     let mut needed = credential::minting_permissions();
     needed.push(match &args.scope {
@@ -110,9 +133,15 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
         return Err(Error::failed(format!("namespace {scope} does not exist, so no request can be scoped to it")));
     }
 
-    let now = Utc::now().trunc_subsecs(0);
-    let end = now + chrono::Duration::from_std(wanted.duration).unwrap_or(chrono::Duration::MAX);
     let id = new_id()?;
+    // Before anything is made: a credential directory others could write is refused here.
+    let path = match &args.kubeconfig_out {
+        Some(path) => path.clone(),
+        None => credential::default_path(&conn.context, &id)?,
+    };
+    let now = Utc::now().trunc_subsecs(0);
+    let end = after(now, lasts)
+        .ok_or_else(|| Error::usage(format!("--duration {} ends past the end of time", args.duration)))?;
     let new = NewGrant {
         grant: Grant {
             id: id.clone(),
@@ -121,7 +150,7 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
             requestor: args.requestor.clone().unwrap_or_else(|| by.clone()),
             reason: args.reason.clone(),
             requested_at: now,
-            expires_at: provisional_end(now, end, conn.timeout()),
+            expires_at: end,
             credential_expires_at: None,
             requested_by: by.clone(),
             annotations: Default::default(),
@@ -131,37 +160,26 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     new.create(&conn)
         .await
         .map_err(|e| Error { message: format!("creating the request's bindings failed: {}", e.message), ..e })?;
-    let path = match &args.kubeconfig_out {
-        Some(path) => path.clone(),
-        None => credential::default_path(&conn.context, &id)?,
-    };
-    let mut grant = Grant { expires_at: end, ..new.grant.clone() };
+    let mut grant = new.grant.clone();
     let detail = format!(
         "{} for {}{}",
         wanted.role,
         format_duration(wanted.duration),
         args.scope.as_ref().map(|ns| format!(" in namespace {ns}")).unwrap_or_default()
     );
-    // A grant with no line in the history would be access nobody audits: recording it is part of
-    // the request, and a failure rolls everything back.
-    let finished = async {
-        let at = credential::issue(&conn, &grant, policy.credential_ttl, &path, true).await?;
-        grant.credential_expires_at = Some(at);
-        history::record(&conn, &[HistoryEvent::request(EventKind::Requested, &grant, &by, detail)]).await?;
-        Ok::<_, Error>(at)
-    };
-    let credential_expires_at = match finished.await {
+    // `issue` writes the kubeconfig last: when it fails, the file at `path` (the user's own,
+    // perhaps) was never touched and is left alone.
+    let credential_expires_at = match credential::issue(&conn, &grant, policy.credential_ttl, &path).await {
         Ok(at) => at,
-        Err(e) => {
-            let rolled_back = delete_bindings(&conn, &id, new.grant.scope.as_deref()).await;
-            let _ = std::fs::remove_file(&path);
-            let note = match rolled_back {
-                Ok(_) => "the request was rolled back",
-                Err(_) => "rolling the request back failed too; `kubectl supportaccess sweep` removes what is left",
-            };
-            return Err(Error { message: format!("{}; {note}", e.message), ..e });
-        }
+        Err(e) => return Err(roll_back(&conn, &new.grant, e).await),
     };
+    grant.credential_expires_at = Some(credential_expires_at);
+    // A grant with no line in the history would be access nobody audits: recording it is part of
+    // the request, and a failure rolls everything back, the kubeconfig this run wrote included.
+    if let Err(e) = history::record(&conn, &[HistoryEvent::request(EventKind::Requested, &grant, &by, detail)]).await {
+        let _ = std::fs::remove_file(&path);
+        return Err(roll_back(&conn, &new.grant, e).await);
+    }
 
     match global.output {
         Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
@@ -184,9 +202,35 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
             }
             println!("Request Expires At: {}", rfc3339(grant.expires_at));
             println!("Credential Expires At: {}", rfc3339(credential_expires_at));
-            println!("Kubeconfig: {}", path.display());
+            println!("Kubeconfig: {}", terminal(&path.display().to_string()));
             println!("Use it with: kubectl supportaccess exec {id} -- kubectl get pods -A");
             Ok(())
         }
+    }
+}
+
+/// Deletes a failed request's bindings; the error then says whether that worked.
+async fn roll_back(conn: &Connection, grant: &Grant, error: Error) -> Error {
+    let note = match delete_own_bindings(conn, &grant.id, grant.scope.as_deref()).await {
+        Ok(_) => "the request was rolled back",
+        Err(_) => "rolling the request back failed too; `kubectl supportaccess sweep` removes what is left",
+    };
+    Error { message: format!("{}; {note}", error.message), ..error }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reason_and_requestor_refuse_what_would_disturb_a_terminal() {
+        for bad in
+            ["two\nlines", "tab\there", "esc\x1b[2K", "del\x7f", "c1\u{9b}", "rlo\u{202e}", "iso\u{2066}", "ls\u{2028}"]
+        {
+            let error = check_text("--reason", bad, MAX_REASON).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{bad:?}");
+            assert!(error.message.starts_with("--reason must be one line"), "{bad:?}: {}", error.message);
+        }
+        check_text("--requestor", "Zoë 日本 \"quoted\" 'n1' 🚀", 256).unwrap();
     }
 }

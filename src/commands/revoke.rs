@@ -1,13 +1,15 @@
-//! `revoke ID…|--all` and `end ID`: delete the requests' bindings now. RBAC is evaluated per API
-//! call, so a revoked credential is refused from its next call.
+//! `revoke ID…|--all` and `end ID`: delete every binding of the requests' groups now. RBAC is
+//! evaluated per API call, so a revoked credential is refused from its next call.
 
+use crate::bindings::revoke_group;
 use crate::cli::{GlobalArgs, IdArg, RevokeArgs};
 use crate::cluster::{Connection, Target};
 use crate::commands::renew::{check_id, open_live};
 use crate::error::{Error, Result};
-use crate::grant::Grants;
-use crate::history::EventKind;
+use crate::grant::{Grants, Scan};
+use crate::history::{self, EventKind, HistoryEvent};
 use crate::lifecycle::end_requests;
+use crate::output::terminal;
 use crate::sweep;
 
 pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
@@ -15,12 +17,17 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
         check_id(id)?;
     }
     let conn = Connection::open(global, &Target::default()).await?;
-    sweep::lazy(&conn).await?;
-    let grants = Grants::list(&conn, false).await?;
-    let chosen: Vec<_> = if args.all {
-        grants.valid.iter().collect()
+    // Every binding is read: a request is its group, whatever its bindings are called.
+    let grants = Grants::read(&conn, Scan::All).await?;
+    let ids: Vec<String> = if args.all {
+        let mut ids: Vec<String> = grants.valid.iter().map(|g| g.id.clone()).collect();
+        ids.extend(grants.invalid.iter().filter_map(|g| g.id.clone()));
+        ids.sort();
+        ids.dedup();
+        ids
     } else {
-        let unknown: Vec<&str> = args.ids.iter().filter(|id| grants.find(id).is_none()).map(String::as_str).collect();
+        let unknown: Vec<&str> =
+            args.ids.iter().filter(|id| grants.bindings_of(id).is_empty()).map(String::as_str).collect();
         if !unknown.is_empty() {
             return Err(Error::failed(format!(
                 "no request {} on context {:?}; nothing was revoked",
@@ -29,15 +36,35 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
             ))
             .with_hint("`kubectl supportaccess get` lists the requests"));
         }
-        args.ids.iter().filter_map(|id| grants.find(id)).collect()
+        args.ids.clone()
     };
     let by = conn.whoami().await?;
-    let revoked = end_requests(&conn, &by, &chosen, EventKind::Revoked, &format!("revoked by {by}")).await?;
+    let detail = format!("revoked by {by}");
+    let trusted: Vec<_> = ids.iter().filter_map(|id| grants.find(id)).collect();
+    let mut revoked = end_requests(&conn, &by, &trusted, &grants, EventKind::Revoked, &detail).await?;
+    // Ids only untrusted objects claim: their bindings go too, recorded without a trusted record.
+    let mut events = Vec::new();
+    for id in ids.iter().filter(|id| grants.find(id).is_none()) {
+        let removed = grants.bindings_of(id);
+        revoke_group(&conn, id, &grants).await?;
+        let names: Vec<String> = removed.iter().map(|b| b.describe()).collect();
+        events.push(HistoryEvent {
+            id: Some(id.clone()),
+            ..HistoryEvent::policy(
+                EventKind::Revoked,
+                &by,
+                format!("{detail}; untrusted bindings {}", names.join(", ")),
+            )
+        });
+        revoked.push(id.clone());
+    }
+    history::record(&conn, &events).await?;
+    sweep::lazy(&conn).await?;
     if revoked.is_empty() {
         println!("No request to revoke.");
     }
     for id in revoked {
-        println!("Revoked request {id}: its credential is refused from its next API call.");
+        println!("Revoked request {}: its credential is refused from its next API call.", terminal(&id));
     }
     Ok(())
 }
@@ -51,10 +78,11 @@ pub async fn end(global: &GlobalArgs, args: &IdArg) -> Result<()> {
             grant.id, grant.requestor, grant.id
         )));
     }
-    end_requests(&conn, &by, &[&grant], EventKind::Revoked, "ended by its requestor").await?;
+    let listing = Grants::read(&conn, Scan::All).await?;
+    end_requests(&conn, &by, &[&grant], &listing, EventKind::Revoked, "ended by its requestor").await?;
     if let Ok(path) = crate::credential::default_path(&conn.context, &grant.id) {
         let _ = std::fs::remove_file(path);
     }
-    println!("Ended request {}: its credential is refused from its next API call.", grant.id);
+    println!("Ended request {}: its credential is refused from its next API call.", terminal(&grant.id));
     Ok(())
 }

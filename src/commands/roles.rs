@@ -2,23 +2,22 @@
 //! request of each role, a matrix of what support can and cannot do — the live proof of
 //! "What Support Cannot Access".
 
-use std::time::Duration;
+use std::collections::BTreeSet;
 
-use chrono::Utc;
 use k8s_openapi::api::rbac::v1::ClusterRole;
 use kube::api::Api;
 use serde::Serialize;
 
 use crate::access::{Permission, subject_can};
-use crate::bindings::{NewGrant, delete_bindings, new_id};
 use crate::cli::{GlobalArgs, OutputFormat, RolesArgs};
 use crate::cluster::{Connection, Target};
 use crate::error::{Error, Result};
-use crate::grant::{Grant, Grants};
+use crate::grant::{Grants, Scan};
 use crate::output::{self, print_structured};
-use crate::policy::{Policy, Role, read_policy};
+use crate::policy::Role;
+use crate::proof::{self, GuardProof, IndirectPath};
 use crate::roles::definitions;
-use crate::state;
+use crate::verify::VerifyIdentity;
 
 const USER_NAMESPACE: &str = "default";
 const SYSTEM_NAMESPACE: &str = "kube-system";
@@ -139,13 +138,10 @@ pub async fn run(global: &GlobalArgs, args: &RolesArgs) -> Result<()> {
                 .with_hint("run `kubectl supportaccess enable` first"));
         }
     }
-    let policy = read_policy(&conn).await.ok().flatten().unwrap_or_default();
-    let by = conn.whoami().await?;
+    crate::verify::delete_leftovers(&conn).await?;
     let checks = matrix();
-    let (readonly, operator) = tokio::try_join!(
-        observe(&conn, &policy, &by, Role::Readonly, &checks),
-        observe(&conn, &policy, &by, Role::Operator, &checks)
-    )?;
+    let (readonly, operator) =
+        tokio::try_join!(observe(&conn, Role::Readonly, &checks), observe(&conn, Role::Operator, &checks))?;
     let rows: Vec<Row> = checks
         .iter()
         .enumerate()
@@ -158,17 +154,23 @@ pub async fn run(global: &GlobalArgs, args: &RolesArgs) -> Result<()> {
             operator_observed: operator[i],
         })
         .collect();
-    let foreign = Grants::list(&conn, true).await?.foreign;
-    for grant in &foreign {
-        output::warn(&format!(
-            "foreign grant: {}; it is not managed by this plugin, outlives revocation, and is left alone",
-            grant.describe()
-        ));
-    }
+    let grants = Grants::read(&conn, Scan::All).await?;
+    crate::commands::get::warn_untrusted(&grants.invalid, &grants.foreign);
+    let policy = grants.policy.clone().unwrap_or_default();
+    let by = conn.whoami().await?;
+    let (proofs, paths) = tokio::try_join!(proof::guards(&conn, &policy, &by), proof::indirect_paths(&conn, &policy))?;
     let failures = rows.iter().filter(|r| !r.ok()).count();
+    let failed_guards: Vec<&GuardProof> = proofs.iter().filter(|p| !p.ok()).collect();
     match global.output {
         Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
-            &serde_json::json!({ "checks": rows, "mismatches": failures, "foreignGrants": foreign }),
+            &serde_json::json!({
+                "checks": rows,
+                "mismatches": failures + failed_guards.len(),
+                "guards": proofs,
+                "indirectPaths": paths,
+                "invalid": grants.invalid,
+                "foreignGrants": grants.foreign,
+            }),
             format,
         )?,
         _ => {
@@ -190,7 +192,33 @@ pub async fn run(global: &GlobalArgs, args: &RolesArgs) -> Result<()> {
                     conn.context
                 );
             }
+            let mut table = output::table(&["GUARD", "DRY-RUN WRITE", "EXPECTED", "SEEN", "OK"]);
+            for proof in &proofs {
+                table.add_row(vec![
+                    proof.guard.to_string(),
+                    output::terminal(&proof.check).into_owned(),
+                    proof.expected.to_string(),
+                    output::terminal(&proof.observed).into_owned(),
+                    if proof.ok() { "ok".into() } else { "MISMATCH".to_string() },
+                ]);
+            }
+            println!("{table}");
+            print_indirect_paths(&paths);
         }
+    }
+    if !failed_guards.is_empty() {
+        let names: BTreeSet<&str> = failed_guards.iter().map(|p| p.guard).collect();
+        return Err(Error::failed(format!(
+            "{} guard check(s) failed: {} {}",
+            failed_guards.len(),
+            names.into_iter().collect::<Vec<_>>().join(", "),
+            if failed_guards.iter().any(|p| p.observed == "missing") {
+                "(missing)"
+            } else {
+                "(not enforced as expected)"
+            }
+        ))
+        .with_hint("run `kubectl supportaccess enable` to restore the admission guards"));
     }
     if failures > 0 {
         return Err(Error::failed(format!(
@@ -201,48 +229,43 @@ pub async fn run(global: &GlobalArgs, args: &RolesArgs) -> Result<()> {
     Ok(())
 }
 
-/// Creates a temporary request of this role for a synthetic identity, asks the matrix, and
-/// deletes the request again whatever happened.
-async fn observe(conn: &Connection, policy: &Policy, by: &str, role: Role, checks: &[Check]) -> Result<Vec<bool>> {
-    let id = new_id()?;
-    let now = Utc::now();
-    let grant = NewGrant {
-        grant: Grant {
-            id: id.clone(),
-            role,
-            scope: None,
-            requestor: "roles-verify".into(),
-            reason: "temporary request of `roles --verify`".into(),
-            requested_at: now,
-            expires_at: now + chrono::Duration::minutes(10),
-            credential_expires_at: None,
-            requested_by: by.to_string(),
-            annotations: Default::default(),
-        },
-        system_namespaces: policy.system_namespaces.clone(),
-    };
-    grant.create(conn).await?;
-    let observed = ask(conn, &id, checks).await;
-    let deleted = delete_bindings(conn, &id, None).await;
+/// What no guard closes: exec into pods whose service accounts hold more than the role.
+fn print_indirect_paths(paths: &[IndirectPath]) {
+    let risky: Vec<&IndirectPath> = paths.iter().filter(|p| p.is_risky()).collect();
+    println!(
+        "Indirect paths no guard closes: operator requests may exec into the pods of the system namespaces, \
+         and a shell there acts as the pod's service account. {} service account(s) checked, {} hold more than the roles:",
+        paths.len(),
+        risky.len()
+    );
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    for path in risky {
+        println!(
+            "  {}/{} (pods {}): read secrets {}, create pods {}, bind/escalate/impersonate {}",
+            path.namespace,
+            output::terminal(&path.service_account),
+            output::terminal(&path.pods.join(", ")),
+            yes(path.reads_secrets),
+            yes(path.creates_pods),
+            yes(path.binds_escalates_or_impersonates)
+        );
+    }
+}
+
+/// Binds a temporary identity of this role, asks the matrix, and deletes the bindings again
+/// whatever happened.
+async fn observe(conn: &Connection, role: Role, checks: &[Check]) -> Result<Vec<bool>> {
+    let identity = VerifyIdentity::create(conn, role, SYSTEM_NAMESPACE).await?;
+    let observed = ask(conn, &identity, checks).await;
+    let deleted = identity.delete(conn).await;
     let observed = observed?;
     deleted?;
     Ok(observed)
 }
 
-async fn ask(conn: &Connection, id: &str, checks: &[Check]) -> Result<Vec<bool>> {
-    let user = format!("crusoe-support:verify-{id}");
-    let groups = vec![state::request_group(id), state::SUPPORT_GROUP.to_string(), "system:authenticated".to_string()];
-    // RBAC decisions come from the API server's watch cache: wait until the new bindings are seen.
-    let seen = [checks[0].permission.clone(), checks[4].permission.clone()];
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while subject_can(conn, &user, &groups, &seen).await?.contains(&false) {
-        if std::time::Instant::now() > deadline {
-            return Err(Error::failed("the API server did not apply the temporary verification bindings within 10s"));
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+async fn ask(conn: &Connection, identity: &VerifyIdentity, checks: &[Check]) -> Result<Vec<bool>> {
     let permissions: Vec<Permission> = checks.iter().map(|c| c.permission.clone()).collect();
-    subject_can(conn, &user, &groups, &permissions).await
+    subject_can(conn, &identity.user(), &identity.groups(), &permissions).await
 }
 
 fn print_definitions(global: &GlobalArgs) -> Result<()> {
@@ -269,9 +292,17 @@ fn print_definitions(global: &GlobalArgs) -> Result<()> {
         println!();
     }
     println!(
-        "None of them grants secrets, RBAC writes, bind, escalate, impersonate, serviceaccounts/token, or CSR \
-         creation or approval; exec and port-forward only through crusoe-support-debug in the system namespaces. \
-         `roles --verify` proves it on the live cluster."
+        "Directly, none of them grants secrets, RBAC writes, bind, escalate, impersonate, serviceaccounts/token, \
+         or CSR creation or approval; exec and port-forward only through crusoe-support-debug in the system \
+         namespaces, for operator requests."
+    );
+    println!(
+        "Indirectly: operator may patch workloads, nodes and the GPU/network operator resources; the admission \
+         guard crusoe-support-guardrails (policy key guardrails) refuses any change to a pod template's spec, to \
+         a node beyond cordon, and to those resources' images and versions. No guard closes exec: a shell in a \
+         system-namespace pod acts as the pod's service account, which may hold more than the roles (secrets, \
+         creating pods, RBAC). `roles --verify` proves the rules and the guards on the live cluster and lists \
+         those service accounts."
     );
     Ok(())
 }

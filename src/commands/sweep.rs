@@ -6,21 +6,17 @@ use chrono::Utc;
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::cluster::{Connection, Target};
 use crate::error::Result;
-use crate::grant::Grants;
-use crate::output::{self, print_structured};
+use crate::grant::{Grants, Scan};
+use crate::output::print_structured;
 use crate::sweep::{HistoryFirst, describe, sweep};
 
 pub async fn run(global: &GlobalArgs) -> Result<()> {
     let conn = Connection::open(global, &Target::default()).await?;
     let history = HistoryFirst::read(&conn).await?;
-    let grants = Grants::list(&conn, true).await?;
+    let grants = Grants::read(&conn, Scan::All).await?;
     let report = sweep(&conn, &grants, Some(&history), Utc::now()).await?;
-    for grant in &grants.foreign {
-        output::warn(&format!(
-            "foreign grant: {}; it is not managed by this plugin, outlives revocation, and is left alone",
-            grant.describe()
-        ));
-    }
+    let unreported: Vec<_> = grants.invalid.iter().filter(|g| !g.managed).cloned().collect();
+    crate::commands::get::warn_untrusted(&unreported, &grants.foreign);
     match global.output {
         Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => {
             print_structured(&serde_json::json!({ "sweep": report, "foreignGrants": grants.foreign }), format)

@@ -4,13 +4,14 @@
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, DeleteParams};
 
-use crate::bindings::delete_all_bindings;
+use crate::bindings::revoke_everything;
 use crate::cli::{GlobalArgs, UninstallArgs};
 use crate::cluster::{Connection, Target};
 use crate::commands::confirm;
 use crate::error::Result;
-use crate::grant::Grants;
 use crate::history::{self, EventKind, HistoryEvent};
+use crate::policy::Role;
+use crate::proof::{GuardState, wait_for_guard};
 use crate::roles;
 use crate::state;
 
@@ -18,9 +19,17 @@ pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<()> {
     let conn = Connection::open(global, &Target::default()).await?;
     confirm(global, &format!("Remove support access from {:?}, revoking every running session?", conn.context))?;
     let by = conn.whoami().await?;
-    let grants = Grants::list(&conn, false).await?;
-    delete_all_bindings(&conn).await?;
+    let grants = revoke_everything(&conn).await?;
     println!("Deleted {} support request(s) and their bindings.", grants.valid.len() + grants.invalid.len());
+    let mut guards = Vec::new();
+    // Before the policy ConfigMap: a guard whose parameter is gone refuses every support binding.
+    crate::admission::remove(&conn, &crate::admission::ALL, &mut guards).await?;
+    for object in &guards {
+        println!("Deleted {object}.");
+    }
+    if !guards.is_empty() && !wait_for_guard(&conn, &by, Role::Readonly, GuardState::Removed).await? {
+        crate::output::warn("the API server still applied the removed admission guards after 10s");
+    }
     let (deleted, helm) = roles::uninstall(&conn).await?;
     for object in &deleted {
         println!("Deleted {object}.");

@@ -34,7 +34,8 @@ pub async fn run(global: &GlobalArgs, args: &VersionArgs) -> Result<()> {
         _ => {
             println!("Client Version: v{}", versions.client_version.version);
             if let Some(server) = &versions.server_version {
-                println!("Server Version: {}", server.git_version);
+                // The API server says what its version is.
+                println!("Server Version: {}", crate::output::terminal(&server.git_version));
             }
             Ok(())
         }

@@ -1,9 +1,9 @@
 //! One real control plane per test run, shared by every test, and helpers to run the plugin
 //! directly and through real kubectl. Each test gets its own system namespace (`-n`).
 
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 pub struct TestCluster {
@@ -59,8 +59,42 @@ impl Drop for TestCluster {
     }
 }
 
-/// The control plane of this test run.
-pub static CLUSTER: LazyLock<TestCluster> = LazyLock::new(start_cluster);
+/// The control plane of the running test: started on first use, stopped when the test's thread
+/// ends. The admission guards are cluster-wide and bound to one installation's policy, so tests
+/// that enable support access cannot share a cluster.
+pub static CLUSTER: ThisTest = ThisTest;
+
+pub struct ThisTest;
+
+/// Stops a test's cluster when its thread ends.
+struct Reaper(PathBuf);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        if self.0.exists() {
+            let _ = Command::new(repo().join("tests/cluster/down")).arg(&self.0).output();
+        }
+    }
+}
+
+thread_local! {
+    static THIS_TEST: OnceCell<(&'static TestCluster, Reaper)> = const { OnceCell::new() };
+}
+
+impl std::ops::Deref for ThisTest {
+    type Target = TestCluster;
+
+    fn deref(&self) -> &TestCluster {
+        THIS_TEST.with(|cell| {
+            cell.get_or_init(|| {
+                // Leaked so that it outlives the borrow; the Reaper beside it stops the cluster.
+                let cluster: &'static TestCluster = Box::leak(Box::new(start_cluster()));
+                (cluster, Reaper(cluster.dir.clone()))
+            })
+            .0
+        })
+    }
+}
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
@@ -168,8 +202,88 @@ pub fn run(command: &mut Command) -> Ran {
     }
 }
 
+/// Waits for a spawned command (stdout and stderr piped) and says how it ended.
+pub fn finish(child: std::process::Child) -> Ran {
+    let Output { status, stdout, stderr } = child.wait_with_output().unwrap();
+    Ran {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
 impl std::fmt::Debug for Ran {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "exit {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+    }
+}
+
+/// A time `minutes` from now, as the state format spells times (RFC3339 UTC, seconds, `Z`).
+pub fn minutes_from_now(minutes: i64) -> String {
+    let at = chrono::Utc::now() + chrono::TimeDelta::minutes(minutes);
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A request record as `request` writes it, made by the test's admin (`kubernetes-admin`), so
+/// that owner-side behaviour can be tested on its own; the admission guard accepts it while the
+/// role is enabled and it lasts at most `maxDuration`.
+pub fn record_manifest(id: &str, role: &str, requested_at: &str, expires_at: &str, credential: Option<&str>) -> String {
+    let credential = credential
+        .map(|at| format!("    support-access.crusoe.ai/credential-expires-at: \"{at}\"\n"))
+        .unwrap_or_default();
+    format!(
+        r#"apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: crusoe-support-{id}
+  labels:
+    app.kubernetes.io/managed-by: kubectl-supportaccess
+    support-access.crusoe.ai/managed: "true"
+    support-access.crusoe.ai/request-id: {id}
+    support-access.crusoe.ai/role: {role}
+  annotations:
+    support-access.crusoe.ai/requestor: 00uix9g0n77KrcdMq5d7
+    support-access.crusoe.ai/reason: "This is a test!"
+    support-access.crusoe.ai/requested-at: "{requested_at}"
+    support-access.crusoe.ai/expires-at: "{expires_at}"
+{credential}    support-access.crusoe.ai/requested-by: kubernetes-admin
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: crusoe-support-{role}
+subjects:
+- apiGroup: rbac.authorization.k8s.io
+  kind: Group
+  name: crusoe-support:request:{id}
+---
+"#
+    )
+}
+
+impl TestCluster {
+    /// `kubectl apply -f -` of a manifest, as admin; it must succeed.
+    pub fn apply(&self, manifest: &str) {
+        let ran = self.apply_result(manifest);
+        assert_eq!(ran.code, 0, "kubectl apply failed for:\n{manifest}\n{ran:?}");
+    }
+
+    /// `kubectl apply -f -` of a manifest, as admin, whatever it comes to.
+    pub fn apply_result(&self, manifest: &str) -> Ran {
+        use std::io::Write;
+        let mut child = self
+            .kubectl()
+            .args(["apply", "-f", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(manifest.as_bytes()).unwrap();
+        let Output { status, stdout, stderr } = child.wait_with_output().unwrap();
+        Ran {
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        }
     }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{Ran, TestCluster, own_cluster, run};
+use crate::common::{TestCluster, finish, minutes_from_now, own_cluster, record_manifest, run};
 
 const NS: &str = "crusoe-system";
 
@@ -25,15 +25,6 @@ fn spawn(cluster: &TestCluster, args: &[&str]) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
-}
-
-fn finish(child: Child) -> Ran {
-    let output = child.wait_with_output().unwrap();
-    Ran {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
 }
 
 fn wait_for(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
@@ -87,12 +78,12 @@ fn api_server_stopped_mid_request_leaves_no_working_looking_grant_and_a_rerun_co
     assert_eq!(again.code, 0, "{again:?}");
     assert!(cluster.supportaccess_ok(NS, &["get"]).contains("Active Requests: 1\n"));
 
-    // The half-made request carried a provisional end (6 × the 3 s timeout + 10 s); once it has
-    // passed, `sweep` removes it and its CSR, and records why.
-    let end: chrono::DateTime<chrono::Utc> = orphan_end.parse().unwrap();
-    let wait = (end - chrono::Utc::now()).to_std().unwrap_or_default() + Duration::from_secs(1);
-    assert!(wait < Duration::from_secs(40), "provisional end {orphan_end} is not short");
-    std::thread::sleep(wait);
+    // The half-made request has no credential: once it is 15 minutes old it counts as abandoned
+    // and `sweep` removes it and its CSR, and records why. Aged here by writing it again with an
+    // earlier requested-at (no sleeping for 15 minutes).
+    let id = orphan.trim_start_matches("clusterrolebinding.rbac.authorization.k8s.io/crusoe-support-").to_string();
+    cluster.kubectl_ok(&["delete", &orphan]);
+    cluster.apply(&record_manifest(&id, "readonly", &minutes_from_now(-16), &orphan_end, None));
     let swept = cluster.supportaccess(NS, &["sweep"]);
     assert_eq!(swept.code, 0, "{swept:?}");
     assert!(swept.stdout.contains("removed 1 expired request(s)"), "{swept:?}");
@@ -107,17 +98,10 @@ fn api_server_stopped_mid_request_leaves_no_working_looking_grant_and_a_rerun_co
 
 /// Writes `count` request records by hand with one kubectl call.
 fn hand_made_requests(cluster: &TestCluster, count: usize) {
-    let mut manifest = String::new();
-    for i in 0..count {
-        manifest += &format!(
-            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: crusoe-support-bulk{i}\n  labels:\n    app.kubernetes.io/managed-by: kubectl-supportaccess\n    support-access.crusoe.ai/managed: \"true\"\n    support-access.crusoe.ai/request-id: bulk{i}\n    support-access.crusoe.ai/role: readonly\n  annotations:\n    support-access.crusoe.ai/requestor: r\n    support-access.crusoe.ai/reason: bulk\n    support-access.crusoe.ai/requested-at: \"2026-01-01T00:00:00Z\"\n    support-access.crusoe.ai/expires-at: \"2099-01-01T00:00:00Z\"\n    support-access.crusoe.ai/credential-expires-at: \"2098-12-31T23:00:00Z\"\n    support-access.crusoe.ai/requested-by: admin\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: crusoe-support-readonly}}\nsubjects:\n- {{apiGroup: rbac.authorization.k8s.io, kind: Group, name: \"crusoe-support:request:bulk{i}\"}}\n---\n"
-        );
-    }
-    let mut child =
-        cluster.kubectl().args(["apply", "-f", "-"]).stdin(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(manifest.as_bytes()).unwrap();
-    assert!(child.wait().unwrap().success());
+    let (now, ends, credential) = (minutes_from_now(0), minutes_from_now(600), minutes_from_now(60));
+    let manifest: String =
+        (0..count).map(|i| record_manifest(&format!("bulk{i}"), "readonly", &now, &ends, Some(&credential))).collect();
+    cluster.apply(&manifest);
 }
 
 #[test]

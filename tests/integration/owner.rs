@@ -3,48 +3,18 @@
 
 use std::process::Stdio;
 
-use crate::common::{CLUSTER, TestCluster, namespace, own_cluster, run};
+use crate::common::{CLUSTER, TestCluster, minutes_from_now, namespace, own_cluster, record_manifest, run};
 
 const DISABLED: &str = "Support Access Status: Disabled\nEnabled Roles:\nActive Requests: 0\n";
 
-/// Writes a request record by hand, as `request` would (so owner-side behaviour can be tested on
-/// its own): times are RFC3339 strings.
-fn hand_made_request(cluster: &TestCluster, id: &str, role: &str, expires_at: &str, credential_expires_at: &str) {
-    let manifest = format!(
-        r#"apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata:
-  name: crusoe-support-{id}
-  labels:
-    app.kubernetes.io/managed-by: kubectl-supportaccess
-    support-access.crusoe.ai/managed: "true"
-    support-access.crusoe.ai/request-id: {id}
-    support-access.crusoe.ai/role: {role}
-  annotations:
-    support-access.crusoe.ai/requestor: 00uix9g0n77KrcdMq5d7
-    support-access.crusoe.ai/reason: "This is a test!"
-    support-access.crusoe.ai/requested-at: "2026-03-30T23:12:53Z"
-    support-access.crusoe.ai/expires-at: "{expires_at}"
-    support-access.crusoe.ai/credential-expires-at: "{credential_expires_at}"
-    support-access.crusoe.ai/requested-by: kubernetes-admin
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: ClusterRole
-  name: crusoe-support-{role}
-subjects:
-- apiGroup: rbac.authorization.k8s.io
-  kind: Group
-  name: crusoe-support:request:{id}
-"#
-    );
-    apply(cluster, &manifest);
-}
-
-fn apply(cluster: &TestCluster, manifest: &str) {
-    let mut child = cluster.kubectl().args(["apply", "-f", "-"]).stdin(Stdio::piped()).spawn().unwrap();
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(manifest.as_bytes()).unwrap();
-    assert!(child.wait().unwrap().success(), "kubectl apply failed for:\n{manifest}");
+/// Writes a request record by hand, as `request` would, made now: it ends in `ends_in` minutes
+/// and its credential in `credential_in`. Returns its requested-at.
+fn hand_made_request(cluster: &TestCluster, id: &str, role: &str, ends_in: i64, credential_in: i64) -> String {
+    let requested_at = minutes_from_now(0);
+    let manifest =
+        record_manifest(id, role, &requested_at, &minutes_from_now(ends_in), Some(&minutes_from_now(credential_in)));
+    cluster.apply(&manifest);
+    requested_at
 }
 
 fn annotation(cluster: &TestCluster, id: &str, key: &str) -> String {
@@ -81,20 +51,24 @@ fn enable_shows_the_reference_layout_and_a_request_line_for_line() {
         "Support Access Status: Enabled\nEnabled Roles: SUPPORT_ACCESS_ROLE_READONLY\nActive Requests: 0\n"
     );
 
-    hand_made_request(&cluster, "k3x9q2", "readonly", "2099-04-01T03:12:53Z", "2099-04-01T01:46:18Z");
+    let requested_at = hand_made_request(&cluster, "k3x9q2", "readonly", 240, 150);
+    let ends = annotation(&cluster, "k3x9q2", "expires-at");
+    let credential = annotation(&cluster, "k3x9q2", "credential-expires-at");
     assert_eq!(
         cluster.supportaccess_ok(ns, &["get"]),
-        "Support Access Status: Enabled\n\
-         Enabled Roles: SUPPORT_ACCESS_ROLE_READONLY\n\
-         Active Requests: 1\n\
-         Request 1:\n\
-         Request ID: k3x9q2\n\
-         Role: SUPPORT_ACCESS_ROLE_READONLY\n\
-         Requestor ID: 00uix9g0n77KrcdMq5d7\n\
-         Reason: This is a test!\n\
-         Requested At: 2026-03-30T23:12:53Z\n\
-         Request Expires At: 2099-04-01T03:12:53Z\n\
-         Credential Expires At: 2099-04-01T01:46:18Z\n"
+        format!(
+            "Support Access Status: Enabled\n\
+             Enabled Roles: SUPPORT_ACCESS_ROLE_READONLY\n\
+             Active Requests: 1\n\
+             Request 1:\n\
+             Request ID: k3x9q2\n\
+             Role: SUPPORT_ACCESS_ROLE_READONLY\n\
+             Requestor ID: 00uix9g0n77KrcdMq5d7\n\
+             Reason: This is a test!\n\
+             Requested At: {requested_at}\n\
+             Request Expires At: {ends}\n\
+             Credential Expires At: {credential}\n"
+        )
     );
 
     // operator implies readonly; the reference says so.
@@ -158,22 +132,26 @@ fn disable_needs_a_confirmation_without_a_terminal() {
 }
 
 #[test]
-fn disable_drains_withdrawn_roles_and_disable_now_revokes_everything() {
+fn withdrawing_a_role_revokes_its_requests_disable_drains_and_disable_now_revokes_everything() {
     let cluster = own_cluster();
     let ns = "crusoe-system";
     cluster.supportaccess_ok(ns, &["enable", "--enabled-roles", "operator"]);
-    hand_made_request(&cluster, "reader1", "readonly", "2099-01-01T00:00:00Z", "2098-12-31T20:00:00Z");
-    hand_made_request(&cluster, "oper1", "operator", "2099-01-01T00:00:00Z", "2098-12-31T21:00:00Z");
+    hand_made_request(&cluster, "reader1", "readonly", 300, 60);
+    hand_made_request(&cluster, "reader2", "readonly", 300, 90);
+    hand_made_request(&cluster, "oper1", "operator", 300, 120);
 
-    // Withdrawing operator drains operator requests only, to their credential's expiry.
-    cluster.supportaccess_ok(ns, &["enable", "--enabled-roles", "readonly"]);
-    assert_eq!(annotation(&cluster, "oper1", "expires-at"), "2098-12-31T21:00:00Z");
-    assert_eq!(annotation(&cluster, "reader1", "expires-at"), "2099-01-01T00:00:00Z");
+    // Withdrawing operator revokes operator requests at once: a record of a role that is not
+    // enabled is not trusted.
+    let out = cluster.supportaccess_ok(ns, &["enable", "--enabled-roles", "readonly"]);
+    assert!(out.contains("Revoked 1 request(s) of roles no longer enabled: oper1"), "{out}");
+    assert_ne!(run(cluster.kubectl().args(["get", "clusterrolebinding", "crusoe-support-oper1"])).code, 0);
+    let reader_end = annotation(&cluster, "reader1", "expires-at");
 
-    // disable: running sessions drain, nothing is deleted.
+    // disable: running sessions drain to their credential's expiry, nothing is deleted.
     let out = cluster.supportaccess_ok(ns, &["disable", "--yes"]);
-    assert!(out.contains("1 running session(s) drain"), "{out}");
-    assert_eq!(annotation(&cluster, "reader1", "expires-at"), "2098-12-31T20:00:00Z");
+    assert!(out.contains("2 running session(s) drain"), "{out}");
+    let drained = annotation(&cluster, "reader1", "expires-at");
+    assert!(drained < reader_end && drained == annotation(&cluster, "reader1", "credential-expires-at"), "{drained}");
     let get = cluster.supportaccess_ok(ns, &["get"]);
     assert!(get.starts_with("Support Access Status: Disabled\nEnabled Roles:\nActive Requests: 2\n"), "{get}");
 
@@ -184,7 +162,10 @@ fn disable_drains_withdrawn_roles_and_disable_now_revokes_everything() {
     assert_eq!(cluster.supportaccess_ok(ns, &["get"]), DISABLED);
 
     let events: Vec<String> = history(&cluster, ns).iter().map(|e| e["event"].as_str().unwrap().to_string()).collect();
-    assert_eq!(events, ["enabled", "drained", "enabled", "drained", "disabled", "revoked", "revoked", "disabled"]);
+    assert_eq!(
+        events,
+        ["enabled", "revoked", "enabled", "drained", "drained", "disabled", "revoked", "revoked", "disabled"]
+    );
     let kube_events = cluster.kubectl_ok(&["get", "events", "-n", ns, "-o", "jsonpath={.items[*].reason}"]);
     assert!(
         kube_events.contains("SupportAccessEnabled") && kube_events.contains("SupportAccessRevoked"),
@@ -242,7 +223,7 @@ fn helm_managed_roles_are_used_and_left_byte_identical() {
     manifest += &format!(
         "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: crusoe-support-readonly-binding\n  labels:\n{helm_labels}roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: crusoe-support-readonly\nsubjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  name: crusoe:support:readonly\n"
     );
-    apply(&cluster, &manifest);
+    cluster.apply(&manifest);
     let snapshot = || {
         cluster.kubectl_ok(&[
             "get",
@@ -281,7 +262,7 @@ fn uninstall_removes_what_the_plugin_installed_and_keeps_history_unless_purged()
     let cluster = own_cluster();
     let ns = "crusoe-system";
     cluster.supportaccess_ok(ns, &["enable", "--enabled-roles", "operator"]);
-    hand_made_request(&cluster, "u1", "readonly", "2099-01-01T00:00:00Z", "2098-12-31T20:00:00Z");
+    hand_made_request(&cluster, "u1", "readonly", 300, 60);
     let out = cluster.supportaccess_ok(ns, &["uninstall", "--yes"]);
     assert!(out.contains("Deleted 1 support request(s)"), "{out}");
     for object in [
@@ -435,7 +416,8 @@ fn roles_lists_each_role_and_what_none_of_them_grants() {
     for role in ["crusoe-support-readonly", "crusoe-support-operator", "crusoe-support-logs", "crusoe-support-debug"] {
         assert!(out.contains(role), "{out}");
     }
-    assert!(out.contains("None of them grants secrets"), "{out}");
+    assert!(out.contains("Directly, none of them grants secrets"), "{out}");
+    assert!(out.contains("No guard closes exec"), "the indirect path is stated, not hidden: {out}");
 }
 
 /// Runs a command in a real terminal (tmux) and drives it with keys; returns the final screen.

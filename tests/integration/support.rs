@@ -42,7 +42,7 @@ fn events(cluster: &TestCluster) -> Vec<serde_json::Value> {
     serde_json::from_str(&cluster.supportaccess_ok(NS, &["history", "-o", "json"])).unwrap()
 }
 
-fn certificate_not_after(kubeconfig: &Path) -> chrono::DateTime<chrono::Utc> {
+pub(crate) fn certificate_not_after(kubeconfig: &Path) -> chrono::DateTime<chrono::Utc> {
     let config: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(kubeconfig).unwrap()).unwrap();
     let data = config["users"][0]["user"]["client-certificate-data"].as_str().unwrap();
     use base64::Engine;
@@ -213,6 +213,7 @@ fn disable_refuses_new_requests_drains_the_live_one_and_the_sweep_removes_it_aft
         "clusterrolebinding",
         &format!("crusoe-support-{id}"),
         &format!("support-access.crusoe.ai/expires-at={now}"),
+        &format!("support-access.crusoe.ai/credential-expires-at={now}"),
     ]);
     let ran = cluster.supportaccess(NS, &["get"]);
     assert!(ran.stdout.starts_with("Support Access Status: Disabled\nEnabled Roles:\nActive Requests: 0\n"), "{ran:?}");
@@ -235,6 +236,20 @@ fn sweep_fails_closed_on_garbage_records_notices_out_of_band_removal_and_leaves_
     let (garbage, _) = request(&cluster, &["--role", "readonly", "--reason", "garbage", "--duration", "1h"]);
     let (edited, _) = request(&cluster, &["--role", "readonly", "--reason", "edited", "--duration", "1h"]);
     let (gone, gone_config) = request(&cluster, &["--role", "readonly", "--reason", "gone", "--duration", "1h"]);
+    // The admission guard refuses a garbage record outright…
+    let refused = run(cluster.kubectl().args([
+        "annotate",
+        "--overwrite",
+        "clusterrolebinding",
+        &format!("crusoe-support-{garbage}"),
+        "support-access.crusoe.ai/expires-at=next tuesday",
+    ]));
+    assert!(refused.code != 0 && refused.stderr.contains("crusoe-support-requests"), "{refused:?}");
+    // …so the rest is planted as someone who may remove the guard would: without it. The plugin
+    // says the guard is missing, and still fails closed on what was planted.
+    cluster.kubectl_ok(&["delete", "validatingadmissionpolicybinding", "crusoe-support-requests"]);
+    // The API server drops the guard from its admission chain a moment later.
+    std::thread::sleep(Duration::from_secs(2));
     cluster.kubectl_ok(&[
         "annotate",
         "--overwrite",
@@ -262,7 +277,8 @@ fn sweep_fails_closed_on_garbage_records_notices_out_of_band_removal_and_leaves_
 
     let get = cluster.supportaccess(NS, &["get", "-o", "json"]);
     assert!(get.stderr.contains("foreign grant: ClusterRoleBinding hand-made"), "{get:?}");
-    assert!(get.stderr.contains("removed 2 request(s) whose records cannot be trusted"), "{get:?}");
+    assert!(get.stderr.contains("admission guard crusoe-support-requests is missing"), "{get:?}");
+    assert!(get.stderr.contains("removed 2 binding(s) that cannot be trusted"), "{get:?}");
     let json: serde_json::Value = serde_json::from_str(&get.stdout).unwrap();
     assert_eq!(json["activeRequests"], serde_json::json!([]), "garbage is never shown as a working request");
 

@@ -1,0 +1,227 @@
+//! Credentials on this machine: where a request's kubeconfig lives, in a directory refused (as ssh
+//! refuses ~/.ssh) unless it is the user's own and nobody else can write it, and files written
+//! 0600 through a new temporary file and a rename. Ids from the cluster become paths only here,
+//! and only once they are DNS-1123 labels.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::bindings::is_dns_label;
+use crate::error::{Error, Result};
+
+/// The plugin's own directory under `$XDG_CONFIG_HOME`.
+const PLUGIN_DIR: &str = "kubectl-supportaccess";
+
+/// Where a request's kubeconfig lives by default:
+/// `$XDG_CONFIG_HOME/kubectl-supportaccess/<context>/<id>.kubeconfig`. The id must be a request
+/// id (a DNS-1123 label: it comes from the cluster), and both directories, where they exist, must
+/// be the user's own and writable by nobody else.
+pub fn default_path(context: &str, id: &str) -> Result<PathBuf> {
+    if !is_dns_label(id) {
+        return Err(Error::failed(format!("{id:?} is not a request id, so it names no credential file")));
+    }
+    let base =
+        dirs::config_dir().ok_or_else(|| Error::failed("no configuration directory (set XDG_CONFIG_HOME or HOME)"))?;
+    let plugin_dir = base.join(PLUGIN_DIR);
+    let dir = plugin_dir.join(context_dir(context));
+    check_private_dir(&plugin_dir)?;
+    check_private_dir(&dir)?;
+    Ok(dir.join(format!("{id}.kubeconfig")))
+}
+
+/// The directory name for a context: one path component, never `.` or `..`.
+fn context_dir(context: &str) -> String {
+    let name: String =
+        context.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.@".contains(c) { c } else { '_' }).collect();
+    match name.as_str() {
+        "" | "." | ".." => format!("_{name}"),
+        _ => name,
+    }
+}
+
+/// Refuses a credential directory that another user owns or may write: they could swap the
+/// kubeconfig, whose `exec:` credential plugin `exec` would then run. A missing one is fine (it is
+/// created 0700).
+#[cfg(unix)]
+fn check_private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let shown = dir.display();
+    let metadata = match std::fs::metadata(dir) {
+        Ok(metadata) => metadata,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::failed(format!("cannot check the credential directory {shown}: {e}"))),
+    };
+    let uid =
+        current_uid().map_err(|e| Error::failed(format!("cannot check the credential directory {shown}: {e}")))?;
+    if !metadata.is_dir() {
+        Err(Error::failed(format!("the credential directory {shown} is not a directory; remove it")))
+    } else if metadata.uid() != uid {
+        Err(Error::failed(format!(
+            "the credential directory {shown} belongs to user id {}, not to you ({uid}), so its credentials cannot be \
+             trusted; remove it",
+            metadata.uid()
+        )))
+    } else if metadata.mode() & 0o022 != 0 {
+        Err(Error::failed(format!(
+            "the credential directory {shown} can be written by other users (mode {:o}), so its credentials cannot \
+             be trusted; run `chmod 700 {shown}`",
+            metadata.mode() & 0o7777
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(not(unix))]
+fn check_private_dir(_dir: &Path) -> Result<()> {
+    Ok(())
+}
+
+/// The user this process runs as, without libc: the owner of a file it has just created.
+#[cfg(unix)]
+fn current_uid() -> std::io::Result<u32> {
+    use std::os::unix::fs::MetadataExt;
+    static UID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    if let Some(uid) = UID.get() {
+        return Ok(*uid);
+    }
+    let (probe, file) = create_new_beside(&std::env::temp_dir().join("kubectl-supportaccess-uid"))?;
+    let metadata = file.metadata();
+    drop(file);
+    let _ = std::fs::remove_file(probe);
+    let uid = metadata?.uid();
+    Ok(*UID.get_or_init(|| uid))
+}
+
+/// A new file (never an existing one, never through a link), mode 0600, named after `path` with a
+/// random suffix, in the same directory.
+fn create_new_beside(path: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
+    let suffix = crate::bindings::new_id().map_err(|e| std::io::Error::other(e.message))?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("kubeconfig");
+    let temporary = path.with_file_name(format!(".{name}.{suffix}.tmp"));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(&temporary)?;
+    Ok((temporary, file))
+}
+
+/// Writes a file readable by its owner only, from its creation: a new temporary file in the
+/// same directory (mode 0600), then renamed over the target. Nothing but that temporary file is
+/// ever removed on failure.
+pub fn write_private(path: &Path, text: &str) -> Result<()> {
+    let failed = |e: std::io::Error| Error::failed(format!("cannot write {}: {e}", path.display()));
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    create_private_dir(dir).map_err(failed)?;
+    let (temporary, mut file) = create_new_beside(&dir.join(path.file_name().unwrap_or_default())).map_err(failed)?;
+    let written = file.write_all(text.as_bytes()).and_then(|()| file.sync_all());
+    drop(file);
+    if let Err(e) = written.and_then(|()| std::fs::rename(&temporary, path)) {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(failed(e));
+    }
+    Ok(())
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ksa-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn private_files_are_0600_and_replace_atomically() {
+        let dir = scratch("private");
+        let path = dir.join("nested").join("x.kubeconfig");
+        write_private(&path, "one").unwrap();
+        write_private(&path, "two").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "two");
+        assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1, "no temporary file is left");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_target_and_no_temporary_file() {
+        let dir = scratch("failed-write");
+        // Renaming a file over a directory that holds something fails.
+        let target = dir.join("out.kubeconfig");
+        std::fs::create_dir_all(target.join("inside")).unwrap();
+        assert!(write_private(&target, "credential").is_err());
+        assert!(target.join("inside").is_dir(), "the target is untouched");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "the temporary file is removed");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn ids_that_are_not_request_ids_name_no_file() {
+        for id in ["/tmp/x/victim", "../../victim", "a/b", "..", "", "Not_Dns", "x\ny"] {
+            let error = default_path("local", id).unwrap_err();
+            assert!(error.message.contains("is not a request id"), "{id:?}: {}", error.message);
+        }
+    }
+
+    #[test]
+    fn a_context_is_one_path_component_and_never_a_parent() {
+        assert_eq!(context_dir("kind-kind"), "kind-kind");
+        assert_eq!(context_dir("arn:aws:eks:us-east-1:1:cluster/prod"), "arn_aws_eks_us-east-1_1_cluster_prod");
+        assert_eq!(context_dir(".."), "_..");
+        assert_eq!(context_dir("."), "_.");
+        assert_eq!(context_dir(""), "_");
+        assert_eq!(context_dir("../../etc"), ".._.._etc");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_others_can_write_is_refused_with_the_fix() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = scratch("perms");
+        assert!(check_private_dir(&dir).is_ok(), "a missing directory is created private later");
+        std::fs::create_dir_all(&dir).unwrap();
+        for mode in [0o777, 0o770, 0o702] {
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode)).unwrap();
+            let error = check_private_dir(&dir).unwrap_err();
+            assert_eq!(error.exit_code(), 1);
+            assert!(error.message.contains(&format!("run `chmod 700 {}`", dir.display())), "{}", error.message);
+        }
+        for mode in [0o700, 0o755] {
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode)).unwrap();
+            check_private_dir(&dir).unwrap();
+        }
+        let file = dir.join("file");
+        std::fs::write(&file, "").unwrap();
+        assert!(check_private_dir(&file).unwrap_err().message.contains("is not a directory"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_current_user_is_the_owner_of_what_this_process_creates() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = scratch("uid");
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(current_uid().unwrap(), std::fs::metadata(&dir).unwrap().uid());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,549 @@
+//! Every binding of the cluster that has anything to do with support, sorted: trusted request
+//! records and their companions, invalid objects (reported, and deleted by the sweep when they
+//! wear the managed label), foreign grants (reported, never deleted), and which bindings belong
+//! to which request's group — what revocation deletes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef, Subject};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::{Api, ListParams};
+use serde::Serialize;
+
+use crate::bindings::is_dns_label;
+use crate::cluster::Connection;
+use crate::error::Result;
+use crate::grant::{BindingRef, Companion, ForeignGrant, Grant, HelmRelease, InvalidGrant, cluster_role_of};
+use crate::policy::{Policy, PolicyError, read_stored_policy};
+use crate::state;
+
+/// How much of the cluster's bindings to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scan {
+    /// The bindings carrying the managed label, selected by the server: records, companions, and
+    /// anything else wearing the label (cheap; enough to find what the sweep deletes).
+    Managed,
+    /// Every binding: also foreign grants, and every binding of a request's group whatever its
+    /// name or labels (what revocation deletes).
+    All,
+}
+
+/// Every request record in the cluster, valid or not, the foreign grants, and which bindings
+/// belong to which request's group.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Grants {
+    pub valid: Vec<Grant>,
+    pub invalid: Vec<InvalidGrant>,
+    /// Bindings the plugin did not create whose subject is a support identity.
+    pub foreign: Vec<ForeignGrant>,
+    /// The Helm release whose static bindings use the support roles, when the chart is installed.
+    pub helm: Option<HelmRelease>,
+    /// The policy read with the bindings; `None` when there is none (never enabled).
+    #[serde(skip)]
+    pub policy: Option<Policy>,
+    /// Why the stored policy cannot be trusted, when it cannot.
+    #[serde(skip)]
+    pub policy_problem: Option<PolicyError>,
+    /// Every binding that belongs to a request: its record, its companions, and anything else whose
+    /// subjects hold the request's group or that claims its id by name or label.
+    #[serde(skip)]
+    members: BTreeMap<String, BTreeSet<BindingRef>>,
+    #[serde(skip)]
+    scan: Option<Scan>,
+}
+
+struct Listed<'a> {
+    kind: &'static str,
+    meta: &'a ObjectMeta,
+    role_ref: &'a RoleRef,
+    subjects: &'a [Subject],
+}
+
+impl Listed<'_> {
+    fn reference(&self) -> BindingRef {
+        BindingRef {
+            kind: self.kind,
+            namespace: self.meta.namespace.clone(),
+            name: self.meta.name.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// What a binding that claims a request id turned out to be, before the claims are counted.
+enum Claim {
+    Record(Grant),
+    Companion { id: String, suffix: Companion, namespace: String },
+    Invalid(InvalidGrant),
+}
+
+impl Grants {
+    /// Reads the policy and the bindings (three calls, concurrently) and sorts every binding that
+    /// has anything to do with support into records, companions, invalid objects and foreign
+    /// grants.
+    pub async fn read(conn: &Connection, scan: Scan) -> Result<Grants> {
+        let selector = match scan {
+            Scan::All => ListParams::default(),
+            Scan::Managed => ListParams::default().labels(state::MANAGED_SELECTOR),
+        };
+        let cluster_api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
+        let namespaced_api: Api<RoleBinding> = Api::all(conn.client.clone());
+        let (policy, cluster, namespaced) = tokio::try_join!(
+            read_stored_policy(conn),
+            conn.call(cluster_api.list(&selector)),
+            conn.call(namespaced_api.list(&selector))
+        )?;
+        let listed = cluster
+            .items
+            .iter()
+            .map(|b| Listed {
+                kind: "ClusterRoleBinding",
+                meta: &b.metadata,
+                role_ref: &b.role_ref,
+                subjects: b.subjects.as_deref().unwrap_or_default(),
+            })
+            .chain(namespaced.items.iter().map(|b| Listed {
+                kind: "RoleBinding",
+                meta: &b.metadata,
+                role_ref: &b.role_ref,
+                subjects: b.subjects.as_deref().unwrap_or_default(),
+            }));
+        let (policy, policy_problem) = match policy {
+            Ok(policy) => (policy, None),
+            Err(problem) => (None, Some(problem)),
+        };
+        let mut grants = Grants::sort(listed, policy.as_ref());
+        grants.policy = policy;
+        grants.policy_problem = policy_problem;
+        grants.scan = Some(scan);
+        Ok(grants)
+    }
+
+    fn sort<'a>(listed: impl Iterator<Item = Listed<'a>>, policy: Option<&Policy>) -> Grants {
+        let mut grants = Grants::default();
+        let mut claims: Vec<Claim> = Vec::new();
+        for binding in listed {
+            if let Some(claim) = grants.add(&binding, policy) {
+                claims.push(claim);
+            }
+        }
+        // A request id claimed by more than one object: none of them is trusted.
+        let mut claimed: BTreeMap<String, usize> = BTreeMap::new();
+        for claim in &claims {
+            let id = match claim {
+                Claim::Record(grant) => Some(&grant.id),
+                Claim::Invalid(invalid) => invalid.id.as_ref(),
+                Claim::Companion { .. } => None,
+            };
+            if let Some(id) = id {
+                *claimed.entry(id.clone()).or_default() += 1;
+            }
+        }
+        let mut companions = Vec::new();
+        for claim in claims {
+            match claim {
+                Claim::Record(grant) if claimed.get(&grant.id).copied().unwrap_or(0) > 1 => {
+                    let problem = format!(
+                        "{} objects claim request id {}; none of them is trusted",
+                        claimed[&grant.id], grant.id
+                    );
+                    grants.invalid.push(InvalidGrant::of_record(&grant, problem));
+                }
+                Claim::Record(grant) => grants.valid.push(grant),
+                Claim::Invalid(mut invalid) => {
+                    if let Some(n) = invalid.id.as_ref().and_then(|id| claimed.get(id)).filter(|n| **n > 1) {
+                        invalid.problem = format!("{}; {n} objects claim its request id", invalid.problem);
+                    }
+                    grants.invalid.push(invalid)
+                }
+                Claim::Companion { id, suffix, namespace } => companions.push((id, suffix, namespace)),
+            }
+        }
+        // A companion is trusted only beside a trusted cluster-wide record of a role that has it.
+        for (id, suffix, namespace) in companions {
+            let record = grants.valid.iter().find(|g| g.id == id);
+            let problem = match record {
+                None => Some("its request has no trusted record".to_string()),
+                Some(grant) if grant.scope.is_some() => Some("its request is scoped to a namespace".to_string()),
+                Some(grant) if !Companion::of(grant.role).contains(&suffix) => {
+                    Some(format!("a {} request has no -{} binding", grant.role, suffix.suffix()))
+                }
+                Some(_) => None,
+            };
+            if let Some(problem) = problem {
+                let name = format!("{}-{}", state::binding_name(&id), suffix.suffix());
+                grants.invalid.push(InvalidGrant {
+                    kind: "RoleBinding",
+                    name,
+                    namespace: Some(namespace),
+                    id: Some(id),
+                    managed: true,
+                    problem,
+                });
+            }
+        }
+        grants.valid.sort_by(|a, b| a.requested_at.cmp(&b.requested_at).then(a.id.cmp(&b.id)));
+        grants
+    }
+
+    /// Notes one binding: Helm's, foreign, or a claim on a request id to be judged with the others.
+    fn add(&mut self, binding: &Listed<'_>, policy: Option<&Policy>) -> Option<Claim> {
+        let meta = binding.meta;
+        let name = meta.name.clone().unwrap_or_default();
+        let namespace = meta.namespace.as_deref();
+        let labels = meta.labels.clone().unwrap_or_default();
+        if let Some((release, chart)) = crate::install::helm_release(meta)
+            && binding.role_ref.kind == "ClusterRole"
+            && crate::roles::definitions().iter().any(|d| d.name == binding.role_ref.name)
+        {
+            let helm = self.helm.get_or_insert_with(|| HelmRelease { release, chart, groups: Vec::new() });
+            helm.groups.extend(binding.subjects.iter().map(|s| s.name.clone()));
+            helm.groups.sort();
+            helm.groups.dedup();
+        }
+        let managed = labels.get(state::MANAGED_LABEL).map(String::as_str) == Some("true");
+        let label_id = labels.get(state::REQUEST_ID_LABEL).cloned();
+        let support: Vec<&Subject> = binding
+            .subjects
+            .iter()
+            .filter(|s| (s.kind == "Group" || s.kind == "User") && state::is_support_subject(&s.name))
+            .collect();
+        // Revocation deletes every binding of the request's group, whatever it is called.
+        for subject in &support {
+            if let Some(id) = subject.name.strip_prefix(&state::request_group("")) {
+                self.members.entry(id.to_string()).or_default().insert(binding.reference());
+            }
+        }
+        let named_id = name.strip_prefix(&state::binding_name("")).filter(|id| is_dns_label(id));
+        let claimed_id = label_id.clone().or_else(|| named_id.map(str::to_string));
+        if let Some(id) = &claimed_id
+            && (managed || label_id.is_some())
+        {
+            self.members.entry(id.clone()).or_default().insert(binding.reference());
+        }
+        if !managed {
+            if !support.is_empty() {
+                self.foreign.push(ForeignGrant {
+                    kind: binding.kind,
+                    name,
+                    namespace: namespace.map(str::to_string),
+                    role: format!("{} {}", binding.role_ref.kind, binding.role_ref.name),
+                    subjects: support.iter().map(|s| format!("{} {}", s.kind, s.name)).collect(),
+                });
+                return None;
+            }
+            return label_id.map(|id| {
+                Claim::Invalid(InvalidGrant {
+                    kind: binding.kind,
+                    name,
+                    namespace: namespace.map(str::to_string),
+                    id: Some(id),
+                    managed: false,
+                    problem: "it carries a request-id label but not the managed label".into(),
+                })
+            });
+        }
+        Some(judge(binding, &labels, policy))
+    }
+
+    /// The requests still running at `now`, oldest first.
+    pub fn live(&self, now: DateTime<Utc>) -> Vec<&Grant> {
+        self.valid.iter().filter(|g| g.is_live(now)).collect()
+    }
+
+    /// Live requests that hold a credential: the working ones `get` lists.
+    pub fn working(&self, now: DateTime<Utc>) -> Vec<&Grant> {
+        self.live(now).into_iter().filter(|g| g.credential_expires_at.is_some()).collect()
+    }
+
+    /// Live requests still being made (no credential yet).
+    pub fn pending(&self, now: DateTime<Utc>) -> Vec<&Grant> {
+        self.live(now).into_iter().filter(|g| g.credential_expires_at.is_none()).collect()
+    }
+
+    pub fn find(&self, id: &str) -> Option<&Grant> {
+        self.valid.iter().find(|g| g.id == id)
+    }
+
+    /// Whether some untrusted object claims this request id.
+    pub fn is_untrusted(&self, id: &str) -> bool {
+        self.invalid.iter().any(|g| g.id.as_deref() == Some(id))
+    }
+
+    /// Every binding of this request: whose subjects hold its group, or that claims its id by
+    /// name or label. Complete only when every binding was read ([`Scan::All`]).
+    pub fn bindings_of(&self, id: &str) -> Vec<BindingRef> {
+        self.members.get(id).map(|set| set.iter().cloned().collect()).unwrap_or_default()
+    }
+
+    /// Every binding of every request (see [`Grants::bindings_of`]).
+    pub fn all_request_bindings(&self) -> Vec<BindingRef> {
+        let all: BTreeSet<&BindingRef> = self.members.values().flatten().collect();
+        all.into_iter().cloned().collect()
+    }
+
+    /// Whether every binding of the cluster was read.
+    pub fn is_complete(&self) -> bool {
+        self.scan == Some(Scan::All)
+    }
+}
+
+/// Judges a managed binding: the exact record of its id, one of its companions, or invalid.
+fn judge(binding: &Listed<'_>, labels: &BTreeMap<String, String>, policy: Option<&Policy>) -> Claim {
+    let meta = binding.meta;
+    let name = meta.name.clone().unwrap_or_default();
+    let namespace = meta.namespace.clone();
+    let label_id = labels.get(state::REQUEST_ID_LABEL).cloned();
+    let named_id = name.strip_prefix(&state::binding_name("")).filter(|id| is_dns_label(id)).map(str::to_string);
+    let invalid = |id: Option<String>, problem: String| {
+        Claim::Invalid(InvalidGrant {
+            kind: binding.kind,
+            name: name.clone(),
+            namespace: namespace.clone(),
+            id,
+            managed: true,
+            problem,
+        })
+    };
+    let Some(id) = label_id.clone().filter(|id| is_dns_label(id)) else {
+        return invalid(named_id, format!("label {} is missing or not a request id", state::REQUEST_ID_LABEL));
+    };
+    let group = state::request_group(&id);
+    let only_the_group = matches!(binding.subjects, [only] if only.kind == "Group" && only.name == group);
+    for companion in [Companion::Logs, Companion::Debug] {
+        if name == format!("{}-{}", state::binding_name(&id), companion.suffix()) {
+            let problem = if binding.kind != "RoleBinding" {
+                Some("a companion must be a RoleBinding".to_string())
+            } else if binding.role_ref.kind != "ClusterRole" || binding.role_ref.name != companion.cluster_role() {
+                Some(format!(
+                    "roleRef is {} {}, not ClusterRole {}",
+                    binding.role_ref.kind,
+                    binding.role_ref.name,
+                    companion.cluster_role()
+                ))
+            } else if !only_the_group {
+                Some(format!("its only subject must be Group {group}"))
+            } else if let Some(policy) = policy
+                && !namespace.as_ref().is_some_and(|ns| policy.system_namespaces.contains(ns))
+            {
+                Some("its namespace is not one of the policy's system namespaces".to_string())
+            } else {
+                None
+            };
+            return match problem {
+                Some(problem) => invalid(None, problem),
+                None => Claim::Companion { id, suffix: companion, namespace: namespace.unwrap_or_default() },
+            };
+        }
+    }
+    if name != state::binding_name(&id) {
+        return invalid(Some(id.clone()), format!("its name is not {}, the record's name", state::binding_name(&id)));
+    }
+    let annotations = meta.annotations.clone().unwrap_or_default();
+    let record = Grant::from_metadata(&name, namespace.as_deref(), labels, &annotations).and_then(|grant| {
+        let problem = check_binding(&grant, binding.role_ref, binding.subjects)
+            .err()
+            .or_else(|| policy.and_then(|p| check_policy(&grant, p).err()));
+        match problem {
+            Some(problem) => Err(InvalidGrant::of_record(&grant, problem)),
+            None => Ok(grant),
+        }
+    });
+    match record {
+        Ok(grant) => Claim::Record(grant),
+        Err(invalid) => Claim::Invalid(InvalidGrant { kind: binding.kind, ..invalid }),
+    }
+}
+
+/// A record whose roleRef or subject was edited is not trusted.
+fn check_binding(grant: &Grant, role_ref: &RoleRef, subjects: &[Subject]) -> Result<(), String> {
+    let expected_role = cluster_role_of(grant.role);
+    if role_ref.kind != "ClusterRole" || role_ref.name != expected_role {
+        return Err(format!("roleRef is {} {}, not ClusterRole {expected_role}", role_ref.kind, role_ref.name));
+    }
+    let group = state::request_group(&grant.id);
+    match subjects {
+        [only] if only.kind == "Group" && only.name == group => Ok(()),
+        _ => Err(format!("subjects were edited: the only subject must be Group {group}")),
+    }
+}
+
+/// A record the policy would not have let anyone make is not trusted either.
+fn check_policy(grant: &Grant, policy: &Policy) -> Result<(), String> {
+    if !policy.enabled_roles.contains(&grant.role) {
+        return Err(format!("role {} is not enabled", grant.role));
+    }
+    let longest = chrono::Duration::from_std(policy.max_duration).unwrap_or(chrono::Duration::MAX);
+    if grant.expires_at - grant.requested_at > longest {
+        return Err(format!(
+            "it lasts {} from requested-at to expires-at, longer than the policy's maxDuration {}",
+            crate::duration::format_duration((grant.expires_at - grant.requested_at).to_std().unwrap_or_default()),
+            crate::duration::format_duration(policy.max_duration)
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Role;
+    use crate::state::annotations as ann;
+
+    struct Fake {
+        kind: &'static str,
+        meta: ObjectMeta,
+        role_ref: RoleRef,
+        subjects: Vec<Subject>,
+    }
+
+    fn group(name: &str) -> Subject {
+        Subject {
+            kind: "Group".into(),
+            name: name.into(),
+            api_group: Some("rbac.authorization.k8s.io".into()),
+            namespace: None,
+        }
+    }
+
+    fn record(id: &str, role: &str, requested_at: &str, expires_at: &str) -> Fake {
+        let mut labels = state::managed_labels();
+        labels.insert(state::REQUEST_ID_LABEL.into(), id.into());
+        labels.insert(state::ROLE_LABEL.into(), role.into());
+        let annotations = [
+            (ann::REQUESTOR, "alice"),
+            (ann::REASON, "node n1"),
+            (ann::REQUESTED_AT, requested_at),
+            (ann::EXPIRES_AT, expires_at),
+            (ann::CREDENTIAL_EXPIRES_AT, requested_at),
+            (ann::REQUESTED_BY, "admin"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        Fake {
+            kind: "ClusterRoleBinding",
+            meta: ObjectMeta {
+                name: Some(state::binding_name(id)),
+                labels: Some(labels),
+                annotations: Some(annotations),
+                ..ObjectMeta::default()
+            },
+            role_ref: RoleRef {
+                api_group: "rbac.authorization.k8s.io".into(),
+                kind: "ClusterRole".into(),
+                name: format!("crusoe-support-{role}"),
+            },
+            subjects: vec![group(&state::request_group(id))],
+        }
+    }
+
+    fn live(id: &str) -> Fake {
+        record(id, "operator", "2026-11-23T10:00:00Z", "2026-11-23T12:00:00Z")
+    }
+
+    fn policy() -> Policy {
+        Policy {
+            enabled: true,
+            enabled_roles: vec![Role::Readonly, Role::Operator],
+            system_namespaces: vec!["kube-system".into()],
+            ..Policy::default()
+        }
+    }
+
+    fn sorted(fakes: &[Fake], policy: Option<&Policy>) -> Grants {
+        let listed =
+            fakes.iter().map(|f| Listed { kind: f.kind, meta: &f.meta, role_ref: &f.role_ref, subjects: &f.subjects });
+        let mut grants = Grants::sort(listed, policy);
+        grants.scan = Some(Scan::All);
+        grants
+    }
+
+    #[test]
+    fn a_decoy_rolebinding_of_the_same_name_makes_neither_trusted_and_revocation_finds_both() {
+        let mut decoy = live("ab12");
+        decoy.kind = "RoleBinding";
+        decoy.meta.namespace = Some("team-a".into());
+        decoy.role_ref.kind = "Role".into();
+        let grants = sorted(&[live("ab12"), decoy], Some(&policy()));
+        assert!(grants.valid.is_empty(), "{:?}", grants.valid);
+        assert_eq!(grants.invalid.len(), 2);
+        assert!(grants.invalid.iter().any(|g| g.problem.contains("roleRef is Role")));
+        let revoked: Vec<String> = grants.bindings_of("ab12").iter().map(BindingRef::describe).collect();
+        assert_eq!(revoked, ["ClusterRoleBinding crusoe-support-ab12", "RoleBinding team-a/crusoe-support-ab12"]);
+    }
+
+    #[test]
+    fn a_backdoor_of_the_request_group_is_invalid_and_revoked_with_it() {
+        let mut backdoor = live("ab12");
+        backdoor.meta.name = Some("crusoe-support-ab12-backdoor".into());
+        backdoor.role_ref.name = "cluster-admin".into();
+        let mut foreign = live("zz99");
+        foreign.meta.name = Some("someone-elses".into());
+        foreign.meta.labels = None;
+        foreign.subjects = vec![group("crusoe-support:request:ab12")];
+        let grants = sorted(&[live("ab12"), backdoor, foreign], Some(&policy()));
+        assert!(grants.find("ab12").is_none(), "an id claimed twice is not trusted");
+        let backdoor = grants.invalid.iter().find(|g| g.name.ends_with("-backdoor")).unwrap();
+        assert!(backdoor.managed && backdoor.problem.contains("its name is not"), "{backdoor:?}");
+        assert_eq!(grants.foreign.len(), 1);
+        assert_eq!(grants.bindings_of("ab12").len(), 3, "record, backdoor and the foreign binding of its group");
+    }
+
+    #[test]
+    fn companions_are_trusted_only_where_the_policy_says_and_for_the_right_role() {
+        let companion = |id: &str, suffix: &str, ns: &str, role: &str| {
+            let mut c = live(id);
+            c.kind = "RoleBinding";
+            c.meta.name = Some(format!("crusoe-support-{id}-{suffix}"));
+            c.meta.namespace = Some(ns.into());
+            c.meta.annotations = None;
+            c.role_ref.name = format!("crusoe-support-{role}");
+            c
+        };
+        let reader = record("rd01", "readonly", "2026-11-23T10:00:00Z", "2026-11-23T12:00:00Z");
+        let grants = sorted(
+            &[
+                live("op01"),
+                reader,
+                companion("op01", "logs", "kube-system", "logs"),
+                companion("op01", "debug", "kube-system", "debug"),
+                companion("op01", "logs", "team-a", "logs"),
+                companion("rd01", "debug", "kube-system", "debug"),
+                companion("op01", "logs", "kube-system", "admin"),
+            ],
+            Some(&policy()),
+        );
+        assert_eq!(grants.valid.len(), 2);
+        let problems: Vec<String> =
+            grants.invalid.iter().map(|g| format!("{}: {}", g.reference().describe(), g.problem)).collect();
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+        assert!(problems.iter().any(|p| p.contains("team-a") && p.contains("system namespaces")), "{problems:#?}");
+        assert!(problems.iter().any(|p| p.contains("rd01-debug") && p.contains("readonly request")), "{problems:#?}");
+        assert!(problems.iter().any(|p| p.contains("crusoe-support-admin")), "{problems:#?}");
+    }
+
+    #[test]
+    fn a_record_the_policy_would_refuse_is_not_trusted() {
+        let long = record("lg01", "readonly", "2026-11-23T10:00:00Z", "2099-01-01T00:00:00Z");
+        let operator_only = live("op01");
+        let readonly_policy = Policy { enabled_roles: vec![Role::Readonly], ..policy() };
+        let grants = sorted(&[long, operator_only], Some(&readonly_policy));
+        assert!(grants.valid.is_empty());
+        let problems: Vec<&str> = grants.invalid.iter().map(|g| g.problem.as_str()).collect();
+        assert!(problems.iter().any(|p| p.contains("longer than the policy's maxDuration")), "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains("role operator is not enabled")), "{problems:?}");
+        // Without a policy (never enabled, or another installation's namespace) nothing is judged by it.
+        assert_eq!(sorted(&[live("op01")], None).valid.len(), 1);
+    }
+
+    #[test]
+    fn unrelated_bindings_and_helm_static_bindings_are_left_out() {
+        let mut unrelated = live("xx01");
+        unrelated.meta = ObjectMeta { name: Some("admins".into()), ..ObjectMeta::default() };
+        unrelated.subjects = vec![group("system:masters")];
+        let grants = sorted(&[unrelated], Some(&policy()));
+        assert!(grants.valid.is_empty() && grants.invalid.is_empty() && grants.foreign.is_empty());
+        assert!(grants.all_request_bindings().is_empty());
+    }
+}

@@ -1,0 +1,189 @@
+//! Installing the cluster-scoped objects the plugin owns — roles, flow control, admission guards:
+//! created when missing, brought back when they drifted, never touched when Helm manages them,
+//! and removed again by `uninstall`.
+
+use k8s_openapi::api::admissionregistration::v1::{ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding};
+use k8s_openapi::api::flowcontrol::v1::{FlowSchema, PriorityLevelConfiguration};
+use k8s_openapi::api::rbac::v1::ClusterRole;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::{Api, PostParams};
+use kube::{Resource, ResourceExt};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::cluster::Connection;
+use crate::error::Result;
+use crate::state;
+
+const HELM: &str = "Helm";
+const CHART_LABEL: &str = "helm.sh/chart";
+const INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
+
+/// What `enable` did to one installed object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Created,
+    Unchanged,
+    /// It existed with other rules or spec, and was brought back.
+    Repaired,
+    /// Helm manages it: used as it is, never modified.
+    HelmManaged,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Installed {
+    pub kind: &'static str,
+    pub name: String,
+    pub outcome: Outcome,
+}
+
+pub fn is_helm_managed(meta: &ObjectMeta) -> bool {
+    meta.labels.as_ref().and_then(|l| l.get(state::MANAGED_BY_LABEL)).is_some_and(|v| v == HELM)
+}
+
+/// `helm.sh/chart` and the release name of a Helm-managed object.
+pub fn helm_release(meta: &ObjectMeta) -> Option<(String, String)> {
+    let labels = meta.labels.as_ref()?;
+    is_helm_managed(meta).then(|| {
+        (
+            labels.get(INSTANCE_LABEL).cloned().unwrap_or_else(|| "crusoe-support-roles".into()),
+            labels.get(CHART_LABEL).cloned().unwrap_or_else(|| "crusoe-support-roles".into()),
+        )
+    })
+}
+
+/// True when every field of `desired` is present and equal in `actual` (arrays element by
+/// element); fields the server adds as defaults are ignored.
+pub fn contains(actual: &serde_json::Value, desired: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (actual, desired) {
+        (Value::Object(a), Value::Object(d)) => {
+            d.iter().all(|(key, dv)| dv.is_null() || a.get(key).is_some_and(|av| contains(av, dv)))
+        }
+        (Value::Array(a), Value::Array(d)) => a.len() == d.len() && a.iter().zip(d).all(|(av, dv)| contains(av, dv)),
+        (a, d) => a == d,
+    }
+}
+
+/// An object the plugin installs, with the part of it that must match.
+pub trait Installable: Resource<DynamicType = ()> + Clone + Serialize + DeserializeOwned + std::fmt::Debug {
+    const KIND: &'static str;
+    fn desired_part(&self) -> serde_json::Value;
+    fn take_desired_part(&mut self, from: &Self);
+}
+
+impl Installable for ClusterRole {
+    const KIND: &'static str = "ClusterRole";
+    fn desired_part(&self) -> serde_json::Value {
+        serde_json::json!({ "rules": self.rules, "aggregationRule": self.aggregation_rule })
+    }
+    fn take_desired_part(&mut self, from: &Self) {
+        self.rules = from.rules.clone();
+        self.aggregation_rule = None;
+    }
+}
+
+/// Objects whose whole `spec` is what the plugin installs.
+macro_rules! installable_by_spec {
+    ($($kind:ident),*) => {$(
+        impl Installable for $kind {
+            const KIND: &'static str = stringify!($kind);
+            fn desired_part(&self) -> serde_json::Value {
+                serde_json::to_value(&self.spec).unwrap_or_default()
+            }
+            fn take_desired_part(&mut self, from: &Self) {
+                self.spec = from.spec.clone();
+            }
+        }
+    )*};
+}
+
+installable_by_spec!(
+    PriorityLevelConfiguration,
+    FlowSchema,
+    ValidatingAdmissionPolicy,
+    ValidatingAdmissionPolicyBinding
+);
+
+pub async fn install_one<K: Installable>(conn: &Connection, desired: K) -> Result<Installed> {
+    // Another `enable` may create or repair the same object at the same time: read again and retry.
+    for attempt in 0.. {
+        match install_attempt(conn, &desired).await {
+            Err(e) if e.is_conflict() && attempt < 20 => crate::retry::backoff(attempt).await,
+            result => {
+                return result.map(|outcome| Installed { kind: K::KIND, name: desired.name_any(), outcome });
+            }
+        }
+    }
+    unreachable!("the loop returns")
+}
+
+async fn install_attempt<K: Installable>(conn: &Connection, desired: &K) -> Result<Outcome> {
+    let api: Api<K> = Api::all(conn.client.clone());
+    let name = desired.name_any();
+    let Some(existing) = conn.call(api.get_opt(&name)).await? else {
+        conn.call(api.create(&PostParams::default(), desired)).await?;
+        return Ok(Outcome::Created);
+    };
+    if is_helm_managed(existing.meta()) {
+        return Ok(Outcome::HelmManaged);
+    }
+    let has_labels = state::managed_labels().iter().all(|(k, v)| existing.labels().get(k) == Some(v));
+    if has_labels && contains(&existing.desired_part(), &desired.desired_part()) {
+        return Ok(Outcome::Unchanged);
+    }
+    let mut repaired = existing.clone();
+    repaired.take_desired_part(desired);
+    repaired.labels_mut().extend(desired.labels().clone());
+    conn.call(api.replace(&name, &PostParams::default(), &repaired)).await?;
+    Ok(Outcome::Repaired)
+}
+
+/// Whether an installed object (or the one of that name) is what `desired` says, ignoring server
+/// defaults; `None` when it does not exist.
+pub async fn matches<K: Installable>(conn: &Connection, desired: &K) -> Result<Option<bool>> {
+    let api: Api<K> = Api::all(conn.client.clone());
+    Ok(conn.call(api.get_opt(&desired.name_any())).await?.map(|existing| same(&existing, desired)))
+}
+
+/// An installed object carries the managed labels and the desired part.
+pub fn same<K: Installable>(existing: &K, desired: &K) -> bool {
+    let has_labels = state::managed_labels().iter().all(|(k, v)| existing.labels().get(k) == Some(v));
+    has_labels && contains(&existing.desired_part(), &desired.desired_part())
+}
+
+pub async fn remove_one<K: Installable>(
+    conn: &Connection,
+    name: &str,
+    deleted: &mut Vec<String>,
+    helm: &mut Vec<(String, String)>,
+) -> Result<()> {
+    let api: Api<K> = Api::all(conn.client.clone());
+    let Some(existing) = conn.call(api.get_opt(name)).await? else {
+        return Ok(());
+    };
+    if let Some(release) = helm_release(existing.meta()) {
+        helm.push(release);
+        return Ok(());
+    }
+    let ours = existing.labels().get(state::MANAGED_LABEL).is_some_and(|v| v == "true");
+    if ours {
+        conn.call(api.delete(name, &Default::default())).await?;
+        deleted.push(format!("{} {name}", K::KIND));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_defaults_are_not_drift_but_changes_are() {
+        let desired = serde_json::json!({"a": 1, "list": [{"x": "y"}], "unset": null});
+        assert!(contains(&serde_json::json!({"a": 1, "b": 2, "list": [{"x": "y", "z": 0}]}), &desired));
+        assert!(!contains(&serde_json::json!({"a": 2, "list": [{"x": "y"}]}), &desired));
+        assert!(!contains(&serde_json::json!({"a": 1, "list": [{"x": "y"}, {"x": "q"}]}), &desired));
+    }
+}

@@ -1,0 +1,208 @@
+//! A request is its group, and only its exact record is trusted: the review's attacks on
+//! revocation, tried on the real control plane — first against the admission guard (refused),
+//! then, planted as someone who may remove the guard would, against the plugin itself.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::common::{CLUSTER, Ran, TestCluster, minutes_from_now, record_manifest, run};
+
+const NS: &str = "crusoe-system";
+
+fn request(cluster: &TestCluster, role: &str, duration: &str) -> (String, PathBuf) {
+    let out = cluster.supportaccess_ok(
+        NS,
+        &["request", "-o", "json", "--role", role, "--reason", "records", "--duration", duration],
+    );
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    (json["id"].as_str().unwrap().to_string(), PathBuf::from(json["kubeconfig"].as_str().unwrap()))
+}
+
+fn as_support(cluster: &TestCluster, kubeconfig: &Path, args: &[&str]) -> Ran {
+    run(cluster.kubectl().env("KUBECONFIG", kubeconfig).args(args))
+}
+
+/// RBAC reads from the API server's watch cache: a deletion is seen within moments.
+fn eventually_forbidden(cluster: &TestCluster, kubeconfig: &Path, args: &[&str]) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let ran = as_support(cluster, kubeconfig, args);
+        if ran.code != 0 && ran.stderr.to_lowercase().contains("forbidden") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{args:?} is still allowed: {ran:?}");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+/// Removes the requests guard, as someone allowed to delete admission policies could (or as a
+/// cluster where the binding predates the guard): what follows tests the plugin on its own.
+fn without_the_guard(cluster: &TestCluster) {
+    cluster.kubectl_ok(&["delete", "validatingadmissionpolicybinding", "crusoe-support-requests"]);
+    std::thread::sleep(Duration::from_secs(2));
+}
+
+fn exists(cluster: &TestCluster, object: &[&str]) -> bool {
+    run(cluster.kubectl().arg("get").args(object)).code == 0
+}
+
+#[test]
+fn a_decoy_rolebinding_and_role_of_the_same_name_do_not_keep_a_revoked_grant_alive() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "operator"]);
+    let (id, kubeconfig) = request(cluster, "operator", "2h");
+    let patch = ["-n", "kube-system", "auth", "can-i", "patch", "deployments"];
+    assert_eq!(as_support(cluster, &kubeconfig, &patch).code, 0);
+
+    // The tenant's decoy: a Role named like the operator ClusterRole and a RoleBinding named like
+    // the record, managed labels, an older requested-at, the live request's group.
+    cluster.kubectl_ok(&["create", "namespace", "team-a"]);
+    let decoy = format!(
+        r#"apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {{name: crusoe-support-operator, namespace: team-a}}
+rules: [{{apiGroups: [""], resources: [pods], verbs: [get]}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: crusoe-support-{id}
+  namespace: team-a
+  labels: {{app.kubernetes.io/managed-by: kubectl-supportaccess, support-access.crusoe.ai/managed: "true", support-access.crusoe.ai/request-id: {id}, support-access.crusoe.ai/role: operator}}
+  annotations:
+    support-access.crusoe.ai/requestor: x
+    support-access.crusoe.ai/reason: decoy
+    support-access.crusoe.ai/requested-at: "{old}"
+    support-access.crusoe.ai/expires-at: "{end}"
+    support-access.crusoe.ai/requested-by: kubernetes-admin
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: crusoe-support-operator}}
+subjects: [{{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "crusoe-support:request:{id}"}}]
+"#,
+        old = minutes_from_now(-60),
+        end = minutes_from_now(60),
+    );
+    let refused = cluster.apply_result(&decoy);
+    assert!(
+        refused.code != 0 && refused.stderr.contains("crusoe-support-requests"),
+        "the guard refuses it: {refused:?}"
+    );
+
+    without_the_guard(cluster);
+    cluster.apply(&decoy);
+    // revoke: every binding of the group goes, the real ClusterRoleBinding included.
+    let ran = cluster.supportaccess(NS, &["revoke", &id]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(ran.stdout.contains(&format!("Revoked request {id}")), "{ran:?}");
+    assert!(!exists(cluster, &["clusterrolebinding", &format!("crusoe-support-{id}")]));
+    assert!(!exists(cluster, &["-n", "team-a", "rolebinding", &format!("crusoe-support-{id}")]));
+    eventually_forbidden(cluster, &kubeconfig, &["-n", "kube-system", "patch", "deployment", "x", "-p", "{}"]);
+
+    // A decoy is never shown as a request: `get` reports it, and its sweep removes it.
+    cluster.apply(&decoy);
+    let get = cluster.supportaccess(NS, &["get", "-o", "json"]);
+    assert!(get.stderr.contains(&format!("RoleBinding team-a/crusoe-support-{id} cannot be trusted")), "{get:?}");
+    let json: serde_json::Value = serde_json::from_str(&get.stdout).unwrap();
+    assert_eq!(json["activeRequests"], serde_json::json!([]), "{json}");
+    assert!(!exists(cluster, &["-n", "team-a", "rolebinding", &format!("crusoe-support-{id}")]));
+}
+
+#[test]
+fn bindings_of_a_request_group_by_any_name_are_reported_swept_and_revoked() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable"]);
+    let (revoked, revoked_config) = request(cluster, "readonly", "2h");
+    let (live, live_config) = request(cluster, "readonly", "2h");
+    cluster.supportaccess_ok(NS, &["revoke", &revoked]);
+    eventually_forbidden(cluster, &revoked_config, &["get", "pods", "-A"]);
+
+    let backdoor = format!(
+        r#"apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: crusoe-support-{revoked}-backdoor
+  labels: {{app.kubernetes.io/managed-by: kubectl-supportaccess, support-access.crusoe.ai/managed: "true", support-access.crusoe.ai/request-id: {revoked}}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}}
+subjects: [{{apiGroup: rbac.authorization.k8s.io, kind: Group, name: crusoe-support}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: crusoe-support-aaaa-logs
+  namespace: default
+  labels: {{app.kubernetes.io/managed-by: kubectl-supportaccess, support-access.crusoe.ai/managed: "true", support-access.crusoe.ai/request-id: aaaa}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}}
+subjects: [{{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "crusoe-support:request:aaaa"}}]
+"#
+    );
+    let refused = cluster.apply_result(&backdoor);
+    assert!(refused.code != 0 && refused.stderr.contains("crusoe-support-requests"), "{refused:?}");
+    without_the_guard(cluster);
+    cluster.apply(&backdoor);
+    // The revoked certificate reads secrets again through the backdoor…
+    let secrets = ["get", "secrets", "-A"];
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while as_support(cluster, &revoked_config, &secrets).code != 0 {
+        assert!(Instant::now() < deadline, "the backdoor never took effect");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    // …until `get` reports both bindings and its sweep removes them.
+    let get = cluster.supportaccess(NS, &["get"]);
+    assert!(
+        get.stderr.contains(&format!("ClusterRoleBinding crusoe-support-{revoked}-backdoor cannot be trusted")),
+        "{get:?}"
+    );
+    assert!(get.stderr.contains("RoleBinding default/crusoe-support-aaaa-logs cannot be trusted"), "{get:?}");
+    assert!(get.stderr.contains("removed 2 binding(s) that cannot be trusted"), "{get:?}");
+    assert!(!exists(cluster, &["clusterrolebinding", &format!("crusoe-support-{revoked}-backdoor")]));
+    assert!(!exists(cluster, &["-n", "default", "rolebinding", "crusoe-support-aaaa-logs"]));
+    eventually_forbidden(cluster, &revoked_config, &secrets);
+
+    // A binding of the live request's group that wears no label of ours: a foreign grant, reported
+    // and never swept — but `revoke` deletes every binding of the group, whatever it is called.
+    cluster.kubectl_ok(&[
+        "create",
+        "clusterrolebinding",
+        "sneaky",
+        "--clusterrole=cluster-admin",
+        &format!("--group=crusoe-support:request:{live}"),
+    ]);
+    let swept = cluster.supportaccess(NS, &["sweep"]);
+    assert!(swept.stderr.contains("foreign grant: ClusterRoleBinding sneaky"), "{swept:?}");
+    assert!(exists(cluster, &["clusterrolebinding", "sneaky"]), "a foreign grant is never swept");
+    cluster.supportaccess_ok(NS, &["revoke", &live]);
+    assert!(!exists(cluster, &["clusterrolebinding", "sneaky"]), "revocation is by group");
+    eventually_forbidden(cluster, &live_config, &secrets);
+}
+
+#[test]
+fn a_record_beyond_the_policy_is_not_trusted_and_renew_refuses_it() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable"]);
+    let record = record_manifest("far2099", "readonly", &minutes_from_now(0), "2099-01-01T00:00:00Z", None);
+    let refused = cluster.apply_result(&record);
+    assert!(refused.stderr.contains("at most the policy's maxDuration"), "the guard refuses it: {refused:?}");
+    without_the_guard(cluster);
+    cluster.apply(&record);
+    let ran = cluster.supportaccess(NS, &["renew", "far2099"]);
+    assert_eq!(ran.code, 3, "{ran:?}");
+    assert!(
+        ran.stderr.contains("cannot be trusted") && ran.stderr.contains("longer than the policy's maxDuration"),
+        "{ran:?}"
+    );
+    assert!(!exists(cluster, &["clusterrolebinding", "crusoe-support-far2099"]), "and the sweep removed it");
+    assert!(!cluster.credential_path("far2099").exists(), "no credential was minted");
+}
+
+#[test]
+fn the_documented_minimum_duration_of_10m_works_and_its_credential_fits() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable"]);
+    let (id, kubeconfig) = request(cluster, "readonly", "10m");
+    let json: serde_json::Value = serde_json::from_str(&cluster.supportaccess_ok(NS, &["get", "-o", "json"])).unwrap();
+    let grant = json["activeRequests"].as_array().unwrap().iter().find(|g| g["id"] == id.as_str()).unwrap().clone();
+    let at = |key: &str| grant[key].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    assert_eq!(at("expiresAt") - at("requestedAt"), chrono::TimeDelta::minutes(11), "{grant}");
+    let not_after = super::support::certificate_not_after(&kubeconfig);
+    assert!(not_after <= at("expiresAt"), "{not_after} {grant}");
+    assert_eq!(as_support(cluster, &kubeconfig, &["get", "pods", "-A"]).code, 0);
+}
