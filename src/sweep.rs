@@ -71,12 +71,20 @@ pub async fn sweep(
     let expired: Vec<_> = grants.valid.iter().filter(|g| !g.is_live(now)).collect();
     if !expired.is_empty() {
         let by = sweeper.by().await?;
+        // Revocation needs every binding: read them once for all the expired requests.
+        let everything;
+        let listing = if grants.is_complete() {
+            grants
+        } else {
+            everything = Grants::read(conn, Scan::All).await?;
+            &everything
+        };
         for grant in &expired {
             let detail = match grant.credential_expires_at {
                 Some(_) => format!("past its end at {}", rfc3339(grant.expires_at)),
                 None => format!("abandoned before its first credential (requested at {})", rfc3339(grant.requested_at)),
             };
-            report.expired.extend(end_requests(conn, &by, &[grant], grants, EventKind::Expired, &detail).await?);
+            report.expired.extend(end_requests(conn, &by, &[grant], listing, EventKind::Expired, &detail).await?);
         }
     }
     // Only what wears the managed label is deleted; a foreign object is reported, never touched.
