@@ -57,6 +57,7 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l max-duration -d 'The longest a single request may last (e.g. 8h, 24h)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l credential-ttl -d 'The lifetime of each minted credential (at least 10m, at most --max-duration)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l system-namespaces -d 'Namespaces where support may read logs (and, for operator, exec)' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l operator-namespaces -d 'Namespaces where only operator requests may read logs and exec (default slurm)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l guardrails -d 'Whether the API server refuses a support identity\'s changes to pod templates, nodes (beyond cordon) and GPU/network operator images (default on)' -r -f -a "on\t''
 off\t''"
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F

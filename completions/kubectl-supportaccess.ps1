@@ -60,6 +60,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
             [CompletionResult]::new('--max-duration', '--max-duration', [CompletionResultType]::ParameterName, 'The longest a single request may last (e.g. 8h, 24h)')
             [CompletionResult]::new('--credential-ttl', '--credential-ttl', [CompletionResultType]::ParameterName, 'The lifetime of each minted credential (at least 10m, at most --max-duration)')
             [CompletionResult]::new('--system-namespaces', '--system-namespaces', [CompletionResultType]::ParameterName, 'Namespaces where support may read logs (and, for operator, exec)')
+            [CompletionResult]::new('--operator-namespaces', '--operator-namespaces', [CompletionResultType]::ParameterName, 'Namespaces where only operator requests may read logs and exec (default slurm)')
             [CompletionResult]::new('--guardrails', '--guardrails', [CompletionResultType]::ParameterName, 'Whether the API server refuses a support identity''s changes to pod templates, nodes (beyond cordon) and GPU/network operator images (default on)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use')

@@ -159,6 +159,10 @@ pub struct EnableArgs {
     #[arg(long, value_delimiter = ',', value_name = "NAMESPACES")]
     pub system_namespaces: Option<Vec<String>>,
 
+    /// Namespaces where only operator requests may read logs and exec (default slurm).
+    #[arg(long, value_delimiter = ',', value_name = "NAMESPACES")]
+    pub operator_namespaces: Option<Vec<String>>,
+
     /// Whether the API server refuses a support identity's changes to pod templates, nodes
     /// (beyond cordon) and GPU/network operator images (default on).
     #[arg(long, value_enum, value_name = "on|off")]

@@ -60,7 +60,6 @@ fn readonly_rules() -> Vec<PolicyRule> {
                 "nodes",
                 "namespaces",
                 "events",
-                "serviceaccounts",
                 "resourcequotas",
                 "limitranges",
             ],
@@ -82,17 +81,20 @@ fn readonly_rules() -> Vec<PolicyRule> {
             &[
                 "ciliumnetworkpolicies",
                 "ciliumclusterwidenetworkpolicies",
-                "ciliumendpoints",
-                "ciliumidentities",
-                "ciliumnodes",
-                "ciliumpodippools",
-                "ciliumloadbalancerippools",
-                "ciliumcidrgroups",
-                "ciliuml2announcementpolicies",
-                "ciliumnodeconfigs",
+                "ciliumlocalredirectpolicies",
                 "ciliumenvoyconfigs",
                 "ciliumclusterwideenvoyconfigs",
+                "ciliumendpoints",
+                "ciliumendpointslices",
+                "ciliumidentities",
+                "ciliumnodes",
                 "ciliumexternalworkloads",
+                "ciliumloadbalancerippools",
+                "ciliumpodippools",
+                "ciliumcidrgroups",
+                "ciliumgatewayclassconfigs",
+                "ciliuml2announcementpolicies",
+                "ciliumnodeconfigs",
             ],
             READ,
         ),
@@ -142,13 +144,14 @@ pub fn definitions() -> Vec<RoleDefinition> {
         RoleDefinition {
             name: LOGS,
             label: "logs",
-            purpose: "bound only in the system namespaces, for every request: read pods and their logs",
+            purpose: "bound only in the system namespaces for every request, and in the operator namespaces for \
+                      operator requests: read pods and their logs",
             rules: vec![rule(&[""], &["pods", "pods/log"], READ)],
         },
         RoleDefinition {
             name: DEBUG,
             label: "debug",
-            purpose: "bound only in the system namespaces, for operator requests: exec and port-forward",
+            purpose: "bound only in the system and operator namespaces, for operator requests: exec and port-forward",
             rules: vec![rule(&[""], &["pods"], READ), rule(&[""], &["pods/exec", "pods/portforward"], &["create"])],
         },
     ]
@@ -290,6 +293,57 @@ mod tests {
             let exec = grants(&role.rules, "pods/exec", "create") || grants(&role.rules, "pods/attach", "create");
             assert_eq!(exec, role.name == DEBUG, "only debug may exec");
         }
+    }
+
+    /// Every group/resource/verb a role grants, as `group/resource verb`.
+    fn triples(rules: &[PolicyRule]) -> std::collections::BTreeSet<String> {
+        let mut all = std::collections::BTreeSet::new();
+        for rule in rules {
+            for group in rule.api_groups.iter().flatten() {
+                for resource in rule.resources.iter().flatten() {
+                    for verb in &rule.verbs {
+                        all.insert(format!("{group}/{resource} {verb}"));
+                    }
+                }
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn readonly_reads_exactly_the_charts_resources() {
+        let read: std::collections::BTreeSet<String> =
+            triples(&readonly_rules()).into_iter().filter_map(|t| t.strip_suffix(" get").map(str::to_string)).collect();
+        let cilium = "ciliumnetworkpolicies ciliumclusterwidenetworkpolicies ciliumlocalredirectpolicies \
+                      ciliumenvoyconfigs ciliumclusterwideenvoyconfigs ciliumendpoints ciliumendpointslices \
+                      ciliumidentities ciliumnodes ciliumexternalworkloads ciliumloadbalancerippools ciliumpodippools \
+                      ciliumcidrgroups ciliumgatewayclassconfigs ciliuml2announcementpolicies ciliumnodeconfigs";
+        let chart = [
+            (
+                "",
+                "pods services endpoints configmaps persistentvolumeclaims persistentvolumes nodes namespaces events \
+                   resourcequotas limitranges",
+            ),
+            ("apps", "deployments daemonsets statefulsets replicasets"),
+            ("batch", "jobs cronjobs"),
+            ("networking.k8s.io", "networkpolicies"),
+            ("discovery.k8s.io", "endpointslices"),
+            ("policy", "poddisruptionbudgets"),
+            ("storage.k8s.io", "storageclasses volumeattachments"),
+            ("rbac.authorization.k8s.io", "roles rolebindings clusterroles clusterrolebindings"),
+            ("nvidia.com", "clusterpolicies nvidiadrivers computedomains"),
+            ("mellanox.com", "hostdevicenetworks nicclusterpolicies"),
+            ("amd.com", "deviceconfigs networkconfigs remediationworkflowstatuses"),
+            ("k8s.cni.cncf.io", "network-attachment-definitions"),
+            ("cilium.io", cilium),
+        ];
+        let expected: std::collections::BTreeSet<String> = chart
+            .iter()
+            .flat_map(|(group, resources)| resources.split_whitespace().map(move |r| format!("{group}/{r}")))
+            .collect();
+        assert_eq!(read, expected);
+        assert!(readonly_rules().iter().all(|r| r.verbs == READ), "readonly only reads");
+        assert!(!read.contains("/serviceaccounts"), "the chart dropped serviceaccounts in 0.1.1");
     }
 
     #[test]

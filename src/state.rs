@@ -33,6 +33,7 @@ pub mod policy_keys {
     pub const MAX_DURATION: &str = "maxDuration";
     pub const CREDENTIAL_TTL: &str = "credentialTTL";
     pub const SYSTEM_NAMESPACES: &str = "systemNamespaces";
+    pub const OPERATOR_NAMESPACES: &str = "operatorNamespaces";
     pub const GUARDRAILS: &str = "guardrails";
     pub const UPDATED_AT: &str = "updatedAt";
     pub const UPDATED_BY: &str = "updatedBy";
@@ -94,3 +95,5 @@ pub const DEFAULT_SYSTEM_NAMESPACES: &[&str] = &[
     "kube-amd-network",
     "slinky",
 ];
+/// Where, as in the chart, only operator requests get logs and debug.
+pub const DEFAULT_OPERATOR_NAMESPACES: &[&str] = &["slurm"];

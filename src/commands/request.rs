@@ -155,7 +155,7 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
             requested_by: by.clone(),
             annotations: Default::default(),
         },
-        system_namespaces: policy.system_namespaces.clone(),
+        policy: policy.clone(),
     };
     new.create(&conn)
         .await
