@@ -82,7 +82,8 @@ pub fn managed_labels() -> BTreeMap<String, String> {
 }
 
 /// Default policy values.
-pub const DEFAULT_MAX_DURATION: &str = "24h";
+/// Long enough for the reference output's own request, which lasts 28 h.
+pub const DEFAULT_MAX_DURATION: &str = "72h";
 pub const DEFAULT_CREDENTIAL_TTL: &str = "1h";
 /// The CSR API's minimum `expirationSeconds`.
 pub const MIN_CREDENTIAL_TTL_SECONDS: u64 = 600;

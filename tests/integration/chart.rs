@@ -79,3 +79,20 @@ fn an_operator_request_gets_logs_and_debug_in_slurm_and_a_readonly_one_nothing_t
     assert_ne!(refused.code, 0, "{refused:?}");
     assert!(refused.stderr.contains("crusoe-support-requests"), "{refused:?}");
 }
+
+#[test]
+fn the_reference_outputs_28h_request_fits_the_default_policy() {
+    let cluster = own_cluster();
+    cluster.supportaccess_ok(NS, &["enable"]);
+    let policy =
+        cluster.kubectl_ok(&["get", "configmap", "support-access", "-n", NS, "-o", "jsonpath={.data.maxDuration}"]);
+    assert_eq!(policy, "72h");
+    let (id, _) = request(&cluster, &["--role", "readonly", "--reason", "This is a test!", "--duration", "28h"]);
+    let json: serde_json::Value = serde_json::from_str(&cluster.supportaccess_ok(NS, &["get", "-o", "json"])).unwrap();
+    let live = &json["activeRequests"][0];
+    assert_eq!(live["id"], id.as_str());
+    let at = |key: &str| chrono::DateTime::parse_from_rfc3339(live[key].as_str().unwrap()).unwrap();
+    assert_eq!(at("expiresAt") - at("requestedAt"), chrono::TimeDelta::hours(28));
+    let longer = cluster.supportaccess(NS, &["request", "--role", "readonly", "--reason", "r", "--duration", "73h"]);
+    assert_eq!(longer.code, 3, "{longer:?}");
+}
