@@ -249,6 +249,29 @@ pub async fn helm_installation(conn: &Connection) -> Result<Option<(String, Stri
     Ok(readonly.and_then(|role| helm_release(role.meta())))
 }
 
+/// Which of these ClusterRoles do not exist (asked concurrently, one get each). A caller who may
+/// not read ClusterRoles cannot tell, and is told none is missing.
+pub async fn missing(conn: &Connection, names: &[&'static str]) -> Result<Vec<&'static str>> {
+    let api: Api<ClusterRole> = Api::all(conn.client.clone());
+    let exists = |name: &'static str| {
+        let api = api.clone();
+        async move {
+            match conn.call(api.get_opt(name)).await {
+                Ok(role) => Ok(role.is_some()),
+                Err(e) if e.kind == crate::error::ErrorKind::Forbidden => Ok(true),
+                Err(e) => Err(e),
+            }
+        }
+    };
+    let found = futures::future::try_join_all(names.iter().map(|name| exists(name))).await?;
+    Ok(names.iter().zip(found).filter(|(_, exists)| !exists).map(|(name, _)| *name).collect())
+}
+
+/// The four support ClusterRoles' names.
+pub fn names() -> [&'static str; 4] {
+    [READONLY, OPERATOR, LOGS, DEBUG]
+}
+
 /// Deletes what the plugin installed (never Helm's); returns what was deleted and what was left.
 pub async fn uninstall(conn: &Connection) -> Result<(Vec<String>, Vec<(String, String)>)> {
     let mut deleted = Vec::new();

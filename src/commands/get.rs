@@ -31,6 +31,9 @@ pub struct Status {
     pub policy_problem: Option<String>,
     /// The admission guards: in force, missing or changed; `None` when access was never enabled.
     pub guards: Option<GuardsStatus>,
+    /// Support ClusterRoles that do not exist while access is enabled (requests would grant
+    /// nothing): `enable` installs them, or the chart is reinstalled.
+    pub missing_roles: Vec<String>,
 }
 
 pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
@@ -58,14 +61,21 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
 
 /// Reads the policy, every binding and the guards concurrently: five API calls at once.
 pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
-    let (grants, guards) = tokio::try_join!(Grants::read(conn, Scan::All), InstalledGuards::read(conn))?;
+    let support_roles = crate::roles::names();
+    let (grants, guards, missing_roles) = tokio::try_join!(
+        Grants::read(conn, Scan::All),
+        InstalledGuards::read(conn),
+        crate::roles::missing(conn, &support_roles)
+    )?;
     let policy = grants.policy.clone();
+    let enabled = policy.as_ref().is_some_and(|p| p.enabled);
     let policy_problem = grants.policy_problem.as_ref().map(|problem| untrusted(conn, problem));
     let now = Utc::now();
     let status = Status {
         policy_problem,
         context: conn.context.clone(),
-        enabled: policy.as_ref().is_some_and(|p| p.enabled),
+        enabled,
+        missing_roles: if enabled { missing_roles.iter().map(|r| r.to_string()).collect() } else { Vec::new() },
         active_requests: grants.working(now).into_iter().cloned().collect(),
         pending_requests: grants.pending(now).into_iter().map(|g| g.id.clone()).collect(),
         invalid_requests: grants.invalid.clone(),
@@ -87,6 +97,12 @@ fn warn_about(status: &Status) {
     if let Some(problem) = &status.policy_problem {
         output::warn(&format!(
             "{problem}; support access is treated as disabled until `kubectl supportaccess enable` rewrites it"
+        ));
+    }
+    for role in &status.missing_roles {
+        output::warn(&format!(
+            "ClusterRole {role} is missing: requests cannot be made until `kubectl supportaccess enable` \
+             installs it (or the crusoe-support-roles chart is reinstalled)"
         ));
     }
     if let Some(guards) = &status.guards {
@@ -298,6 +314,7 @@ mod tests {
             pending_requests: vec![],
             invalid_requests: vec![],
             foreign_grants: vec![],
+            missing_roles: vec![],
             helm: None,
             policy_problem: None,
             guards: None,

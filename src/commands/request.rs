@@ -14,11 +14,11 @@ use crate::cluster::{Connection, Target};
 use crate::credential::{self, MIN_LIFETIME};
 use crate::duration::{after, format_duration, parse_duration};
 use crate::error::{Error, Result};
-use crate::grant::Grant;
+use crate::grant::{Companion, Grant, cluster_role_of};
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::output::{print_structured, rfc3339, terminal};
 use crate::policy::{Role, read_policy};
-use crate::sweep;
+use crate::{roles, sweep};
 
 /// The longest reason kept on a request.
 pub const MAX_REASON: usize = 1024;
@@ -131,6 +131,24 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
         && conn.call(Api::<Namespace>::all(conn.client.clone()).get_opt(scope)).await?.is_none()
     {
         return Err(Error::failed(format!("namespace {scope} does not exist, so no request can be scoped to it")));
+    }
+
+    let bound: Vec<&'static str> = match &args.scope {
+        Some(_) => vec![cluster_role_of(wanted.role)],
+        None => std::iter::once(cluster_role_of(wanted.role))
+            .chain(Companion::of(wanted.role).iter().map(|c| c.cluster_role()))
+            .collect(),
+    };
+    let missing = roles::missing(&conn, &bound).await?;
+    if !missing.is_empty() {
+        return Err(Error::failed(format!(
+            "ClusterRole {} does not exist, so a request would grant nothing; nothing was created",
+            missing.join(", ")
+        ))
+        .with_hint(
+            "the cluster owner installs it with `kubectl supportaccess enable`, or reinstalls the \
+             crusoe-support-roles chart",
+        ));
     }
 
     let id = new_id()?;

@@ -96,3 +96,37 @@ fn the_reference_outputs_28h_request_fits_the_default_policy() {
     let longer = cluster.supportaccess(NS, &["request", "--role", "readonly", "--reason", "r", "--duration", "73h"]);
     assert_eq!(longer.code, 3, "{longer:?}");
 }
+
+#[test]
+fn a_missing_role_makes_get_warn_and_request_refuse_leaving_nothing_behind() {
+    let cluster = own_cluster();
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "operator"]);
+    // What `helm uninstall` of the chart does to the roles while the policy stays enabled.
+    cluster.kubectl_ok(&["delete", "clusterrole", "crusoe-support-readonly", "crusoe-support-debug"]);
+
+    let get = cluster.supportaccess(NS, &["get"]);
+    assert_eq!(get.code, 0, "{get:?}");
+    assert!(get.stdout.starts_with("Support Access Status: Enabled\n"), "{get:?}");
+    for role in ["crusoe-support-readonly", "crusoe-support-debug"] {
+        assert!(get.stderr.contains(&format!("ClusterRole {role} is missing")), "{get:?}");
+    }
+    assert!(!get.stderr.contains("crusoe-support-logs"), "{get:?}");
+
+    let csrs_before = cluster.kubectl_ok(&["get", "csr", "-o", "name"]);
+    for role in ["readonly", "operator"] {
+        let refused = cluster.supportaccess(NS, &["request", "--role", role, "--reason", "r", "--duration", "1h"]);
+        assert_eq!(refused.code, 1, "{refused:?}");
+        assert!(refused.stderr.contains("crusoe-support-"), "{refused:?}");
+        assert!(refused.stderr.contains("enable") && refused.stderr.contains("chart"), "{refused:?}");
+    }
+    assert!(cluster.managed_bindings().is_empty(), "{:?}", cluster.managed_bindings());
+    assert_eq!(cluster.kubectl_ok(&["get", "csr", "-o", "name"]), csrs_before);
+    let credentials = cluster.dir.join("xdg/kubectl-supportaccess/local");
+    let written = std::fs::read_dir(&credentials).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(written, 0, "no kubeconfig is written");
+
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "operator"]);
+    let get = cluster.supportaccess(NS, &["get"]);
+    assert!(!get.stderr.contains("is missing"), "{get:?}");
+    request(&cluster, &["--role", "operator", "--reason", "works again", "--duration", "1h"]);
+}
