@@ -130,3 +130,72 @@ fn a_missing_role_makes_get_warn_and_request_refuse_leaving_nothing_behind() {
     assert!(!get.stderr.contains("is missing"), "{get:?}");
     request(&cluster, &["--role", "operator", "--reason", "works again", "--duration", "1h"]);
 }
+
+/// The reference layout of `get`: these line prefixes, in this order, per request.
+fn reference_layout(requests: usize, roles: &str) -> Vec<String> {
+    let mut lines = vec![
+        "Support Access Status: ".to_string(),
+        format!("Enabled Roles:{roles}"),
+        format!("Active Requests: {requests}"),
+    ];
+    for n in 1..=requests {
+        lines.push(format!("Request {n}:"));
+        for field in ["Request ID: ", "Role: ", "Requestor ID: ", "Reason: ", "Requested At: ", "Request Expires At: "]
+        {
+            lines.push(field.to_string());
+        }
+        lines.push("Credential Expires At: ".to_string());
+    }
+    lines
+}
+
+fn assert_reference_layout(stdout: &str, requests: usize, roles: &str) {
+    let layout = reference_layout(requests, roles);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), layout.len(), "{stdout}");
+    for (line, prefix) in lines.iter().zip(&layout) {
+        assert!(line.starts_with(prefix.as_str()), "{line:?} is not {prefix:?}…\n{stdout}");
+    }
+}
+
+#[test]
+fn get_stdout_is_the_reference_layout_with_a_scope_a_helm_release_and_draining_requests() {
+    let cluster = own_cluster();
+    cluster.kubectl_ok(&["create", "namespace", "team-a"]);
+    cluster.supportaccess_ok(NS, &["enable"]);
+    // The chart's static binding, as Helm labels it.
+    cluster.apply(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  \
+         name: crusoe-support-readonly-binding\n  labels:\n    app.kubernetes.io/managed-by: Helm\n    \
+         helm.sh/chart: crusoe-support-roles-0.2.0\n  annotations:\n    \
+         meta.helm.sh/release-name: crusoe-support-roles\n    meta.helm.sh/release-namespace: crusoe-system\n\
+         roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: crusoe-support-readonly\n\
+         subjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  name: crusoe:support:readonly\n",
+    );
+    let (wide, _) = request(&cluster, &["--role", "readonly", "--reason", "cluster", "--duration", "2h"]);
+    let (scoped, _) =
+        request(&cluster, &["--role", "readonly", "--reason", "team", "--duration", "2h", "--scope", "team-a"]);
+
+    let get = cluster.supportaccess(NS, &["get"]);
+    assert_eq!(get.code, 0, "{get:?}");
+    assert_reference_layout(&get.stdout, 2, " SUPPORT_ACCESS_ROLE_READONLY");
+    assert!(get.stderr.contains(&format!("request {scoped} is scoped to namespace team-a")), "{get:?}");
+    assert!(get.stderr.contains("Helm release crusoe-support-roles"), "{get:?}");
+    assert!(!get.stderr.contains("draining"), "{get:?}");
+
+    cluster.supportaccess_ok(NS, &["disable", "--yes"]);
+    let get = cluster.supportaccess(NS, &["get"]);
+    assert_eq!(get.code, 0, "{get:?}");
+    assert!(get.stdout.starts_with("Support Access Status: Disabled\n"), "{get:?}");
+    assert_reference_layout(&get.stdout, 2, "");
+    let json: serde_json::Value = serde_json::from_str(&cluster.supportaccess_ok(NS, &["get", "-o", "json"])).unwrap();
+    for id in [&wide, &scoped] {
+        let request = json["activeRequests"].as_array().unwrap().iter().find(|r| r["id"] == id.as_str()).unwrap();
+        assert_eq!(request["draining"], true, "{json}");
+        let ends = request["expiresAt"].as_str().unwrap();
+        assert!(get.stderr.contains(&format!("request {id} is draining")) && get.stderr.contains(ends), "{get:?}");
+    }
+    assert_eq!(json["helm"]["release"], "crusoe-support-roles", "{json}");
+    let table = cluster.supportaccess_ok(NS, &["get", "-o", "table"]);
+    assert!(table.contains("DRAINING") && table.contains("team-a") && table.contains("Helm release"), "{table}");
+}
