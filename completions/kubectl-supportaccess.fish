@@ -84,7 +84,7 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 table\t''
 json\t''
 yaml\t''"
-complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -l now -d 'Also delete every support binding now (immediate revocation)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -l now -d 'Also delete every support binding now (immediate revocation); asks first on a terminal'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -s h -l help -d 'Print help'

@@ -181,7 +181,7 @@ pub struct DisableArgs {
     #[command(flatten)]
     pub target: ClusterArg,
 
-    /// Also delete every support binding now (immediate revocation).
+    /// Also delete every support binding now (immediate revocation); asks first on a terminal.
     #[arg(long)]
     pub now: bool,
 }

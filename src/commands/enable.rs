@@ -81,7 +81,8 @@ fn check_limits(policy: &Policy) -> Result<()> {
     Ok(())
 }
 
-/// Offers the roles on a terminal, the current ones preselected.
+/// Offers the roles on a terminal, the current ones preselected (readonly on a first enable), so
+/// that Enter alone is Crusoe's default.
 fn pick_roles(current: &[Role]) -> Result<Vec<Role>> {
     let names: Vec<&str> = Role::ALL.iter().map(|r| r.name()).collect();
     let preselected: Vec<bool> = Role::ALL.iter().map(|r| current.contains(r)).collect();
@@ -107,7 +108,8 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
     let roles = match wanted.roles.clone() {
         Some(roles) => roles,
         None if output::stdin_is_tty() && output::stdout_is_tty() && !global.yes => {
-            pick_roles(current.as_ref().filter(|p| p.enabled).map(|p| p.enabled_roles.as_slice()).unwrap_or(&[]))?
+            let stored = current.as_ref().map(|p| p.enabled_roles.as_slice()).filter(|roles| !roles.is_empty());
+            pick_roles(stored.unwrap_or(&[Role::Readonly]))?
         }
         None => vec![Role::Readonly],
     };
