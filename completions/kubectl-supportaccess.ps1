@@ -127,7 +127,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
             [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'The role to request: readonly or operator')
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why access is needed (recorded on the grant and in the history)')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How long the access lasts (e.g. 2h), at most the policy''s maximum: the request ends this long after it is made. The shortest request lasts 11m, so that its first credential (the CSR API issues none shorter than 10m) fits with a minute to mint it: `--duration 10m` ends 11m later')
-            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Limit the grant to one namespace (a RoleBinding instead of a ClusterRoleBinding)')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Limit the grant to one namespace (a RoleBinding instead of a ClusterRoleBinding), which becomes the kubeconfig''s namespace; ''*'' or '''' is cluster-wide')
             [CompletionResult]::new('--requestor', '--requestor', [CompletionResultType]::ParameterName, 'Who the access is for (default: the caller''s identity)')
             [CompletionResult]::new('--kubeconfig-out', '--kubeconfig-out', [CompletionResultType]::ParameterName, 'Where to write the credential''s kubeconfig')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)')

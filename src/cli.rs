@@ -212,7 +212,8 @@ pub struct RequestArgs {
     #[arg(long, value_name = "DURATION")]
     pub duration: String,
 
-    /// Limit the grant to one namespace (a RoleBinding instead of a ClusterRoleBinding).
+    /// Limit the grant to one namespace (a RoleBinding instead of a ClusterRoleBinding), which
+    /// becomes the kubeconfig's namespace; '*' or '' is cluster-wide.
     #[arg(long, value_name = "NS")]
     pub scope: Option<String>,
 

@@ -13,6 +13,12 @@ fn request(cluster: &TestCluster, args: &[&str]) -> (String, PathBuf) {
     (json["id"].as_str().unwrap().to_string(), PathBuf::from(json["kubeconfig"].as_str().unwrap()))
 }
 
+/// `kubectl supportaccess -n NS exec ID -- COMMAND…` (the namespace flag before `--`, so that the
+/// command gets no `-n` of its own).
+fn exec(cluster: &TestCluster, id: &str, command: &[&str]) -> Ran {
+    run(cluster.kubectl().args(["supportaccess", "-n", NS, "exec", id, "--"]).args(command))
+}
+
 fn as_support(cluster: &TestCluster, kubeconfig: &Path, args: &[&str]) -> Ran {
     run(cluster.kubectl().env("KUBECONFIG", kubeconfig).args(args))
 }
@@ -198,4 +204,57 @@ fn get_stdout_is_the_reference_layout_with_a_scope_a_helm_release_and_draining_r
     assert_eq!(json["helm"]["release"], "crusoe-support-roles", "{json}");
     let table = cluster.supportaccess_ok(NS, &["get", "-o", "table"]);
     assert!(table.contains("DRAINING") && table.contains("team-a") && table.contains("Helm release"), "{table}");
+}
+
+#[test]
+fn a_scoped_request_works_in_its_namespace_and_star_or_empty_scope_is_cluster_wide() {
+    let cluster = own_cluster();
+    for ns in ["team-a", "team-b"] {
+        cluster.kubectl_ok(&["create", "namespace", ns]);
+        cluster.kubectl_ok(&[
+            "run",
+            &format!("{ns}-pod"),
+            "--image=registry.invalid/none",
+            "--restart=Never",
+            "-n",
+            ns,
+        ]);
+    }
+    cluster.supportaccess_ok(NS, &["enable"]);
+    let (scoped, config) =
+        request(&cluster, &["--role", "readonly", "--reason", "team a", "--duration", "1h", "--scope", "team-a"]);
+    let kubeconfig: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    assert_eq!(kubeconfig["contexts"][0]["context"]["namespace"].as_str(), Some("team-a"), "{kubeconfig:?}");
+
+    // `kubectl get pods` with no -n goes to the scope, and is refused elsewhere.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let listed = loop {
+        let ran = exec(&cluster, &scoped, &["kubectl", "get", "pods", "-o", "name"]);
+        if ran.code == 0 || std::time::Instant::now() > deadline {
+            break ran;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(listed.code, 0, "{listed:?}");
+    assert_eq!(listed.stdout.trim(), "pod/team-a-pod");
+    let elsewhere = exec(&cluster, &scoped, &["kubectl", "get", "pods", "-n", "team-b"]);
+    assert_ne!(elsewhere.code, 0, "{elsewhere:?}");
+    assert!(elsewhere.stderr.contains("forbidden"), "{elsewhere:?}");
+
+    // exec and shell say which request, role and namespace they run under.
+    let env = "echo \"$SUPPORTACCESS_REQUEST|$SUPPORTACCESS_ROLE|$SUPPORTACCESS_NAMESPACE\"";
+    let ran = exec(&cluster, &scoped, &["sh", "-c", env]);
+    assert_eq!(ran.stdout.trim(), format!("{scoped}|readonly|team-a"), "{ran:?}");
+
+    for scope in ["*", ""] {
+        let (wide, config) =
+            request(&cluster, &["--role", "readonly", "--reason", "wide", "--duration", "1h", "--scope", scope]);
+        let binding =
+            cluster.kubectl_ok(&["get", "clusterrolebinding", &format!("crusoe-support-{wide}"), "-o", "name"]);
+        assert!(!binding.is_empty(), "--scope {scope:?} is cluster-wide");
+        let ran = exec(&cluster, &wide, &["sh", "-c", env]);
+        assert_eq!(ran.stdout.trim(), format!("{wide}|readonly|"), "{ran:?}");
+        let pods = as_support(&cluster, &config, &["get", "pods", "-A", "-o", "name"]);
+        assert!(pods.stdout.contains("team-b-pod"), "{pods:?}");
+    }
 }
