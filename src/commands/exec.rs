@@ -20,7 +20,7 @@ const RENEW_WITHIN: chrono::Duration = chrono::Duration::minutes(5);
 /// The request's kubeconfig, renewed first if its credential is about to expire, and the request.
 async fn prepare(global: &GlobalArgs, id: &str) -> Result<(PathBuf, Grant)> {
     let (conn, grant) = open_live(global, id).await?;
-    let path = credential::default_path(&conn.context, id)?;
+    let path = credential::credential_path(&conn.context, id)?;
     let expiring = grant.credential_expires_at.is_none_or(|at| at - Utc::now() < RENEW_WITHIN);
     if expiring || !path.exists() {
         let by = conn.whoami().await?;

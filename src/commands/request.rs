@@ -204,6 +204,11 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
         let _ = std::fs::remove_file(&path);
         return Err(roll_back(&conn, &new.grant, e).await);
     }
+    if args.kubeconfig_out.is_some()
+        && let Err(e) = credential::remember_path(&conn.context, &id, &path)
+    {
+        crate::output::warn(&format!("{}; renew and exec will write the default path instead", e.message));
+    }
 
     match global.output {
         Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(

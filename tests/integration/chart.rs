@@ -258,3 +258,36 @@ fn a_scoped_request_works_in_its_namespace_and_star_or_empty_scope_is_cluster_wi
         assert!(pods.stdout.contains("team-b-pod"), "{pods:?}");
     }
 }
+
+#[test]
+fn renew_and_exec_after_kubeconfig_out_rewrite_that_file() {
+    let cluster = own_cluster();
+    cluster.supportaccess_ok(NS, &["enable"]);
+    let handed_over = cluster.dir.join("handed-over.kubeconfig");
+    let out = handed_over.to_str().unwrap();
+    let (id, written) = request(
+        &cluster,
+        &["--role", "readonly", "--reason", "hand over", "--duration", "2h", "--kubeconfig-out", out],
+    );
+    assert_eq!(written, handed_over);
+    let first = std::fs::read_to_string(&handed_over).unwrap();
+
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let renewed = cluster.supportaccess_ok(NS, &["renew", &id, "-o", "json"]);
+    let renewed: serde_json::Value = serde_json::from_str(&renewed).unwrap();
+    assert_eq!(renewed["kubeconfig"].as_str(), Some(out), "{renewed}");
+    let second = std::fs::read_to_string(&handed_over).unwrap();
+    assert_ne!(first, second, "renew rewrote the handed-over file");
+    assert!(!cluster.credential_path(&id).exists(), "nothing was written to the default path");
+
+    let ran = exec(&cluster, &id, &["sh", "-c", "echo $KUBECONFIG"]);
+    assert_eq!(ran.stdout.trim(), out, "{ran:?}");
+
+    // What remembers the path is read back as hostile input: a planted relative path is refused.
+    let pointer = cluster.credential_path(&id).with_extension("path");
+    assert!(pointer.exists(), "{pointer:?}");
+    std::fs::write(&pointer, "../../etc/passwd\n").unwrap();
+    let refused = cluster.supportaccess(NS, &["renew", &id]);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(refused.stderr.contains("cannot be trusted"), "{refused:?}");
+}
