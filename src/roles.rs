@@ -17,7 +17,7 @@ use kube::{Resource, ResourceExt};
 
 use crate::cluster::Connection;
 use crate::error::Result;
-use crate::install::{Installed, helm_release, install_one, remove_one};
+use crate::install::{Installed, Outcome, helm_release, install_one, remove_one};
 use crate::state;
 
 pub const READONLY: &str = "crusoe-support-readonly";
@@ -26,6 +26,9 @@ pub const LOGS: &str = "crusoe-support-logs";
 pub const DEBUG: &str = "crusoe-support-debug";
 /// The PriorityLevelConfiguration and FlowSchema.
 pub const FLOW_CONTROL: &str = "crusoe-support";
+/// The plugin's FlowSchema beside the chart's, whose subjects are only the chart's groups: it sends
+/// Group `crusoe-support` (every plugin credential) to the chart's priority level.
+pub const PER_REQUEST_FLOW: &str = "crusoe-support-per-request";
 
 const SUPPORT_ROLE_LABEL: &str = "crusoe.ai/support-role";
 
@@ -203,12 +206,13 @@ fn priority_level() -> PriorityLevelConfiguration {
     }
 }
 
-fn flow_schema() -> FlowSchema {
+/// A FlowSchema sending Group `crusoe-support` to this priority level.
+fn flow_schema(name: &str, priority_level: &str) -> FlowSchema {
     let all = || vec!["*".to_string()];
     FlowSchema {
-        metadata: metadata(FLOW_CONTROL, None),
+        metadata: metadata(name, None),
         spec: Some(FlowSchemaSpec {
-            priority_level_configuration: PriorityLevelConfigurationReference { name: FLOW_CONTROL.into() },
+            priority_level_configuration: PriorityLevelConfigurationReference { name: priority_level.into() },
             distinguisher_method: Some(FlowDistinguisherMethod { type_: "ByUser".into() }),
             matching_precedence: None,
             rules: Some(vec![PolicyRulesWithSubjects {
@@ -238,7 +242,23 @@ pub async fn install(conn: &Connection) -> Result<Vec<Installed>> {
         installed.push(install_one(conn, role).await?);
     }
     installed.push(install_one(conn, priority_level()).await?);
-    installed.push(install_one(conn, flow_schema()).await?);
+    let schema = install_one(conn, flow_schema(FLOW_CONTROL, FLOW_CONTROL)).await?;
+    let helm_schema = schema.outcome == Outcome::HelmManaged;
+    installed.push(schema);
+    if helm_schema {
+        // Helm's FlowSchema is read, never changed: ours points at the priority level it uses.
+        let api: Api<FlowSchema> = Api::all(conn.client.clone());
+        let level = conn
+            .call(api.get_opt(FLOW_CONTROL))
+            .await?
+            .and_then(|schema| schema.spec)
+            .map(|spec| spec.priority_level_configuration.name)
+            .unwrap_or_else(|| FLOW_CONTROL.into());
+        installed.push(install_one(conn, flow_schema(PER_REQUEST_FLOW, &level)).await?);
+    } else {
+        // The plugin's own schema already matches Group crusoe-support.
+        remove_one::<FlowSchema>(conn, PER_REQUEST_FLOW, &mut Vec::new(), &mut Vec::new()).await?;
+    }
     Ok(installed)
 }
 
@@ -281,6 +301,7 @@ pub async fn uninstall(conn: &Connection) -> Result<(Vec<String>, Vec<(String, S
     }
     remove_one::<PriorityLevelConfiguration>(conn, FLOW_CONTROL, &mut deleted, &mut helm).await?;
     remove_one::<FlowSchema>(conn, FLOW_CONTROL, &mut deleted, &mut helm).await?;
+    remove_one::<FlowSchema>(conn, PER_REQUEST_FLOW, &mut deleted, &mut helm).await?;
     helm.sort();
     helm.dedup();
     Ok((deleted, helm))

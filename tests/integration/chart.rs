@@ -291,3 +291,95 @@ fn renew_and_exec_after_kubeconfig_out_rewrite_that_file() {
     assert_eq!(refused.code, 1, "{refused:?}");
     assert!(refused.stderr.contains("cannot be trusted"), "{refused:?}");
 }
+
+/// The chart's flow control, as Helm labels it.
+const CHART_FLOW_CONTROL: &str = "apiVersion: flowcontrol.apiserver.k8s.io/v1
+kind: PriorityLevelConfiguration
+metadata:
+  name: crusoe-support
+  labels:
+    app.kubernetes.io/managed-by: Helm
+    app.kubernetes.io/instance: crusoe-support-roles
+    helm.sh/chart: crusoe-support-roles-0.2.0
+  annotations:
+    meta.helm.sh/release-name: crusoe-support-roles
+    meta.helm.sh/release-namespace: crusoe-system
+spec:
+  type: Limited
+  limited:
+    nominalConcurrencyShares: 10
+    limitResponse:
+      type: Queue
+      queuing: {queues: 64, handSize: 8, queueLengthLimit: 50}
+---
+apiVersion: flowcontrol.apiserver.k8s.io/v1
+kind: FlowSchema
+metadata:
+  name: crusoe-support
+  labels:
+    app.kubernetes.io/managed-by: Helm
+    app.kubernetes.io/instance: crusoe-support-roles
+    helm.sh/chart: crusoe-support-roles-0.2.0
+  annotations:
+    meta.helm.sh/release-name: crusoe-support-roles
+    meta.helm.sh/release-namespace: crusoe-system
+spec:
+  priorityLevelConfiguration: {name: crusoe-support}
+  distinguisherMethod: {type: ByUser}
+  rules:
+  - subjects:
+    - {kind: Group, group: {name: 'crusoe:support:readonly'}}
+    - {kind: Group, group: {name: 'crusoe:support:operator'}}
+    resourceRules:
+    - {apiGroups: ['*'], resources: ['*'], verbs: ['*'], clusterScope: true, namespaces: ['*']}
+    nonResourceRules:
+    - {nonResourceURLs: ['*'], verbs: ['*']}
+";
+
+#[test]
+fn with_the_charts_flow_control_a_plugin_credential_is_classified_by_crusoe_support_per_request() {
+    let cluster = own_cluster();
+    cluster.apply(CHART_FLOW_CONTROL);
+    let helm_objects = || {
+        cluster.kubectl_ok(&[
+            "get",
+            "flowschema/crusoe-support",
+            "prioritylevelconfiguration/crusoe-support",
+            "-o",
+            "json",
+        ])
+    };
+    let before = helm_objects();
+    cluster.supportaccess_ok(NS, &["enable"]);
+    let uid = |kind: &str, name: &str| cluster.kubectl_ok(&["get", kind, name, "-o", "jsonpath={.metadata.uid}"]);
+    let level = cluster.kubectl_ok(&[
+        "get",
+        "flowschema",
+        "crusoe-support-per-request",
+        "-o",
+        "jsonpath={.spec.priorityLevelConfiguration.name}",
+    ]);
+    assert_eq!(level, "crusoe-support");
+    let (_, config) = request(&cluster, &["--role", "readonly", "--reason", "flow", "--duration", "1h"]);
+
+    // The API server names the FlowSchema and PriorityLevel that classified each request.
+    let ran = as_support(&cluster, &config, &["get", "--raw", "/api", "-v=8"]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let header = |name: &str| {
+        ran.stderr
+            .lines()
+            .find_map(|line| {
+                let lower = line.to_lowercase();
+                let at = lower.find(&format!("{}: ", name.to_lowercase()))?;
+                Some(line[at + name.len() + 2..].trim().to_string())
+            })
+            .unwrap_or_else(|| panic!("no {name} header in {ran:?}"))
+    };
+    assert_eq!(header("X-Kubernetes-PF-FlowSchema-UID"), uid("flowschema", "crusoe-support-per-request"));
+    assert_eq!(header("X-Kubernetes-PF-PriorityLevel-UID"), uid("prioritylevelconfiguration", "crusoe-support"));
+    assert_eq!(helm_objects(), before, "Helm's objects are byte-identical");
+
+    cluster.supportaccess_ok(NS, &["uninstall", "--yes"]);
+    assert_ne!(run(cluster.kubectl().args(["get", "flowschema", "crusoe-support-per-request"])).code, 0);
+    assert_eq!(helm_objects(), before, "uninstall leaves Helm's objects alone");
+}
