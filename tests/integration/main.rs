@@ -8,6 +8,7 @@ mod distribution;
 mod faults;
 mod guards;
 mod harness;
+mod helm;
 mod hostile;
 mod owner;
 mod records;
