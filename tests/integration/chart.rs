@@ -2,15 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{Ran, TestCluster, own_cluster, run};
+use crate::common::{Ran, TestCluster, eventually, own_cluster, run};
 
 const NS: &str = "crusoe-system";
 
-/// Runs `request` with `-o json`; returns the id and the kubeconfig path.
 fn request(cluster: &TestCluster, args: &[&str]) -> (String, PathBuf) {
-    let out = cluster.supportaccess_ok(NS, &[&["request", "-o", "json"], args].concat());
-    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    (json["id"].as_str().unwrap().to_string(), PathBuf::from(json["kubeconfig"].as_str().unwrap()))
+    crate::common::request(cluster, NS, args)
 }
 
 /// `kubectl supportaccess -n NS exec ID -- COMMAND…` (the namespace flag before `--`, so that the
@@ -26,17 +23,11 @@ fn as_support(cluster: &TestCluster, kubeconfig: &Path, args: &[&str]) -> Ran {
 /// `kubectl auth can-i VERB RESOURCE -n NS` with a support credential, retried a short while
 /// (RBAC is read from the watch cache) until it says `want`.
 fn can_i(cluster: &TestCluster, kubeconfig: &Path, verb: &str, resource: &str, ns: &str, want: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let (resource, subresource) = resource.split_once('/').unwrap_or((resource, ""));
-        let subresource = format!("--subresource={subresource}");
-        let ran = as_support(cluster, kubeconfig, &["auth", "can-i", verb, resource, &subresource, "-n", ns]);
-        if ran.stdout.trim() == want {
-            return;
-        }
-        assert!(std::time::Instant::now() < deadline, "can-i {verb} {resource} -n {ns}: {ran:?}, wanted {want}");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let (object, subresource) = resource.split_once('/').unwrap_or((resource, ""));
+    let subresource = format!("--subresource={subresource}");
+    eventually(&format!("can-i {verb} {resource} -n {ns}: {want}"), || {
+        as_support(cluster, kubeconfig, &["auth", "can-i", verb, object, &subresource, "-n", ns]).stdout.trim() == want
+    });
 }
 
 #[test]
@@ -227,15 +218,10 @@ fn a_scoped_request_works_in_its_namespace_and_star_or_empty_scope_is_cluster_wi
     assert_eq!(kubeconfig["contexts"][0]["context"]["namespace"].as_str(), Some("team-a"), "{kubeconfig:?}");
 
     // `kubectl get pods` with no -n goes to the scope, and is refused elsewhere.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let listed = loop {
-        let ran = exec(&cluster, &scoped, &["kubectl", "get", "pods", "-o", "name"]);
-        if ran.code == 0 || std::time::Instant::now() > deadline {
-            break ran;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
-    assert_eq!(listed.code, 0, "{listed:?}");
+    eventually("the scoped request lists pods", || {
+        exec(&cluster, &scoped, &["kubectl", "get", "pods", "-o", "name"]).code == 0
+    });
+    let listed = exec(&cluster, &scoped, &["kubectl", "get", "pods", "-o", "name"]);
     assert_eq!(listed.stdout.trim(), "pod/team-a-pod");
     let elsewhere = exec(&cluster, &scoped, &["kubectl", "get", "pods", "-n", "team-b"]);
     assert_ne!(elsewhere.code, 0, "{elsewhere:?}");
@@ -292,9 +278,11 @@ fn renew_and_exec_after_kubeconfig_out_rewrite_that_file() {
     assert!(refused.stderr.contains("cannot be trusted"), "{refused:?}");
 }
 
-/// The chart's flow control, as Helm labels it.
-const CHART_FLOW_CONTROL: &str = "apiVersion: flowcontrol.apiserver.k8s.io/v1
-kind: PriorityLevelConfiguration
+/// An object's header as the chart's release labels it.
+fn helm_object(kind: &str) -> String {
+    format!(
+        "apiVersion: flowcontrol.apiserver.k8s.io/v1
+kind: {kind}
 metadata:
   name: crusoe-support
   labels:
@@ -304,26 +292,20 @@ metadata:
   annotations:
     meta.helm.sh/release-name: crusoe-support-roles
     meta.helm.sh/release-namespace: crusoe-system
-spec:
+"
+    )
+}
+
+/// The chart's flow control (spec of each), under [`helm_object`] headers.
+const CHART_PRIORITY_LEVEL: &str = "spec:
   type: Limited
   limited:
     nominalConcurrencyShares: 10
     limitResponse:
       type: Queue
       queuing: {queues: 64, handSize: 8, queueLengthLimit: 50}
----
-apiVersion: flowcontrol.apiserver.k8s.io/v1
-kind: FlowSchema
-metadata:
-  name: crusoe-support
-  labels:
-    app.kubernetes.io/managed-by: Helm
-    app.kubernetes.io/instance: crusoe-support-roles
-    helm.sh/chart: crusoe-support-roles-0.2.0
-  annotations:
-    meta.helm.sh/release-name: crusoe-support-roles
-    meta.helm.sh/release-namespace: crusoe-system
-spec:
+";
+const CHART_FLOW_SCHEMA: &str = "spec:
   priorityLevelConfiguration: {name: crusoe-support}
   distinguisherMethod: {type: ByUser}
   rules:
@@ -339,7 +321,11 @@ spec:
 #[test]
 fn with_the_charts_flow_control_a_plugin_credential_is_classified_by_crusoe_support_per_request() {
     let cluster = own_cluster();
-    cluster.apply(CHART_FLOW_CONTROL);
+    cluster.apply(&format!(
+        "{}{CHART_PRIORITY_LEVEL}---\n{}{CHART_FLOW_SCHEMA}",
+        helm_object("PriorityLevelConfiguration"),
+        helm_object("FlowSchema")
+    ));
     let helm_objects = || {
         cluster.kubectl_ok(&[
             "get",

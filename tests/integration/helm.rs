@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::common::{Ran, TestCluster, own_cluster, run};
+use crate::common::{Ran, TestCluster, eventually, own_cluster, run};
 
 const NS: &str = "crusoe-system";
 const RELEASE: &str = "crusoe-support-roles";
@@ -68,19 +68,10 @@ fn installed_rules(cluster: &TestCluster, role: &str) -> BTreeSet<String> {
 
 /// A support credential can list pods cluster-wide, retried while RBAC reaches the watch cache.
 fn works(cluster: &TestCluster) {
-    let out = cluster
-        .supportaccess_ok(NS, &["request", "-o", "json", "--role", "readonly", "--reason", "r", "--duration", "1h"]);
-    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let config = json["kubeconfig"].as_str().unwrap().to_string();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let ran = run(cluster.kubectl().env("KUBECONFIG", &config).args(["get", "pods", "-A"]));
-        if ran.code == 0 {
-            return;
-        }
-        assert!(std::time::Instant::now() < deadline, "{ran:?}");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let (_, config) = crate::common::request(cluster, NS, &["--role", "readonly", "--reason", "r", "--duration", "1h"]);
+    eventually("the support credential lists pods", || {
+        run(cluster.kubectl().env("KUBECONFIG", &config).args(["get", "pods", "-A"])).code == 0
+    });
 }
 
 #[test]
