@@ -222,7 +222,7 @@ _kubectl__supportaccess() {
             return 0
             ;;
         kubectl__subcmd__supportaccess__subcmd__enable)
-            opts="-n -o -y -v -h -V --enabled-roles --max-duration --credential-ttl --system-namespaces --guardrails --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
+            opts="-n -o -y -v -h -V --enabled-roles --max-duration --credential-ttl --system-namespaces --operator-namespaces --guardrails --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -241,6 +241,10 @@ _kubectl__supportaccess() {
                     return 0
                     ;;
                 --system-namespaces)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator-namespaces)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

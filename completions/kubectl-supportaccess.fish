@@ -57,6 +57,7 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l max-duration -d 'The longest a single request may last (e.g. 8h, 24h)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l credential-ttl -d 'The lifetime of each minted credential (at least 10m, at most --max-duration)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l system-namespaces -d 'Namespaces where support may read logs (and, for operator, exec)' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l operator-namespaces -d 'Namespaces where only operator requests may read logs and exec (default slurm)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l guardrails -d 'Whether the API server refuses a support identity\'s changes to pod templates, nodes (beyond cordon) and GPU/network operator images (default on)' -r -f -a "on\t''
 off\t''"
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
@@ -83,7 +84,7 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 table\t''
 json\t''
 yaml\t''"
-complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -l now -d 'Also delete every support binding now (immediate revocation)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -l now -d 'Also delete every support binding now (immediate revocation); asks first on a terminal'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -s h -l help -d 'Print help'
@@ -106,7 +107,7 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l role -d 'The role to request: readonly or operator' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l reason -d 'Why access is needed (recorded on the grant and in the history)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l duration -d 'How long the access lasts (e.g. 2h), at most the policy\'s maximum: the request ends this long after it is made. The shortest request lasts 11m, so that its first credential (the CSR API issues none shorter than 10m) fits with a minute to mint it: `--duration 10m` ends 11m later' -r
-complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l scope -d 'Limit the grant to one namespace (a RoleBinding instead of a ClusterRoleBinding)' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l scope -d 'Limit the grant to one namespace (a RoleBinding instead of a ClusterRoleBinding), which becomes the kubeconfig\'s namespace; \'*\' or \'\' is cluster-wide' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l requestor -d 'Who the access is for (default: the caller\'s identity)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l kubeconfig-out -d 'Where to write the credential\'s kubeconfig' -r -F
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F

@@ -111,12 +111,20 @@ fn requests_policy(namespace: &str) -> ValidatingAdmissionPolicy {
         variable("enabled", format!("({}) == 'true'", param("enabled", "false"))),
         variable("roles", format!("({}).split(',').map(r, r.trim())", param("enabledRoles", ""))),
         variable("systemNamespaces", format!("({}).split(',').map(n, n.trim())", param("systemNamespaces", ""))),
+        variable(
+            "operatorNamespaces",
+            format!(
+                "({}).split(',').map(n, n.trim())",
+                param("operatorNamespaces", &state::DEFAULT_OPERATOR_NAMESPACES.join(","))
+            ),
+        ),
         variable("maxDuration", param("maxDuration", state::DEFAULT_MAX_DURATION)),
         variable("isRecord", "variables.name == variables.record".into()),
         variable(
             "isCompanion",
             "request.kind.kind == 'RoleBinding' && object.roleRef.kind == 'ClusterRole' && \
-             has(object.metadata.namespace) && object.metadata.namespace in variables.systemNamespaces && \
+             has(object.metadata.namespace) && (object.metadata.namespace in variables.systemNamespaces || \
+              (object.metadata.namespace in variables.operatorNamespaces && variables.role == 'operator')) && \
              ((variables.name == variables.record + '-logs' && object.roleRef.name == 'crusoe-support-logs') || \
               (variables.name == variables.record + '-debug' && object.roleRef.name == 'crusoe-support-debug' && \
                variables.role == 'operator'))"
@@ -193,7 +201,8 @@ fn requests_policy(namespace: &str) -> ValidatingAdmissionPolicy {
             "variables.isRecord ? (object.roleRef.kind == 'ClusterRole' && \
              object.roleRef.name == 'crusoe-support-' + variables.role) : variables.isCompanion",
             "a support binding is either the record crusoe-support-<id> bound to ClusterRole \
-             crusoe-support-<role>, or its -logs/-debug RoleBinding in a system namespace"
+             crusoe-support-<role>, or its -logs/-debug RoleBinding in a system namespace (or, for operator, \
+             an operator namespace)"
                 .into(),
         ),
         validation(
@@ -419,7 +428,9 @@ pub async fn install(conn: &Connection, guardrails: bool) -> Result<GuardsInstal
         return Ok(GuardsInstalled { available: false, installed: Vec::new(), removed: Vec::new() });
     }
     let mut installed = Vec::new();
-    for (policy, binding) in desired(&conn.namespace, guardrails) {
+    // The requests guard last: `enable` waits until the API server enforces it, and the admission
+    // chain sees policies and bindings in the order they were written, so the others are in by then.
+    for (policy, binding) in desired(&conn.namespace, guardrails).into_iter().rev() {
         installed.push(install_one(conn, policy).await?);
         installed.push(install_one(conn, binding).await?);
     }

@@ -11,7 +11,8 @@ use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 
 use crate::cluster::Connection;
 use crate::error::{Error, Result};
-use crate::grant::{BindingRef, Companion, Grant, Grants, cluster_role_of};
+use crate::grant::{BindingRef, Grant, Grants, cluster_role_of};
+use crate::policy::Policy;
 use crate::state;
 
 /// A short lowercase random id, valid as a DNS-1123 label: a letter, then letters and digits.
@@ -42,8 +43,9 @@ pub fn is_dns_label(text: &str) -> bool {
 #[derive(Debug, Clone)]
 pub struct NewGrant {
     pub grant: Grant,
-    /// Where the `-logs` (and, for operator, `-debug`) RoleBindings go, if they exist.
-    pub system_namespaces: Vec<String>,
+    /// Where the `-logs` and `-debug` RoleBindings go, if the namespaces exist: its system and
+    /// operator namespaces.
+    pub policy: Policy,
 }
 
 impl NewGrant {
@@ -100,10 +102,10 @@ impl NewGrant {
             uid: record.metadata.uid.clone().unwrap_or_default(),
             ..OwnerReference::default()
         };
-        let namespaces = existing_namespaces(conn, &self.system_namespaces).await?;
+        let namespaces = existing_namespaces(conn, &self.policy.companion_namespaces()).await?;
         let owner = &owner;
         let creations = namespaces.iter().flat_map(|ns| {
-            Companion::of(self.grant.role).iter().map(move |companion| {
+            self.policy.companions_in(self.grant.role, ns).iter().map(move |companion| {
                 let api: Api<RoleBinding> = Api::namespaced(conn.client.clone(), ns);
                 let binding = RoleBinding {
                     metadata: ObjectMeta {

@@ -159,6 +159,10 @@ pub struct EnableArgs {
     #[arg(long, value_delimiter = ',', value_name = "NAMESPACES")]
     pub system_namespaces: Option<Vec<String>>,
 
+    /// Namespaces where only operator requests may read logs and exec (default slurm).
+    #[arg(long, value_delimiter = ',', value_name = "NAMESPACES")]
+    pub operator_namespaces: Option<Vec<String>>,
+
     /// Whether the API server refuses a support identity's changes to pod templates, nodes
     /// (beyond cordon) and GPU/network operator images (default on).
     #[arg(long, value_enum, value_name = "on|off")]
@@ -177,7 +181,7 @@ pub struct DisableArgs {
     #[command(flatten)]
     pub target: ClusterArg,
 
-    /// Also delete every support binding now (immediate revocation).
+    /// Also delete every support binding now (immediate revocation); asks first on a terminal.
     #[arg(long)]
     pub now: bool,
 }
@@ -208,7 +212,8 @@ pub struct RequestArgs {
     #[arg(long, value_name = "DURATION")]
     pub duration: String,
 
-    /// Limit the grant to one namespace (a RoleBinding instead of a ClusterRoleBinding).
+    /// Limit the grant to one namespace (a RoleBinding instead of a ClusterRoleBinding), which
+    /// becomes the kubeconfig's namespace; '*' or '' is cluster-wide.
     #[arg(long, value_name = "NS")]
     pub scope: Option<String>,
 

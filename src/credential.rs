@@ -22,7 +22,7 @@ use crate::cluster::Connection;
 use crate::error::{Error, Result};
 use crate::state;
 
-pub use crate::credential_files::{default_path, write_private};
+pub use crate::credential_files::{credential_path, default_path, forget, remember_path, write_private};
 
 /// The client signer every support credential comes from.
 pub const SIGNER: &str = "kubernetes.io/kube-apiserver-client";
@@ -241,13 +241,17 @@ pub async fn issue(
             Error { message: format!("the new credential was dropped unwritten: {}", e.message), ..e }
         });
     }
-    write_private(path, &kubeconfig_text(conn, &grant.id, &credential))?;
+    write_private(path, &kubeconfig_text(conn, grant, &credential))?;
     Ok(credential.not_after)
 }
 
-/// The kubeconfig for a credential.
-pub fn kubeconfig_text(conn: &Connection, id: &str, credential: &Credential) -> String {
-    let name = state::binding_name(id);
+/// The kubeconfig for a credential; a scoped request's context has its scope as namespace.
+pub fn kubeconfig_text(conn: &Connection, grant: &crate::grant::Grant, credential: &Credential) -> String {
+    let name = state::binding_name(&grant.id);
+    let mut context = serde_json::json!({ "cluster": name, "user": name });
+    if let Some(scope) = &grant.scope {
+        context["namespace"] = scope.clone().into();
+    }
     let mut cluster = serde_json::json!({ "server": conn.server });
     if !conn.trust.ca_certificates.is_empty() {
         let pem: String = conn
@@ -278,7 +282,7 @@ pub fn kubeconfig_text(conn: &Connection, id: &str, credential: &Credential) -> 
             "client-certificate-data": BASE64.encode(&credential.certificate_pem),
             "client-key-data": BASE64.encode(&credential.key_pem),
         }}],
-        "contexts": [{ "name": name, "context": { "cluster": name, "user": name } }],
+        "contexts": [{ "name": name, "context": context }],
     });
     serde_yaml::to_string(&config).unwrap_or_default()
 }

@@ -29,6 +29,101 @@ pub fn default_path(context: &str, id: &str) -> Result<PathBuf> {
     Ok(dir.join(format!("{id}.kubeconfig")))
 }
 
+/// The longest remembered `--kubeconfig-out` path read back.
+const MAX_REMEMBERED: u64 = 4096;
+
+/// The small file beside the default credential path that remembers a request's
+/// `--kubeconfig-out`: `<id>.path`, holding one absolute path.
+fn remembered(context: &str, id: &str) -> Result<PathBuf> {
+    Ok(default_path(context, id)?.with_extension("path"))
+}
+
+/// Remembers where `request --kubeconfig-out` wrote the request's kubeconfig, so that `renew` and
+/// `exec` write there again. Written 0600 in the private credential directory.
+pub fn remember_path(context: &str, id: &str, path: &Path) -> Result<()> {
+    let absolute = std::path::absolute(path)
+        .map_err(|e| Error::failed(format!("cannot make {} absolute: {e}", path.display())))?;
+    let text = absolute
+        .to_str()
+        .filter(|text| check_remembered(text).is_ok())
+        .ok_or_else(|| Error::failed(format!("{} cannot be remembered for renew", absolute.display())))?;
+    write_private(&remembered(context, id)?, &format!("{text}\n"))
+}
+
+/// Where a request's kubeconfig lives: the remembered `--kubeconfig-out`, or the default path.
+/// The remembered path is read back as hostile input: a private regular file of the user's,
+/// small, one absolute UTF-8 path without control characters or `..`; anything else is refused.
+pub fn credential_path(context: &str, id: &str) -> Result<PathBuf> {
+    let pointer = remembered(context, id)?;
+    let shown = pointer.display();
+    let metadata = match std::fs::symlink_metadata(&pointer) {
+        Ok(metadata) => metadata,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return default_path(context, id),
+        Err(e) => return Err(Error::failed(format!("cannot read {shown}: {e}"))),
+    };
+    let refuse = |why: &str| {
+        Error::failed(format!("{shown} cannot be trusted: {why}")).with_hint(format!(
+            "remove it; the request's kubeconfig is then written to {}",
+            default_path_shown(context, id)
+        ))
+    };
+    if !metadata.is_file() {
+        return Err(refuse("it is not a regular file"));
+    }
+    if metadata.len() > MAX_REMEMBERED {
+        return Err(refuse("it is too large"));
+    }
+    check_private_file(&metadata).map_err(|why| refuse(&why))?;
+    let text = std::fs::read_to_string(&pointer).map_err(|e| refuse(&e.to_string()))?;
+    let line = text.strip_suffix('\n').unwrap_or(&text);
+    check_remembered(line).map_err(refuse)?;
+    Ok(PathBuf::from(line))
+}
+
+fn default_path_shown(context: &str, id: &str) -> String {
+    default_path(context, id).map(|p| p.display().to_string()).unwrap_or_default()
+}
+
+/// A remembered path: absolute, one line, no control characters, no `..`.
+fn check_remembered(text: &str) -> std::result::Result<(), &'static str> {
+    let path = Path::new(text);
+    if text.is_empty() || !path.is_absolute() {
+        Err("it does not hold an absolute path")
+    } else if text.chars().any(|c| c.is_control() || crate::output::disturbs_terminal(c)) {
+        Err("it holds control characters")
+    } else if path.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+        Err("its path goes through `..`")
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+fn check_private_file(metadata: &std::fs::Metadata) -> std::result::Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = current_uid().map_err(|e| e.to_string())?;
+    if metadata.uid() != uid {
+        Err(format!("it belongs to user id {}, not to you ({uid})", metadata.uid()))
+    } else if metadata.mode() & 0o077 != 0 {
+        Err(format!("others may read or write it (mode {:o})", metadata.mode() & 0o7777))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(not(unix))]
+fn check_private_file(_metadata: &std::fs::Metadata) -> std::result::Result<(), String> {
+    Ok(())
+}
+
+/// Removes a request's local credential at its default path, and what remembered another path
+/// (the user's own `--kubeconfig-out` file is theirs to remove).
+pub fn forget(context: &str, id: &str) {
+    for path in [default_path(context, id), remembered(context, id)].into_iter().flatten() {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
 /// The directory name for a context: one path component, never `.` or `..`.
 fn context_dir(context: &str) -> String {
     let name: String =
@@ -172,6 +267,16 @@ mod tests {
         assert!(target.join("inside").is_dir(), "the target is untouched");
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "the temporary file is removed");
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_remembered_path_is_read_back_only_when_it_is_one_clean_absolute_path() {
+        for good in ["/home/a/support.kubeconfig", "/tmp/x y/k"] {
+            assert!(check_remembered(good).is_ok(), "{good:?}");
+        }
+        for bad in ["", "relative/k", "/tmp/../etc/passwd", "/tmp/a\n/etc/x", "/tmp/\u{1b}[2Jk", "/tmp/\u{202e}k"] {
+            assert!(check_remembered(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::bindings::is_dns_label;
 use crate::cluster::Connection;
 use crate::error::Result;
 use crate::grant::{BindingRef, Companion, ForeignGrant, Grant, HelmRelease, InvalidGrant, cluster_role_of};
-use crate::policy::{Policy, PolicyError, read_stored_policy};
+use crate::policy::{Policy, PolicyError, Role, read_stored_policy};
 use crate::state;
 
 /// How much of the cluster's bindings to read.
@@ -165,8 +165,8 @@ impl Grants {
             let problem = match record {
                 None => Some("its request has no trusted record".to_string()),
                 Some(grant) if grant.scope.is_some() => Some("its request is scoped to a namespace".to_string()),
-                Some(grant) if !Companion::of(grant.role).contains(&suffix) => {
-                    Some(format!("a {} request has no -{} binding", grant.role, suffix.suffix()))
+                Some(grant) if !companions_in(policy, grant.role, &namespace).contains(&suffix) => {
+                    Some(format!("a {} request has no -{} binding in {namespace}", grant.role, suffix.suffix()))
                 }
                 Some(_) => None,
             };
@@ -288,6 +288,14 @@ impl Grants {
     }
 }
 
+/// The companions a request of this role has in this namespace; without a policy, the role's.
+fn companions_in(policy: Option<&Policy>, role: Role, namespace: &str) -> &'static [Companion] {
+    match policy {
+        Some(policy) => policy.companions_in(role, namespace),
+        None => Companion::of(role),
+    }
+}
+
 /// Judges a managed binding: the exact record of its id, one of its companions, or invalid.
 fn judge(binding: &Listed<'_>, labels: &BTreeMap<String, String>, policy: Option<&Policy>) -> Claim {
     let meta = binding.meta;
@@ -324,9 +332,9 @@ fn judge(binding: &Listed<'_>, labels: &BTreeMap<String, String>, policy: Option
             } else if !only_the_group {
                 Some(format!("its only subject must be Group {group}"))
             } else if let Some(policy) = policy
-                && !namespace.as_ref().is_some_and(|ns| policy.system_namespaces.contains(ns))
+                && !namespace.as_ref().is_some_and(|ns| policy.companion_namespaces().contains(ns))
             {
-                Some("its namespace is not one of the policy's system namespaces".to_string())
+                Some("its namespace is not one of the policy's system or operator namespaces".to_string())
             } else {
                 None
             };
@@ -387,7 +395,6 @@ fn check_policy(grant: &Grant, policy: &Policy) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::Role;
     use crate::state::annotations as ann;
 
     struct Fake {
@@ -511,14 +518,21 @@ mod tests {
                 companion("op01", "logs", "team-a", "logs"),
                 companion("rd01", "debug", "kube-system", "debug"),
                 companion("op01", "logs", "kube-system", "admin"),
+                companion("op01", "logs", "slurm", "logs"),
+                companion("op01", "debug", "slurm", "debug"),
+                companion("rd01", "logs", "slurm", "logs"),
             ],
             Some(&policy()),
         );
         assert_eq!(grants.valid.len(), 2);
         let problems: Vec<String> =
             grants.invalid.iter().map(|g| format!("{}: {}", g.reference().describe(), g.problem)).collect();
-        assert_eq!(problems.len(), 3, "{problems:#?}");
-        assert!(problems.iter().any(|p| p.contains("team-a") && p.contains("system namespaces")), "{problems:#?}");
+        assert_eq!(problems.len(), 4, "{problems:#?}");
+        assert!(problems.iter().any(|p| p.contains("slurm/crusoe-support-rd01-logs")), "{problems:#?}");
+        assert!(
+            problems.iter().any(|p| p.contains("team-a") && p.contains("system or operator namespaces")),
+            "{problems:#?}"
+        );
         assert!(problems.iter().any(|p| p.contains("rd01-debug") && p.contains("readonly request")), "{problems:#?}");
         assert!(problems.iter().any(|p| p.contains("crusoe-support-admin")), "{problems:#?}");
     }

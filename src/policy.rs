@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::cluster::Connection;
 use crate::error::{Error, Result};
+use crate::grant::Companion;
 
 use crate::duration::{format_duration, parse_duration};
 use crate::state::{self, policy_keys as key};
@@ -92,6 +93,8 @@ pub struct Policy {
     #[serde(rename = "credentialTTL", serialize_with = "serialize_duration")]
     pub credential_ttl: Duration,
     pub system_namespaces: Vec<String>,
+    /// Namespaces where only operator requests get logs and debug (key `operatorNamespaces`).
+    pub operator_namespaces: Vec<String>,
     /// Whether the `crusoe-support-guardrails` admission policy is wanted (key `guardrails`,
     /// `on` or `off`).
     pub guardrails: bool,
@@ -111,6 +114,7 @@ impl Default for Policy {
             max_duration: parse_duration(state::DEFAULT_MAX_DURATION).expect("valid default"),
             credential_ttl: parse_duration(state::DEFAULT_CREDENTIAL_TTL).expect("valid default"),
             system_namespaces: state::DEFAULT_SYSTEM_NAMESPACES.iter().map(|ns| ns.to_string()).collect(),
+            operator_namespaces: state::DEFAULT_OPERATOR_NAMESPACES.iter().map(|ns| ns.to_string()).collect(),
             guardrails: true,
             updated_at: None,
             updated_by: None,
@@ -153,6 +157,9 @@ impl Policy {
         if let Some(value) = data.get(key::SYSTEM_NAMESPACES) {
             policy.system_namespaces = split_list(value);
         }
+        if let Some(value) = data.get(key::OPERATOR_NAMESPACES) {
+            policy.operator_namespaces = split_list(value);
+        }
         if let Some(value) = data.get(key::GUARDRAILS) {
             policy.guardrails = match value.as_str() {
                 "on" => true,
@@ -178,6 +185,7 @@ impl Policy {
             (key::MAX_DURATION.to_string(), format_duration(self.max_duration)),
             (key::CREDENTIAL_TTL.to_string(), format_duration(self.credential_ttl)),
             (key::SYSTEM_NAMESPACES.to_string(), self.system_namespaces.join(",")),
+            (key::OPERATOR_NAMESPACES.to_string(), self.operator_namespaces.join(",")),
             (key::GUARDRAILS.to_string(), if self.guardrails { "on" } else { "off" }.to_string()),
         ]);
         if let Some(at) = self.updated_at {
@@ -187,6 +195,27 @@ impl Policy {
             data.insert(key::UPDATED_BY.to_string(), by.clone());
         }
         data
+    }
+
+    /// The companion RoleBindings a cluster-wide request of this role gets in this namespace: logs
+    /// (and debug for operator) in a system namespace, logs and debug for operator only in an
+    /// operator namespace, none elsewhere.
+    pub fn companions_in(&self, role: Role, namespace: &str) -> &'static [Companion] {
+        if self.system_namespaces.iter().any(|ns| ns == namespace) {
+            Companion::of(role)
+        } else if role == Role::Operator && self.operator_namespaces.iter().any(|ns| ns == namespace) {
+            &[Companion::Logs, Companion::Debug]
+        } else {
+            &[]
+        }
+    }
+
+    /// Every namespace where some request may get a companion: the system namespaces, then the
+    /// operator namespaces, each once.
+    pub fn companion_namespaces(&self) -> Vec<String> {
+        let mut all = self.system_namespaces.clone();
+        all.extend(self.operator_namespaces.iter().filter(|ns| !self.system_namespaces.contains(ns)).cloned());
+        all
     }
 
     /// True when access is enabled and the role may be requested.
@@ -308,6 +337,7 @@ mod tests {
             max_duration: Duration::from_secs(8 * 3600),
             credential_ttl: Duration::from_secs(600),
             system_namespaces: vec!["kube-system".into(), "crusoe-system".into()],
+            operator_namespaces: vec!["slurm".into()],
             guardrails: false,
             updated_at: Some("2026-11-23T10:00:00Z".parse().unwrap()),
             updated_by: Some("alice".into()),
@@ -318,6 +348,17 @@ mod tests {
         assert_eq!(stored["updatedAt"], "2026-11-23T10:00:00Z");
         assert_eq!(Policy::from_data(&stored).unwrap(), policy);
         assert!(policy.allows(Role::Operator));
+    }
+
+    #[test]
+    fn operator_namespaces_give_logs_and_debug_to_operator_requests_only() {
+        let policy = Policy::default();
+        assert_eq!(policy.operator_namespaces, ["slurm"]);
+        assert_eq!(policy.companions_in(Role::Operator, "slurm"), [Companion::Logs, Companion::Debug]);
+        assert!(policy.companions_in(Role::Readonly, "slurm").is_empty());
+        assert_eq!(policy.companions_in(Role::Readonly, "kube-system"), [Companion::Logs]);
+        assert!(policy.companions_in(Role::Operator, "team-a").is_empty());
+        assert_eq!(policy.companion_namespaces().last().map(String::as_str), Some("slurm"));
     }
 
     #[test]

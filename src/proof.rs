@@ -367,11 +367,11 @@ impl IndirectPath {
     }
 }
 
-/// For every pod in the system namespaces (where operator requests may exec), its service account
+/// For every pod in the system and operator namespaces (where operator requests may exec), its service account
 /// and what that account may do, asked with SubjectAccessReview.
 pub async fn indirect_paths(conn: &Connection, policy: &Policy) -> Result<Vec<IndirectPath>> {
     let mut paths = Vec::new();
-    for ns in existing(conn, &policy.system_namespaces).await? {
+    for ns in existing(conn, &policy.companion_namespaces()).await? {
         let api: Api<Pod> = Api::namespaced(conn.client.clone(), &ns);
         let pods = conn.call(api.list(&ListParams::default())).await?.items;
         let mut accounts: std::collections::BTreeMap<String, Vec<String>> = Default::default();

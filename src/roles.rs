@@ -17,7 +17,7 @@ use kube::{Resource, ResourceExt};
 
 use crate::cluster::Connection;
 use crate::error::Result;
-use crate::install::{Installed, helm_release, install_one, remove_one};
+use crate::install::{Installed, Outcome, helm_release, install_one, remove_one};
 use crate::state;
 
 pub const READONLY: &str = "crusoe-support-readonly";
@@ -26,6 +26,9 @@ pub const LOGS: &str = "crusoe-support-logs";
 pub const DEBUG: &str = "crusoe-support-debug";
 /// The PriorityLevelConfiguration and FlowSchema.
 pub const FLOW_CONTROL: &str = "crusoe-support";
+/// The plugin's FlowSchema beside the chart's, whose subjects are only the chart's groups: it sends
+/// Group `crusoe-support` (every plugin credential) to the chart's priority level.
+pub const PER_REQUEST_FLOW: &str = "crusoe-support-per-request";
 
 const SUPPORT_ROLE_LABEL: &str = "crusoe.ai/support-role";
 
@@ -60,7 +63,6 @@ fn readonly_rules() -> Vec<PolicyRule> {
                 "nodes",
                 "namespaces",
                 "events",
-                "serviceaccounts",
                 "resourcequotas",
                 "limitranges",
             ],
@@ -82,17 +84,20 @@ fn readonly_rules() -> Vec<PolicyRule> {
             &[
                 "ciliumnetworkpolicies",
                 "ciliumclusterwidenetworkpolicies",
-                "ciliumendpoints",
-                "ciliumidentities",
-                "ciliumnodes",
-                "ciliumpodippools",
-                "ciliumloadbalancerippools",
-                "ciliumcidrgroups",
-                "ciliuml2announcementpolicies",
-                "ciliumnodeconfigs",
+                "ciliumlocalredirectpolicies",
                 "ciliumenvoyconfigs",
                 "ciliumclusterwideenvoyconfigs",
+                "ciliumendpoints",
+                "ciliumendpointslices",
+                "ciliumidentities",
+                "ciliumnodes",
                 "ciliumexternalworkloads",
+                "ciliumloadbalancerippools",
+                "ciliumpodippools",
+                "ciliumcidrgroups",
+                "ciliumgatewayclassconfigs",
+                "ciliuml2announcementpolicies",
+                "ciliumnodeconfigs",
             ],
             READ,
         ),
@@ -142,13 +147,14 @@ pub fn definitions() -> Vec<RoleDefinition> {
         RoleDefinition {
             name: LOGS,
             label: "logs",
-            purpose: "bound only in the system namespaces, for every request: read pods and their logs",
+            purpose: "bound only in the system namespaces for every request, and in the operator namespaces for \
+                      operator requests: read pods and their logs",
             rules: vec![rule(&[""], &["pods", "pods/log"], READ)],
         },
         RoleDefinition {
             name: DEBUG,
             label: "debug",
-            purpose: "bound only in the system namespaces, for operator requests: exec and port-forward",
+            purpose: "bound only in the system and operator namespaces, for operator requests: exec and port-forward",
             rules: vec![rule(&[""], &["pods"], READ), rule(&[""], &["pods/exec", "pods/portforward"], &["create"])],
         },
     ]
@@ -200,12 +206,13 @@ fn priority_level() -> PriorityLevelConfiguration {
     }
 }
 
-fn flow_schema() -> FlowSchema {
+/// A FlowSchema sending Group `crusoe-support` to this priority level.
+fn flow_schema(name: &str, priority_level: &str) -> FlowSchema {
     let all = || vec!["*".to_string()];
     FlowSchema {
-        metadata: metadata(FLOW_CONTROL, None),
+        metadata: metadata(name, None),
         spec: Some(FlowSchemaSpec {
-            priority_level_configuration: PriorityLevelConfigurationReference { name: FLOW_CONTROL.into() },
+            priority_level_configuration: PriorityLevelConfigurationReference { name: priority_level.into() },
             distinguisher_method: Some(FlowDistinguisherMethod { type_: "ByUser".into() }),
             matching_precedence: None,
             rules: Some(vec![PolicyRulesWithSubjects {
@@ -235,7 +242,23 @@ pub async fn install(conn: &Connection) -> Result<Vec<Installed>> {
         installed.push(install_one(conn, role).await?);
     }
     installed.push(install_one(conn, priority_level()).await?);
-    installed.push(install_one(conn, flow_schema()).await?);
+    let schema = install_one(conn, flow_schema(FLOW_CONTROL, FLOW_CONTROL)).await?;
+    let helm_schema = schema.outcome == Outcome::HelmManaged;
+    installed.push(schema);
+    if helm_schema {
+        // Helm's FlowSchema is read, never changed: ours points at the priority level it uses.
+        let api: Api<FlowSchema> = Api::all(conn.client.clone());
+        let level = conn
+            .call(api.get_opt(FLOW_CONTROL))
+            .await?
+            .and_then(|schema| schema.spec)
+            .map(|spec| spec.priority_level_configuration.name)
+            .unwrap_or_else(|| FLOW_CONTROL.into());
+        installed.push(install_one(conn, flow_schema(PER_REQUEST_FLOW, &level)).await?);
+    } else {
+        // The plugin's own schema already matches Group crusoe-support.
+        remove_one::<FlowSchema>(conn, PER_REQUEST_FLOW, &mut Vec::new(), &mut Vec::new()).await?;
+    }
     Ok(installed)
 }
 
@@ -244,6 +267,29 @@ pub async fn helm_installation(conn: &Connection) -> Result<Option<(String, Stri
     let api: Api<ClusterRole> = Api::all(conn.client.clone());
     let readonly = conn.call(api.get_opt(READONLY)).await?;
     Ok(readonly.and_then(|role| helm_release(role.meta())))
+}
+
+/// Which of these ClusterRoles do not exist (asked concurrently, one get each). A caller who may
+/// not read ClusterRoles cannot tell, and is told none is missing.
+pub async fn missing(conn: &Connection, names: &[&'static str]) -> Result<Vec<&'static str>> {
+    let api: Api<ClusterRole> = Api::all(conn.client.clone());
+    let exists = |name: &'static str| {
+        let api = api.clone();
+        async move {
+            match conn.call(api.get_opt(name)).await {
+                Ok(role) => Ok(role.is_some()),
+                Err(e) if e.kind == crate::error::ErrorKind::Forbidden => Ok(true),
+                Err(e) => Err(e),
+            }
+        }
+    };
+    let found = futures::future::try_join_all(names.iter().map(|name| exists(name))).await?;
+    Ok(names.iter().zip(found).filter(|(_, exists)| !exists).map(|(name, _)| *name).collect())
+}
+
+/// The four support ClusterRoles' names.
+pub fn names() -> [&'static str; 4] {
+    [READONLY, OPERATOR, LOGS, DEBUG]
 }
 
 /// Deletes what the plugin installed (never Helm's); returns what was deleted and what was left.
@@ -255,6 +301,7 @@ pub async fn uninstall(conn: &Connection) -> Result<(Vec<String>, Vec<(String, S
     }
     remove_one::<PriorityLevelConfiguration>(conn, FLOW_CONTROL, &mut deleted, &mut helm).await?;
     remove_one::<FlowSchema>(conn, FLOW_CONTROL, &mut deleted, &mut helm).await?;
+    remove_one::<FlowSchema>(conn, PER_REQUEST_FLOW, &mut deleted, &mut helm).await?;
     helm.sort();
     helm.dedup();
     Ok((deleted, helm))
@@ -290,6 +337,57 @@ mod tests {
             let exec = grants(&role.rules, "pods/exec", "create") || grants(&role.rules, "pods/attach", "create");
             assert_eq!(exec, role.name == DEBUG, "only debug may exec");
         }
+    }
+
+    /// Every group/resource/verb a role grants, as `group/resource verb`.
+    fn triples(rules: &[PolicyRule]) -> std::collections::BTreeSet<String> {
+        let mut all = std::collections::BTreeSet::new();
+        for rule in rules {
+            for group in rule.api_groups.iter().flatten() {
+                for resource in rule.resources.iter().flatten() {
+                    for verb in &rule.verbs {
+                        all.insert(format!("{group}/{resource} {verb}"));
+                    }
+                }
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn readonly_reads_exactly_the_charts_resources() {
+        let read: std::collections::BTreeSet<String> =
+            triples(&readonly_rules()).into_iter().filter_map(|t| t.strip_suffix(" get").map(str::to_string)).collect();
+        let cilium = "ciliumnetworkpolicies ciliumclusterwidenetworkpolicies ciliumlocalredirectpolicies \
+                      ciliumenvoyconfigs ciliumclusterwideenvoyconfigs ciliumendpoints ciliumendpointslices \
+                      ciliumidentities ciliumnodes ciliumexternalworkloads ciliumloadbalancerippools ciliumpodippools \
+                      ciliumcidrgroups ciliumgatewayclassconfigs ciliuml2announcementpolicies ciliumnodeconfigs";
+        let chart = [
+            (
+                "",
+                "pods services endpoints configmaps persistentvolumeclaims persistentvolumes nodes namespaces events \
+                   resourcequotas limitranges",
+            ),
+            ("apps", "deployments daemonsets statefulsets replicasets"),
+            ("batch", "jobs cronjobs"),
+            ("networking.k8s.io", "networkpolicies"),
+            ("discovery.k8s.io", "endpointslices"),
+            ("policy", "poddisruptionbudgets"),
+            ("storage.k8s.io", "storageclasses volumeattachments"),
+            ("rbac.authorization.k8s.io", "roles rolebindings clusterroles clusterrolebindings"),
+            ("nvidia.com", "clusterpolicies nvidiadrivers computedomains"),
+            ("mellanox.com", "hostdevicenetworks nicclusterpolicies"),
+            ("amd.com", "deviceconfigs networkconfigs remediationworkflowstatuses"),
+            ("k8s.cni.cncf.io", "network-attachment-definitions"),
+            ("cilium.io", cilium),
+        ];
+        let expected: std::collections::BTreeSet<String> = chart
+            .iter()
+            .flat_map(|(group, resources)| resources.split_whitespace().map(move |r| format!("{group}/{r}")))
+            .collect();
+        assert_eq!(read, expected);
+        assert!(readonly_rules().iter().all(|r| r.verbs == READ), "readonly only reads");
+        assert!(!read.contains("/serviceaccounts"), "the chart dropped serviceaccounts in 0.1.1");
     }
 
     #[test]

@@ -33,6 +33,7 @@ pub mod policy_keys {
     pub const MAX_DURATION: &str = "maxDuration";
     pub const CREDENTIAL_TTL: &str = "credentialTTL";
     pub const SYSTEM_NAMESPACES: &str = "systemNamespaces";
+    pub const OPERATOR_NAMESPACES: &str = "operatorNamespaces";
     pub const GUARDRAILS: &str = "guardrails";
     pub const UPDATED_AT: &str = "updatedAt";
     pub const UPDATED_BY: &str = "updatedBy";
@@ -81,7 +82,8 @@ pub fn managed_labels() -> BTreeMap<String, String> {
 }
 
 /// Default policy values.
-pub const DEFAULT_MAX_DURATION: &str = "24h";
+/// Long enough for the reference output's own request, which lasts 28 h.
+pub const DEFAULT_MAX_DURATION: &str = "72h";
 pub const DEFAULT_CREDENTIAL_TTL: &str = "1h";
 /// The CSR API's minimum `expirationSeconds`.
 pub const MIN_CREDENTIAL_TTL_SECONDS: u64 = 600;
@@ -94,3 +96,5 @@ pub const DEFAULT_SYSTEM_NAMESPACES: &[&str] = &[
     "kube-amd-network",
     "slinky",
 ];
+/// Where, as in the chart, only operator requests get logs and debug.
+pub const DEFAULT_OPERATOR_NAMESPACES: &[&str] = &["slurm"];

@@ -194,11 +194,9 @@ async fn record_out_of_band(
     let by = sweeper.by().await?;
     for event in &mut missing {
         event.by = by.clone();
-        if let Some(id) = &event.id
-            && let Ok(path) = crate::credential::default_path(&conn.context, id)
-        {
+        if let Some(id) = &event.id {
             // The local credential is worthless now; do not leave it looking valid.
-            let _ = std::fs::remove_file(path);
+            crate::credential::forget(&conn.context, id);
         }
     }
     history::record(conn, &missing).await?;

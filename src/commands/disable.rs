@@ -7,7 +7,7 @@ use crate::admission::{InstalledGuards, REQUESTS};
 use crate::bindings::revoke_everything;
 use crate::cli::{DisableArgs, GlobalArgs, OutputFormat};
 use crate::cluster::{Connection, Target};
-use crate::commands::confirm;
+use crate::commands::ask_on_terminal;
 use crate::error::Result;
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::lifecycle::drain_requests;
@@ -17,12 +17,12 @@ use crate::proof::{GuardState, wait_for_guard};
 
 pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
     let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
-    let question = if args.now {
-        format!("Disable support access on {:?} and revoke every running support session now?", conn.context)
-    } else {
-        format!("Disable support access on {:?}? Running sessions end when their credentials expire.", conn.context)
-    };
-    confirm(global, &question)?;
+    // Plain disable is reversible and never asks; revoking every session at once asks first.
+    if args.now {
+        let question =
+            format!("Disable support access on {:?} and revoke every running support session now?", conn.context);
+        ask_on_terminal(global, &question)?;
+    }
     crate::sweep::lazy(&conn).await?;
     let by = conn.whoami().await?;
     conn.ensure_namespace().await?;

@@ -28,6 +28,20 @@ struct Wanted {
     max_duration: Option<Duration>,
     credential_ttl: Option<Duration>,
     system_namespaces: Option<Vec<String>>,
+    operator_namespaces: Option<Vec<String>>,
+}
+
+/// A namespace list flag, trimmed, each a namespace name.
+fn namespaces(flag: &str, list: &Option<Vec<String>>) -> Result<Option<Vec<String>>> {
+    let namespaces = list
+        .as_ref()
+        .map(|list| list.iter().map(|ns| ns.trim().to_string()).filter(|ns| !ns.is_empty()).collect::<Vec<_>>());
+    if let Some(bad) = namespaces.iter().flatten().find(|ns| !is_dns_label(ns)) {
+        return Err(Error::usage(format!(
+            "--{flag}: {bad:?} is not a namespace name (lowercase letters, digits and '-')"
+        )));
+    }
+    Ok(namespaces)
 }
 
 fn validate(args: &EnableArgs) -> Result<Wanted> {
@@ -44,16 +58,9 @@ fn validate(args: &EnableArgs) -> Result<Wanted> {
         return Err(Error::usage("--max-duration must be at least 10m (the shortest credential the CSR API issues)"));
     }
     let credential_ttl = duration("credential-ttl", &args.credential_ttl)?;
-    let system_namespaces = args
-        .system_namespaces
-        .as_ref()
-        .map(|list| list.iter().map(|ns| ns.trim().to_string()).filter(|ns| !ns.is_empty()).collect::<Vec<_>>());
-    if let Some(bad) = system_namespaces.iter().flatten().find(|ns| !is_dns_label(ns)) {
-        return Err(Error::usage(format!(
-            "--system-namespaces: {bad:?} is not a namespace name (lowercase letters, digits and '-')"
-        )));
-    }
-    Ok(Wanted { roles, max_duration, credential_ttl, system_namespaces })
+    let system_namespaces = namespaces("system-namespaces", &args.system_namespaces)?;
+    let operator_namespaces = namespaces("operator-namespaces", &args.operator_namespaces)?;
+    Ok(Wanted { roles, max_duration, credential_ttl, system_namespaces, operator_namespaces })
 }
 
 /// Checks the limits once the stored policy fills in what the flags left out.
@@ -74,7 +81,8 @@ fn check_limits(policy: &Policy) -> Result<()> {
     Ok(())
 }
 
-/// Offers the roles on a terminal, the current ones preselected.
+/// Offers the roles on a terminal, the current ones preselected (readonly on a first enable), so
+/// that Enter alone is Crusoe's default.
 fn pick_roles(current: &[Role]) -> Result<Vec<Role>> {
     let names: Vec<&str> = Role::ALL.iter().map(|r| r.name()).collect();
     let preselected: Vec<bool> = Role::ALL.iter().map(|r| current.contains(r)).collect();
@@ -100,7 +108,8 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
     let roles = match wanted.roles.clone() {
         Some(roles) => roles,
         None if output::stdin_is_tty() && output::stdout_is_tty() && !global.yes => {
-            pick_roles(current.as_ref().filter(|p| p.enabled).map(|p| p.enabled_roles.as_slice()).unwrap_or(&[]))?
+            let stored = current.as_ref().map(|p| p.enabled_roles.as_slice()).filter(|roles| !roles.is_empty());
+            pick_roles(stored.unwrap_or(&[Role::Readonly]))?
         }
         None => vec![Role::Readonly],
     };
@@ -112,6 +121,7 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
             max_duration: wanted.max_duration.unwrap_or(base.max_duration),
             credential_ttl: wanted.credential_ttl.unwrap_or(base.credential_ttl),
             system_namespaces: wanted.system_namespaces.clone().unwrap_or(base.system_namespaces),
+            operator_namespaces: wanted.operator_namespaces.clone().unwrap_or(base.operator_namespaces),
             guardrails: args.guardrails.map(|g| g == Switch::On).unwrap_or(base.guardrails),
             updated_at: Some(Utc::now()),
             updated_by: Some(by.to_string()),
@@ -166,11 +176,12 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
     let revoked =
         end_requests(&conn, &by, &withdrawn, &before, EventKind::Revoked, "its role is no longer enabled").await?;
     let detail = format!(
-        "roles {}; maxDuration {}; credentialTTL {}; systemNamespaces {}",
+        "roles {}; maxDuration {}; credentialTTL {}; systemNamespaces {}; operatorNamespaces {}",
         policy.enabled_roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(","),
         format_duration(policy.max_duration),
         format_duration(policy.credential_ttl),
-        policy.system_namespaces.join(",")
+        policy.system_namespaces.join(","),
+        policy.operator_namespaces.join(",")
     );
     history::record(&conn, &[HistoryEvent::policy(EventKind::Enabled, &by, detail)]).await?;
     // A new or repaired guard takes a moment to reach the API server's admission chain.
@@ -243,6 +254,7 @@ mod tests {
             max_duration: max.map(str::to_string),
             credential_ttl: ttl.map(str::to_string),
             system_namespaces: None,
+            operator_namespaces: None,
             guardrails: None,
         }
     }

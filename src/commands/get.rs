@@ -21,7 +21,7 @@ pub struct Status {
     pub enabled: bool,
     /// `None` when the policy ConfigMap does not exist (never enabled).
     pub policy: Option<Policy>,
-    pub active_requests: Vec<Grant>,
+    pub active_requests: Vec<ActiveRequest>,
     /// Requests being made, or abandoned before their first credential (not working requests).
     pub pending_requests: Vec<String>,
     pub invalid_requests: Vec<InvalidGrant>,
@@ -31,6 +31,28 @@ pub struct Status {
     pub policy_problem: Option<String>,
     /// The admission guards: in force, missing or changed; `None` when access was never enabled.
     pub guards: Option<GuardsStatus>,
+    /// Support ClusterRoles that do not exist while access is enabled (requests would grant
+    /// nothing): `enable` installs them, or the chart is reinstalled.
+    pub missing_roles: Vec<String>,
+}
+
+/// A working request as `get` shows it: its record, and whether it is draining.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActiveRequest {
+    #[serde(flatten)]
+    pub grant: Grant,
+    /// Its role is no longer allowed (access disabled, or the role withdrawn): it ends with its
+    /// current credential, at `expiresAt`, and cannot be renewed.
+    pub draining: bool,
+}
+
+impl std::ops::Deref for ActiveRequest {
+    type Target = Grant;
+
+    fn deref(&self) -> &Grant {
+        &self.grant
+    }
 }
 
 pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
@@ -49,24 +71,41 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
         Err(e) => return Err(e),
     }
     match global.output.unwrap_or(OutputFormat::Text) {
-        OutputFormat::Text => print!("{}", render_text(&status)),
+        OutputFormat::Text => {
+            note_details(&status, Utc::now());
+            print!("{}", render_text(&status))
+        }
         OutputFormat::Table => println!("{}", render_table(&status, Utc::now())),
         format => print_structured(&status, format)?,
     }
     Ok(())
 }
 
-/// Reads the policy, every binding and the guards concurrently: five API calls at once.
+/// Reads the policy, every binding, the guards and the four roles concurrently: nine API calls at once.
 pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
-    let (grants, guards) = tokio::try_join!(Grants::read(conn, Scan::All), InstalledGuards::read(conn))?;
+    let support_roles = crate::roles::names();
+    let (grants, guards, missing_roles) = tokio::try_join!(
+        Grants::read(conn, Scan::All),
+        InstalledGuards::read(conn),
+        crate::roles::missing(conn, &support_roles)
+    )?;
     let policy = grants.policy.clone();
+    let enabled = policy.as_ref().is_some_and(|p| p.enabled);
     let policy_problem = grants.policy_problem.as_ref().map(|problem| untrusted(conn, problem));
     let now = Utc::now();
     let status = Status {
         policy_problem,
         context: conn.context.clone(),
-        enabled: policy.as_ref().is_some_and(|p| p.enabled),
-        active_requests: grants.working(now).into_iter().cloned().collect(),
+        enabled,
+        missing_roles: if enabled { missing_roles.iter().map(|r| r.to_string()).collect() } else { Vec::new() },
+        active_requests: grants
+            .working(now)
+            .into_iter()
+            .map(|grant| ActiveRequest {
+                grant: grant.clone(),
+                draining: !policy.as_ref().is_some_and(|p| p.allows(grant.role)),
+            })
+            .collect(),
         pending_requests: grants.pending(now).into_iter().map(|g| g.id.clone()).collect(),
         invalid_requests: grants.invalid.clone(),
         foreign_grants: grants.foreign.clone(),
@@ -75,6 +114,36 @@ pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
         policy,
     };
     Ok((status, grants))
+}
+
+/// Notes on stderr for what the reference layout of stdout has no line for.
+fn note_details(status: &Status, now: DateTime<Utc>) {
+    for request in &status.active_requests {
+        if let Some(scope) = &request.scope {
+            eprintln!("note: request {} is scoped to namespace {}", terminal(&request.id), terminal(scope));
+        }
+        if request.draining {
+            eprintln!(
+                "note: request {} is draining (support access is disabled for its role): it ends at {} ({}) \
+                 and cannot be renewed",
+                terminal(&request.id),
+                rfc3339(request.expires_at),
+                relative(request.expires_at, now)
+            );
+        }
+    }
+    if let Some(helm) = &status.helm {
+        eprintln!("note: {}", terminal(&describe_helm(helm)));
+    }
+}
+
+fn describe_helm(helm: &HelmRelease) -> String {
+    format!(
+        "Helm release {} ({}) installs the roles; its static bindings grant groups {}",
+        helm.release,
+        helm.chart,
+        helm.groups.join(", ")
+    )
 }
 
 fn warn_about(status: &Status) {
@@ -87,6 +156,12 @@ fn warn_about(status: &Status) {
     if let Some(problem) = &status.policy_problem {
         output::warn(&format!(
             "{problem}; support access is treated as disabled until `kubectl supportaccess enable` rewrites it"
+        ));
+    }
+    for role in &status.missing_roles {
+        output::warn(&format!(
+            "ClusterRole {role} is missing: requests cannot be made until `kubectl supportaccess enable` \
+             installs it (or the crusoe-support-roles chart is reinstalled)"
         ));
     }
     if let Some(guards) = &status.guards {
@@ -144,9 +219,6 @@ pub fn render_text(status: &Status) -> String {
         lines.push(format!("Request {}:", number + 1));
         lines.push(format!("Request ID: {}", grant.id));
         lines.push(format!("Role: {}", grant.role.api_name()));
-        if let Some(scope) = &grant.scope {
-            lines.push(format!("Scope: namespace {scope}"));
-        }
         lines.push(format!("Requestor ID: {}", grant.requestor));
         lines.push(format!("Reason: {}", grant.reason));
         lines.push(format!("Requested At: {}", rfc3339(grant.requested_at)));
@@ -155,15 +227,7 @@ pub fn render_text(status: &Status) -> String {
             lines.push(format!("Credential Expires At: {}", rfc3339(at)));
         }
     }
-    if let Some(helm) = &status.helm {
-        lines.push(format!(
-            "Helm Chart: release {} ({}) installs the roles; its static bindings grant groups {}",
-            helm.release,
-            helm.chart,
-            helm.groups.join(", ")
-        ));
-    }
-    // Every line quotes the cluster (ids, requestor, reason, scope, Helm release): escaped whole.
+    // Every line quotes the cluster (ids, requestor, reason): escaped whole.
     lines.iter().map(|line| format!("{}\n", terminal(line))).collect()
 }
 
@@ -180,13 +244,27 @@ fn render_table(status: &Status, now: DateTime<Utc>) -> String {
         if status.enabled { "enabled" } else { "disabled" },
         status.active_requests.len()
     );
-    let mut table =
-        output::table(&["ID", "ROLE", "SCOPE", "REQUESTOR", "REASON", "REQUESTED", "EXPIRES", "CREDENTIAL"]);
+    let summary = match &status.helm {
+        Some(helm) => format!("{summary}\n{}", terminal(&describe_helm(helm))),
+        None => summary,
+    };
+    let mut table = output::table(&[
+        "ID",
+        "ROLE",
+        "SCOPE",
+        "DRAINING",
+        "REQUESTOR",
+        "REASON",
+        "REQUESTED",
+        "EXPIRES",
+        "CREDENTIAL",
+    ]);
     for grant in &status.active_requests {
         table.add_row(output::row([
             grant.id.clone(),
             grant.role.name().to_string(),
             grant.scope.clone().unwrap_or_else(|| "cluster".into()),
+            if grant.draining { "yes" } else { "no" }.to_string(),
             grant.requestor.clone(),
             grant.reason.clone(),
             relative(grant.requested_at, now),
@@ -294,10 +372,14 @@ mod tests {
             context: "c".into(),
             enabled: policy.as_ref().is_some_and(|p| p.enabled),
             policy,
-            active_requests,
+            active_requests: active_requests
+                .into_iter()
+                .map(|grant| ActiveRequest { grant, draining: false })
+                .collect(),
             pending_requests: vec![],
             invalid_requests: vec![],
             foreign_grants: vec![],
+            missing_roles: vec![],
             helm: None,
             policy_problem: None,
             guards: None,
@@ -324,7 +406,12 @@ mod tests {
         let end = reference.find("Credential Expires At: 2026-04-01T01:46:18Z").unwrap();
         let expected: Vec<&str> =
             reference[start..end].lines().chain(["Credential Expires At: 2026-04-01T01:46:18Z"]).collect();
-        let rendered = render_text(&status(Some(policy), vec![reference_request()]));
+        // A scope, a draining request and a Helm release add nothing to stdout (they go to stderr).
+        let scoped = Grant { scope: Some("team-a".into()), ..reference_request() };
+        let mut status = status(Some(policy), vec![scoped]);
+        status.active_requests[0].draining = true;
+        status.helm = Some(HelmRelease { release: "r".into(), chart: "c".into(), groups: vec!["g".into()] });
+        let rendered = render_text(&status);
         let mut got: Vec<&str> = rendered.lines().collect();
         assert_eq!(got.remove(4), "Request ID: k3x9q2");
         assert_eq!(got, expected);

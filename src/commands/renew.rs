@@ -56,7 +56,7 @@ pub async fn find_live(conn: &Connection, id: &str) -> Result<Grant> {
     }
 }
 
-/// Renews the request's credential, writing the kubeconfig at its default path.
+/// Renews the request's credential, writing the kubeconfig where it was first written.
 pub async fn renew(conn: &Connection, grant: &Grant, by: &str) -> Result<chrono::DateTime<Utc>> {
     let policy = read_policy(conn).await.map_err(|e| Error::refused(format!("refused: {}", e.message)))?;
     let policy = match policy {
@@ -70,7 +70,7 @@ pub async fn renew(conn: &Connection, grant: &Grant, by: &str) -> Result<chrono:
         )));
     }
     require(conn, by, &credential::minting_permissions()).await?;
-    let path = credential::default_path(&conn.context, &grant.id)?;
+    let path = credential::credential_path(&conn.context, &grant.id)?;
     let at = credential::issue(conn, grant, policy.credential_ttl, &path).await?;
     let detail = format!("credential until {}", rfc3339(at));
     history::record(conn, &[HistoryEvent::request(EventKind::Renewed, grant, by, detail)]).await?;
@@ -81,7 +81,7 @@ pub async fn run(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     let (conn, grant) = open_live(global, &args.id).await?;
     let by = conn.whoami().await?;
     let at = renew(&conn, &grant, &by).await?;
-    let path = credential::default_path(&conn.context, &grant.id)?;
+    let path = credential::credential_path(&conn.context, &grant.id)?;
     match global.output {
         Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
             &serde_json::json!({ "id": grant.id, "credentialExpiresAt": rfc3339(at), "kubeconfig": path }),

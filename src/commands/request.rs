@@ -14,11 +14,11 @@ use crate::cluster::{Connection, Target};
 use crate::credential::{self, MIN_LIFETIME};
 use crate::duration::{after, format_duration, parse_duration};
 use crate::error::{Error, Result};
-use crate::grant::Grant;
+use crate::grant::{Companion, Grant, cluster_role_of};
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::output::{print_structured, rfc3339, terminal};
 use crate::policy::{Role, read_policy};
-use crate::sweep;
+use crate::{roles, sweep};
 
 /// The longest reason kept on a request.
 pub const MAX_REASON: usize = 1024;
@@ -56,6 +56,12 @@ struct Wanted {
     duration: Duration,
 }
 
+/// The namespace a request is scoped to: `None` (cluster-wide) without `--scope`, and for
+/// `--scope '*'` or `--scope ''`, as jitsudo spells cluster-wide.
+fn requested_scope(args: &RequestArgs) -> Option<&str> {
+    args.scope.as_deref().filter(|scope| !matches!(*scope, "" | "*"))
+}
+
 fn validate(args: &RequestArgs) -> Result<Wanted> {
     let role: Role = args.role.parse().map_err(Error::usage)?;
     let duration = parse_duration(&args.duration).map_err(|e| Error::usage(format!("--duration: {e}")))?;
@@ -77,7 +83,7 @@ fn validate(args: &RequestArgs) -> Result<Wanted> {
         }
         check_text("--requestor", requestor, 256)?;
     }
-    if let Some(scope) = &args.scope
+    if let Some(scope) = requested_scope(args)
         && !is_dns_label(scope)
     {
         return Err(Error::usage(format!("--scope {scope:?} is not a namespace name")));
@@ -122,15 +128,33 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     }
     let by = conn.whoami().await?;
     let mut needed = credential::minting_permissions();
-    needed.push(match &args.scope {
+    needed.push(match requested_scope(args) {
         Some(ns) => Permission::new("create", "rbac.authorization.k8s.io", "rolebindings").within(ns),
         None => Permission::new("create", "rbac.authorization.k8s.io", "clusterrolebindings"),
     });
     require(&conn, &by, &needed).await?;
-    if let Some(scope) = &args.scope
+    if let Some(scope) = requested_scope(args)
         && conn.call(Api::<Namespace>::all(conn.client.clone()).get_opt(scope)).await?.is_none()
     {
         return Err(Error::failed(format!("namespace {scope} does not exist, so no request can be scoped to it")));
+    }
+
+    let bound: Vec<&'static str> = match requested_scope(args) {
+        Some(_) => vec![cluster_role_of(wanted.role)],
+        None => std::iter::once(cluster_role_of(wanted.role))
+            .chain(Companion::of(wanted.role).iter().map(|c| c.cluster_role()))
+            .collect(),
+    };
+    let missing = roles::missing(&conn, &bound).await?;
+    if !missing.is_empty() {
+        return Err(Error::failed(format!(
+            "ClusterRole {} does not exist, so a request would grant nothing; nothing was created",
+            missing.join(", ")
+        ))
+        .with_hint(
+            "the cluster owner installs it with `kubectl supportaccess enable`, or reinstalls the \
+             crusoe-support-roles chart",
+        ));
     }
 
     let id = new_id()?;
@@ -146,7 +170,7 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
         grant: Grant {
             id: id.clone(),
             role: wanted.role,
-            scope: args.scope.clone(),
+            scope: requested_scope(args).map(str::to_string),
             requestor: args.requestor.clone().unwrap_or_else(|| by.clone()),
             reason: args.reason.clone(),
             requested_at: now,
@@ -155,7 +179,7 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
             requested_by: by.clone(),
             annotations: Default::default(),
         },
-        system_namespaces: policy.system_namespaces.clone(),
+        policy: policy.clone(),
     };
     new.create(&conn)
         .await
@@ -165,7 +189,7 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
         "{} for {}{}",
         wanted.role,
         format_duration(wanted.duration),
-        args.scope.as_ref().map(|ns| format!(" in namespace {ns}")).unwrap_or_default()
+        requested_scope(args).map(|ns| format!(" in namespace {ns}")).unwrap_or_default()
     );
     // `issue` writes the kubeconfig last: when it fails, the file at `path` (the user's own,
     // perhaps) was never touched and is left alone.
@@ -179,6 +203,11 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     if let Err(e) = history::record(&conn, &[HistoryEvent::request(EventKind::Requested, &grant, &by, detail)]).await {
         let _ = std::fs::remove_file(&path);
         return Err(roll_back(&conn, &new.grant, e).await);
+    }
+    if args.kubeconfig_out.is_some()
+        && let Err(e) = credential::remember_path(&conn.context, &id, &path)
+    {
+        crate::output::warn(&format!("{}; renew and exec will write the default path instead", e.message));
     }
 
     match global.output {

@@ -80,9 +80,7 @@ pub async fn end(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     }
     let listing = Grants::read(&conn, Scan::All).await?;
     end_requests(&conn, &by, &[&grant], &listing, EventKind::Revoked, "ended by its requestor").await?;
-    if let Ok(path) = crate::credential::default_path(&conn.context, &grant.id) {
-        let _ = std::fs::remove_file(path);
-    }
+    crate::credential::forget(&conn.context, &grant.id);
     println!("Ended request {}: its credential is refused from its next API call.", terminal(&grant.id));
     Ok(())
 }

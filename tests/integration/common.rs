@@ -287,3 +287,19 @@ impl TestCluster {
         }
     }
 }
+
+/// Runs `request -o json ARGS -n NS` through kubectl; returns the id and the kubeconfig path.
+pub fn request(cluster: &TestCluster, ns: &str, args: &[&str]) -> (String, PathBuf) {
+    let out = cluster.supportaccess_ok(ns, &[&["request", "-o", "json"], args].concat());
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    (json["id"].as_str().unwrap().to_string(), PathBuf::from(json["kubeconfig"].as_str().unwrap()))
+}
+
+/// RBAC is read from the API server's watch cache: retry a short while before concluding.
+pub fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !check() {
+        assert!(std::time::Instant::now() < deadline, "{what} did not happen within 10s");
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+}

@@ -1,12 +1,14 @@
 //! Integration tests: the real binary against a real control plane (tests/cluster/), directly
 //! and through real kubectl. One control plane serves the whole run.
 
+mod chart;
 mod common;
 mod connection;
 mod distribution;
 mod faults;
 mod guards;
 mod harness;
+mod helm;
 mod hostile;
 mod owner;
 mod records;

@@ -120,15 +120,22 @@ fn bad_enable_values_are_usage_errors_naming_what_is_accepted() {
 }
 
 #[test]
-fn disable_needs_a_confirmation_without_a_terminal() {
+fn disable_needs_no_confirmation_without_a_terminal() {
     let ns = namespace("confirm");
     CLUSTER.supportaccess_ok(&ns, &["enable"]);
-    let ran = CLUSTER.supportaccess(&ns, &["disable"]);
-    assert_eq!(ran.code, 2, "{ran:?}");
-    assert!(ran.stderr.contains("--yes"), "{ran:?}");
-    assert!(CLUSTER.supportaccess_ok(&ns, &["get"]).starts_with("Support Access Status: Enabled"));
-    CLUSTER.supportaccess_ok(&ns, &["disable", "--yes"]);
+    // A script doing what Crusoe's docs do: stdin is not a terminal, nothing asks.
+    let ran = run(CLUSTER.kubectl().args(["supportaccess", "disable", "-n", &ns]).stdin(std::process::Stdio::null()));
+    assert_eq!(ran.code, 0, "{ran:?}");
     assert!(CLUSTER.supportaccess_ok(&ns, &["get"]).starts_with("Support Access Status: Disabled"));
+    CLUSTER.supportaccess_ok(&ns, &["enable"]);
+    let ran = run(CLUSTER
+        .kubectl()
+        .args(["supportaccess", "disable", "--now", "-n", &ns])
+        .stdin(std::process::Stdio::null()));
+    assert_eq!(ran.code, 0, "--now asks only on a terminal: {ran:?}");
+    assert!(CLUSTER.supportaccess_ok(&ns, &["get"]).starts_with("Support Access Status: Disabled"));
+    // --yes is still accepted.
+    CLUSTER.supportaccess_ok(&ns, &["disable", "--yes"]);
 }
 
 #[test]
@@ -240,11 +247,11 @@ fn helm_managed_roles_are_used_and_left_byte_identical() {
 
     let out = cluster.supportaccess_ok(ns, &["enable"]);
     assert!(out.contains("ClusterRole crusoe-support-readonly: managed by Helm, used as it is"), "{out}");
-    let get = cluster.supportaccess_ok(ns, &["get"]);
+    let get = cluster.supportaccess(ns, &["get"]);
     assert!(
-        get.contains("Helm Chart: release crusoe-support-roles (crusoe-support-roles-0.3.1)")
-            && get.contains("crusoe:support:readonly"),
-        "{get}"
+        get.stderr.contains("note: Helm release crusoe-support-roles (crusoe-support-roles-0.3.1)")
+            && get.stderr.contains("crusoe:support:readonly"),
+        "{get:?}"
     );
     assert_eq!(snapshot(), before, "enable left Helm's objects byte-identical");
     cluster.supportaccess_ok(ns, &["disable", "--now", "--yes"]);
@@ -464,9 +471,16 @@ fn in_terminal(cluster: &TestCluster, command: &str, steps: &[(&str, &[&str])]) 
 }
 
 #[test]
-fn on_a_terminal_enable_offers_the_roles_and_disable_asks_first() {
+fn on_a_terminal_enable_preselects_the_roles_and_only_disable_now_asks_first() {
     let ns = namespace("tty");
-    CLUSTER.supportaccess_ok(&ns, &["enable", "--enabled-roles", "readonly"]);
+    // A first enable preselects readonly: Enter alone is Crusoe's default.
+    let screen = in_terminal(
+        &CLUSTER,
+        &format!("kubectl supportaccess enable -n {ns}"),
+        &[("Roles support may request", &["Enter"])],
+    );
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert_eq!(policy_data(&CLUSTER, &ns)["enabledRoles"], "readonly");
     // The current role is preselected; move to operator, select it, accept.
     let screen = in_terminal(
         &CLUSTER,
@@ -478,16 +492,22 @@ fn on_a_terminal_enable_offers_the_roles_and_disable_asks_first() {
 
     let screen = in_terminal(
         &CLUSTER,
-        &format!("kubectl supportaccess disable -n {ns}"),
+        &format!("kubectl supportaccess disable --now -n {ns}"),
         &[("Disable support access", &["n", "Enter"])],
     );
     assert!(screen.contains("EXIT=1") && screen.contains("nothing was changed"), "{screen}");
     assert_eq!(policy_data(&CLUSTER, &ns)["enabled"], "true");
     let screen = in_terminal(
         &CLUSTER,
-        &format!("kubectl supportaccess disable -n {ns}"),
+        &format!("kubectl supportaccess disable --now -n {ns}"),
         &[("Disable support access", &["y", "Enter"])],
     );
     assert!(screen.contains("EXIT=0"), "{screen}");
+    assert_eq!(policy_data(&CLUSTER, &ns)["enabled"], "false");
+
+    // Plain disable is reversible and never asks, on a terminal either.
+    CLUSTER.supportaccess_ok(&ns, &["enable"]);
+    let screen = in_terminal(&CLUSTER, &format!("kubectl supportaccess disable -n {ns}"), &[]);
+    assert!(screen.contains("EXIT=0") && !screen.contains("Disable support access on"), "{screen}");
     assert_eq!(policy_data(&CLUSTER, &ns)["enabled"], "false");
 }

@@ -3,31 +3,20 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::common::{CLUSTER, Ran, TestCluster, namespace, own_cluster, run};
+use crate::common::{CLUSTER, Ran, TestCluster, eventually, namespace, own_cluster, run};
 
 const NS: &str = "crusoe-system";
 
 /// Runs `request` through kubectl with `-o json`; returns the id and the kubeconfig path.
 fn request(cluster: &TestCluster, args: &[&str]) -> (String, PathBuf) {
-    let out = cluster.supportaccess_ok(NS, &[&["request", "-o", "json"], args].concat());
-    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    (json["id"].as_str().unwrap().to_string(), PathBuf::from(json["kubeconfig"].as_str().unwrap()))
+    crate::common::request(cluster, NS, args)
 }
 
 /// Real kubectl with a support credential.
 fn as_support(cluster: &TestCluster, kubeconfig: &Path, args: &[&str]) -> Ran {
     run(cluster.kubectl().env("KUBECONFIG", kubeconfig).args(args))
-}
-
-/// RBAC is read from the API server's watch cache: retry a short while before concluding.
-fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !check() {
-        assert!(Instant::now() < deadline, "{what} did not happen within 10s");
-        std::thread::sleep(Duration::from_millis(25));
-    }
 }
 
 fn forbidden(ran: &Ran) -> bool {
