@@ -95,6 +95,13 @@ fn an_operator_credential_cannot_reach_cluster_admin_through_a_workload_a_node_o
     cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "operator"]);
     let (_, operator) = request(cluster, "operator");
     let before = template(cluster);
+    // `enable` waits for the requests guard only; the guardrails reach admission about as fast,
+    // but not provably so: wait for them with a dry run before trying for real.
+    eventually("the guardrails are in force", || {
+        let patch = r#"{"spec":{"template":{"spec":{"serviceAccountName":"default"}}}}"#;
+        let args = ["-n", "kube-system", "patch", "deployment", "coredns", "--dry-run=server", "-p", patch];
+        refused_by(&as_support(cluster, &operator, &args), "crusoe-support-guardrails")
+    });
 
     // The review's attack: coredns's pod template given a cluster-admin service account, the
     // node's root and a secret.
