@@ -428,8 +428,8 @@ pub async fn install(conn: &Connection, guardrails: bool) -> Result<GuardsInstal
         return Ok(GuardsInstalled { available: false, installed: Vec::new(), removed: Vec::new() });
     }
     let mut installed = Vec::new();
-    // The requests guard last: `enable` waits until the API server enforces it, and the admission
-    // chain sees policies and bindings in the order they were written, so the others are in by then.
+    // The requests guard last: `enable` waits until the API server enforces it, which in practice
+    // also gives the others time to arrive (not proven: the guardrails are not probed).
     for (policy, binding) in desired(&conn.namespace, guardrails).into_iter().rev() {
         installed.push(install_one(conn, policy).await?);
         installed.push(install_one(conn, binding).await?);

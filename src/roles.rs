@@ -269,22 +269,19 @@ pub async fn helm_installation(conn: &Connection) -> Result<Option<(String, Stri
     Ok(readonly.and_then(|role| helm_release(role.meta())))
 }
 
-/// Which of these ClusterRoles do not exist (asked concurrently, one get each). A caller who may
-/// not read ClusterRoles cannot tell, and is told none is missing.
+/// Which of these ClusterRoles do not exist: one list of every ClusterRole's metadata (names
+/// only, no rules), so that `get` spends one request on it. A caller who may not list
+/// ClusterRoles cannot tell, and is told none is missing.
 pub async fn missing(conn: &Connection, names: &[&'static str]) -> Result<Vec<&'static str>> {
     let api: Api<ClusterRole> = Api::all(conn.client.clone());
-    let exists = |name: &'static str| {
-        let api = api.clone();
-        async move {
-            match conn.call(api.get_opt(name)).await {
-                Ok(role) => Ok(role.is_some()),
-                Err(e) if e.kind == crate::error::ErrorKind::Forbidden => Ok(true),
-                Err(e) => Err(e),
-            }
-        }
+    let listed = match conn.call(api.list_metadata(&kube::api::ListParams::default())).await {
+        Ok(list) => list,
+        Err(e) if e.kind == crate::error::ErrorKind::Forbidden => return Ok(Vec::new()),
+        Err(e) => return Err(e),
     };
-    let found = futures::future::try_join_all(names.iter().map(|name| exists(name))).await?;
-    Ok(names.iter().zip(found).filter(|(_, exists)| !exists).map(|(name, _)| *name).collect())
+    let present: std::collections::BTreeSet<String> =
+        listed.items.into_iter().filter_map(|r| r.metadata.name).collect();
+    Ok(names.iter().filter(|name| !present.contains(**name)).copied().collect())
 }
 
 /// The four support ClusterRoles' names.

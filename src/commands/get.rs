@@ -81,7 +81,8 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
     Ok(())
 }
 
-/// Reads the policy, every binding, the guards and the four roles concurrently: nine API calls at once.
+/// Reads the policy, every binding, the guards and the roles' names concurrently: six API calls
+/// at once.
 pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
     let support_roles = crate::roles::names();
     let (grants, guards, missing_roles) = tokio::try_join!(
