@@ -282,6 +282,16 @@ impl Grants {
         all.into_iter().cloned().collect()
     }
 
+    /// This listing when it holds every binding, otherwise a fresh one that does: what revocation
+    /// by group needs.
+    pub async fn with_every_binding(&self, conn: &Connection) -> Result<std::borrow::Cow<'_, Grants>> {
+        Ok(if self.is_complete() {
+            std::borrow::Cow::Borrowed(self)
+        } else {
+            std::borrow::Cow::Owned(Grants::read(conn, Scan::All).await?)
+        })
+    }
+
     /// Whether every binding of the cluster was read.
     pub fn is_complete(&self) -> bool {
         self.scan == Some(Scan::All)

@@ -49,13 +49,7 @@ pub async fn end_requests(
     if grants.is_empty() {
         return Ok(Vec::new());
     }
-    let full;
-    let listing = if listing.is_complete() {
-        listing
-    } else {
-        full = Grants::read(conn, Scan::All).await?;
-        &full
-    };
+    let listing = &*listing.with_every_binding(conn).await?;
     let deleted = futures::future::try_join_all(
         grants.iter().map(|g| async move { revoke_group(conn, &g.id, listing).await.map(|found| (g, found)) }),
     )

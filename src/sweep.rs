@@ -72,13 +72,7 @@ pub async fn sweep(
     if !expired.is_empty() {
         let by = sweeper.by().await?;
         // Revocation needs every binding: read them once for all the expired requests.
-        let everything;
-        let listing = if grants.is_complete() {
-            grants
-        } else {
-            everything = Grants::read(conn, Scan::All).await?;
-            &everything
-        };
+        let listing = &*grants.with_every_binding(conn).await?;
         for grant in &expired {
             let detail = match grant.credential_expires_at {
                 Some(_) => format!("past its end at {}", rfc3339(grant.expires_at)),
