@@ -196,7 +196,7 @@ impl Connection {
         if global.verbose > 0 {
             eprintln!("using context {context:?}: server {server}, system namespace {}", global.namespace);
         }
-        let client = Client::try_from(config.clone())
+        let client = crate::transport::client(&config)
             .map_err(|e| Error::failed(format!("cannot build a client for context {context:?}: {}", root_cause(&e))))?;
         Ok(Connection { client, server, context, namespace: global.namespace.clone(), trust, timeout, config })
     }
@@ -207,7 +207,7 @@ impl Connection {
         let mut config = self.config.clone();
         config.auth_info.impersonate = Some(user.to_string());
         config.auth_info.impersonate_groups = Some(groups.to_vec());
-        let client = Client::try_from(config.clone())
+        let client = crate::transport::client(&config)
             .map_err(|e| Error::failed(format!("cannot build an impersonating client: {}", root_cause(&e))))?;
         Ok(Connection { client, config, ..self.clone() })
     }

@@ -26,6 +26,7 @@ pub mod retry;
 pub mod roles;
 pub mod state;
 pub mod sweep;
+pub mod transport;
 pub mod verify;
 
 use std::process::ExitCode;

@@ -274,3 +274,74 @@ fn a_bad_kubeconfig_is_named_with_what_is_wrong() {
     assert_eq!(ran.code, 1, "{ran:?}");
     assert!(ran.stderr.contains(&format!("the kubeconfig {} does not exist", missing.display())), "{ran:?}");
 }
+
+/// A proxy process, stopped when the test ends however it ends.
+struct Proxy(std::process::Child);
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The API server behind a TLS proxy that agrees only to `protocols` (ALPN); returns the proxy,
+/// a kubeconfig for it and the file where it logs each connection's agreed protocol.
+fn behind_alpn_proxy(protocols: &str) -> (Proxy, PathBuf, PathBuf) {
+    use std::io::{BufRead, BufReader};
+    let dir = tempdir();
+    let log = dir.join(format!("alpn-{}.log", protocols.replace('/', "")));
+    let mut proxy = std::process::Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/alpn-proxy.py"))
+        .args([CLUSTER.dir.as_os_str(), protocols.as_ref(), log.as_os_str()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs the ALPN proxy");
+    let mut port = String::new();
+    BufReader::new(proxy.stdout.as_mut().unwrap()).read_line(&mut port).unwrap();
+    let server = format!("https://127.0.0.1:{}", port.trim());
+    let kubeconfig = write_kubeconfig(&dir, &format!("alpn-{}", port.trim()), "p", &[("p", "p", Some(&server))]);
+    (Proxy(proxy), kubeconfig, log)
+}
+
+fn agreed_protocols(log: &Path) -> Vec<String> {
+    std::fs::read_to_string(log).unwrap_or_default().lines().map(str::to_string).collect()
+}
+
+#[test]
+fn the_plugin_speaks_http2_on_one_connection_for_concurrent_calls() {
+    let (_proxy, kubeconfig, log) = behind_alpn_proxy("h2,http/1.1");
+    let ns = namespace("http2");
+    let kubeconfig_env = kubeconfig.to_str().unwrap();
+    let ran = run(CLUSTER.plugin().env("KUBECONFIG", kubeconfig_env).args(["enable", "--yes", "-n", &ns]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    std::fs::write(&log, "").unwrap();
+    // `get` reads everything at once: over HTTP/2 the calls share one connection.
+    let ran = run(CLUSTER.plugin().env("KUBECONFIG", kubeconfig_env).args(["get", "-n", &ns]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(ran.stdout.starts_with("Support Access Status: Enabled\n"), "{ran:?}");
+    assert_eq!(agreed_protocols(&log), ["h2"]);
+}
+
+#[test]
+fn behind_a_proxy_without_http2_every_call_uses_http1() {
+    let (_proxy, kubeconfig, log) = behind_alpn_proxy("http/1.1");
+    let ns = namespace("http1");
+    let kubeconfig_env = kubeconfig.to_str().unwrap();
+    for args in [
+        &["enable", "--yes"][..],
+        &["get"],
+        &["request", "--role", "readonly", "--reason", "INC-1 HTTP/1.1", "--duration", "1h"],
+    ] {
+        let ran = run(CLUSTER.plugin().env("KUBECONFIG", kubeconfig_env).args(args).args(["-n", &ns]));
+        assert_eq!(ran.code, 0, "{args:?}: {ran:?}");
+    }
+    // The first connection offered both and was given HTTP/1.1; the fallback offers nothing
+    // ("None": without ALPN, TLS carries HTTP/1.1 only).
+    let agreed = agreed_protocols(&log);
+    assert_eq!(agreed.first().map(String::as_str), Some("http/1.1"), "{agreed:?}");
+    assert!(agreed.iter().all(|p| p == "http/1.1" || p == "None"), "{agreed:?}");
+    let ran = run(CLUSTER.plugin().env("KUBECONFIG", kubeconfig_env).args(["get", "-o", "json", "-n", &ns]));
+    let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(json["activeRequests"].as_array().map(Vec::len), Some(1), "{ran:?}");
+}
