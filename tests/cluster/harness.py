@@ -122,7 +122,7 @@ def command_lines(state, bin_dir):
     d, p, pki = state["dir"], state["ports"], os.path.join(state["dir"], "pki")
     return {
         "etcd": [
-            shutil.which("etcd") or "etcd", "--name", "ksa", "--data-dir", os.path.join(d, "etcd-data"),
+            os.path.join(bin_dir, "etcd"), "--name", "ksa", "--data-dir", os.path.join(d, "etcd-data"),
             "--listen-client-urls", f"http://127.0.0.1:{p['etcd']}",
             "--advertise-client-urls", f"http://127.0.0.1:{p['etcd']}",
             "--listen-peer-urls", f"http://127.0.0.1:{p['etcd_peer']}",
@@ -231,9 +231,8 @@ def build():
 
 def up(args):
     bin_dir = build()
-    for tool in ("etcd", "openssl"):
-        if not shutil.which(tool):
-            fail(f"{tool} is not installed; run tests/cluster/build (it installs etcd) or install {tool}")
+    if not shutil.which("openssl"):
+        fail("openssl is not installed; install it (Debian: apt-get install openssl)")
     directory = os.path.abspath(args.dir) if args.dir else tempfile.mkdtemp(prefix="ksa-cluster-")
     os.makedirs(directory, exist_ok=True)
     etcd, etcd_peer, apiserver, controller_manager = free_ports(4)
