@@ -6,9 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
-use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef, Subject};
+use k8s_openapi::api::rbac::v1::{RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::api::{Api, ListParams};
 use serde::Serialize;
 
 use crate::bindings::is_dns_label;
@@ -16,18 +15,9 @@ use crate::cluster::Connection;
 use crate::error::Result;
 use crate::grant::{BindingRef, Companion, ForeignGrant, Grant, HelmRelease, InvalidGrant, cluster_role_of};
 use crate::policy::{Policy, PolicyError, Role, read_stored_policy};
+pub use crate::scan::Scan;
+use crate::scan::{Binding, Bindings};
 use crate::state;
-
-/// How much of the cluster's bindings to read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scan {
-    /// The bindings carrying the managed label, selected by the server: records, companions, and
-    /// anything else wearing the label (cheap; enough to find what the sweep deletes).
-    Managed,
-    /// Every binding: also foreign grants, and every binding of a request's group whatever its
-    /// name or labels (what revocation deletes).
-    All,
-}
 
 /// Every request record in the cluster, valid or not, the foreign grants, and which bindings
 /// belong to which request's group.
@@ -60,7 +50,11 @@ struct Listed<'a> {
     subjects: &'a [Subject],
 }
 
-impl Listed<'_> {
+impl<'a> Listed<'a> {
+    fn of<K: Binding>(kind: &'static str, binding: &'a K) -> Listed<'a> {
+        Listed { kind, meta: binding.meta(), role_ref: binding.role_ref(), subjects: binding.subjects() }
+    }
+
     fn reference(&self) -> BindingRef {
         BindingRef {
             kind: self.kind,
@@ -78,36 +72,16 @@ enum Claim {
 }
 
 impl Grants {
-    /// Reads the policy and the bindings (three calls, concurrently) and sorts every binding that
+    /// Reads the policy and the bindings (concurrently, see [`crate::scan`]) and sorts every binding that
     /// has anything to do with support into records, companions, invalid objects and foreign
     /// grants.
     pub async fn read(conn: &Connection, scan: Scan) -> Result<Grants> {
-        let selector = match scan {
-            Scan::All => ListParams::default(),
-            Scan::Managed => ListParams::default().labels(state::MANAGED_SELECTOR),
-        };
-        let cluster_api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
-        let namespaced_api: Api<RoleBinding> = Api::all(conn.client.clone());
-        let (policy, cluster, namespaced) = tokio::try_join!(
-            read_stored_policy(conn),
-            conn.call(cluster_api.list(&selector)),
-            conn.call(namespaced_api.list(&selector))
-        )?;
-        let listed = cluster
-            .items
+        let (policy, bindings) = tokio::try_join!(read_stored_policy(conn), Bindings::read(conn, scan))?;
+        let listed = bindings
+            .cluster
             .iter()
-            .map(|b| Listed {
-                kind: "ClusterRoleBinding",
-                meta: &b.metadata,
-                role_ref: &b.role_ref,
-                subjects: b.subjects.as_deref().unwrap_or_default(),
-            })
-            .chain(namespaced.items.iter().map(|b| Listed {
-                kind: "RoleBinding",
-                meta: &b.metadata,
-                role_ref: &b.role_ref,
-                subjects: b.subjects.as_deref().unwrap_or_default(),
-            }));
+            .map(|b| Listed::of("ClusterRoleBinding", b))
+            .chain(bindings.namespaced.iter().map(|b| Listed::of("RoleBinding", b)));
         let (policy, policy_problem) = match policy {
             Ok(policy) => (policy, None),
             Err(problem) => (None, Some(problem)),

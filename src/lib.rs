@@ -24,6 +24,7 @@ pub mod policy;
 pub mod proof;
 pub mod retry;
 pub mod roles;
+pub mod scan;
 pub mod state;
 pub mod sweep;
 pub mod transport;

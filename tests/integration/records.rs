@@ -206,3 +206,64 @@ fn the_documented_minimum_duration_of_10m_works_and_its_credential_fits() {
     assert!(not_after <= at("expiresAt"), "{not_after} {grant}");
     assert_eq!(as_support(cluster, &kubeconfig, &["get", "pods", "-A"]).code, 0);
 }
+
+/// `get`, `sweep` and `revoke` read only the bindings that matter to support (the server's Table of
+/// every binding picks the candidates): a support subject must not hide in a long subject list, nor
+/// behind the name of a RoleBinding the plugin wrote in another namespace.
+#[test]
+fn a_support_subject_in_a_long_subject_list_or_behind_a_companions_name_is_found_and_revoked() {
+    let cluster = crate::common::own_cluster();
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "operator"]);
+    let (id, kubeconfig) = request(&cluster, "operator", "1h");
+    let group = format!("crusoe-support:request:{id}");
+    let companions = cluster.kubectl_ok(&[
+        "get",
+        "rolebindings",
+        "-A",
+        "-l",
+        &format!("support-access.crusoe.ai/request-id={id}"),
+        "-o",
+        "jsonpath={.items[0].metadata.name}",
+    ]);
+    assert!(companions.starts_with(&format!("crusoe-support-{id}-")), "{companions:?}");
+    // The requests guard refuses such bindings; they predate it, or someone removed it.
+    without_the_guard(&cluster);
+    let padding = "x".repeat(200);
+    let users: String = (0..300)
+        .map(|i| format!("- {{apiGroup: rbac.authorization.k8s.io, kind: User, name: tenant-{i}-{padding}}}\n"))
+        .collect();
+    cluster.apply(&format!(
+        "apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {{name: crowded}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}}
+subjects:
+{users}- {{apiGroup: rbac.authorization.k8s.io, kind: Group, name: \"{group}\"}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {{name: tenant-a}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {{name: {companions}, namespace: tenant-a}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}}
+subjects: [{{apiGroup: rbac.authorization.k8s.io, kind: Group, name: \"{group}\"}}]
+"
+    ));
+    let json: serde_json::Value = serde_json::from_str(&cluster.supportaccess_ok(NS, &["get", "-o", "json"])).unwrap();
+    let foreign: Vec<String> = json["foreignGrants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {}/{}", f["kind"], f["namespace"].as_str().unwrap_or(""), f["name"].as_str().unwrap()))
+        .collect();
+    assert!(foreign.contains(&"\"ClusterRoleBinding\" /crowded".to_string()), "{foreign:?}");
+    assert!(foreign.contains(&format!("\"RoleBinding\" tenant-a/{companions}")), "{foreign:?}");
+    assert_eq!(json["activeRequests"].as_array().unwrap().len(), 1, "the request itself is still trusted: {json}");
+    assert_eq!(as_support(&cluster, &kubeconfig, &["-n", "tenant-a", "get", "secrets"]).code, 0);
+    cluster.supportaccess_ok(NS, &["revoke", &id]);
+    assert!(!exists(&cluster, &["clusterrolebinding", "crowded"]), "revocation is by group");
+    assert!(!exists(&cluster, &["-n", "tenant-a", "rolebinding", &companions]), "in every namespace");
+    eventually_forbidden(&cluster, &kubeconfig, &["-n", "tenant-a", "get", "secrets"]);
+}
