@@ -1,27 +1,42 @@
 # The README's two commands: `make try` and `make test`.
 SHELL := /bin/bash
-K8S_BIN = $(shell tests/cluster/build)
 
-.PHONY: build try test deps lint generate dist
+.PHONY: build try test test-oldest deps lint generate dist
 
 build:
 	cargo build --release
 
-## Build the plugin, start a local control plane and show the plugin working against it.
-try: build
+## Build the plugin (the quick profile) and the control plane side by side, start a local cluster
+## and show the plugin working against it.
+try:
 	@set -euo pipefail; \
+	log=$$(mktemp); tests/cluster/build > "$$log" & control_plane=$$!; \
+	cargo build --profile quick; \
+	wait $$control_plane || { echo "make try: building the control plane failed (see above)" >&2; exit 1; }; \
+	k8s_bin=$$(tail -n 1 "$$log"); rm -f "$$log"; \
 	out=$$(tests/cluster/up); kubeconfig=$${out##*KUBECONFIG=}; \
-	export KUBECONFIG=$$kubeconfig PATH="$(CURDIR)/target/release:$(K8S_BIN):$$PATH"; \
+	export KUBECONFIG=$$kubeconfig PATH="$(CURDIR)/target/quick:$$k8s_bin:$$PATH"; \
 	echo "+ kubectl supportaccess version"; kubectl supportaccess version; \
 	echo "+ kubectl supportaccess get"; kubectl supportaccess get; \
 	echo; echo "The cluster keeps running. To use it:"; \
-	echo "  export KUBECONFIG=$$kubeconfig PATH=\"$(CURDIR)/target/release:$(K8S_BIN):\$$PATH\""; \
+	echo "  export KUBECONFIG=$$kubeconfig PATH=\"$(CURDIR)/target/quick:$$k8s_bin:\$$PATH\""; \
 	echo "Stop it with: tests/cluster/down $$(dirname $$kubeconfig)"
 
 ## Everything CI checks: formatting, lints, unit and integration tests (against a real control plane).
 ## Installs what the tests need first (Debian packages, the control plane, krew), skipping what is there.
 test: deps lint
 	cargo test --all-targets
+	$(MAKE) test-oldest
+
+# The integration tests that touch every API the plugin uses: enable (roles, flow control, the
+# admission guards), request (CSR, signer), revoke, roles --verify (dry runs under impersonation),
+# the guards' attacks, and the binding scan (the server-side Table).
+OLDEST_SUBSET = owner::enable_shows owner::roles_verify owner::withdrawing_a_role guards:: \
+	support::a_readonly_credential support::an_operator_credential records::a_support_subject
+
+## The subset above on the oldest Kubernetes the plugin supports (K8S_OLDEST_VERSION in tests/cluster/versions.env).
+test-oldest:
+	. tests/cluster/versions.env && KSA_K8S_VERSION=$$K8S_OLDEST_VERSION cargo test --test integration -- $(OLDEST_SUBSET)
 
 deps:
 	scripts/install-test-deps
