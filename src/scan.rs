@@ -30,6 +30,9 @@ use crate::state;
 /// What every support subject's name, and every support ClusterRole's, starts with.
 const MARK: &str = "crusoe-support";
 
+/// How many candidates are read by name at most; beyond that, the full list is read.
+const MOST_BY_NAME: usize = 32;
+
 /// Which bindings to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scan {
@@ -103,9 +106,10 @@ async fn read<K: Binding>(conn: &Connection, scan: Scan) -> Result<Vec<K>> {
     let claimed = ListParams::default().labels(&format!("{},{}!=true", state::REQUEST_ID_LABEL, state::MANAGED_LABEL));
     let (managed, claimed, rows) =
         tokio::try_join!(conn.call(api.list(&managed)), conn.call(api.list(&claimed)), candidate_names::<K>(conn))?;
+    let every = || async { Ok(conn.call(api.list(&ListParams::default())).await?.items) };
     let Some(rows) = rows else {
         // No usable Table: every binding, in full.
-        return Ok(conn.call(api.list(&ListParams::default())).await?.items);
+        return every().await;
     };
     let mut found: Vec<K> = managed.items.into_iter().chain(claimed.items).collect();
     // A name is accounted for when the lists hold as many candidates of that name as the Table has
@@ -119,6 +123,10 @@ async fn read<K: Binding>(conn: &Connection, scan: Scan) -> Result<Vec<K>> {
         .filter(|(name, count)| held.get(name.as_str()).copied().unwrap_or(0) < **count)
         .map(|(name, _)| name.clone())
         .collect();
+    if missing.len() > MOST_BY_NAME {
+        // Many bindings others wrote name support: one full list costs less than a read per name.
+        return every().await;
+    }
     let fetched = try_join_all(missing.iter().map(|name| {
         let by_name = ListParams::default().fields(&format!("metadata.name={name}"));
         let api = api.clone();
