@@ -242,7 +242,8 @@ fn support_csr(cluster: &TestCluster, id: &str) -> String {
 
 #[test]
 fn a_deleted_guard_is_named_by_roles_verify_and_get_and_enable_restores_it() {
-    let cluster = &*CLUSTER;
+    // Changes the cluster-wide guards: a control plane of its own.
+    let cluster = &crate::common::own_cluster();
     cluster.supportaccess_ok(NS, &["enable"]);
     assert!(cluster.supportaccess_ok(NS, &["roles", "--verify"]).contains("All 23 checks match"));
     let get = cluster.supportaccess(NS, &["get"]);
@@ -277,7 +278,8 @@ fn a_deleted_guard_is_named_by_roles_verify_and_get_and_enable_restores_it() {
 
 #[test]
 fn guardrails_off_lets_the_coredns_patch_through_and_get_says_so_and_uninstall_removes_every_guard() {
-    let cluster = &*CLUSTER;
+    // Changes the cluster-wide guards: a control plane of its own.
+    let cluster = &crate::common::own_cluster();
     targets(cluster);
     cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "operator", "--guardrails", "off"]);
     let (_, operator) = request(cluster, "operator");
