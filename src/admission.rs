@@ -158,16 +158,36 @@ fn requests_policy(namespace: &str) -> ValidatingAdmissionPolicy {
                         label("oldObject", state::REQUEST_ID_LABEL)
                     ),
                     format!("({}) == ({})", label("object", state::ROLE_LABEL), label("oldObject", state::ROLE_LABEL)),
-                    "(has(object.subjects) && has(oldObject.subjects) && object.subjects == oldObject.subjects)".into(),
                 ])
                 .collect::<Vec<_>>()
                 .join(" && "),
+        ),
+        variable("approvalRequired", format!("({}) == 'required'", param("approval", "none"))),
+        variable("pending", format!("({}) == '{}'", annotation("object", ann::STATE), state::STATE_PENDING)),
+        variable("hasSubjects", "has(object.subjects) && object.subjects.size() > 0".into()),
+        variable(
+            "hadSubjects",
+            "variables.isUpdate && has(oldObject.subjects) && oldObject.subjects.size() > 0".into(),
+        ),
+        variable(
+            "subjectsUnchanged",
+            "variables.isUpdate && (has(object.subjects) ? object.subjects : []) == \
+             (has(oldObject.subjects) ? oldObject.subjects : [])"
+                .into(),
+        ),
+        variable("approvedBy", annotation("object", ann::APPROVED_BY)),
+        variable("oldApprovedBy", annotation("oldObject", ann::APPROVED_BY)),
+        variable("oldExtension", annotation("oldObject", ann::EXTENSION_REQUESTED)),
+        // The writer answers as approved-by, and is not the requester.
+        variable(
+            "answeredBySomeoneElse",
+            "variables.approvedBy == request.userInfo.username && variables.approvedBy != variables.requestedBy".into(),
         ),
     ];
     // While disabled a record may still change, but only by moving its times earlier (a drain).
     let disabled_ok = format!(
         "variables.enabled || (variables.isUpdate && variables.isRecord && variables.unchanged && \
-         variables.timesOk && (variables.credentialExpiresAt == ({old}) || ({old}).matches('{TIME}') && \
+         variables.subjectsUnchanged && variables.timesOk && (variables.credentialExpiresAt == ({old}) || ({old}).matches('{TIME}') && \
          timestamp(variables.credentialExpiresAt) <= timestamp({old})))",
         old = annotation("oldObject", ann::CREDENTIAL_EXPIRES_AT)
     );
@@ -189,9 +209,28 @@ fn requests_policy(namespace: &str) -> ValidatingAdmissionPolicy {
             ),
         ),
         validation(
-            "object.subjects.size() == 1 && object.subjects[0].kind == 'Group' && \
-             object.subjects[0].name == variables.group",
-            "a support request's binding has exactly one subject: Group crusoe-support:request:<its id>".into(),
+            "variables.pending ? !variables.hasSubjects : (variables.hasSubjects && object.subjects.size() == 1 && \
+             object.subjects[0].kind == 'Group' && object.subjects[0].name == variables.group)",
+            "a support request's binding has exactly one subject, Group crusoe-support:request:<its id>, or none \
+             while it is pending approval"
+                .into(),
+        ),
+        validation(
+            "variables.hadSubjects || !variables.isUpdate || !variables.hasSubjects || variables.answeredBySomeoneElse",
+            format!(
+                "a pending support request is approved only by someone other than its requester: the write that adds \
+                 its subject must set {p}approved-by to the writing user (`kubectl supportaccess approve`)"
+            ),
+        ),
+        validation(
+            "!variables.approvalRequired || !variables.hasSubjects || (variables.isRecord ? \
+             (variables.hadSubjects ? (variables.approvedBy == variables.oldApprovedBy || \
+              variables.answeredBySomeoneElse) : variables.answeredBySomeoneElse) : \
+             (variables.isUpdate || (variables.requestedBy != '' && variables.answeredBySomeoneElse)))",
+            format!(
+                "approval is required ({policy_ref}, key approval): a support request grants nothing until someone \
+                 other than its requester approves it with `kubectl supportaccess approve`"
+            ),
         ),
         validation(
             "variables.role in ['readonly', 'operator'] && variables.role in variables.roles",
@@ -234,10 +273,14 @@ fn requests_policy(namespace: &str) -> ValidatingAdmissionPolicy {
         ),
         validation(
             "!variables.isUpdate || !variables.isRecord || (variables.unchanged && \
+             (variables.subjectsUnchanged || (!variables.hadSubjects && variables.answeredBySomeoneElse)) && \
              variables.oldExpiresAt.matches('^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$') && \
-             variables.timesOk && timestamp(variables.expiresAt) <= timestamp(variables.oldExpiresAt))",
-            "a running support request's end only ever moves earlier, and its requester, reason, start, role and \
-             subject never change"
+             variables.timesOk && (timestamp(variables.expiresAt) <= timestamp(variables.oldExpiresAt) || \
+              (!variables.approvalRequired && variables.enabled) || \
+              (variables.oldExtension == variables.expiresAt && variables.answeredBySomeoneElse)))",
+            "a running support request's end only moves later through an extension (approved by someone other than \
+             its requester when approval is required), and its requester, reason, start, role and subject never \
+             change"
                 .into(),
         ),
     ];
@@ -253,9 +296,14 @@ fn requests_policy(namespace: &str) -> ValidatingAdmissionPolicy {
                 "resources": ["clusterrolebindings", "rolebindings"],
             }]},
             "matchConditions": [{
-                "name": "grants-a-support-identity",
-                "expression": "has(object.subjects) && object.subjects.exists(s, (s.kind == 'Group' || \
-                               s.kind == 'User') && s.name.startsWith('crusoe-support'))",
+                "name": "grants-a-support-identity-or-is-a-request",
+                "expression": format!(
+                    "(has(object.subjects) && object.subjects.exists(s, (s.kind == 'Group' || \
+                     s.kind == 'User') && s.name.startsWith('crusoe-support'))) || \
+                     (({managed}) == 'true' && ({id}) != '')",
+                    managed = label("object", state::MANAGED_LABEL),
+                    id = label("object", state::REQUEST_ID_LABEL),
+                ),
             }],
             "variables": variables,
             "validations": validations,

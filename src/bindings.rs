@@ -56,7 +56,11 @@ impl NewGrant {
         labels
     }
 
+    /// The request's group; none while it waits for approval (it then grants nothing).
     fn subjects(&self) -> Option<Vec<Subject>> {
+        if self.grant.pending {
+            return None;
+        }
         Some(vec![Subject {
             kind: "Group".into(),
             name: state::request_group(&self.grant.id),
@@ -95,15 +99,32 @@ impl NewGrant {
         let api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
         let binding = ClusterRoleBinding { metadata: meta, role_ref, subjects: self.subjects() };
         let record = conn.call(api.create(&PostParams::default(), &binding)).await?;
+        if self.grant.pending {
+            return Ok(());
+        }
+        self.create_companions(conn, record.metadata.uid.clone().unwrap_or_default()).await
+    }
+
+    /// Creates the `-logs`/`-debug` RoleBindings of a cluster-wide request, owned by its record
+    /// (uid `record_uid`), in the companion namespaces that exist.
+    pub async fn create_companions(&self, conn: &Connection, record_uid: String) -> Result<()> {
         let owner = OwnerReference {
             api_version: "rbac.authorization.k8s.io/v1".into(),
             kind: "ClusterRoleBinding".into(),
             name: state::binding_name(&self.grant.id),
-            uid: record.metadata.uid.clone().unwrap_or_default(),
+            uid: record_uid,
             ..OwnerReference::default()
         };
+        // An approved request's companions say who asked and who approved, as the admission guard
+        // wants them to.
+        let annotations = self.grant.approved_by.as_ref().map(|approver| {
+            BTreeMap::from([
+                (state::annotations::REQUESTED_BY.to_string(), self.grant.requested_by.clone()),
+                (state::annotations::APPROVED_BY.to_string(), approver.clone()),
+            ])
+        });
         let namespaces = existing_namespaces(conn, &self.policy.companion_namespaces()).await?;
-        let owner = &owner;
+        let (owner, annotations) = (&owner, &annotations);
         let creations = namespaces.iter().flat_map(|ns| {
             self.policy.companions_in(self.grant.role, ns).iter().map(move |companion| {
                 let api: Api<RoleBinding> = Api::namespaced(conn.client.clone(), ns);
@@ -111,6 +132,7 @@ impl NewGrant {
                     metadata: ObjectMeta {
                         name: Some(format!("{}-{}", state::binding_name(&self.grant.id), companion.suffix())),
                         labels: Some(self.labels()),
+                        annotations: annotations.clone(),
                         owner_references: Some(vec![owner.clone()]),
                         ..ObjectMeta::default()
                     },
@@ -142,17 +164,30 @@ pub async fn delete_own_bindings(conn: &Connection, id: &str, scope: Option<&str
         namespace: scope.map(str::to_string),
         name: state::binding_name(id),
     };
+    let refs: Vec<BindingRef> = std::iter::once(record).chain(own_companions(conn, id).await?).collect();
+    delete_refs(conn, &refs).await.map(|_| ())
+}
+
+/// Deletes a request's companion RoleBindings only (an approval that failed half-way).
+pub async fn delete_own_companions(conn: &Connection, id: &str) -> Result<()> {
+    delete_refs(conn, &own_companions(conn, id).await?).await.map(|_| ())
+}
+
+/// The managed RoleBindings labelled with this request id, in any namespace.
+async fn own_companions(conn: &Connection, id: &str) -> Result<Vec<BindingRef>> {
     let selector =
         ListParams::default().labels(&format!("{},{}={id}", state::MANAGED_SELECTOR, state::REQUEST_ID_LABEL));
     let companions = conn.call(Api::<RoleBinding>::all(conn.client.clone()).list(&selector)).await?;
-    let refs: Vec<BindingRef> = std::iter::once(record)
-        .chain(companions.items.iter().map(|b| BindingRef {
+    Ok(companions
+        .items
+        .iter()
+        .filter(|b| b.metadata.name.as_deref() != Some(state::binding_name(id).as_str()))
+        .map(|b| BindingRef {
             kind: "RoleBinding",
             namespace: b.metadata.namespace.clone(),
             name: b.metadata.name.clone().unwrap_or_default(),
-        }))
-        .collect();
-    delete_refs(conn, &refs).await.map(|_| ())
+        })
+        .collect())
 }
 
 /// Deletes every binding of a request's group — its record, its companions, and any other

@@ -106,8 +106,15 @@ pub enum Command {
     Get(GetArgs),
     /// Request support access: create the grant and mint a short-lived credential for it.
     Request(RequestArgs),
-    /// Mint a fresh credential for a live request, never past its end.
+    /// Mint a fresh credential for a live request, never past its end. A request still waiting
+    /// for approval (its `request` was interrupted) is waited for again, then minted.
     Renew(IdArg),
+    /// Approve a pending request or extension (the cluster owner; never one's own).
+    Approve(IdArg),
+    /// Deny a pending request or extension, saying why.
+    Deny(DenyArgs),
+    /// Move a live request's end later, within the policy's maximum from its start.
+    Extend(ExtendArgs),
     /// Revoke requests now by deleting their bindings (immediate revocation).
     Revoke(RevokeArgs),
     /// End one's own request now.
@@ -167,6 +174,22 @@ pub struct EnableArgs {
     /// (beyond cordon) and GPU/network operator images (default on).
     #[arg(long, value_enum, value_name = "on|off")]
     pub guardrails: Option<Switch>,
+
+    /// Whether each request waits for the owner's `approve` (default none: enabled means any
+    /// support engineer may get in, as Crusoe's).
+    #[arg(long, value_enum, value_name = "none|required")]
+    pub approval: Option<Approval>,
+
+    /// How long a request waits for approval before it expires (default 1h).
+    #[arg(long, value_name = "DURATION")]
+    pub pending_ttl: Option<String>,
+}
+
+/// `none` or `required`, as the policy ConfigMap spells key `approval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Approval {
+    None,
+    Required,
 }
 
 /// `on` or `off`, as the policy ConfigMap spells it.
@@ -231,6 +254,28 @@ pub struct IdArg {
     /// The request id (see `get`).
     #[arg(value_name = "ID")]
     pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DenyArgs {
+    /// The pending request's id (see `get`).
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    /// Why it is denied (recorded, and shown to the requester).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtendArgs {
+    /// The live request's id (see `get`).
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    /// How much later it ends (e.g. 1h).
+    #[arg(long, value_name = "DURATION")]
+    pub by: String,
 }
 
 #[derive(Debug, Args)]

@@ -191,14 +191,18 @@ pub async fn complete(words: &[String], live: bool) -> Completion {
             _ => Vec::new(),
         },
         Slot::Positional(0) => match parsed.path.first().map(String::as_str) {
-            Some("revoke" | "renew" | "end" | "exec" | "shell") if live => request_ids(&parsed.typed).await,
+            Some("revoke" | "renew" | "end" | "exec" | "shell" | "extend") if live => {
+                request_ids(&parsed.typed, false).await
+            }
+            // The owner answers only what waits for an answer.
+            Some("approve" | "deny") if live => request_ids(&parsed.typed, true).await,
             Some("enable" | "disable" | "get") if live => contexts(&parsed.typed),
             Some("completion") => values::<CompletionShell>(),
             _ => Vec::new(),
         },
         // `revoke` takes several ids.
         Slot::Positional(_) if parsed.path.first().is_some_and(|p| p == "revoke") && live => {
-            request_ids(&parsed.typed).await
+            request_ids(&parsed.typed, false).await
         }
         Slot::Positional(_) => Vec::new(),
     };
@@ -240,7 +244,9 @@ fn contexts(typed: &Typed) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn request_ids(typed: &Typed) -> Vec<(String, String)> {
+/// Live request ids; with `waiting`, only those waiting for the owner's answer (a pending request
+/// or an extension).
+async fn request_ids(typed: &Typed, waiting: bool) -> Vec<(String, String)> {
     let global = GlobalArgs {
         kubeconfig: typed.kubeconfig.clone(),
         context: typed.context.clone(),
@@ -259,7 +265,10 @@ async fn request_ids(typed: &Typed) -> Vec<(String, String)> {
     let Ok(Ok(grants)) = tokio::time::timeout(LIVE_TIMEOUT, read).await else {
         return Vec::new();
     };
-    id_candidates(&grants.live(chrono::Utc::now()))
+    let live = grants.live(chrono::Utc::now());
+    id_candidates(
+        &live.into_iter().filter(|g| !waiting || g.pending || g.extension_requested.is_some()).collect::<Vec<_>>(),
+    )
 }
 
 /// A request id is offered only when it is one: a DNS-1123 label, as `revoke` and `renew` accept.
@@ -381,7 +390,7 @@ mod tests {
             expires_at: chrono::Utc::now(),
             credential_expires_at: None,
             requested_by: "admin".into(),
-            annotations: Default::default(),
+            ..Grant::default()
         };
         let (good, upper, path) =
             (grant("abc123", "fix\n:0\nevil\x1b[2K\u{202e}"), grant("Not_Dns", "r"), grant("../x", "r"));

@@ -17,8 +17,11 @@ pub use crate::grants::{Grants, Scan};
 /// `request` died): it is swept as expired.
 pub const ABANDONED_AFTER: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
 
+/// How long a pending request waits when no policy says (the default `pendingTTL`).
+const DEFAULT_PENDING_TTL: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
 /// A live or past support request.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Grant {
     pub id: String,
@@ -31,6 +34,16 @@ pub struct Grant {
     pub expires_at: DateTime<Utc>,
     pub credential_expires_at: Option<DateTime<Utc>>,
     pub requested_by: String,
+    /// Waiting for the owner's approval (annotation `state: pending`): it has no subjects and
+    /// grants nothing.
+    pub pending: bool,
+    /// When a pending request stops waiting: `requested-at` + the policy's `pendingTTL`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_until: Option<DateTime<Utc>>,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<DateTime<Utc>>,
+    /// The end a live request asks to move to, until the owner approves it.
+    pub extension_requested: Option<DateTime<Utc>>,
     /// Every annotation of the binding, as stored.
     pub annotations: BTreeMap<String, String>,
 }
@@ -103,13 +116,22 @@ impl ForeignGrant {
 }
 
 impl Grant {
-    /// When the request ends: its `expires-at`, or sooner if it never got a credential.
+    /// When the request ends: its `expires-at`; sooner if it was never answered (`pendingTTL`
+    /// after it was made) or never got a credential ([`ABANDONED_AFTER`] after it was made or
+    /// approved).
     pub fn end(&self) -> DateTime<Utc> {
+        let within = |start: DateTime<Utc>, limit: chrono::TimeDelta| {
+            self.expires_at.min(start.checked_add_signed(limit).unwrap_or(self.expires_at))
+        };
+        if self.pending {
+            return match self.pending_until {
+                Some(until) => self.expires_at.min(until),
+                None => within(self.requested_at, DEFAULT_PENDING_TTL),
+            };
+        }
         match self.credential_expires_at {
             Some(_) => self.expires_at,
-            None => {
-                self.expires_at.min(self.requested_at.checked_add_signed(ABANDONED_AFTER).unwrap_or(self.expires_at))
-            }
+            None => within(self.approved_at.unwrap_or(self.requested_at), ABANDONED_AFTER),
         }
     }
 
@@ -152,12 +174,22 @@ impl Grant {
             let value = text(key)?;
             parse_time(&value).ok_or_else(|| invalid(format!("annotation {key} is {value:?}, not an RFC3339 time")))
         };
-        let credential_expires_at = match annotations.get(ann::CREDENTIAL_EXPIRES_AT) {
-            None => None,
-            Some(_) => Some(time(ann::CREDENTIAL_EXPIRES_AT)?),
+        let optional_time = |key: &str| match annotations.get(key) {
+            None => Ok(None),
+            Some(_) => time(key).map(Some),
         };
+        let credential_expires_at = optional_time(ann::CREDENTIAL_EXPIRES_AT)?;
         let requested_at = time(ann::REQUESTED_AT)?;
         let expires_at = time(ann::EXPIRES_AT)?;
+        let pending = match annotations.get(ann::STATE).map(String::as_str) {
+            None => false,
+            Some(state::STATE_PENDING) => true,
+            Some(other) => return Err(invalid(format!("annotation {} is {other:?}, not \"pending\"", ann::STATE))),
+        };
+        let approved_by = match annotations.get(ann::APPROVED_BY) {
+            None => None,
+            Some(_) => Some(text(ann::APPROVED_BY)?),
+        };
         if expires_at < requested_at {
             return Err(invalid("annotation expires-at is before requested-at".to_string()));
         }
@@ -171,6 +203,11 @@ impl Grant {
             expires_at,
             credential_expires_at,
             requested_by: text(ann::REQUESTED_BY)?,
+            pending,
+            pending_until: None,
+            approved_by,
+            approved_at: optional_time(ann::APPROVED_AT)?,
+            extension_requested: optional_time(ann::EXTENSION_REQUESTED)?,
             annotations: annotations.clone(),
         })
     }
@@ -188,6 +225,17 @@ impl Grant {
         ]);
         if let Some(at) = self.credential_expires_at {
             record.insert(ann::CREDENTIAL_EXPIRES_AT.into(), rfc3339(at));
+        }
+        if self.pending {
+            record.insert(ann::STATE.into(), state::STATE_PENDING.into());
+        }
+        if let Some(by) = &self.approved_by {
+            record.insert(ann::APPROVED_BY.into(), by.clone());
+        }
+        for (key, at) in [(ann::APPROVED_AT, self.approved_at), (ann::EXTENSION_REQUESTED, self.extension_requested)] {
+            if let Some(at) = at {
+                record.insert(key.into(), rfc3339(at));
+            }
         }
         record
     }

@@ -230,9 +230,14 @@ impl Grants {
         self.live(now).into_iter().filter(|g| g.credential_expires_at.is_some()).collect()
     }
 
-    /// Live requests still being made (no credential yet).
+    /// Live requests still being made (approved, or not needing approval, but no credential yet).
+    pub fn being_made(&self, now: DateTime<Utc>) -> Vec<&Grant> {
+        self.live(now).into_iter().filter(|g| !g.pending && g.credential_expires_at.is_none()).collect()
+    }
+
+    /// Requests waiting for the owner's approval, oldest first.
     pub fn pending(&self, now: DateTime<Utc>) -> Vec<&Grant> {
-        self.live(now).into_iter().filter(|g| g.credential_expires_at.is_none()).collect()
+        self.live(now).into_iter().filter(|g| g.pending).collect()
     }
 
     pub fn find(&self, id: &str) -> Option<&Grant> {
@@ -332,7 +337,11 @@ fn judge(binding: &Listed<'_>, labels: &BTreeMap<String, String>, policy: Option
         return invalid(Some(id.clone()), format!("its name is not {}, the record's name", state::binding_name(&id)));
     }
     let annotations = meta.annotations.clone().unwrap_or_default();
-    let record = Grant::from_metadata(&name, namespace.as_deref(), labels, &annotations).and_then(|grant| {
+    let record = Grant::from_metadata(&name, namespace.as_deref(), labels, &annotations).and_then(|mut grant| {
+        if grant.pending {
+            let ttl = policy.map(|p| p.pending_ttl).unwrap_or_default();
+            grant.pending_until = policy.and_then(|_| crate::duration::after(grant.requested_at, ttl));
+        }
         let problem = check_binding(&grant, binding.role_ref, binding.subjects)
             .err()
             .or_else(|| policy.and_then(|p| check_policy(&grant, p).err()));
@@ -355,6 +364,8 @@ fn check_binding(grant: &Grant, role_ref: &RoleRef, subjects: &[Subject]) -> Res
     }
     let group = state::request_group(&grant.id);
     match subjects {
+        [] if grant.pending => Ok(()),
+        _ if grant.pending => Err("a pending request must have no subjects until it is approved".to_string()),
         [only] if only.kind == "Group" && only.name == group => Ok(()),
         _ => Err(format!("subjects were edited: the only subject must be Group {group}")),
     }

@@ -45,6 +45,9 @@ pub enum EventKind {
     RemovedOutOfBand,
     Invalid,
     Removed,
+    Approved,
+    Denied,
+    Extended,
 }
 
 impl EventKind {
@@ -251,6 +254,9 @@ pub fn describe(event: &HistoryEvent) -> String {
         }
         if let Some(requestor) = &event.requestor {
             text.push_str(&format!(" for {requestor}"));
+        }
+        if let Some(reason) = event.reason.as_ref().filter(|r| !r.is_empty()) {
+            text.push_str(&format!(", reason {reason:?}"));
         }
     }
     if !event.detail.is_empty() {

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod admission;
+pub mod approval;
 pub mod bindings;
 pub mod cli;
 pub mod cluster;
@@ -26,6 +27,7 @@ pub mod retry;
 pub mod roles;
 pub mod scan;
 pub mod state;
+pub mod supervise;
 pub mod sweep;
 pub mod transport;
 pub mod verify;

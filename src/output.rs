@@ -19,7 +19,7 @@ pub fn rfc3339(at: DateTime<Utc>) -> String {
 /// "in 3h12m", "5m ago", "now".
 pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let seconds = (at - now).num_seconds();
-    let span = compact_span(seconds.unsigned_abs());
+    let span = span(seconds.unsigned_abs());
     match seconds {
         0 => "now".to_string(),
         s if s > 0 => format!("in {span}"),
@@ -27,7 +27,8 @@ pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-fn compact_span(seconds: u64) -> String {
+/// "45s", "12m", "3h5m", "2d4h".
+pub fn span(seconds: u64) -> String {
     let (days, hours, minutes) = (seconds / 86400, seconds / 3600 % 24, seconds / 60 % 60);
     match (days, hours, minutes) {
         (0, 0, 0) => format!("{seconds}s"),

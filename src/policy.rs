@@ -20,9 +20,10 @@ use crate::duration::{format_duration, parse_duration};
 use crate::state::{self, policy_keys as key};
 
 /// A role support may request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    #[default]
     Readonly,
     Operator,
 }
@@ -98,12 +99,28 @@ pub struct Policy {
     /// Whether the `crusoe-support-guardrails` admission policy is wanted (key `guardrails`,
     /// `on` or `off`).
     pub guardrails: bool,
+    /// Whether each request waits for the owner's approval (key `approval`, `none` or
+    /// `required`).
+    #[serde(serialize_with = "serialize_approval", rename = "approval")]
+    pub approval_required: bool,
+    /// How long a request waits for approval before it expires (key `pendingTTL`).
+    #[serde(rename = "pendingTTL", serialize_with = "serialize_duration")]
+    pub pending_ttl: Duration,
     pub updated_at: Option<DateTime<Utc>>,
     pub updated_by: Option<String>,
 }
 
 fn serialize_duration<S: serde::Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&format_duration(*value))
+}
+
+fn serialize_approval<S: serde::Serializer>(required: &bool, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(approval_name(*required))
+}
+
+/// `required` or `none`, as key `approval` spells it.
+pub fn approval_name(required: bool) -> &'static str {
+    if required { "required" } else { "none" }
 }
 
 impl Default for Policy {
@@ -116,6 +133,8 @@ impl Default for Policy {
             system_namespaces: state::DEFAULT_SYSTEM_NAMESPACES.iter().map(|ns| ns.to_string()).collect(),
             operator_namespaces: state::DEFAULT_OPERATOR_NAMESPACES.iter().map(|ns| ns.to_string()).collect(),
             guardrails: true,
+            approval_required: false,
+            pending_ttl: parse_duration(state::DEFAULT_PENDING_TTL).expect("valid default"),
             updated_at: None,
             updated_by: None,
         }
@@ -167,6 +186,16 @@ impl Policy {
                 other => return Err(fail(key::GUARDRAILS, format!("is {other:?}, not \"on\" or \"off\""))),
             };
         }
+        if let Some(value) = data.get(key::APPROVAL) {
+            policy.approval_required = match value.as_str() {
+                "required" => true,
+                "none" => false,
+                other => return Err(fail(key::APPROVAL, format!("is {other:?}, not \"none\" or \"required\""))),
+            };
+        }
+        if let Some(value) = data.get(key::PENDING_TTL) {
+            policy.pending_ttl = parse_duration(value).map_err(|e| fail(key::PENDING_TTL, e))?;
+        }
         if let Some(value) = data.get(key::UPDATED_AT) {
             let at = DateTime::parse_from_rfc3339(value)
                 .map_err(|e| fail(key::UPDATED_AT, format!("is {value:?}, not an RFC3339 time ({e})")))?;
@@ -187,6 +216,8 @@ impl Policy {
             (key::SYSTEM_NAMESPACES.to_string(), self.system_namespaces.join(",")),
             (key::OPERATOR_NAMESPACES.to_string(), self.operator_namespaces.join(",")),
             (key::GUARDRAILS.to_string(), if self.guardrails { "on" } else { "off" }.to_string()),
+            (key::APPROVAL.to_string(), approval_name(self.approval_required).to_string()),
+            (key::PENDING_TTL.to_string(), format_duration(self.pending_ttl)),
         ]);
         if let Some(at) = self.updated_at {
             data.insert(key::UPDATED_AT.to_string(), crate::output::rfc3339(at));
@@ -339,6 +370,8 @@ mod tests {
             system_namespaces: vec!["kube-system".into(), "crusoe-system".into()],
             operator_namespaces: vec!["slurm".into()],
             guardrails: false,
+            approval_required: true,
+            pending_ttl: Duration::from_secs(1800),
             updated_at: Some("2026-11-23T10:00:00Z".parse().unwrap()),
             updated_by: Some("alice".into()),
         };
@@ -369,6 +402,8 @@ mod tests {
             ("maxDuration", "forever"),
             ("credentialTTL", "-1h"),
             ("guardrails", "maybe"),
+            ("approval", "sometimes"),
+            ("pendingTTL", "soon"),
             ("updatedAt", "yesterday"),
         ] {
             let error = Policy::from_data(&data(&[(key, value)])).unwrap_err();

@@ -174,7 +174,7 @@ pub fn record_binding(
         expires_at: now + lasts,
         credential_expires_at: None,
         requested_by: by.to_string(),
-        annotations: Default::default(),
+        ..Grant::default()
     };
     let mut labels = state::managed_labels();
     labels.insert(state::REQUEST_ID_LABEL.into(), id.into());

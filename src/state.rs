@@ -35,6 +35,8 @@ pub mod policy_keys {
     pub const SYSTEM_NAMESPACES: &str = "systemNamespaces";
     pub const OPERATOR_NAMESPACES: &str = "operatorNamespaces";
     pub const GUARDRAILS: &str = "guardrails";
+    pub const APPROVAL: &str = "approval";
+    pub const PENDING_TTL: &str = "pendingTTL";
     pub const UPDATED_AT: &str = "updatedAt";
     pub const UPDATED_BY: &str = "updatedBy";
 }
@@ -47,7 +49,20 @@ pub mod annotations {
     pub const EXPIRES_AT: &str = "support-access.crusoe.ai/expires-at";
     pub const CREDENTIAL_EXPIRES_AT: &str = "support-access.crusoe.ai/credential-expires-at";
     pub const REQUESTED_BY: &str = "support-access.crusoe.ai/requested-by";
+    /// `pending` while a request waits for the owner's approval (it then has no subjects).
+    pub const STATE: &str = "support-access.crusoe.ai/state";
+    pub const APPROVED_BY: &str = "support-access.crusoe.ai/approved-by";
+    pub const APPROVED_AT: &str = "support-access.crusoe.ai/approved-at";
+    /// The end a live request asks to move to, until the owner approves it.
+    pub const EXTENSION_REQUESTED: &str = "support-access.crusoe.ai/extension-requested";
+    /// Set by `deny` just before it deletes a pending record, so that the waiting `request` can
+    /// say who denied it and why.
+    pub const DENIED_BY: &str = "support-access.crusoe.ai/denied-by";
+    pub const DENIED_REASON: &str = "support-access.crusoe.ai/denied-reason";
 }
+
+/// The value of annotation [`annotations::STATE`] on a request waiting for approval.
+pub const STATE_PENDING: &str = "pending";
 
 /// Name of a request's binding.
 pub fn binding_name(id: &str) -> String {
@@ -85,6 +100,8 @@ pub fn managed_labels() -> BTreeMap<String, String> {
 /// Long enough for the reference output's own request, which lasts 28 h.
 pub const DEFAULT_MAX_DURATION: &str = "72h";
 pub const DEFAULT_CREDENTIAL_TTL: &str = "1h";
+/// How long a request waits for the owner's approval before it is swept as expired.
+pub const DEFAULT_PENDING_TTL: &str = "1h";
 /// The CSR API's minimum `expirationSeconds`.
 pub const MIN_CREDENTIAL_TTL_SECONDS: u64 = 600;
 pub const DEFAULT_SYSTEM_NAMESPACES: &[&str] = &[

@@ -75,6 +75,11 @@ pub async fn sweep(
         let listing = &*grants.with_every_binding(conn).await?;
         for grant in &expired {
             let detail = match grant.credential_expires_at {
+                None if grant.pending => format!(
+                    "no answer from the owner by {} (requested at {})",
+                    rfc3339(grant.end()),
+                    rfc3339(grant.requested_at)
+                ),
                 Some(_) => format!("past its end at {}", rfc3339(grant.expires_at)),
                 None => format!("abandoned before its first credential (requested at {})", rfc3339(grant.requested_at)),
             };
@@ -216,7 +221,15 @@ pub fn live_in_history(events: &[HistoryEvent]) -> Vec<(String, &HistoryEvent)> 
     }
     last.into_iter()
         .filter(|(id, e)| {
-            !ended.contains(id) && matches!(e.event, EventKind::Requested | EventKind::Renewed | EventKind::Drained)
+            !ended.contains(id)
+                && matches!(
+                    e.event,
+                    EventKind::Requested
+                        | EventKind::Renewed
+                        | EventKind::Drained
+                        | EventKind::Approved
+                        | EventKind::Extended
+                )
         })
         .map(|(id, e)| (id.to_string(), e))
         .collect()

@@ -8,7 +8,7 @@ use chrono::Utc;
 use crate::access::{Permission, require};
 use crate::admission;
 use crate::bindings::is_dns_label;
-use crate::cli::{EnableArgs, GlobalArgs, OutputFormat, Switch};
+use crate::cli::{Approval, EnableArgs, GlobalArgs, OutputFormat, Switch};
 use crate::cluster::{Connection, Target};
 use crate::duration::{format_duration, parse_duration};
 use crate::error::{Error, Result};
@@ -29,6 +29,7 @@ struct Wanted {
     credential_ttl: Option<Duration>,
     system_namespaces: Option<Vec<String>>,
     operator_namespaces: Option<Vec<String>>,
+    pending_ttl: Option<Duration>,
 }
 
 /// A namespace list flag, trimmed, each a namespace name.
@@ -60,7 +61,11 @@ fn validate(args: &EnableArgs) -> Result<Wanted> {
     let credential_ttl = duration("credential-ttl", &args.credential_ttl)?;
     let system_namespaces = namespaces("system-namespaces", &args.system_namespaces)?;
     let operator_namespaces = namespaces("operator-namespaces", &args.operator_namespaces)?;
-    Ok(Wanted { roles, max_duration, credential_ttl, system_namespaces, operator_namespaces })
+    let pending_ttl = duration("pending-ttl", &args.pending_ttl)?;
+    if pending_ttl.is_some_and(|d| d < Duration::from_secs(60) || d > Duration::from_secs(7 * 24 * 3600)) {
+        return Err(Error::usage("--pending-ttl must be between 1m and 7d"));
+    }
+    Ok(Wanted { roles, max_duration, credential_ttl, system_namespaces, operator_namespaces, pending_ttl })
 }
 
 /// Checks the limits once the stored policy fills in what the flags left out.
@@ -123,6 +128,8 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
             system_namespaces: wanted.system_namespaces.clone().unwrap_or(base.system_namespaces),
             operator_namespaces: wanted.operator_namespaces.clone().unwrap_or(base.operator_namespaces),
             guardrails: args.guardrails.map(|g| g == Switch::On).unwrap_or(base.guardrails),
+            approval_required: args.approval.map(|a| a == Approval::Required).unwrap_or(base.approval_required),
+            pending_ttl: wanted.pending_ttl.unwrap_or(base.pending_ttl),
             updated_at: Some(Utc::now()),
             updated_by: Some(by.to_string()),
         }
@@ -176,12 +183,15 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
     let revoked =
         end_requests(&conn, &by, &withdrawn, &before, EventKind::Revoked, "its role is no longer enabled").await?;
     let detail = format!(
-        "roles {}; maxDuration {}; credentialTTL {}; systemNamespaces {}; operatorNamespaces {}",
+        "roles {}; maxDuration {}; credentialTTL {}; systemNamespaces {}; operatorNamespaces {}; approval {}; \
+         pendingTTL {}",
         policy.enabled_roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(","),
         format_duration(policy.max_duration),
         format_duration(policy.credential_ttl),
         policy.system_namespaces.join(","),
-        policy.operator_namespaces.join(",")
+        policy.operator_namespaces.join(","),
+        crate::policy::approval_name(policy.approval_required),
+        format_duration(policy.pending_ttl)
     );
     history::record(&conn, &[HistoryEvent::policy(EventKind::Enabled, &by, detail)]).await?;
     // A new or repaired guard takes a moment to reach the API server's admission chain.
@@ -235,6 +245,12 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
                 format_duration(policy.max_duration),
                 format_duration(policy.credential_ttl)
             );
+            if policy.approval_required {
+                println!(
+                    "Each request waits for approval (`kubectl supportaccess approve ID`) for at most {}.",
+                    format_duration(policy.pending_ttl)
+                );
+            }
             if !revoked.is_empty() {
                 println!("Revoked {} request(s) of roles no longer enabled: {}.", revoked.len(), revoked.join(", "));
             }
@@ -256,6 +272,8 @@ mod tests {
             system_namespaces: None,
             operator_namespaces: None,
             guardrails: None,
+            approval: None,
+            pending_ttl: None,
         }
     }
 

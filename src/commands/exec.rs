@@ -3,23 +3,30 @@
 //! is passed through.
 
 use std::path::PathBuf;
-use std::process::Command;
+use tokio::process::Command;
 
 use chrono::Utc;
 
 use crate::cli::{ExecArgs, GlobalArgs, IdArg};
+use crate::cluster::Connection;
 use crate::commands::renew::{open_live, renew};
 use crate::credential;
 use crate::error::{Error, ErrorKind, Result};
 use crate::grant::Grant;
 use crate::output;
+use crate::supervise;
 
 /// Renew when less than this is left of the credential.
 const RENEW_WITHIN: chrono::Duration = chrono::Duration::minutes(5);
 
 /// The request's kubeconfig, renewed first if its credential is about to expire, and the request.
-async fn prepare(global: &GlobalArgs, id: &str) -> Result<(PathBuf, Grant)> {
+async fn prepare(global: &GlobalArgs, id: &str) -> Result<(Connection, PathBuf, Grant)> {
     let (conn, grant) = open_live(global, id).await?;
+    if grant.pending {
+        return Err(Error::refused(format!(
+            "refused: request {id} is still waiting for the owner's approval; `kubectl supportaccess renew {id}` waits for it"
+        )));
+    }
     let path = credential::credential_path(&conn.context, id)?;
     let expiring = grant.credential_expires_at.is_none_or(|at| at - Utc::now() < RENEW_WITHIN);
     if expiring || !path.exists() {
@@ -34,19 +41,43 @@ async fn prepare(global: &GlobalArgs, id: &str) -> Result<(PathBuf, Grant)> {
             }
         }
     }
-    Ok((path, grant))
+    Ok((conn, path, grant))
 }
 
 /// Runs the child with the request's credential, and says which request, role and namespace
-/// (empty when cluster-wide) it runs under.
-fn run_child(mut command: Command, path: &PathBuf, grant: &Grant) -> Result<()> {
-    let status = command
+/// (empty when cluster-wide) it runs under. The request's record is watched meanwhile: when the
+/// request stops granting access the child is stopped and the plugin exits 3 saying why.
+async fn run_child(conn: &Connection, mut command: Command, path: &PathBuf, grant: &Grant) -> Result<()> {
+    let foreground = supervise::own_group(&mut command);
+    let child = command
         .env("KUBECONFIG", path)
         .env("SUPPORTACCESS_REQUEST", &grant.id)
         .env("SUPPORTACCESS_ROLE", grant.role.name())
         .env("SUPPORTACCESS_NAMESPACE", grant.scope.as_deref().unwrap_or_default())
-        .status()
-        .map_err(|e| Error::failed(format!("cannot start {:?}: {e}", command.get_program())))?;
+        .spawn()
+        .map_err(|e| Error::failed(format!("cannot start {:?}: {e}", command.as_std().get_program())));
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) => {
+            foreground.restore();
+            return Err(e);
+        }
+    };
+    let status = tokio::select! {
+        status = child.wait() => {
+            foreground.restore();
+            status.map_err(|e| Error::failed(format!("cannot wait for the command: {e}")))?
+        }
+        why = supervise::ended(conn, grant) => {
+            supervise::stop(&mut child).await;
+            foreground.restore();
+            return Err(Error::refused(format!(
+                "support request {} {why}: the command was stopped (SIGTERM{})",
+                grant.id,
+                if cfg!(unix) { ", then SIGKILL after 10s if it kept running" } else { "" }
+            )));
+        }
+    };
     match status.code() {
         Some(0) => Ok(()),
         Some(code) => Err(Error::new(ErrorKind::ChildExit(code.clamp(1, 255) as u8), "")),
@@ -55,18 +86,18 @@ fn run_child(mut command: Command, path: &PathBuf, grant: &Grant) -> Result<()> 
 }
 
 pub async fn exec(global: &GlobalArgs, args: &ExecArgs) -> Result<()> {
-    let (path, grant) = prepare(global, &args.id).await?;
+    let (conn, path, grant) = prepare(global, &args.id).await?;
     let mut command = Command::new(&args.command[0]);
     command.args(&args.command[1..]);
-    run_child(command, &path, &grant)
+    run_child(&conn, command, &path, &grant).await
 }
 
 pub async fn shell(global: &GlobalArgs, args: &IdArg) -> Result<()> {
-    let (path, grant) = prepare(global, &args.id).await?;
+    let (conn, path, grant) = prepare(global, &args.id).await?;
     let shell = std::env::var_os("SHELL").filter(|s| !s.is_empty()).unwrap_or_else(|| "/bin/sh".into());
     let shown = output::terminal(&path.display().to_string()).into_owned();
     eprintln!("Support shell for request {}: KUBECONFIG={shown} (exit to leave)", args.id);
     let mut command = Command::new(shell);
     command.env("PS1", format!("[support {}] \\w $ ", args.id));
-    run_child(command, &path, &grant)
+    run_child(&conn, command, &path, &grant).await
 }

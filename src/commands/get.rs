@@ -22,8 +22,10 @@ pub struct Status {
     /// `None` when the policy ConfigMap does not exist (never enabled).
     pub policy: Option<Policy>,
     pub active_requests: Vec<ActiveRequest>,
+    /// Requests waiting for the owner's approval (policy `approval=required`), oldest first.
+    pub pending_requests: Vec<PendingRequest>,
     /// Requests being made, or abandoned before their first credential (not working requests).
-    pub pending_requests: Vec<String>,
+    pub requests_being_made: Vec<String>,
     pub invalid_requests: Vec<InvalidGrant>,
     pub foreign_grants: Vec<ForeignGrant>,
     pub helm: Option<HelmRelease>,
@@ -45,6 +47,28 @@ pub struct ActiveRequest {
     /// Its role is no longer allowed (access disabled, or the role withdrawn): it ends with its
     /// current credential, at `expiresAt`, and cannot be renewed.
     pub draining: bool,
+}
+
+/// A request waiting for the owner's `approve` or `deny`: its record and how long it has waited.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingRequest {
+    #[serde(flatten)]
+    pub grant: Grant,
+    /// Seconds since it was made.
+    pub waited_seconds: i64,
+    /// When it stops waiting and is swept as expired.
+    pub answer_by: DateTime<Utc>,
+}
+
+impl PendingRequest {
+    fn of(grant: &Grant, now: DateTime<Utc>) -> PendingRequest {
+        PendingRequest {
+            grant: grant.clone(),
+            waited_seconds: (now - grant.requested_at).num_seconds().max(0),
+            answer_by: grant.end(),
+        }
+    }
 }
 
 impl std::ops::Deref for ActiveRequest {
@@ -107,7 +131,8 @@ pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
                 draining: !policy.as_ref().is_some_and(|p| p.allows(grant.role)),
             })
             .collect(),
-        pending_requests: grants.pending(now).into_iter().map(|g| g.id.clone()).collect(),
+        pending_requests: grants.pending(now).into_iter().map(|g| PendingRequest::of(g, now)).collect(),
+        requests_being_made: grants.being_made(now).into_iter().map(|g| g.id.clone()).collect(),
         invalid_requests: grants.invalid.clone(),
         foreign_grants: grants.foreign.clone(),
         helm: grants.helm.clone(),
@@ -148,10 +173,10 @@ fn describe_helm(helm: &HelmRelease) -> String {
 }
 
 fn warn_about(status: &Status) {
-    if !status.pending_requests.is_empty() {
+    if !status.requests_being_made.is_empty() {
         eprintln!(
             "note: request(s) {} have no credential yet: being made now, or abandoned (then swept 15 minutes after they were made)",
-            terminal(&status.pending_requests.join(", "))
+            terminal(&status.requests_being_made.join(", "))
         );
     }
     if let Some(problem) = &status.policy_problem {
@@ -226,6 +251,29 @@ pub fn render_text(status: &Status) -> String {
         lines.push(format!("Request Expires At: {}", rfc3339(grant.expires_at)));
         if let Some(at) = grant.credential_expires_at {
             lines.push(format!("Credential Expires At: {}", rfc3339(at)));
+        }
+        if let Some(at) = grant.extension_requested {
+            lines.push(format!("Extension Requested To: {} (awaiting approval)", rfc3339(at)));
+        }
+    }
+    // Not in Crusoe's output, which has no approval: only where approval is asked for.
+    if status.policy.as_ref().is_some_and(|p| p.approval_required) || !status.pending_requests.is_empty() {
+        lines.push(format!("Pending Requests: {}", status.pending_requests.len()));
+        for (number, pending) in status.pending_requests.iter().enumerate() {
+            lines.push(format!("Pending Request {}:", number + 1));
+            let pending_grant = &pending.grant;
+            lines.push(format!("Request ID: {}", pending_grant.id));
+            lines.push(format!("Role: {}", pending_grant.role.api_name()));
+            if let Some(scope) = &pending_grant.scope {
+                lines.push(format!("Scope: namespace {scope}"));
+            }
+            lines.push(format!("Requestor ID: {}", pending_grant.requestor));
+            lines.push(format!("Requested By: {}", pending_grant.requested_by));
+            lines.push(format!("Reason: {}", pending_grant.reason));
+            lines.push(format!("Requested At: {}", rfc3339(pending_grant.requested_at)));
+            lines.push(format!("Waiting: {}", output::span(pending.waited_seconds.unsigned_abs())));
+            lines.push(format!("Request Expires At: {}", rfc3339(pending_grant.expires_at)));
+            lines.push(format!("Answer By: {} (then it expires unanswered)", rfc3339(pending.answer_by)));
         }
     }
     // Every line quotes the cluster (ids, requestor, reason): escaped whole.
@@ -351,7 +399,6 @@ async fn all_contexts(global: &GlobalArgs) -> Result<()> {
 mod tests {
     use super::*;
     use crate::policy::Role;
-    use std::collections::BTreeMap;
 
     fn reference_request() -> Grant {
         Grant {
@@ -364,7 +411,7 @@ mod tests {
             expires_at: "2026-04-01T03:12:53Z".parse().unwrap(),
             credential_expires_at: Some("2026-04-01T01:46:18Z".parse().unwrap()),
             requested_by: "admin".into(),
-            annotations: BTreeMap::new(),
+            ..Grant::default()
         }
     }
 
@@ -378,6 +425,7 @@ mod tests {
                 .map(|grant| ActiveRequest { grant, draining: false })
                 .collect(),
             pending_requests: vec![],
+            requests_being_made: vec![],
             invalid_requests: vec![],
             foreign_grants: vec![],
             missing_roles: vec![],

@@ -1,12 +1,14 @@
 //! One module per command; each orchestrates the library modules and prints.
 
+mod approve;
 mod disable;
 mod enable;
 mod exec;
+mod extend;
 mod get;
 mod history;
 mod renew;
-mod request;
+pub(crate) mod request;
 mod revoke;
 mod roles;
 mod sweep;
@@ -26,6 +28,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::History(args) => history::run(global, args).await,
         Command::Request(args) => request::run(global, args).await,
         Command::Renew(args) => renew::run(global, args).await,
+        Command::Approve(args) => approve::approve(global, args).await,
+        Command::Deny(args) => approve::deny(global, args).await,
+        Command::Extend(args) => extend::run(global, args).await,
         Command::Revoke(args) => revoke::revoke(global, args).await,
         Command::End(args) => revoke::end(global, args).await,
         Command::Exec(args) => exec::exec(global, args).await,

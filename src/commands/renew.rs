@@ -78,7 +78,12 @@ pub async fn renew(conn: &Connection, grant: &Grant, by: &str) -> Result<chrono:
 }
 
 pub async fn run(global: &GlobalArgs, args: &IdArg) -> Result<()> {
-    let (conn, grant) = open_live(global, &args.id).await?;
+    let (conn, mut grant) = open_live(global, &args.id).await?;
+    // A `request` interrupted while it waited for approval is picked up here.
+    if grant.pending {
+        let policy = read_policy(&conn).await?.unwrap_or_default();
+        grant = crate::commands::request::await_approval(&conn, &grant, &policy).await?;
+    }
     let by = conn.whoami().await?;
     let at = renew(&conn, &grant, &by).await?;
     let path = credential::credential_path(&conn.context, &grant.id)?;

@@ -8,16 +8,18 @@ use k8s_openapi::api::core::v1::Namespace;
 use kube::api::Api;
 
 use crate::access::{Permission, require};
+use crate::approval::{self, Answer, Awaited};
 use crate::bindings::{NewGrant, delete_own_bindings, is_dns_label, new_id};
 use crate::cli::{GlobalArgs, OutputFormat, RequestArgs};
 use crate::cluster::{Connection, Target};
 use crate::credential::{self, MIN_LIFETIME};
 use crate::duration::{after, format_duration, parse_duration};
 use crate::error::{Error, Result};
-use crate::grant::{Companion, Grant, cluster_role_of};
+use crate::grant::{Companion, Grant, Grants, Scan, cluster_role_of};
 use crate::history::{self, EventKind, HistoryEvent};
+use crate::lifecycle::end_requests;
 use crate::output::{print_structured, rfc3339, terminal};
-use crate::policy::{Role, read_policy};
+use crate::policy::{Policy, Role, read_policy};
 use crate::{roles, sweep};
 
 /// The longest reason kept on a request.
@@ -177,7 +179,8 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
             expires_at: end,
             credential_expires_at: None,
             requested_by: by.clone(),
-            annotations: Default::default(),
+            pending: policy.approval_required,
+            ..Grant::default()
         },
         policy: policy.clone(),
     };
@@ -191,6 +194,20 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
         format_duration(wanted.duration),
         requested_scope(args).map(|ns| format!(" in namespace {ns}")).unwrap_or_default()
     );
+    if grant.pending {
+        // The question is on the record for the owner and the auditor before anyone answers it.
+        let asked = format!("{detail}; awaiting the owner's approval");
+        if let Err(e) = history::record(&conn, &[HistoryEvent::request(EventKind::Requested, &grant, &by, asked)]).await
+        {
+            return Err(roll_back(&conn, &new.grant, e).await);
+        }
+        if args.kubeconfig_out.is_some()
+            && let Err(e) = credential::remember_path(&conn.context, &id, &path)
+        {
+            crate::output::warn(&format!("{}; renew and exec will write the default path instead", e.message));
+        }
+        grant = await_approval(&conn, &grant, &policy).await?;
+    }
     // `issue` writes the kubeconfig last: when it fails, the file at `path` (the user's own,
     // perhaps) was never touched and is left alone.
     let credential_expires_at = match credential::issue(&conn, &grant, policy.credential_ttl, &path).await {
@@ -200,11 +217,16 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     grant.credential_expires_at = Some(credential_expires_at);
     // A grant with no line in the history would be access nobody audits: recording it is part of
     // the request, and a failure rolls everything back, the kubeconfig this run wrote included.
-    if let Err(e) = history::record(&conn, &[HistoryEvent::request(EventKind::Requested, &grant, &by, detail)]).await {
+    let recorded = match grant.approved_by.is_some() {
+        true => Ok(()),
+        false => history::record(&conn, &[HistoryEvent::request(EventKind::Requested, &grant, &by, detail)]).await,
+    };
+    if let Err(e) = recorded {
         let _ = std::fs::remove_file(&path);
         return Err(roll_back(&conn, &new.grant, e).await);
     }
     if args.kubeconfig_out.is_some()
+        && grant.approved_by.is_none()
         && let Err(e) = credential::remember_path(&conn.context, &id, &path)
     {
         crate::output::warn(&format!("{}; renew and exec will write the default path instead", e.message));
@@ -234,6 +256,46 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
             println!("Kubeconfig: {}", terminal(&path.display().to_string()));
             println!("Use it with: kubectl supportaccess exec {id} -- kubectl get pods -A");
             Ok(())
+        }
+    }
+}
+
+/// Says what the owner runs, then waits (watching the record, a spinner on a terminal) until
+/// the owner approves or denies the pending request, or `pendingTTL` passes. Returns the
+/// approved record; a denial or no answer is a refusal (exit 3) that says why.
+pub async fn await_approval(conn: &Connection, grant: &Grant, policy: &Policy) -> Result<Grant> {
+    let until =
+        grant.pending_until.or_else(|| after(grant.requested_at, policy.pending_ttl)).unwrap_or(grant.expires_at);
+    let id = &grant.id;
+    eprintln!(
+        "Request ID: {id}\nWaiting for the cluster owner's approval until {} ({} at most). The owner runs:\n  \
+         kubectl supportaccess approve {id}\n  kubectl supportaccess deny {id} --reason TEXT\n\
+         If this is interrupted, `kubectl supportaccess renew {id}` waits again and mints the credential once approved.",
+        rfc3339(until),
+        format_duration(policy.pending_ttl)
+    );
+    let spinner = crate::output::Spinner::start(&format!("waiting for the owner to approve request {id}"));
+    let answer = approval::wait(conn, grant, Awaited::Request, until).await;
+    spinner.stop();
+    match answer? {
+        Answer::Approved(approved) => {
+            if let Some(by) = &approved.approved_by {
+                eprintln!("Request {id} was approved by {}.", terminal(by));
+            }
+            Ok(approved)
+        }
+        Answer::Denied { by, reason } => {
+            Err(Error::refused(format!("refused: request {id} was denied by {}: {}", terminal(&by), terminal(&reason))))
+        }
+        Answer::Unanswered => {
+            let listing = Grants::read(conn, Scan::Managed).await?;
+            let by = conn.whoami().await?;
+            let detail = format!("no answer from the owner by {}", rfc3339(until));
+            let _ = end_requests(conn, &by, &[grant], &listing, EventKind::Expired, &detail).await;
+            Err(Error::refused(format!(
+                "refused: no answer from the owner within {}; request {id} expired unanswered",
+                format_duration(policy.pending_ttl)
+            )))
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Integration tests: the real binary against a real control plane (tests/cluster/), directly
 //! and through real kubectl. One control plane serves the whole run.
 
+mod approval;
 mod chart;
 mod common;
 mod connection;

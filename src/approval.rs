@@ -1,0 +1,252 @@
+//! The owner's answer to a request (policy `approval=required`, DESIGN.md "Approval"): the
+//! pending record is the question, the owner's write to it is the answer, and the requester
+//! waits for that write by watching the record. The admission guard makes the answer binding on
+//! the API server (nobody approves their own request).
+
+use chrono::{DateTime, SubsecRound, Utc};
+use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding};
+use kube::api::{Api, Patch, PatchParams, WatchEvent, WatchParams};
+use serde_json::json;
+
+use crate::bindings::NewGrant;
+use crate::cluster::Connection;
+use crate::error::{Error, Result};
+use crate::grant::Grant;
+use crate::output::rfc3339;
+use crate::policy::Policy;
+use crate::scan::Binding;
+use crate::state::{self, annotations as ann};
+
+/// What the requester waits for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Awaited {
+    /// A pending request's approval.
+    Request,
+    /// A live request's extension to this end.
+    Extension(DateTime<Utc>),
+}
+
+/// How the wait ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// Approved: the record as it now stands.
+    Approved(Grant),
+    Denied {
+        by: String,
+        reason: String,
+    },
+    /// No answer by the deadline.
+    Unanswered,
+}
+
+/// Waits, by watching the record, until the owner answers or `until` passes.
+pub async fn wait(conn: &Connection, grant: &Grant, awaited: Awaited, until: DateTime<Utc>) -> Result<Answer> {
+    let left = (until - Utc::now()).to_std().unwrap_or_default();
+    let watching = async {
+        match &grant.scope {
+            Some(ns) => watch(conn, Api::<RoleBinding>::namespaced(conn.client.clone(), ns), grant, awaited).await,
+            None => watch(conn, Api::<ClusterRoleBinding>::all(conn.client.clone()), grant, awaited).await,
+        }
+    };
+    tokio::time::timeout(left, watching).await.unwrap_or(Ok(Answer::Unanswered))
+}
+
+async fn watch<K: Binding>(conn: &Connection, api: Api<K>, grant: &Grant, awaited: Awaited) -> Result<Answer> {
+    let name = state::binding_name(&grant.id);
+    // The last annotations seen: `deny` writes who and why just before it deletes the record.
+    let mut last_seen = grant.annotations.clone();
+    loop {
+        let current = conn.call(api.get_opt(&name)).await?;
+        if let Some(answer) = judge(current.as_ref(), grant, awaited, &mut last_seen)? {
+            return Ok(answer);
+        }
+        let version = current.and_then(|b| b.meta().resource_version.clone()).unwrap_or_default();
+        let params = WatchParams::default().fields(&format!("metadata.name={name}")).timeout(290);
+        let mut events = conn.call(api.watch(&params, &version)).await?.boxed();
+        while let Some(event) = events.try_next().await.map_err(|e| conn.explain(e))? {
+            let answer = match event {
+                WatchEvent::Added(binding) | WatchEvent::Modified(binding) => {
+                    judge(Some(&binding), grant, awaited, &mut last_seen)?
+                }
+                WatchEvent::Deleted(binding) => {
+                    last_seen = binding.meta().annotations.clone().unwrap_or_default();
+                    judge::<K>(None, grant, awaited, &mut last_seen)?
+                }
+                // Expired resourceVersion and the like: read the record again and watch anew.
+                WatchEvent::Error(_) => break,
+                WatchEvent::Bookmark(_) => None,
+            };
+            if let Some(answer) = answer {
+                return Ok(answer);
+            }
+        }
+    }
+}
+
+/// The answer the record shows, if any.
+fn judge<K: Binding>(
+    binding: Option<&K>,
+    asked: &Grant,
+    awaited: Awaited,
+    last_seen: &mut std::collections::BTreeMap<String, String>,
+) -> Result<Option<Answer>> {
+    let denial = |seen: &std::collections::BTreeMap<String, String>| Answer::Denied {
+        by: seen.get(ann::DENIED_BY).cloned().unwrap_or_else(|| "someone".into()),
+        reason: seen.get(ann::DENIED_REASON).cloned().unwrap_or_else(|| "its record was deleted".into()),
+    };
+    let Some(binding) = binding else {
+        return match awaited {
+            Awaited::Request => Ok(Some(denial(last_seen))),
+            Awaited::Extension(_) => Err(Error::refused(format!(
+                "refused: request {} was revoked while its extension waited for approval",
+                asked.id
+            ))),
+        };
+    };
+    let meta = binding.meta();
+    let annotations = meta.annotations.clone().unwrap_or_default();
+    let labels = meta.labels.clone().unwrap_or_default();
+    *last_seen = annotations.clone();
+    let record = Grant::from_metadata(
+        meta.name.as_deref().unwrap_or_default(),
+        meta.namespace.as_deref(),
+        &labels,
+        &annotations,
+    )
+    .map_err(|invalid| {
+        Error::refused(format!("refused: the record of request {} cannot be trusted: {}", asked.id, invalid.problem))
+    })?;
+    if record.requested_at != asked.requested_at || record.requested_by != asked.requested_by {
+        return Err(Error::refused(format!("refused: request {} was replaced by another record", asked.id)));
+    }
+    let group = state::request_group(&asked.id);
+    let granted = matches!(binding.subjects(), [only] if only.kind == "Group" && only.name == group);
+    Ok(match awaited {
+        Awaited::Request if !record.pending && granted => Some(Answer::Approved(record)),
+        Awaited::Request => None,
+        Awaited::Extension(_) if record.extension_requested.is_some() => None,
+        Awaited::Extension(end) if record.expires_at >= end => Some(Answer::Approved(record)),
+        Awaited::Extension(_) => Some(denial(&annotations)),
+    })
+}
+
+/// A merge patch of a record's annotations (`None` removes one) and, optionally, its subjects,
+/// made only if the record is still at `version` (nobody answered in between).
+async fn patch_record(
+    conn: &Connection,
+    grant: &Grant,
+    version: &str,
+    annotations: &[(&str, Option<String>)],
+    subjects: Option<serde_json::Value>,
+) -> Result<()> {
+    let values: serde_json::Map<String, serde_json::Value> =
+        annotations.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+    let mut body = json!({ "metadata": { "resourceVersion": version, "annotations": values } });
+    if let Some(subjects) = subjects {
+        body["subjects"] = subjects;
+    }
+    let name = state::binding_name(&grant.id);
+    let (patch, params) = (Patch::Merge(body), PatchParams::default());
+    let result = match &grant.scope {
+        Some(ns) => conn
+            .call(Api::<RoleBinding>::namespaced(conn.client.clone(), ns).patch(&name, &params, &patch))
+            .await
+            .map(|_| ()),
+        None => conn
+            .call(Api::<ClusterRoleBinding>::all(conn.client.clone()).patch(&name, &params, &patch))
+            .await
+            .map(|_| ()),
+    };
+    result.map_err(|e| match e.is_conflict() {
+        true => Error::failed(format!("request {} changed while it was being answered; nothing was written", grant.id))
+            .with_hint("run the command again"),
+        false => e,
+    })
+}
+
+/// The record's uid and resourceVersion, as read now.
+async fn record_version(conn: &Connection, grant: &Grant) -> Result<(String, String)> {
+    let name = state::binding_name(&grant.id);
+    let meta = match &grant.scope {
+        Some(ns) => conn.call(Api::<RoleBinding>::namespaced(conn.client.clone(), ns).get(&name)).await?.metadata,
+        None => conn.call(Api::<ClusterRoleBinding>::all(conn.client.clone()).get(&name)).await?.metadata,
+    };
+    Ok((meta.uid.unwrap_or_default(), meta.resource_version.unwrap_or_default()))
+}
+
+/// Approves a pending request as `by`: its companions first (they grant nothing until a
+/// credential carries the group, which only an approved record leads to), then the record's
+/// subject with `approved-by`/`approved-at`. Returns the approved record.
+pub async fn approve_request(conn: &Connection, grant: &Grant, policy: &Policy, by: &str) -> Result<Grant> {
+    let now = Utc::now().trunc_subsecs(0);
+    let approved = Grant {
+        pending: false,
+        pending_until: None,
+        approved_by: Some(by.to_string()),
+        approved_at: Some(now),
+        ..grant.clone()
+    };
+    let (uid, version) = record_version(conn, grant).await?;
+    let new = NewGrant { grant: approved.clone(), policy: policy.clone() };
+    if grant.scope.is_none() {
+        new.create_companions(conn, uid).await?;
+    }
+    let subjects = json!([{
+        "kind": "Group",
+        "apiGroup": "rbac.authorization.k8s.io",
+        "name": state::request_group(&grant.id),
+    }]);
+    let annotations =
+        [(ann::STATE, None), (ann::APPROVED_BY, Some(by.to_string())), (ann::APPROVED_AT, Some(rfc3339(now)))];
+    if let Err(e) = patch_record(conn, grant, &version, &annotations, Some(subjects)).await {
+        if grant.scope.is_none() {
+            let _ = crate::bindings::delete_own_companions(conn, &grant.id).await;
+        }
+        return Err(e);
+    }
+    Ok(approved)
+}
+
+/// Approves a live request's extension as `by`: its end moves to the one asked for.
+pub async fn approve_extension(conn: &Connection, grant: &Grant, end: DateTime<Utc>, by: &str) -> Result<()> {
+    let (_, version) = record_version(conn, grant).await?;
+    let now = Utc::now().trunc_subsecs(0);
+    let annotations = [
+        (ann::EXPIRES_AT, Some(rfc3339(end))),
+        (ann::EXTENSION_REQUESTED, None),
+        (ann::APPROVED_BY, Some(by.to_string())),
+        (ann::APPROVED_AT, Some(rfc3339(now))),
+    ];
+    patch_record(conn, grant, &version, &annotations, None).await
+}
+
+/// Asks for a live request's end to move to `end` (approval required), clearing an earlier
+/// denial.
+pub async fn ask_extension(conn: &Connection, grant: &Grant, end: DateTime<Utc>) -> Result<()> {
+    let (_, version) = record_version(conn, grant).await?;
+    let annotations =
+        [(ann::EXTENSION_REQUESTED, Some(rfc3339(end))), (ann::DENIED_BY, None), (ann::DENIED_REASON, None)];
+    patch_record(conn, grant, &version, &annotations, None).await
+}
+
+/// Withdraws an extension nobody answered.
+pub async fn withdraw_extension(conn: &Connection, grant: &Grant) -> Result<()> {
+    let (_, version) = record_version(conn, grant).await?;
+    patch_record(conn, grant, &version, &[(ann::EXTENSION_REQUESTED, None)], None).await
+}
+
+/// Denies as `by`: says who and why on the record, then deletes a pending request; an extension
+/// is only withdrawn (the request keeps its end).
+pub async fn deny(conn: &Connection, grant: &Grant, by: &str, reason: &str) -> Result<()> {
+    let (_, version) = record_version(conn, grant).await?;
+    let mut annotations = vec![(ann::DENIED_BY, Some(by.to_string())), (ann::DENIED_REASON, Some(reason.to_string()))];
+    if !grant.pending {
+        annotations.push((ann::EXTENSION_REQUESTED, None));
+    }
+    patch_record(conn, grant, &version, &annotations, None).await?;
+    if grant.pending {
+        crate::bindings::delete_own_bindings(conn, &grant.id, grant.scope.as_deref()).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,365 @@
+//! The owner's approval (policy `approval=required`) on the real control plane, with two
+//! identities: the owner (the harness's admin) and a support engineer `bob` (a user of the
+//! cluster with the rights `request` needs). Each promise is tried as the requester would try to
+//! get around it too: approving their own request through the plugin and with plain kubectl.
+
+use std::path::PathBuf;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{CLUSTER, Ran, TestCluster, finish, namespace, run};
+
+/// A support engineer of the cluster: may make requests (cluster-admin here, as the provider's
+/// administrative credentials are in Crusoe's setup), never approves their own.
+fn support_user(cluster: &TestCluster) -> PathBuf {
+    let kubeconfig = cluster.user("bob", &[]);
+    run(cluster.kubectl().args([
+        "create",
+        "clusterrolebinding",
+        "bob-admin",
+        "--clusterrole=cluster-admin",
+        "--user=bob",
+    ]));
+    kubeconfig
+}
+
+fn as_bob(cluster: &TestCluster, bob: &PathBuf, ns: &str, args: &[&str]) -> Ran {
+    run(cluster.kubectl().env("KUBECONFIG", bob).args(["supportaccess", "-n", ns]).args(args))
+}
+
+fn spawn_as_bob(cluster: &TestCluster, bob: &PathBuf, ns: &str, args: &[&str]) -> Child {
+    cluster
+        .kubectl()
+        .env("KUBECONFIG", bob)
+        .args(["supportaccess", "-n", ns])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn get_json(cluster: &TestCluster, ns: &str) -> serde_json::Value {
+    serde_json::from_str(&cluster.supportaccess_ok(ns, &["get", "-o", "json"])).unwrap()
+}
+
+/// Waits until `get` shows exactly one pending request; returns its id.
+fn pending_id(cluster: &TestCluster, ns: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = get_json(cluster, ns);
+        if let Some(id) = status["pendingRequests"].as_array().and_then(|p| p.first()).and_then(|p| p["id"].as_str()) {
+            return id.to_string();
+        }
+        assert!(Instant::now() < deadline, "no pending request appeared: {status}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn can_i_as_group(cluster: &TestCluster, id: &str) -> String {
+    run(cluster.kubectl().args([
+        "auth",
+        "can-i",
+        "list",
+        "pods",
+        "-A",
+        "--as=probe",
+        &format!("--as-group=crusoe-support:request:{id}"),
+    ]))
+    .stdout
+}
+
+#[test]
+fn a_pending_request_grants_nothing_until_the_owner_approves_and_then_finishes_at_once() {
+    let cluster: &'static TestCluster = &CLUSTER;
+    let ns = namespace("approval");
+    let bob = support_user(cluster);
+    cluster.supportaccess_ok(&ns, &["enable", "--enabled-roles", "operator", "--approval", "required"]);
+    let waiting = spawn_as_bob(
+        cluster,
+        &bob,
+        &ns,
+        &["request", "-o", "json", "--role", "operator", "--reason", "node n1 is NotReady", "--duration", "2h"],
+    );
+    let id = pending_id(cluster, &ns);
+
+    // Pending: the record has no subject, so the request's group may do nothing.
+    assert_eq!(can_i_as_group(cluster, &id).trim(), "no", "a pending request grants nothing");
+    let status = get_json(cluster, &ns);
+    let pending = &status["pendingRequests"][0];
+    assert_eq!(pending["requestedBy"], "bob");
+    assert_eq!(pending["reason"], "node n1 is NotReady");
+    assert!(pending["waitedSeconds"].as_i64().unwrap() >= 0, "{pending}");
+    assert!(status["activeRequests"].as_array().unwrap().is_empty(), "{status}");
+    let text = cluster.supportaccess_ok(&ns, &["get"]);
+    assert!(text.contains("Active Requests: 0\nPending Requests: 1\nPending Request 1:\n"), "{text}");
+    assert!(text.contains(&format!("Request ID: {id}\n")), "{text}");
+    // Completion offers the pending id to the owner's approve.
+    let completed = run(cluster.plugin().args(["__complete", "approve", "-n", &ns, ""]));
+    assert!(completed.stdout.lines().any(|l| l.starts_with(&id)), "{completed:?}");
+
+    // The requester cannot approve their own request: not through the plugin...
+    let own = as_bob(cluster, &bob, &ns, &["approve", &id]);
+    assert_eq!(own.code, 3, "{own:?}");
+    assert!(own.stderr.contains("nobody approves their own request"), "{own:?}");
+    // ...nor with plain kubectl, as approver or naming someone else as approver.
+    for approver in ["bob", "kubernetes-admin"] {
+        let patch = format!(
+            r#"{{"metadata":{{"annotations":{{"support-access.crusoe.ai/state":null,"support-access.crusoe.ai/approved-by":"{approver}"}}}},"subjects":[{{"kind":"Group","apiGroup":"rbac.authorization.k8s.io","name":"crusoe-support:request:{id}"}}]}}"#
+        );
+        let raw = run(cluster.kubectl().env("KUBECONFIG", &bob).args([
+            "patch",
+            "clusterrolebinding",
+            &format!("crusoe-support-{id}"),
+            "--type",
+            "merge",
+            "-p",
+            &patch,
+        ]));
+        assert_ne!(raw.code, 0, "approved-by {approver}: {raw:?}");
+        assert!(raw.stderr.contains("ValidatingAdmissionPolicy 'crusoe-support-requests'"), "{raw:?}");
+    }
+    // Nor by rewriting who asked.
+    let forged = run(cluster.kubectl().env("KUBECONFIG", &bob).args([
+        "annotate",
+        "--overwrite",
+        "clusterrolebinding",
+        &format!("crusoe-support-{id}"),
+        "support-access.crusoe.ai/requested-by=mallory",
+    ]));
+    assert_ne!(forged.code, 0, "{forged:?}");
+    assert_eq!(can_i_as_group(cluster, &id).trim(), "no");
+
+    // The owner approves: the waiting request returns within a second with a working credential.
+    let approve = cluster.supportaccess(&ns, &["approve", &id]);
+    let approved_at = Instant::now();
+    assert_eq!(approve.code, 0, "{approve:?}");
+    let ran = finish(waiting);
+    let latency = approved_at.elapsed();
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(latency < Duration::from_secs(1), "request returned {latency:?} after the approval");
+    assert!(ran.stderr.contains("approved by kubernetes-admin"), "{ran:?}");
+    let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(json["id"], id.as_str());
+    let nodes = run(cluster.kubectl().env("KUBECONFIG", json["kubeconfig"].as_str().unwrap()).args([
+        "get",
+        "pods",
+        "-n",
+        "kube-system",
+    ]));
+    assert_eq!(nodes.code, 0, "the approved credential works: {nodes:?}");
+    assert_eq!(can_i_as_group(cluster, &id).trim(), "yes");
+    let history = cluster.supportaccess_ok(&ns, &["history"]);
+    let approved = history.lines().find(|l| l.contains(" approved ")).unwrap_or_else(|| panic!("{history}"));
+    assert!(approved.contains("by kubernetes-admin") && approved.contains(&id), "{approved}");
+    assert!(approved.contains("reason \"node n1 is NotReady\""), "the auditor sees why: {approved}");
+}
+
+#[test]
+fn a_denied_request_exits_3_quoting_the_reason_and_an_unanswered_one_is_swept() {
+    let cluster = &*CLUSTER;
+    let ns = namespace("deny");
+    let bob = support_user(cluster);
+    cluster.supportaccess_ok(&ns, &["enable", "--approval", "required"]);
+    let waiting =
+        spawn_as_bob(cluster, &bob, &ns, &["request", "--role", "readonly", "--reason", "look", "--duration", "1h"]);
+    let id = pending_id(cluster, &ns);
+    let denied = cluster.supportaccess(&ns, &["deny", &id, "--reason", "use the runbook first"]);
+    assert_eq!(denied.code, 0, "{denied:?}");
+    let ran = finish(waiting);
+    assert_eq!(ran.code, 3, "{ran:?}");
+    assert!(ran.stderr.contains("denied by kubernetes-admin: use the runbook first"), "{ran:?}");
+    assert!(cluster.managed_bindings().iter().all(|b| !b.contains(&id)), "the pending record is gone");
+    let history = cluster.supportaccess_ok(&ns, &["history"]);
+    assert!(history.lines().any(|l| l.contains(" denied ") && l.contains("use the runbook first")), "{history}");
+    // A deny needs a reason.
+    assert_eq!(cluster.supportaccess(&ns, &["deny", &id, "--reason", " "]).code, 2);
+
+    // Unanswered: a pending record older than pendingTTL is swept as expired, and recorded.
+    let old = (chrono::Utc::now() - chrono::TimeDelta::minutes(90)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let end = (chrono::Utc::now() + chrono::TimeDelta::minutes(30)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    cluster.apply(&format!(
+        r#"apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: crusoe-support-stale1
+  labels:
+    app.kubernetes.io/managed-by: kubectl-supportaccess
+    support-access.crusoe.ai/managed: "true"
+    support-access.crusoe.ai/request-id: stale1
+    support-access.crusoe.ai/role: readonly
+  annotations:
+    support-access.crusoe.ai/requestor: bob
+    support-access.crusoe.ai/reason: "nobody answered"
+    support-access.crusoe.ai/requested-at: "{old}"
+    support-access.crusoe.ai/expires-at: "{end}"
+    support-access.crusoe.ai/requested-by: kubernetes-admin
+    support-access.crusoe.ai/state: pending
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: crusoe-support-readonly
+"#
+    ));
+    let swept = cluster.supportaccess_ok(&ns, &["sweep"]);
+    assert!(swept.contains("stale1"), "{swept}");
+    assert!(cluster.managed_bindings().iter().all(|b| !b.contains("stale1")));
+    let history = cluster.supportaccess_ok(&ns, &["history"]);
+    assert!(history.lines().any(|l| l.contains(" expired ") && l.contains("no answer from the owner")), "{history}");
+}
+
+#[test]
+fn extend_moves_the_end_within_max_duration_and_waits_for_approval_when_required() {
+    let cluster = &*CLUSTER;
+    let ns = namespace("extend");
+    let bob = support_user(cluster);
+    cluster.supportaccess_ok(&ns, &["enable", "--max-duration", "4h"]);
+    let made = as_bob(
+        cluster,
+        &bob,
+        &ns,
+        &["request", "-o", "json", "--role", "readonly", "--reason", "r", "--duration", "1h"],
+    );
+    assert_eq!(made.code, 0, "{made:?}");
+    let id = serde_json::from_str::<serde_json::Value>(&made.stdout).unwrap()["id"].as_str().unwrap().to_string();
+    let expires = |cluster: &TestCluster| -> String {
+        get_json(cluster, &ns)["activeRequests"][0]["expiresAt"].as_str().unwrap().to_string()
+    };
+    let before: chrono::DateTime<chrono::Utc> = expires(cluster).parse().unwrap();
+
+    // Within maxDuration, without approval: at once.
+    let extended = as_bob(cluster, &bob, &ns, &["extend", &id, "--by", "1h"]);
+    assert_eq!(extended.code, 0, "{extended:?}");
+    let after: chrono::DateTime<chrono::Utc> = expires(cluster).parse().unwrap();
+    assert_eq!(after - before, chrono::TimeDelta::hours(1));
+    // Beyond it: refused, nothing changes.
+    let beyond = as_bob(cluster, &bob, &ns, &["extend", &id, "--by", "3h"]);
+    assert_eq!(beyond.code, 3, "{beyond:?}");
+    assert!(beyond.stderr.contains("longer than the policy's maxDuration 4h"), "{beyond:?}");
+    assert_eq!(expires(cluster).parse::<chrono::DateTime<chrono::Utc>>().unwrap(), after);
+
+    // With approval required, the extension waits; the request keeps its end meanwhile.
+    cluster.supportaccess_ok(&ns, &["enable", "--max-duration", "4h", "--approval", "required"]);
+    let waiting = spawn_as_bob(cluster, &bob, &ns, &["extend", &id, "--by", "30m"]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while get_json(cluster, &ns)["activeRequests"][0]["extensionRequested"].is_null() {
+        assert!(Instant::now() < deadline, "the extension was never asked for: {:?}", finish(waiting));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(expires(cluster).parse::<chrono::DateTime<chrono::Utc>>().unwrap(), after, "unchanged while pending");
+    // Its requester cannot approve it, with the plugin or by moving the end with plain kubectl.
+    assert_eq!(as_bob(cluster, &bob, &ns, &["approve", &id]).code, 3);
+    let later = (after + chrono::TimeDelta::minutes(30)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let raw = run(cluster.kubectl().env("KUBECONFIG", &bob).args([
+        "annotate",
+        "--overwrite",
+        "clusterrolebinding",
+        &format!("crusoe-support-{id}"),
+        &format!("support-access.crusoe.ai/expires-at={later}"),
+    ]));
+    assert_ne!(raw.code, 0, "{raw:?}");
+    assert_eq!(cluster.supportaccess(&ns, &["approve", &id]).code, 0);
+    let ran = finish(waiting);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(expires(cluster), later);
+    let history = cluster.supportaccess_ok(&ns, &["history"]);
+    assert!(history.lines().filter(|l| l.contains(" extended ")).count() == 2, "{history}");
+
+    // Refused while disabled.
+    cluster.supportaccess_ok(&ns, &["disable"]);
+    let disabled = as_bob(cluster, &bob, &ns, &["extend", &id, "--by", "10m"]);
+    assert_eq!(disabled.code, 3, "{disabled:?}");
+}
+
+#[test]
+fn exec_is_stopped_within_two_seconds_of_revoke_and_warns_before_the_end() {
+    let cluster = &*CLUSTER;
+    let ns = namespace("session");
+    let bob = support_user(cluster);
+    cluster.supportaccess_ok(&ns, &["enable"]);
+    let request = |cluster: &TestCluster| -> String {
+        let made = as_bob(
+            cluster,
+            &bob,
+            &ns,
+            &["request", "-o", "json", "--role", "readonly", "--reason", "r", "--duration", "1h"],
+        );
+        assert_eq!(made.code, 0, "{made:?}");
+        serde_json::from_str::<serde_json::Value>(&made.stdout).unwrap()["id"].as_str().unwrap().to_string()
+    };
+
+    // Revoked while `sleep 300` runs: stopped, exit 3, and why.
+    let id = request(cluster);
+    let running = spawn_as_bob(cluster, &bob, &ns, &["exec", &id, "--", "sleep", "300"]);
+    std::thread::sleep(Duration::from_secs(2));
+    let revoked = cluster.supportaccess(&ns, &["revoke", &id]);
+    assert_eq!(revoked.code, 0, "{revoked:?}");
+    let revoked_at = Instant::now();
+    let ran = finish(running);
+    assert!(revoked_at.elapsed() < Duration::from_secs(2), "stopped {:?} after revoke", revoked_at.elapsed());
+    assert_eq!(ran.code, 3, "{ran:?}");
+    assert!(ran.stderr.contains(&format!("support request {id} was revoked: the command was stopped")), "{ran:?}");
+
+    // A shell too, and with warnings: the owner brings the end forward to 70 s from now.
+    let id = request(cluster);
+    let mut shell = cluster
+        .kubectl()
+        .env("KUBECONFIG", &bob)
+        .env("SHELL", "/bin/sh")
+        .args(["supportaccess", "shell", &id, "-n", &ns])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        // The shell runs a long command and would then wait for more input.
+        writeln!(shell.stdin.as_mut().unwrap(), "sleep 300").unwrap();
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let end = (chrono::Utc::now() + chrono::TimeDelta::seconds(70)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    cluster.kubectl_ok(&[
+        "annotate",
+        "--overwrite",
+        "clusterrolebinding",
+        &format!("crusoe-support-{id}"),
+        &format!("support-access.crusoe.ai/expires-at={end}"),
+        &format!("support-access.crusoe.ai/credential-expires-at={end}"),
+    ]);
+    let ran = finish(shell);
+    assert_eq!(ran.code, 3, "{ran:?}");
+    let warnings: Vec<&str> =
+        ran.stderr.lines().filter(|l| l.contains(&format!("support request {id} ends in"))).collect();
+    assert_eq!(warnings.len(), 2, "one warning inside 10 minutes, one inside 1 minute: {ran:?}");
+    assert!(ran.stderr.contains(&format!("support request {id} ended at {end}: the command was stopped")), "{ran:?}");
+}
+
+#[test]
+fn on_a_terminal_a_pending_request_shows_a_spinner_until_approved() {
+    let cluster: &'static TestCluster = &CLUSTER;
+    let ns = namespace("spinner");
+    let bob = support_user(cluster);
+    cluster.supportaccess_ok(&ns, &["enable", "--approval", "required"]);
+    let approver = {
+        let ns = ns.clone();
+        std::thread::spawn(move || {
+            let id = pending_id(cluster, &ns);
+            // Long enough for the spinner to be seen on the screen.
+            std::thread::sleep(Duration::from_secs(2));
+            cluster.supportaccess(&ns, &["approve", &id])
+        })
+    };
+    let screen = crate::owner::in_terminal(
+        cluster,
+        &format!(
+            "kubectl supportaccess --kubeconfig {} request --role readonly --reason tty --duration 1h -n {ns}",
+            bob.display()
+        ),
+        &[("to approve request", &[])],
+    );
+    let approved = approver.join().unwrap();
+    assert_eq!(approved.code, 0, "{approved:?}");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert!(screen.contains("was approved by kubernetes-admin"), "{screen}");
+}
