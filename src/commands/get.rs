@@ -486,4 +486,30 @@ mod tests {
             assert!(!rendered.chars().any(|c| c != '\n' && output::disturbs_terminal(c)), "{rendered}");
         }
     }
+
+    #[test]
+    fn pending_requests_get_a_block_each_only_where_approval_is_asked_for() {
+        let crusoe =
+            status(Some(Policy { enabled: true, enabled_roles: vec![Role::Readonly], ..Policy::default() }), vec![]);
+        assert!(!render_text(&crusoe).contains("Pending"), "Crusoe's layout is unchanged");
+        let mut required = status(
+            Some(Policy { enabled: true, approval_required: true, ..Policy::default() }),
+            vec![reference_request()],
+        );
+        assert!(render_text(&required).ends_with("Pending Requests: 0\n"));
+        let asked = Grant { pending: true, credential_expires_at: None, ..reference_request() };
+        let now = asked.requested_at + chrono::TimeDelta::minutes(5);
+        required.pending_requests.push(PendingRequest::of(&asked, now));
+        let text = render_text(&required);
+        let block = text.split("Pending Requests: 1\n").nth(1).unwrap();
+        assert!(
+            block.starts_with("Pending Request 1:\nRequest ID: k3x9q2\nRole: SUPPORT_ACCESS_ROLE_READONLY\n"),
+            "{block}"
+        );
+        assert!(block.contains("Waiting: 5m\n"), "{block}");
+        assert!(
+            block.contains(&format!("Answer By: {} ", rfc3339(asked.requested_at + chrono::TimeDelta::hours(1)))),
+            "{block}"
+        );
+    }
 }

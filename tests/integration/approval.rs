@@ -363,3 +363,78 @@ fn on_a_terminal_a_pending_request_shows_a_spinner_until_approved() {
     assert!(screen.contains("EXIT=0"), "{screen}");
     assert!(screen.contains("was approved by kubernetes-admin"), "{screen}");
 }
+
+#[test]
+fn an_interrupted_request_is_picked_up_by_renew_and_plain_kubectl_cannot_skip_the_approval() {
+    let cluster: &'static TestCluster = &CLUSTER;
+    let ns = namespace("pickup");
+    let bob = support_user(cluster);
+    cluster.supportaccess_ok(&ns, &["enable", "--approval", "required"]);
+    let mut waiting =
+        spawn_as_bob(cluster, &bob, &ns, &["request", "--role", "readonly", "--reason", "r", "--duration", "1h"]);
+    let id = pending_id(cluster, &ns);
+    waiting.kill().unwrap();
+    let _ = waiting.wait();
+    // Still pending after the interruption; `renew` waits again, then mints.
+    assert_eq!(pending_id(cluster, &ns), id);
+    let renewing = spawn_as_bob(cluster, &bob, &ns, &["renew", "-o", "json", &id]);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(cluster.supportaccess(&ns, &["approve", &id]).code, 0);
+    let ran = finish(renewing);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    let pods = run(cluster.kubectl().env("KUBECONFIG", json["kubeconfig"].as_str().unwrap()).args([
+        "get",
+        "pods",
+        "-n",
+        "kube-system",
+    ]));
+    assert_eq!(pods.code, 0, "{pods:?}");
+
+    // With plain kubectl the requester cannot make a granting record, nor a companion the owner
+    // did not approve.
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let end = (chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let direct = crate::common::record_manifest("skip1", "readonly", &now, &end, None)
+        .replace("requested-by: kubernetes-admin", "requested-by: bob");
+    let companion = r#"apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: crusoe-support-skip2-logs
+  namespace: kube-system
+  labels:
+    app.kubernetes.io/managed-by: kubectl-supportaccess
+    support-access.crusoe.ai/managed: "true"
+    support-access.crusoe.ai/request-id: skip2
+    support-access.crusoe.ai/role: readonly
+  annotations:
+    support-access.crusoe.ai/requested-by: bob
+    support-access.crusoe.ai/approved-by: kubernetes-admin
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: crusoe-support-logs
+subjects:
+- apiGroup: rbac.authorization.k8s.io
+  kind: Group
+  name: crusoe-support:request:skip2
+"#;
+    for manifest in [direct.as_str(), companion] {
+        let mut child = cluster
+            .kubectl()
+            .env("KUBECONFIG", &bob)
+            .args(["create", "-f", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(manifest.as_bytes()).unwrap();
+        }
+        let ran = finish(child);
+        assert_ne!(ran.code, 0, "{manifest}\n{ran:?}");
+        assert!(ran.stderr.contains("approval is required"), "{ran:?}");
+    }
+}

@@ -2,7 +2,7 @@
 //! a support credential and plain kubectl, and as cluster-admin bypassing the plugin — and each
 //! race the guards close, made wide enough to hit every time by a delaying proxy.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -378,14 +378,18 @@ fn audit_mark(cluster: &TestCluster) -> usize {
 }
 
 /// Waits until the API server's audit log shows, after `mark`, `user` making a call that `matches`.
+/// A command that exits before making the call fails the test with its output.
 fn wait_for_call(
     cluster: &TestCluster,
+    child: &mut Child,
     mark: usize,
     user: &str,
     what: &str,
     matches: impl Fn(&serde_json::Value) -> bool,
 ) {
-    let deadline = Instant::now() + Duration::from_secs(90);
+    // Every chunk the command sends waits in the delaying proxy: on a loaded machine this takes
+    // a while, so the limit is generous.
+    let deadline = Instant::now() + Duration::from_secs(180);
     loop {
         let log = std::fs::read_to_string(cluster.dir.join("audit.log")).unwrap_or_default();
         let seen = log
@@ -396,6 +400,13 @@ fn wait_for_call(
             .any(|e| e["user"]["username"] == user && e["stage"] == "ResponseComplete" && matches(&e));
         if seen {
             return;
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            let mut output = String::new();
+            if let Some(mut stderr) = child.stderr.take() {
+                let _ = stderr.read_to_string(&mut output);
+            }
+            panic!("{user} exited before it made {what}:\n{output}");
         }
         assert!(Instant::now() < deadline, "{user} never made {what}");
         std::thread::sleep(Duration::from_millis(20));
@@ -408,9 +419,10 @@ fn a_request_whose_policy_read_precedes_disable_now_ends_with_no_grant_and_says_
     cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "operator"]);
     let requester = proxied_user(cluster, "requester", 800);
     let mark = audit_mark(cluster);
-    let child = requester.spawn(cluster, &["request", "--role", "operator", "--reason", "race", "--duration", "1h"]);
+    let mut child =
+        requester.spawn(cluster, &["request", "--role", "operator", "--reason", "race", "--duration", "1h"]);
     // Right after its own policy check, `request` asks who it is.
-    wait_for_call(cluster, mark, "requester", "its policy read", |e| {
+    wait_for_call(cluster, &mut child, mark, "requester", "its policy read", |e| {
         e["verb"] == "create" && e["objectRef"]["resource"] == "selfsubjectreviews"
     });
     // The request has read an enabled policy; everything it does from here on is too late.
@@ -439,8 +451,8 @@ fn a_renew_racing_disable_mints_nothing_that_outlives_the_drained_end() {
 
     let slow = proxied_user(cluster, "renewer", 2000);
     let mark = audit_mark(cluster);
-    let child = slow.spawn(cluster, &["renew", &id]);
-    wait_for_call(cluster, mark, "renewer", "the approval of its new certificate", |e| {
+    let mut child = slow.spawn(cluster, &["renew", &id]);
+    wait_for_call(cluster, &mut child, mark, "renewer", "the approval of its new certificate", |e| {
         e["verb"] == "update" && e["objectRef"]["subresource"] == "approval"
     });
     // The new certificate is approved; the renew has not recorded it yet.
