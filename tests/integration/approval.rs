@@ -27,6 +27,14 @@ fn as_bob(cluster: &TestCluster, bob: &PathBuf, ns: &str, args: &[&str]) -> Ran 
     run(cluster.kubectl().env("KUBECONFIG", bob).args(["supportaccess", "-n", ns]).args(args))
 }
 
+/// A readonly request for an hour, made by bob where no approval is needed; returns its id.
+fn bob_requests(cluster: &TestCluster, bob: &PathBuf, ns: &str) -> String {
+    let made =
+        as_bob(cluster, bob, ns, &["request", "-o", "json", "--role", "readonly", "--reason", "r", "--duration", "1h"]);
+    assert_eq!(made.code, 0, "{made:?}");
+    serde_json::from_str::<serde_json::Value>(&made.stdout).unwrap()["id"].as_str().unwrap().to_string()
+}
+
 fn spawn_as_bob(cluster: &TestCluster, bob: &PathBuf, ns: &str, args: &[&str]) -> Child {
     cluster
         .kubectl()
@@ -54,6 +62,13 @@ fn pending_id(cluster: &TestCluster, ns: &str) -> String {
         assert!(Instant::now() < deadline, "no pending request appeared: {status}");
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// The kubeconfig that `request -o json` or `renew -o json` printed reads pods in kube-system.
+fn assert_credential_works(cluster: &TestCluster, printed: &serde_json::Value) {
+    let kubeconfig = printed["kubeconfig"].as_str().unwrap();
+    let pods = run(cluster.kubectl().env("KUBECONFIG", kubeconfig).args(["get", "pods", "-n", "kube-system"]));
+    assert_eq!(pods.code, 0, "the approved credential works: {pods:?}");
 }
 
 fn can_i_as_group(cluster: &TestCluster, id: &str) -> String {
@@ -141,13 +156,7 @@ fn a_pending_request_grants_nothing_until_the_owner_approves_and_then_finishes_a
     assert!(ran.stderr.contains("approved by kubernetes-admin"), "{ran:?}");
     let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
     assert_eq!(json["id"], id.as_str());
-    let nodes = run(cluster.kubectl().env("KUBECONFIG", json["kubeconfig"].as_str().unwrap()).args([
-        "get",
-        "pods",
-        "-n",
-        "kube-system",
-    ]));
-    assert_eq!(nodes.code, 0, "the approved credential works: {nodes:?}");
+    assert_credential_works(cluster, &json);
     assert_eq!(can_i_as_group(cluster, &id).trim(), "yes");
     let history = cluster.supportaccess_ok(&ns, &["history"]);
     let approved = history.lines().find(|l| l.contains(" approved ")).unwrap_or_else(|| panic!("{history}"));
@@ -214,14 +223,7 @@ fn extend_moves_the_end_within_max_duration_and_waits_for_approval_when_required
     let ns = namespace("extend");
     let bob = support_user(cluster);
     cluster.supportaccess_ok(&ns, &["enable", "--max-duration", "4h"]);
-    let made = as_bob(
-        cluster,
-        &bob,
-        &ns,
-        &["request", "-o", "json", "--role", "readonly", "--reason", "r", "--duration", "1h"],
-    );
-    assert_eq!(made.code, 0, "{made:?}");
-    let id = serde_json::from_str::<serde_json::Value>(&made.stdout).unwrap()["id"].as_str().unwrap().to_string();
+    let id = bob_requests(cluster, &bob, &ns);
     let expires = |cluster: &TestCluster| -> String {
         get_json(cluster, &ns)["activeRequests"][0]["expiresAt"].as_str().unwrap().to_string()
     };
@@ -277,19 +279,9 @@ fn exec_is_stopped_within_two_seconds_of_revoke_and_warns_before_the_end() {
     let ns = namespace("session");
     let bob = support_user(cluster);
     cluster.supportaccess_ok(&ns, &["enable"]);
-    let request = |cluster: &TestCluster| -> String {
-        let made = as_bob(
-            cluster,
-            &bob,
-            &ns,
-            &["request", "-o", "json", "--role", "readonly", "--reason", "r", "--duration", "1h"],
-        );
-        assert_eq!(made.code, 0, "{made:?}");
-        serde_json::from_str::<serde_json::Value>(&made.stdout).unwrap()["id"].as_str().unwrap().to_string()
-    };
 
     // Revoked while `sleep 300` runs: stopped, exit 3, and why.
-    let id = request(cluster);
+    let id = bob_requests(cluster, &bob, &ns);
     let running = spawn_as_bob(cluster, &bob, &ns, &["exec", &id, "--", "sleep", "300"]);
     std::thread::sleep(Duration::from_secs(2));
     let revoked = cluster.supportaccess(&ns, &["revoke", &id]);
@@ -301,7 +293,7 @@ fn exec_is_stopped_within_two_seconds_of_revoke_and_warns_before_the_end() {
     assert!(ran.stderr.contains(&format!("support request {id} was revoked: the command was stopped")), "{ran:?}");
 
     // A shell too, and with warnings: the owner brings the end forward to 70 s from now.
-    let id = request(cluster);
+    let id = bob_requests(cluster, &bob, &ns);
     let mut shell = cluster
         .kubectl()
         .env("KUBECONFIG", &bob)
@@ -383,13 +375,7 @@ fn an_interrupted_request_is_picked_up_by_renew_and_plain_kubectl_cannot_skip_th
     let ran = finish(renewing);
     assert_eq!(ran.code, 0, "{ran:?}");
     let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
-    let pods = run(cluster.kubectl().env("KUBECONFIG", json["kubeconfig"].as_str().unwrap()).args([
-        "get",
-        "pods",
-        "-n",
-        "kube-system",
-    ]));
-    assert_eq!(pods.code, 0, "{pods:?}");
+    assert_credential_works(cluster, &json);
 
     // With plain kubectl the requester cannot make a granting record, nor a companion the owner
     // did not approve.
