@@ -321,7 +321,25 @@ fn render_table(status: &Status, now: DateTime<Utc>) -> String {
             grant.credential_expires_at.map(|at| relative(at, now)).unwrap_or_else(|| "-".into()),
         ]));
     }
-    format!("{summary}\n{table}")
+    if status.pending_requests.is_empty() {
+        return format!("{summary}\n{table}");
+    }
+    let mut pending =
+        output::table(&["PENDING ID", "ROLE", "SCOPE", "REQUESTOR", "REQUESTED BY", "REASON", "WAITING", "ANSWER BY"]);
+    for request in &status.pending_requests {
+        let grant = &request.grant;
+        pending.add_row(output::row([
+            grant.id.clone(),
+            grant.role.name().to_string(),
+            grant.scope.clone().unwrap_or_else(|| "cluster".into()),
+            grant.requestor.clone(),
+            grant.requested_by.clone(),
+            grant.reason.clone(),
+            output::span(request.waited_seconds.unsigned_abs()),
+            relative(request.answer_by, now),
+        ]));
+    }
+    format!("{summary}\n{table}\nWaiting for the owner's approval:\n{pending}")
 }
 
 /// One row of `--all-contexts`.
@@ -507,6 +525,8 @@ mod tests {
             "{block}"
         );
         assert!(block.contains("Waiting: 5m\n"), "{block}");
+        let table = render_table(&required, now);
+        assert!(table.contains("PENDING ID") && table.contains("5m"), "{table}");
         assert!(
             block.contains(&format!("Answer By: {} ", rfc3339(asked.requested_at + chrono::TimeDelta::hours(1)))),
             "{block}"
