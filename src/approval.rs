@@ -32,10 +32,9 @@ pub enum Awaited {
 pub enum Answer {
     /// Approved: the record as it now stands.
     Approved(Grant),
-    Denied {
-        by: String,
-        reason: String,
-    },
+    /// Denied (`by` and `reason` from `deny`), or removed without a denial (`by` is `None`):
+    /// revoked, swept or disabled.
+    Denied { by: Option<String>, reason: String },
     /// No answer by the deadline.
     Unanswered,
 }
@@ -92,8 +91,8 @@ fn judge<K: Binding>(
     last_seen: &mut std::collections::BTreeMap<String, String>,
 ) -> Result<Option<Answer>> {
     let denial = |seen: &std::collections::BTreeMap<String, String>| Answer::Denied {
-        by: seen.get(ann::DENIED_BY).cloned().unwrap_or_else(|| "someone".into()),
-        reason: seen.get(ann::DENIED_REASON).cloned().unwrap_or_else(|| "its record was deleted".into()),
+        by: seen.get(ann::DENIED_BY).cloned(),
+        reason: seen.get(ann::DENIED_REASON).cloned().unwrap_or_default(),
     };
     let Some(binding) = binding else {
         return match awaited {
