@@ -80,7 +80,7 @@ pub async fn run(global: &GlobalArgs, args: &ExtendArgs) -> Result<()> {
             Answer::Denied { by, reason } => {
                 return Err(Error::refused(format!(
                     "refused: {} denied the extension of request {}: {}",
-                    terminal(&by),
+                    terminal(by.as_deref().unwrap_or("the owner")),
                     grant.id,
                     terminal(&reason)
                 )));

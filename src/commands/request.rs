@@ -284,9 +284,12 @@ pub async fn await_approval(conn: &Connection, grant: &Grant, policy: &Policy) -
             }
             Ok(approved)
         }
-        Answer::Denied { by, reason } => {
+        Answer::Denied { by: Some(by), reason } => {
             Err(Error::refused(format!("refused: request {id} was denied by {}: {}", terminal(&by), terminal(&reason))))
         }
+        Answer::Denied { by: None, .. } => Err(Error::refused(format!(
+            "refused: request {id} was removed before anyone approved it (revoked, swept, or support access disabled)"
+        ))),
         Answer::Unanswered => {
             let listing = Grants::read(conn, Scan::Managed).await?;
             let by = conn.whoami().await?;
