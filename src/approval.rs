@@ -123,6 +123,8 @@ fn judge<K: Binding>(
     let granted = matches!(binding.subjects(), [only] if only.kind == "Group" && only.name == group);
     Ok(match awaited {
         Awaited::Request if !record.pending && granted => Some(Answer::Approved(record)),
+        // Drained (access disabled): it can no longer be approved.
+        Awaited::Request if record.expires_at <= Utc::now() => Some(denial(&annotations)),
         Awaited::Request => None,
         Awaited::Extension(_) if record.extension_requested.is_some() => None,
         Awaited::Extension(end) if record.expires_at >= end => Some(Answer::Approved(record)),
