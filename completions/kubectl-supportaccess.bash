@@ -16,8 +16,14 @@ _kubectl__supportaccess() {
             ",$1")
                 cmd="kubectl__supportaccess"
                 ;;
+            kubectl__supportaccess,approve)
+                cmd="kubectl__supportaccess__subcmd__approve"
+                ;;
             kubectl__supportaccess,completion)
                 cmd="kubectl__supportaccess__subcmd__completion"
+                ;;
+            kubectl__supportaccess,deny)
+                cmd="kubectl__supportaccess__subcmd__deny"
                 ;;
             kubectl__supportaccess,disable)
                 cmd="kubectl__supportaccess__subcmd__disable"
@@ -30,6 +36,9 @@ _kubectl__supportaccess() {
                 ;;
             kubectl__supportaccess,exec)
                 cmd="kubectl__supportaccess__subcmd__exec"
+                ;;
+            kubectl__supportaccess,extend)
+                cmd="kubectl__supportaccess__subcmd__extend"
                 ;;
             kubectl__supportaccess,get)
                 cmd="kubectl__supportaccess__subcmd__get"
@@ -68,8 +77,58 @@ _kubectl__supportaccess() {
 
     case "${cmd}" in
         kubectl__supportaccess)
-            opts="-n -o -y -v -h -V --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version enable disable get request renew revoke end exec shell sweep history roles uninstall completion version"
+            opts="-n -o -y -v -h -V --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version enable disable get request renew approve deny extend revoke end exec shell sweep history roles uninstall completion version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__supportaccess__subcmd__approve)
+            opts="-n -o -y -v -h -V --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -171,6 +230,60 @@ _kubectl__supportaccess() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kubectl__subcmd__supportaccess__subcmd__deny)
+            opts="-n -o -y -v -h -V --reason --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kubectl__subcmd__supportaccess__subcmd__disable)
             opts="-n -o -y -v -h -V --now --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -222,7 +335,7 @@ _kubectl__supportaccess() {
             return 0
             ;;
         kubectl__subcmd__supportaccess__subcmd__enable)
-            opts="-n -o -y -v -h -V --enabled-roles --max-duration --credential-ttl --system-namespaces --operator-namespaces --guardrails --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
+            opts="-n -o -y -v -h -V --enabled-roles --max-duration --credential-ttl --system-namespaces --operator-namespaces --guardrails --approval --pending-ttl --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -250,6 +363,14 @@ _kubectl__supportaccess() {
                     ;;
                 --guardrails)
                     COMPREPLY=($(compgen -W "on off" -- "${cur}"))
+                    return 0
+                    ;;
+                --approval)
+                    COMPREPLY=($(compgen -W "none required" -- "${cur}"))
+                    return 0
+                    ;;
+                --pending-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)
@@ -352,6 +473,60 @@ _kubectl__supportaccess() {
                 return 0
             fi
             case "${prev}" in
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__supportaccess__subcmd__extend)
+            opts="-n -o -y -v -h -V --by --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kubeconfig)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

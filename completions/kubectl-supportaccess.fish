@@ -43,6 +43,9 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "get" -d 'Show whether support access is enabled, which roles, and the active requests'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "request" -d 'Request support access: create the grant and mint a short-lived credential for it'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "renew" -d 'Mint a fresh credential for a live request, never past its end'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "approve" -d 'Approve a pending request or extension (the cluster owner; never one\'s own)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "deny" -d 'Deny a pending request or extension, saying why'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "extend" -d 'Move a live request\'s end later, within the policy\'s maximum from its start'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "revoke" -d 'Revoke requests now by deleting their bindings (immediate revocation)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "end" -d 'End one\'s own request now'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "exec" -d 'Run a command with KUBECONFIG pointing at a request\'s credential'
@@ -60,6 +63,9 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l operator-namespaces -d 'Namespaces where only operator requests may read logs and exec (default slurm)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l guardrails -d 'Whether the API server refuses a support identity\'s changes to pod templates, nodes (beyond cordon) and GPU/network operator images (default on)' -r -f -a "on\t''
 off\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l approval -d 'Whether each request waits for the owner\'s `approve` (default none: enabled means any support engineer may get in, as Crusoe\'s)' -r -f -a "none\t''
+required\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l pending-ttl -d 'How long a request waits for approval before it expires (default 1h)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -122,7 +128,7 @@ json\t''
 yaml\t''"
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
-complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -s V -l version -d 'Print version'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand renew" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand renew" -l context -d 'The name of the kubeconfig context to use' -r
@@ -136,8 +142,52 @@ json\t''
 yaml\t''"
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand renew" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand renew" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
-complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand renew" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand renew" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand renew" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand approve" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand approve" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand approve" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand approve" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand approve" -s n -l namespace -d 'The system namespace that holds the policy, history and support bindings' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand approve" -l request-timeout -d 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand approve" -s o -l output -d 'Output format' -r -f -a "text\t''
+table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand approve" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand approve" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand approve" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand approve" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand deny" -l reason -d 'Why it is denied (recorded, and shown to the requester)' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand deny" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand deny" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand deny" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand deny" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand deny" -s n -l namespace -d 'The system namespace that holds the policy, history and support bindings' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand deny" -l request-timeout -d 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand deny" -s o -l output -d 'Output format' -r -f -a "text\t''
+table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand deny" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand deny" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand deny" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand deny" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand extend" -l by -d 'How much later it ends (e.g. 1h)' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand extend" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand extend" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand extend" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand extend" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand extend" -s n -l namespace -d 'The system namespace that holds the policy, history and support bindings' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand extend" -l request-timeout -d 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand extend" -s o -l output -d 'Output format' -r -f -a "text\t''
+table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand extend" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand extend" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand extend" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand extend" -s V -l version -d 'Print version'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -179,7 +229,7 @@ json\t''
 yaml\t''"
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand exec" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand exec" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
-complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand exec" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand exec" -s V -l version -d 'Print version'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand shell" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand shell" -l context -d 'The name of the kubeconfig context to use' -r
@@ -193,7 +243,7 @@ json\t''
 yaml\t''"
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand shell" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand shell" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
-complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand shell" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand shell" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand shell" -s V -l version -d 'Print version'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -l context -d 'The name of the kubeconfig context to use' -r

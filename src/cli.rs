@@ -105,9 +105,14 @@ pub enum Command {
     /// Show whether support access is enabled, which roles, and the active requests.
     Get(GetArgs),
     /// Request support access: create the grant and mint a short-lived credential for it.
+    ///
+    /// Where the owner approves each request (`enable --approval required`), it waits for the
+    /// answer; if interrupted, `renew ID` waits again and mints the credential once approved.
     Request(RequestArgs),
-    /// Mint a fresh credential for a live request, never past its end. A request still waiting
-    /// for approval (its `request` was interrupted) is waited for again, then minted.
+    /// Mint a fresh credential for a live request, never past its end.
+    ///
+    /// A request still waiting for approval (its `request` was interrupted) is waited for again,
+    /// then minted.
     Renew(IdArg),
     /// Approve a pending request or extension (the cluster owner; never one's own).
     Approve(IdArg),
@@ -120,8 +125,14 @@ pub enum Command {
     /// End one's own request now.
     End(IdArg),
     /// Run a command with KUBECONFIG pointing at a request's credential.
+    ///
+    /// The request is watched meanwhile: warnings 10 minutes and 1 minute before it ends, and when
+    /// it is revoked, ended, drained out or expired the command is stopped (SIGTERM, SIGKILL 10s
+    /// later) and the plugin exits 3.
     Exec(ExecArgs),
     /// Start $SHELL with KUBECONFIG pointing at a request's credential.
+    ///
+    /// Watched like `exec`: the shell is stopped when the request ends.
     Shell(IdArg),
     /// Delete expired and invalid support bindings, and record it.
     Sweep,
