@@ -62,8 +62,17 @@ async fn watch<K: Binding>(conn: &Connection, api: Api<K>, grant: &Grant, awaite
         }
         let version = current.and_then(|b| b.meta().resource_version.clone()).unwrap_or_default();
         let params = WatchParams::default().fields(&format!("metadata.name={name}")).timeout(290);
-        let mut events = conn.call(api.watch(&params, &version)).await?.boxed();
-        while let Some(event) = events.try_next().await.map_err(|e| conn.explain(e))? {
+        let mut events = match conn.call(api.watch(&params, &version)).await {
+            Ok(stream) => stream.boxed(),
+            Err(e) if e.kind == crate::error::ErrorKind::Forbidden => return Err(e),
+            // A connection that dropped: the wait goes on from a fresh read.
+            Err(_) => {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        // A stream that breaks is read again and watched anew, like one the server ends.
+        while let Ok(Some(event)) = events.try_next().await {
             let answer = match event {
                 WatchEvent::Added(binding) | WatchEvent::Modified(binding) => {
                     judge(Some(&binding), grant, awaited, &mut last_seen)?
