@@ -127,8 +127,8 @@ pub enum Command {
     /// Run a command with KUBECONFIG pointing at a request's credential.
     ///
     /// The request is watched meanwhile: warnings 10 minutes and 1 minute before it ends, and when
-    /// it is revoked, ended, drained out or expired the command is stopped (SIGTERM, SIGKILL 10s
-    /// later) and the plugin exits 3.
+    /// it is revoked, ended, drained out or expired the command and everything it started are
+    /// stopped (SIGHUP and SIGTERM, SIGKILL 10s later) and the plugin exits 3.
     Exec(ExecArgs),
     /// Start $SHELL with KUBECONFIG pointing at a request's credential.
     ///

@@ -213,19 +213,87 @@ impl Foreground {
     }
 }
 
-/// Stops a command and its process group: SIGTERM, then SIGKILL after [`GRACE`].
+/// Stops a command, its process group and every process it started (an interactive shell puts
+/// each job in a group of its own): SIGHUP, which a shell passes on to its jobs, and SIGTERM; then
+/// SIGKILL after [`GRACE`] to whatever is left.
 pub async fn stop(child: &mut tokio::process::Child) {
     #[cfg(unix)]
     if let Some(pid) = child.id() {
-        let group = -(pid as libc::pid_t);
-        // SAFETY: kill(2) on the process group this process made for the command.
-        unsafe { libc::kill(group, libc::SIGTERM) };
+        let pid = pid as libc::pid_t;
+        let mut started = descendants(pid);
+        for signal in [libc::SIGHUP, libc::SIGTERM] {
+            send(-pid, signal);
+            for &process in &started {
+                send(process, signal);
+            }
+        }
         let exited = tokio::time::timeout(GRACE, child.wait()).await.is_ok();
-        // What the command started may outlive it: the rest of the group is killed either way.
-        unsafe { libc::kill(group, if exited { libc::SIGTERM } else { libc::SIGKILL }) };
+        if !exited {
+            started.extend(descendants(pid));
+        }
+        send(-pid, libc::SIGKILL);
+        for &process in &started {
+            send(process, libc::SIGKILL);
+        }
         if exited {
             return;
         }
     }
     let _ = child.kill().await;
+}
+
+#[cfg(unix)]
+fn send(target: libc::pid_t, signal: libc::c_int) {
+    // SAFETY: kill(2) on the command's own group or on processes it started, found just before.
+    unsafe { libc::kill(target, signal) };
+}
+
+/// Every process below `root` in the process tree, from /proc (none where there is no /proc: then
+/// only the command's group is signalled).
+#[cfg(unix)]
+fn descendants(root: libc::pid_t) -> Vec<libc::pid_t> {
+    let mut children: std::collections::BTreeMap<libc::pid_t, Vec<libc::pid_t>> = Default::default();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse::<libc::pid_t>().ok()) else {
+            continue;
+        };
+        // `pid (comm) state ppid …`: the command name may hold spaces and parentheses.
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse().ok());
+        if let Some(ppid) = ppid {
+            children.entry(ppid).or_default().push(pid);
+        }
+    }
+    let mut found = Vec::new();
+    let mut queue = vec![root];
+    while let Some(parent) = queue.pop() {
+        for &child in children.get(&parent).into_iter().flatten() {
+            found.push(child);
+            queue.push(child);
+        }
+    }
+    found
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    #[test]
+    fn finds_the_processes_a_command_started_even_in_other_groups() {
+        let mut shell =
+            std::process::Command::new("sh").args(["-c", "setsid sleep 30 & sleep 30 & wait"]).spawn().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let found = loop {
+            let found = super::descendants(shell.id() as libc::pid_t);
+            if found.len() >= 2 || std::time::Instant::now() > deadline {
+                break found;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        for &pid in &found {
+            super::send(pid, libc::SIGKILL);
+        }
+        let _ = shell.kill();
+        let _ = shell.wait();
+        assert_eq!(found.len(), 2, "{found:?}");
+    }
 }

@@ -72,9 +72,13 @@ async fn run_child(conn: &Connection, mut command: Command, path: &PathBuf, gran
             supervise::stop(&mut child).await;
             foreground.restore();
             return Err(Error::refused(format!(
-                "support request {} {why}: the command was stopped (SIGTERM{})",
+                "support request {} {why}: the command was stopped ({})",
                 grant.id,
-                if cfg!(unix) { ", then SIGKILL after 10s if it kept running" } else { "" }
+                if cfg!(unix) {
+                    "SIGHUP and SIGTERM to it and everything it started, then SIGKILL after 10s to what kept running"
+                } else {
+                    "killed"
+                }
             )));
         }
     };

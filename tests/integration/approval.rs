@@ -424,3 +424,36 @@ subjects:
         assert!(ran.stderr.contains("approval is required"), "{ran:?}");
     }
 }
+
+#[test]
+fn on_a_terminal_a_revoked_shell_ends_with_the_jobs_it_started() {
+    let cluster: &'static TestCluster = &CLUSTER;
+    let ns = namespace("tty-shell");
+    let bob = support_user(cluster);
+    cluster.supportaccess_ok(&ns, &["enable"]);
+    let id = bob_requests(cluster, &bob, &ns);
+    // An interactive bash puts each job in a process group of its own: a background job (a
+    // port-forward, say) must not outlive the request.
+    let revoker = {
+        let (ns, id) = (ns.clone(), id.clone());
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(4));
+            cluster.supportaccess(&ns, &["revoke", &id])
+        })
+    };
+    let screen = crate::owner::in_terminal(
+        cluster,
+        &format!("env SHELL=/bin/bash kubectl supportaccess --kubeconfig {} shell {id} -n {ns}", bob.display()),
+        &[("exit to leave", &["sleep 3017 & sleep 3018", "Enter"])],
+    );
+    assert_eq!(revoker.join().unwrap().code, 0);
+    assert!(screen.contains("EXIT=3") && screen.contains("was revoked: the command was stopped"), "{screen}");
+    let left: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| std::fs::read(entry.path().join("cmdline")).ok())
+        .map(|cmdline| String::from_utf8_lossy(&cmdline).replace('\0', " "))
+        .filter(|cmdline| cmdline.starts_with("sleep 3017") || cmdline.starts_with("sleep 3018"))
+        .collect();
+    assert!(left.is_empty(), "the shell's jobs outlived it: {left:?}");
+}
