@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""A TCP proxy that delays every chunk from the client to the server by DELAY_MS.
+"""A TCP proxy that delays every chunk from the client to the server by DELAY_MS (a delay line:
+latency, not a throughput limit).
 
     delay-proxy.py TARGET_HOST TARGET_PORT DELAY_MS
 
@@ -14,18 +15,38 @@ import sys
 
 
 async def pipe(reader, writer, delay):
+    """Forwards chunks in order, each `delay` seconds after it arrived: a delay line, so that
+    latency is added but throughput is not (chunks in flight overlap; a keep-alive ping waits
+    `delay`, not behind every earlier chunk's delay)."""
+    line = asyncio.Queue()
+
+    async def deliver():
+        loop = asyncio.get_running_loop()
+        while True:
+            due, chunk = await line.get()
+            if chunk is None:
+                break
+            wait = due - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            writer.write(chunk)
+            await writer.drain()
+
+    delivering = asyncio.ensure_future(deliver())
     try:
         while True:
             chunk = await reader.read(65536)
             if not chunk:
                 break
-            if delay:
-                await asyncio.sleep(delay)
-            writer.write(chunk)
-            await writer.drain()
+            await line.put((asyncio.get_running_loop().time() + delay, chunk))
     except (ConnectionError, asyncio.CancelledError):
         pass
     finally:
+        await line.put((0, None))
+        try:
+            await delivering
+        except ConnectionError:
+            pass
         writer.close()
 
 
