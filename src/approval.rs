@@ -6,7 +6,7 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding};
-use kube::api::{Api, Patch, PatchParams, WatchEvent, WatchParams};
+use kube::api::{Api, WatchEvent, WatchParams};
 use serde_json::json;
 
 use crate::bindings::NewGrant;
@@ -156,18 +156,7 @@ async fn patch_record(
     if let Some(subjects) = subjects {
         body["subjects"] = subjects;
     }
-    let name = state::binding_name(&grant.id);
-    let (patch, params) = (Patch::Merge(body), PatchParams::default());
-    let result = match &grant.scope {
-        Some(ns) => conn
-            .call(Api::<RoleBinding>::namespaced(conn.client.clone(), ns).patch(&name, &params, &patch))
-            .await
-            .map(|_| ()),
-        None => conn
-            .call(Api::<ClusterRoleBinding>::all(conn.client.clone()).patch(&name, &params, &patch))
-            .await
-            .map(|_| ()),
-    };
+    let result = crate::bindings::merge_patch_record(conn, grant, body).await;
     result.map_err(|e| match e.is_conflict() {
         true => Error::failed(format!("request {} changed while it was being answered; nothing was written", grant.id))
             .with_hint("run the command again"),
@@ -177,11 +166,9 @@ async fn patch_record(
 
 /// The record's uid and resourceVersion, as read now.
 async fn record_version(conn: &Connection, grant: &Grant) -> Result<(String, String)> {
-    let name = state::binding_name(&grant.id);
-    let meta = match &grant.scope {
-        Some(ns) => conn.call(Api::<RoleBinding>::namespaced(conn.client.clone(), ns).get(&name)).await?.metadata,
-        None => conn.call(Api::<ClusterRoleBinding>::all(conn.client.clone()).get(&name)).await?.metadata,
-    };
+    let meta = crate::bindings::record_meta(conn, grant).await?.ok_or_else(|| {
+        Error::failed(format!("request {} is gone: its record was deleted (revoked, denied or swept)", grant.id))
+    })?;
     Ok((meta.uid.unwrap_or_default(), meta.resource_version.unwrap_or_default()))
 }
 
