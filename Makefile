@@ -29,9 +29,9 @@ test: deps lint
 	$(MAKE) test-oldest
 
 # The integration tests that touch every API the plugin uses: enable (roles, flow control, the
-# admission guards), request (CSR, signer), revoke, roles --verify (dry runs under impersonation),
+# admission guards and the policy they carry), request (CSR, signer), revoke, roles --verify (dry runs under impersonation),
 # the guards' attacks, and the binding scan (the server-side Table).
-OLDEST_SUBSET = owner::enable_shows owner::roles_verify owner::withdrawing_a_role guards:: \
+OLDEST_SUBSET = owner::enable_shows owner::roles_verify owner::withdrawing_a_role guards:: enforced:: \
 	support::a_readonly_credential support::an_operator_credential records::a_support_subject
 
 ## The subset above on the oldest Kubernetes the plugin supports (K8S_OLDEST_VERSION in tests/cluster/versions.env).

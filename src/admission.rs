@@ -1,7 +1,11 @@
 //! The admission guards: ValidatingAdmissionPolicies that the API server itself evaluates, so the
 //! policy holds for someone who bypasses the plugin (DESIGN.md, "Admission"). Three policies, each
-//! with a binding of the same name; the first two read the policy ConfigMap as their parameter.
-//! This module writes their CEL; `roles` installs them like the ClusterRoles.
+//! with a binding of the same name. Each carries the policy's values itself, as CEL literals in
+//! `spec.variables` named after the ConfigMap's keys: never through `paramKind`, whose parameter
+//! informer freezes on a stale ConfigMap once no binding uses it for a moment (upstream
+//! kubernetes/kubernetes#130887). Each also answers a probe (a dry-run ClusterRoleBinding that
+//! names it), so that a command can wait until the API server enforces exactly the policy it wrote.
+//! This module writes their CEL; `enforce` writes them together with the policy ConfigMap.
 
 use k8s_openapi::api::admissionregistration::v1::{ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding};
 use kube::ResourceExt;
@@ -9,10 +13,13 @@ use kube::api::{Api, ListParams};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::cel;
 use crate::cluster::Connection;
+use crate::duration::{format_duration, parse_duration};
 use crate::error::Result;
-use crate::install::{Installed, install_one, remove_one, same};
-use crate::state::{self, annotations as ann};
+use crate::install::{Installed, Outcome, install_one, remove_one, same};
+use crate::policy::{Policy, approval_name};
+use crate::state::{self, annotations as ann, policy_keys as key};
 
 /// Support bindings: well-formed records and companions of enabled roles only, within
 /// `maxDuration`, none while disabled, ends only ever earlier.
@@ -55,8 +62,144 @@ fn label(object: &str, key: &str) -> String {
     )
 }
 
-fn param(key: &str, default: &str) -> String {
-    format!("has(params.data) && '{key}' in params.data ? params.data['{key}'] : '{default}'")
+/// One policy value as the guards carry it.
+#[derive(Debug, Clone, PartialEq)]
+enum Literal {
+    Switch(bool),
+    Duration(std::time::Duration),
+    Text(String),
+    List(Vec<String>),
+}
+
+impl Literal {
+    fn cel(&self) -> String {
+        match self {
+            Literal::Switch(on) => on.to_string(),
+            Literal::Duration(d) => format!("duration({})", cel::string(&format_duration(*d))),
+            Literal::Text(text) => cel::string(text),
+            Literal::List(items) => cel::list(items),
+        }
+    }
+
+    /// Reads back what [`Literal::cel`] writes, shaped like `like`; `None` for anything else.
+    fn parse(expression: &str, like: &Literal) -> Option<Literal> {
+        let expression = expression.trim();
+        match like {
+            Literal::Switch(_) => match expression {
+                "true" => Some(Literal::Switch(true)),
+                "false" => Some(Literal::Switch(false)),
+                _ => None,
+            },
+            Literal::Duration(_) => {
+                let inner = expression.strip_prefix("duration(")?.strip_suffix(')')?;
+                parse_duration(&cel::parse_string(inner)?).ok().map(Literal::Duration)
+            }
+            Literal::Text(_) => cel::parse_string(expression).map(Literal::Text),
+            Literal::List(_) => cel::parse_list(expression).map(Literal::List),
+        }
+    }
+
+    /// The value as the policy ConfigMap spells it under `key`.
+    fn show(&self, key: &str) -> String {
+        match self {
+            Literal::Switch(on) if key == key::GUARDRAILS => if *on { "on" } else { "off" }.into(),
+            Literal::Switch(on) => on.to_string(),
+            Literal::Duration(d) => format_duration(*d),
+            Literal::Text(text) => text.clone(),
+            Literal::List(items) => items.join(","),
+        }
+    }
+}
+
+/// The policy's values, each under its ConfigMap key (the guards' variable names).
+fn literals(policy: &Policy) -> Vec<(&'static str, Literal)> {
+    vec![
+        (key::ENABLED, Literal::Switch(policy.enabled)),
+        (key::ENABLED_ROLES, Literal::List(policy.enabled_roles.iter().map(|r| r.name().to_string()).collect())),
+        (key::MAX_DURATION, Literal::Duration(policy.max_duration)),
+        (key::CREDENTIAL_TTL, Literal::Duration(policy.credential_ttl)),
+        (key::SYSTEM_NAMESPACES, Literal::List(policy.system_namespaces.clone())),
+        (key::OPERATOR_NAMESPACES, Literal::List(policy.operator_namespaces.clone())),
+        (key::APPROVAL, Literal::Text(approval_name(policy.approval_required).into())),
+        (key::PENDING_TTL, Literal::Duration(policy.pending_ttl)),
+        (key::GUARDRAILS, Literal::Switch(policy.guardrails)),
+    ]
+}
+
+/// The variable holding the fingerprint of the policy a guard was written for.
+const FINGERPRINT: &str = "fingerprint";
+
+/// A short fingerprint of the policy's literals (FNV-1a, 64 bits): what a probe names to learn
+/// whether the API server has compiled this very policy. Not a secret and not a check: the
+/// literals themselves are what the guards enforce.
+pub fn fingerprint(policy: &Policy) -> String {
+    let text: Vec<String> = literals(policy).iter().map(|(k, l)| format!("{k}={}", l.cel())).collect();
+    let hash = text
+        .join(";")
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3));
+    format!("{hash:016x}")
+}
+
+/// The variables every guard starts with: the policy's literals, the fingerprint, and whether the
+/// object is a probe of this guard.
+fn policy_variables(guard: &str, policy: &Policy) -> Vec<Value> {
+    let mut variables: Vec<Value> = literals(policy).iter().map(|(k, l)| variable(k, l.cel())).collect();
+    variables.push(variable(FINGERPRINT, cel::string(&fingerprint(policy))));
+    variables.push(variable("probe", format!("({}) == {}", annotation("object", ann::PROBE), cel::string(guard))));
+    variables
+}
+
+/// A probe of `guard`, in a matchCondition (which cannot read variables).
+fn is_probe(guard: &str) -> String {
+    format!("({}) == {}", annotation("object", ann::PROBE), cel::string(guard))
+}
+
+/// The probe's two answers first (exactly one of them refuses a probe, every probe is refused),
+/// then the guard's own validations, which a probe passes.
+fn guarded(validations: Vec<Value>) -> Vec<Value> {
+    let probed = annotation("object", ann::PROBE_POLICY);
+    let mut all = vec![
+        validation(
+            &format!("!variables.probe || ({probed}) == variables.{FINGERPRINT}"),
+            format!("{PROBE_STALE}: it enforces another policy than the one probed"),
+        ),
+        validation(&format!("!variables.probe || ({probed}) != variables.{FINGERPRINT}"), PROBE_IN_FORCE.into()),
+    ];
+    all.extend(validations.into_iter().map(|mut v| {
+        v["expression"] =
+            Value::String(format!("variables.probe || ({})", v["expression"].as_str().unwrap_or("false")));
+        v
+    }));
+    all
+}
+
+/// What a guard answers a probe of the policy it enforces.
+pub const PROBE_IN_FORCE: &str = "probe of kubectl-supportaccess: in force with the policy probed";
+/// What it answers a probe of another policy.
+pub const PROBE_STALE: &str = "probe of kubectl-supportaccess";
+
+/// The rule that lets a guard see its probe: the dry-run creation of a ClusterRoleBinding.
+fn probe_rule() -> Value {
+    json!({
+        "apiGroups": ["rbac.authorization.k8s.io"],
+        "apiVersions": ["*"],
+        "operations": ["CREATE"],
+        "resources": ["clusterrolebindings"],
+    })
+}
+
+/// A probe of `guard` for `policy`: a ClusterRoleBinding without subjects, only ever dry-run.
+pub fn probe(guard: &str, policy: &Policy) -> k8s_openapi::api::rbac::v1::ClusterRoleBinding {
+    serde_json::from_value(json!({
+        "metadata": {
+            "name": "supportaccess-probe",
+            "labels": { state::REQUEST_ID_LABEL: "probe" },
+            "annotations": { ann::PROBE: guard, ann::PROBE_POLICY: fingerprint(policy) },
+        },
+        "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "crusoe-support-readonly" },
+    }))
+    .expect("a probe is a ClusterRoleBinding")
 }
 
 fn variable(name: &str, expression: String) -> Value {
@@ -75,50 +218,26 @@ fn policy(name: &str, spec: Value) -> ValidatingAdmissionPolicy {
     .expect("the guard's spec matches admissionregistration.k8s.io/v1")
 }
 
-fn binding(name: &str, param_namespace: Option<&str>) -> ValidatingAdmissionPolicyBinding {
-    let mut spec = json!({ "policyName": name, "validationActions": ["Deny"] });
-    if let Some(namespace) = param_namespace {
-        spec["paramRef"] = json!({
-            "name": state::POLICY_CONFIGMAP,
-            "namespace": namespace,
-            "parameterNotFoundAction": "Deny",
-        });
-    }
+fn binding(name: &str) -> ValidatingAdmissionPolicyBinding {
     serde_json::from_value(json!({
         "metadata": { "name": name, "labels": state::managed_labels() },
-        "spec": spec,
+        "spec": { "policyName": name, "validationActions": ["Deny"] },
     }))
     .expect("the guard's binding matches admissionregistration.k8s.io/v1")
 }
 
-const CONFIGMAP_PARAM: &str = "ConfigMap";
-
-fn configmap_param() -> Value {
-    json!({ "apiVersion": "v1", "kind": CONFIGMAP_PARAM })
-}
-
-/// `crusoe-support-requests`, reading the policy ConfigMap of `namespace`.
-fn requests_policy(namespace: &str) -> ValidatingAdmissionPolicy {
+/// `crusoe-support-requests`, enforcing `policy` (kept in the ConfigMap of `namespace`).
+fn requests_policy(namespace: &str, policy: &Policy) -> ValidatingAdmissionPolicy {
     let policy_ref = format!("policy ConfigMap {namespace}/{}", state::POLICY_CONFIGMAP);
     let p = state::PREFIX;
-    let variables = vec![
+    let mut variables = policy_variables(REQUESTS, policy);
+    variables.extend([
         variable("id", label("object", state::REQUEST_ID_LABEL)),
         variable("role", label("object", state::ROLE_LABEL)),
         variable("managed", format!("({}) == 'true'", label("object", state::MANAGED_LABEL))),
         variable("name", "has(object.metadata.name) ? object.metadata.name : ''".into()),
         variable("record", "'crusoe-support-' + variables.id".into()),
         variable("group", "'crusoe-support:request:' + variables.id".into()),
-        variable("enabled", format!("({}) == 'true'", param("enabled", "false"))),
-        variable("roles", format!("({}).split(',').map(r, r.trim())", param("enabledRoles", ""))),
-        variable("systemNamespaces", format!("({}).split(',').map(n, n.trim())", param("systemNamespaces", ""))),
-        variable(
-            "operatorNamespaces",
-            format!(
-                "({}).split(',').map(n, n.trim())",
-                param("operatorNamespaces", &state::DEFAULT_OPERATOR_NAMESPACES.join(","))
-            ),
-        ),
-        variable("maxDuration", param("maxDuration", state::DEFAULT_MAX_DURATION)),
         variable("isRecord", "variables.name == variables.record".into()),
         variable(
             "isCompanion",
@@ -162,7 +281,7 @@ fn requests_policy(namespace: &str) -> ValidatingAdmissionPolicy {
                 .collect::<Vec<_>>()
                 .join(" && "),
         ),
-        variable("approvalRequired", format!("({}) == 'required'", param("approval", "none"))),
+        variable("approvalRequired", "variables.approval == 'required'".into()),
         variable("pending", format!("({}) == '{}'", annotation("object", ann::STATE), state::STATE_PENDING)),
         variable("hasSubjects", "has(object.subjects) && object.subjects.size() > 0".into()),
         variable(
@@ -183,7 +302,7 @@ fn requests_policy(namespace: &str) -> ValidatingAdmissionPolicy {
             "answeredBySomeoneElse",
             "variables.approvedBy == request.userInfo.username && variables.approvedBy != variables.requestedBy".into(),
         ),
-    ];
+    ]);
     // While disabled a record may still change, but only by moving its times earlier (a drain).
     let disabled_ok = format!(
         "variables.enabled || (variables.isUpdate && variables.isRecord && variables.unchanged && \
@@ -233,7 +352,7 @@ fn requests_policy(namespace: &str) -> ValidatingAdmissionPolicy {
             ),
         ),
         validation(
-            "variables.role in ['readonly', 'operator'] && variables.role in variables.roles",
+            "variables.role in ['readonly', 'operator'] && variables.role in variables.enabledRoles",
             format!("the role of this support binding is not enabled ({policy_ref}, key enabledRoles)"),
         ),
         validation(
@@ -258,7 +377,7 @@ fn requests_policy(namespace: &str) -> ValidatingAdmissionPolicy {
         validation(
             "!variables.isRecord || !variables.timesOk || \
              (timestamp(variables.expiresAt) >= timestamp(variables.requestedAt) && \
-              timestamp(variables.expiresAt) - timestamp(variables.requestedAt) <= duration(variables.maxDuration))",
+              timestamp(variables.expiresAt) - timestamp(variables.requestedAt) <= variables.maxDuration)",
             format!("a support request lasts at most the policy's maxDuration ({policy_ref})"),
         ),
         validation(
@@ -284,11 +403,10 @@ fn requests_policy(namespace: &str) -> ValidatingAdmissionPolicy {
                 .into(),
         ),
     ];
-    policy(
+    self::policy(
         REQUESTS,
         json!({
             "failurePolicy": "Fail",
-            "paramKind": configmap_param(),
             "matchConstraints": { "resourceRules": [{
                 "apiGroups": ["rbac.authorization.k8s.io"],
                 "apiVersions": ["*"],
@@ -300,40 +418,45 @@ fn requests_policy(namespace: &str) -> ValidatingAdmissionPolicy {
                 "expression": format!(
                     "(has(object.subjects) && object.subjects.exists(s, (s.kind == 'Group' || \
                      s.kind == 'User') && s.name.startsWith('crusoe-support'))) || \
-                     (({managed}) == 'true' && ({id}) != '')",
+                     (({managed}) == 'true' && ({id}) != '') || {probe}",
                     managed = label("object", state::MANAGED_LABEL),
                     id = label("object", state::REQUEST_ID_LABEL),
+                    probe = is_probe(REQUESTS),
                 ),
             }],
             "variables": variables,
-            "validations": validations,
+            "validations": guarded(validations),
         }),
     )
 }
 
 /// `crusoe-support-credentials`: approving a CSR labelled with a request id, while disabled.
-fn credentials_policy(namespace: &str) -> ValidatingAdmissionPolicy {
-    policy(
+fn credentials_policy(namespace: &str, policy: &Policy) -> ValidatingAdmissionPolicy {
+    self::policy(
         CREDENTIALS,
         json!({
             "failurePolicy": "Fail",
-            "paramKind": configmap_param(),
             "matchConstraints": {
                 "resourceRules": [{
                     "apiGroups": ["certificates.k8s.io"],
                     "apiVersions": ["*"],
                     "operations": ["UPDATE"],
                     "resources": ["certificatesigningrequests/approval"],
-                }],
+                }, probe_rule()],
                 "objectSelector": { "matchExpressions": [{ "key": state::REQUEST_ID_LABEL, "operator": "Exists" }] },
             },
-            "validations": [validation(
-                &format!("({}) == 'true'", param("enabled", "false")),
+            "matchConditions": [{
+                "name": "a-csr-approval-or-a-probe",
+                "expression": format!("request.resource.group == 'certificates.k8s.io' || {}", is_probe(CREDENTIALS)),
+            }],
+            "variables": policy_variables(CREDENTIALS, policy),
+            "validations": guarded(vec![validation(
+                "variables.enabled",
                 format!(
                     "support access is disabled (policy ConfigMap {namespace}/{}): no support credential may be approved",
                     state::POLICY_CONFIGMAP
                 ),
-            )],
+            )]),
         }),
     )
 }
@@ -376,7 +499,7 @@ fn same_watched_fields(new: &str, old: &str, depth: usize) -> String {
 
 /// `crusoe-support-guardrails`: for support identities only, no change of a workload's pod
 /// template spec, of a node beyond cordon, or of an operator resource's images and versions.
-fn guardrails_policy() -> ValidatingAdmissionPolicy {
+fn guardrails_policy(policy: &Policy) -> ValidatingAdmissionPolicy {
     let unchanged = |field: &str| {
         format!(
             "has(object.{field}) == has(oldObject.{field}) && (!has(object.{field}) || object.{field} == oldObject.{field})"
@@ -390,7 +513,7 @@ fn guardrails_policy() -> ValidatingAdmissionPolicy {
             .join(" && ");
     let spec = "(has(object.spec) ? object.spec : {})";
     let old_spec = "(has(oldObject.spec) ? oldObject.spec : {})";
-    policy(
+    self::policy(
         GUARDRAILS,
         json!({
             "failurePolicy": "Fail",
@@ -403,9 +526,14 @@ fn guardrails_policy() -> ValidatingAdmissionPolicy {
                 },
                 { "apiGroups": [""], "apiVersions": ["*"], "operations": ["UPDATE"], "resources": ["nodes"] },
                 { "apiGroups": OPERATOR_GROUPS, "apiVersions": ["*"], "operations": ["UPDATE"], "resources": ["*"] },
+                probe_rule(),
             ]},
-            "matchConditions": [{ "name": "support-identity", "expression": SUPPORT_IDENTITY }],
-            "validations": [
+            "matchConditions": [{
+                "name": "support-identity",
+                "expression": format!("{SUPPORT_IDENTITY} || {}", is_probe(GUARDRAILS)),
+            }],
+            "variables": policy_variables(GUARDRAILS, policy),
+            "validations": guarded(vec![
                 validation(
                     "request.resource.group != 'apps' || object.spec.template.spec == oldObject.spec.template.spec",
                     "a support identity may restart or scale a workload but not change its pod template \
@@ -426,22 +554,19 @@ fn guardrails_policy() -> ValidatingAdmissionPolicy {
                      network operator resource"
                         .into(),
                 ),
-            ],
+            ]),
         }),
     )
 }
 
-/// The guards and their bindings as `enable` writes them, for the policy ConfigMap of `namespace`.
-pub fn desired(
-    namespace: &str,
-    guardrails: bool,
-) -> Vec<(ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding)> {
+/// The guards and their bindings that enforce `policy`, kept in the ConfigMap of `namespace`.
+pub fn desired(namespace: &str, policy: &Policy) -> Vec<(ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding)> {
     let mut guards = vec![
-        (requests_policy(namespace), binding(REQUESTS, Some(namespace))),
-        (credentials_policy(namespace), binding(CREDENTIALS, Some(namespace))),
+        (requests_policy(namespace, policy), binding(REQUESTS)),
+        (credentials_policy(namespace, policy), binding(CREDENTIALS)),
     ];
-    if guardrails {
-        guards.push((guardrails_policy(), binding(GUARDRAILS, None)));
+    if policy.guardrails {
+        guards.push((guardrails_policy(policy), binding(GUARDRAILS)));
     }
     guards
 }
@@ -449,7 +574,7 @@ pub fn desired(
 /// Every guard, whatever the policy says (for removal).
 pub const ALL: [&str; 3] = [REQUESTS, CREDENTIALS, GUARDRAILS];
 
-/// What `enable` did with the guards.
+/// What `enable` or `disable` did with the guards.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GuardsInstalled {
@@ -457,6 +582,28 @@ pub struct GuardsInstalled {
     pub available: bool,
     pub installed: Vec<Installed>,
     pub removed: Vec<String>,
+}
+
+impl GuardsInstalled {
+    pub fn unavailable() -> GuardsInstalled {
+        GuardsInstalled { available: false, installed: Vec::new(), removed: Vec::new() }
+    }
+
+    /// Two installs one after the other, as one: an object keeps what the first did to it unless
+    /// the second did something too.
+    pub fn then(self, next: GuardsInstalled) -> GuardsInstalled {
+        let installed = next
+            .installed
+            .into_iter()
+            .map(|item| match self.installed.iter().find(|first| first.kind == item.kind && first.name == item.name) {
+                Some(first) if item.outcome == Outcome::Unchanged || first.outcome == Outcome::Created => first.clone(),
+                _ => item,
+            })
+            .collect();
+        let mut removed = self.removed;
+        removed.extend(next.removed.into_iter().filter(|r| !removed.contains(r)).collect::<Vec<_>>());
+        GuardsInstalled { available: self.available && next.available, installed, removed }
+    }
 }
 
 /// Whether the server serves ValidatingAdmissionPolicies (v1); one small list, no discovery.
@@ -469,21 +616,18 @@ pub async fn available(conn: &Connection) -> Result<bool> {
     }
 }
 
-/// Installs or repairs the wanted guards, bindings after their policies, and removes the
-/// guardrails when they are switched off.
-pub async fn install(conn: &Connection, guardrails: bool) -> Result<GuardsInstalled> {
-    if !available(conn).await? {
-        return Ok(GuardsInstalled { available: false, installed: Vec::new(), removed: Vec::new() });
-    }
+/// Writes the guards that enforce `policy`, each policy before its binding (a guard written by an
+/// older plugin is replaced in place: never deleted, so never absent), and removes the
+/// guardrails when the policy turns them off. The caller checked that the server has the API.
+pub async fn install(conn: &Connection, policy: &Policy) -> Result<GuardsInstalled> {
     let mut installed = Vec::new();
-    // The requests guard last: `enable` waits until the API server enforces it, which in practice
-    // also gives the others time to arrive (not proven: the guardrails are not probed).
-    for (policy, binding) in desired(&conn.namespace, guardrails).into_iter().rev() {
-        installed.push(install_one(conn, policy).await?);
+    // The requests guard last: it is the one a racing `request` meets.
+    for (guard, binding) in desired(&conn.namespace, policy).into_iter().rev() {
+        installed.push(install_one(conn, guard).await?);
         installed.push(install_one(conn, binding).await?);
     }
     let mut removed = Vec::new();
-    if !guardrails {
+    if !policy.guardrails {
         remove(conn, &[GUARDRAILS], &mut removed).await?;
     }
     Ok(GuardsInstalled { available: true, installed, removed })
@@ -502,7 +646,90 @@ pub async fn remove(conn: &Connection, names: &[&str], removed: &mut Vec<String>
     Ok(())
 }
 
-/// The guards as the cluster holds them, against what `enable` writes.
+/// The guard's spec without what depends on the policy's values (its literals and fingerprint):
+/// two guards equal here differ only in the policy they enforce.
+pub fn without_policy(guard: &ValidatingAdmissionPolicy) -> Value {
+    let mut spec = serde_json::to_value(&guard.spec).unwrap_or_default();
+    let policy_keys: Vec<&str> = literals(&Policy::default()).iter().map(|(k, _)| *k).collect();
+    if let Some(Value::Array(variables)) = spec.get_mut("variables") {
+        variables.retain(|v| {
+            let name = v["name"].as_str().unwrap_or_default();
+            name != FINGERPRINT && !policy_keys.contains(&name)
+        });
+    }
+    spec
+}
+
+/// One way a guard differs from the one that enforces the stored policy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GuardDifference {
+    pub guard: String,
+    /// The policy key whose value differs; absent when the difference is in the guard's rules.
+    pub key: Option<String>,
+    /// What the guard enforces (its literal as the ConfigMap would spell it, or as written).
+    pub enforced: Option<String>,
+    /// What the policy ConfigMap says.
+    pub policy: Option<String>,
+    pub detail: String,
+}
+
+/// Every way `installed` (with its binding) differs from `desired`, policy values first.
+fn differences(
+    installed: &ValidatingAdmissionPolicy,
+    installed_binding: &ValidatingAdmissionPolicyBinding,
+    desired: &ValidatingAdmissionPolicy,
+    policy: &Policy,
+) -> Vec<GuardDifference> {
+    let guard = desired.name_any();
+    let spec = installed.spec.as_ref();
+    let other =
+        |detail: String| GuardDifference { guard: guard.clone(), key: None, enforced: None, policy: None, detail };
+    if spec.is_some_and(|s| s.param_kind.is_some())
+        || installed_binding.spec.as_ref().is_some_and(|s| s.param_ref.is_some())
+    {
+        return vec![other(
+            "reads the policy through paramKind (written by an older version of the plugin, and stale once \
+             its binding was ever removed: kubernetes/kubernetes#130887); `enable` or `disable` rewrites it"
+                .into(),
+        )];
+    }
+    let variables = spec.and_then(|s| s.variables.as_ref());
+    let carries = |key: &str| variables.is_some_and(|vars| vars.iter().any(|v| v.name == key));
+    if !carries(FINGERPRINT) && !literals(policy).iter().any(|(key, _)| carries(key)) {
+        return vec![other(
+            "carries no policy values (written by an older version of the plugin); `enable` or `disable` rewrites it"
+                .into(),
+        )];
+    }
+    let mut found = Vec::new();
+    for (key, literal) in literals(policy) {
+        let expression = variables.and_then(|vars| vars.iter().find(|v| v.name == key)).map(|v| v.expression.as_str());
+        if expression == Some(literal.cel().as_str()) {
+            continue;
+        }
+        let enforced =
+            expression.map(|e| Literal::parse(e, &literal).map(|l| l.show(key)).unwrap_or_else(|| e.to_string()));
+        let wanted = literal.show(key);
+        let detail = match &enforced {
+            Some(enforced) => format!("enforces {key} {enforced:?}, but the policy ConfigMap says {wanted:?}"),
+            None => format!("does not carry {key} (the policy ConfigMap says {wanted:?})"),
+        };
+        found.push(GuardDifference {
+            guard: guard.clone(),
+            key: Some(key.into()),
+            enforced,
+            policy: Some(wanted),
+            detail,
+        });
+    }
+    if !crate::install::contains(&without_policy(installed), &without_policy(desired)) {
+        found.push(other("has rules that differ from what `enable` writes".into()));
+    }
+    found
+}
+
+/// The guards as the cluster holds them, against the ones that enforce the stored policy.
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GuardsStatus {
@@ -510,12 +737,14 @@ pub struct GuardsStatus {
     pub available: bool,
     /// Whether the policy wants the guardrails (`guardrails=on`).
     pub guardrails: bool,
-    /// Guards in place and as `enable` writes them.
+    /// Guards in place and enforcing the stored policy.
     pub in_force: Vec<String>,
     /// Guards whose policy or binding is missing.
     pub missing: Vec<String>,
-    /// Guards whose policy or binding differs from what `enable` writes.
+    /// Guards whose policy or binding differs from the one that enforces the stored policy.
     pub changed: Vec<String>,
+    /// How each changed guard differs.
+    pub differences: Vec<GuardDifference>,
 }
 
 impl GuardsStatus {
@@ -545,19 +774,32 @@ impl InstalledGuards {
         }
     }
 
-    /// Compares with what `enable` writes for the policy of `namespace`.
-    pub fn status(&self, namespace: &str, guardrails: bool) -> GuardsStatus {
+    /// Compares with the guards that enforce `policy`, kept in the ConfigMap of `namespace`.
+    pub fn status(&self, namespace: &str, policy: &Policy) -> GuardsStatus {
         let Some(policies) = &self.policies else {
-            return GuardsStatus { available: false, guardrails, ..GuardsStatus::default() };
+            return GuardsStatus { available: false, guardrails: policy.guardrails, ..GuardsStatus::default() };
         };
-        let mut status = GuardsStatus { available: true, guardrails, ..GuardsStatus::default() };
-        for (policy, binding) in desired(namespace, guardrails) {
-            let name = policy.name_any();
+        let mut status = GuardsStatus { available: true, guardrails: policy.guardrails, ..GuardsStatus::default() };
+        for (guard, binding) in desired(namespace, policy) {
+            let name = guard.name_any();
             let found_policy = policies.iter().find(|p| p.name_any() == name);
             let found_binding = self.bindings.iter().find(|b| b.name_any() == name);
             match (found_policy, found_binding) {
-                (Some(p), Some(b)) if same(p, &policy) && same(b, &binding) => status.in_force.push(name),
-                (Some(_), Some(_)) => status.changed.push(name),
+                (Some(p), Some(b)) if same(p, &guard) && same(b, &binding) => status.in_force.push(name),
+                (Some(p), Some(b)) => {
+                    let mut found = differences(p, b, &guard, policy);
+                    if found.is_empty() {
+                        found.push(GuardDifference {
+                            guard: name.clone(),
+                            key: None,
+                            enforced: None,
+                            policy: None,
+                            detail: "has a binding or labels that differ from what `enable` writes".into(),
+                        });
+                    }
+                    status.differences.extend(found);
+                    status.changed.push(name);
+                }
                 _ => status.missing.push(name),
             }
         }
@@ -568,33 +810,77 @@ impl InstalledGuards {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::Role;
+
+    fn enabled() -> Policy {
+        Policy { enabled: true, enabled_roles: vec![Role::Readonly, Role::Operator], ..Policy::default() }
+    }
 
     #[test]
     fn guardrails_off_drops_only_the_third() {
         let names = |g: bool| {
-            desired("crusoe-system", g).iter().map(|(p, _)| p.metadata.name.clone().unwrap()).collect::<Vec<_>>()
+            desired("crusoe-system", &Policy { guardrails: g, ..enabled() })
+                .iter()
+                .map(|(p, _)| p.metadata.name.clone().unwrap())
+                .collect::<Vec<_>>()
         };
         assert_eq!(names(true), [REQUESTS, CREDENTIALS, GUARDRAILS]);
         assert_eq!(names(false), [REQUESTS, CREDENTIALS]);
     }
 
     #[test]
-    fn the_parameterised_guards_read_this_namespace_and_deny_without_it() {
-        for (policy, binding) in desired("team-x", true) {
+    fn no_guard_reads_a_parameter_and_each_denies() {
+        for (policy, binding) in desired("team-x", &enabled()) {
             let spec = binding.spec.unwrap();
             assert_eq!(spec.policy_name.as_deref(), policy.metadata.name.as_deref());
             assert_eq!(spec.validation_actions.unwrap(), ["Deny"]);
+            assert!(spec.param_ref.is_none());
             let policy_spec = policy.spec.unwrap();
             assert_eq!(policy_spec.failure_policy.as_deref(), Some("Fail"));
-            match spec.param_ref {
-                Some(param) => {
-                    assert_eq!(param.namespace.as_deref(), Some("team-x"));
-                    assert_eq!(param.parameter_not_found_action.as_deref(), Some("Deny"));
-                    assert!(policy_spec.param_kind.is_some());
-                }
-                None => assert!(policy_spec.param_kind.is_none()),
-            }
+            assert!(policy_spec.param_kind.is_none());
+            let text = serde_json::to_string(&policy_spec).unwrap();
+            assert!(!text.contains("params"), "{text}");
         }
+    }
+
+    #[test]
+    fn each_guard_carries_every_policy_value_as_a_literal() {
+        let policy = Policy { max_duration: std::time::Duration::from_secs(8 * 3600), ..enabled() };
+        for (guard, _) in desired("crusoe-system", &policy) {
+            let variables = guard.spec.unwrap().variables.unwrap();
+            let get = |name: &str| variables.iter().find(|v| v.name == name).unwrap().expression.clone();
+            assert_eq!(get("enabled"), "true");
+            assert_eq!(get("enabledRoles"), "['readonly', 'operator']");
+            assert_eq!(get("maxDuration"), "duration('8h')");
+            assert_eq!(get("approval"), "'none'");
+            assert_eq!(get("systemNamespaces"), cel::list(&policy.system_namespaces));
+            assert_eq!(get(FINGERPRINT), cel::string(&fingerprint(&policy)));
+        }
+    }
+
+    #[test]
+    fn a_changed_value_changes_the_fingerprint_and_is_named_as_a_difference() {
+        let (before, after) = (enabled(), Policy { enabled_roles: vec![Role::Readonly], ..enabled() });
+        assert_ne!(fingerprint(&before), fingerprint(&after));
+        assert_eq!(fingerprint(&before), fingerprint(&enabled()));
+        let (old, old_binding) = desired("ns", &before).remove(0);
+        let (new, _) = desired("ns", &after).remove(0);
+        assert_eq!(without_policy(&old), without_policy(&new));
+        let found = differences(&old, &old_binding, &new, &after);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].key.as_deref(), Some("enabledRoles"));
+        assert_eq!(found[0].enforced.as_deref(), Some("readonly,operator"));
+        assert_eq!(found[0].policy.as_deref(), Some("readonly"));
+    }
+
+    #[test]
+    fn literals_read_back_and_hand_edits_show_as_written() {
+        for (key, literal) in literals(&enabled()) {
+            assert_eq!(Literal::parse(&literal.cel(), &literal), Some(literal.clone()), "{key}");
+        }
+        let like = Literal::Duration(std::time::Duration::from_secs(1));
+        assert_eq!(Literal::parse("duration('72h') + duration('1h')", &like), None);
+        assert_eq!(Literal::Switch(false).show("guardrails"), "off");
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub enum Outcome {
     Unchanged,
     /// It existed with other rules or spec, and was brought back.
     Repaired,
+    /// An admission guard rewritten to enforce another policy (its rules were as written).
+    Updated,
     /// Helm manages it: used as it is, never modified.
     HelmManaged,
 }
@@ -71,6 +73,10 @@ pub trait Installable: Resource<DynamicType = ()> + Clone + Serialize + Deserial
     const KIND: &'static str;
     fn desired_part(&self) -> serde_json::Value;
     fn take_desired_part(&mut self, from: &Self);
+    /// Whether `self` differs from `desired` only in the policy values it carries.
+    fn differs_only_in_policy(&self, _desired: &Self) -> bool {
+        false
+    }
 }
 
 impl Installable for ClusterRole {
@@ -99,12 +105,35 @@ macro_rules! installable_by_spec {
     )*};
 }
 
-installable_by_spec!(
-    PriorityLevelConfiguration,
-    FlowSchema,
-    ValidatingAdmissionPolicy,
-    ValidatingAdmissionPolicyBinding
-);
+installable_by_spec!(PriorityLevelConfiguration, FlowSchema);
+
+/// A guard matches only without `paramKind` (an older plugin's guards read the policy through it,
+/// and `contains` alone would not see a field that the desired guard leaves out).
+impl Installable for ValidatingAdmissionPolicy {
+    const KIND: &'static str = "ValidatingAdmissionPolicy";
+    fn desired_part(&self) -> serde_json::Value {
+        let reads_a_parameter = self.spec.as_ref().is_some_and(|s| s.param_kind.is_some());
+        serde_json::json!({ "spec": self.spec, "readsAParameter": reads_a_parameter })
+    }
+    fn take_desired_part(&mut self, from: &Self) {
+        self.spec = from.spec.clone();
+    }
+    fn differs_only_in_policy(&self, desired: &Self) -> bool {
+        !self.desired_part()["readsAParameter"].as_bool().unwrap_or(true)
+            && contains(&crate::admission::without_policy(self), &crate::admission::without_policy(desired))
+    }
+}
+
+impl Installable for ValidatingAdmissionPolicyBinding {
+    const KIND: &'static str = "ValidatingAdmissionPolicyBinding";
+    fn desired_part(&self) -> serde_json::Value {
+        let reads_a_parameter = self.spec.as_ref().is_some_and(|s| s.param_ref.is_some());
+        serde_json::json!({ "spec": self.spec, "readsAParameter": reads_a_parameter })
+    }
+    fn take_desired_part(&mut self, from: &Self) {
+        self.spec = from.spec.clone();
+    }
+}
 
 pub async fn install_one<K: Installable>(conn: &Connection, desired: K) -> Result<Installed> {
     // Another `enable` may create or repair the same object at the same time: read again and retry.
@@ -133,11 +162,13 @@ async fn install_attempt<K: Installable>(conn: &Connection, desired: &K) -> Resu
     if has_labels && contains(&existing.desired_part(), &desired.desired_part()) {
         return Ok(Outcome::Unchanged);
     }
+    let outcome =
+        if has_labels && existing.differs_only_in_policy(desired) { Outcome::Updated } else { Outcome::Repaired };
     let mut repaired = existing.clone();
     repaired.take_desired_part(desired);
     repaired.labels_mut().extend(desired.labels().clone());
     conn.call(api.replace(&name, &PostParams::default(), &repaired)).await?;
-    Ok(Outcome::Repaired)
+    Ok(outcome)
 }
 
 /// Whether an installed object (or the one of that name) is what `desired` says, ignoring server

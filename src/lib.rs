@@ -5,6 +5,7 @@ pub mod access;
 pub mod admission;
 pub mod approval;
 pub mod bindings;
+pub mod cel;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
@@ -12,6 +13,7 @@ pub mod complete;
 pub mod credential;
 pub mod credential_files;
 pub mod duration;
+pub mod enforce;
 pub mod error;
 #[cfg(test)]
 mod generated;

@@ -253,6 +253,26 @@ impl Policy {
     pub fn allows(&self, role: Role) -> bool {
         self.enabled && self.enabled_roles.contains(&role)
     }
+
+    /// What both policies allow and no more: enabled only if both are, the roles and namespaces
+    /// both list, the shorter of each duration, approval if either requires it, guardrails if
+    /// either wants them. The guards enforce this while the policy changes from one to the other.
+    pub fn stricter(&self, other: &Policy) -> Policy {
+        let both = |a: &[String], b: &[String]| a.iter().filter(|x| b.contains(x)).cloned().collect::<Vec<_>>();
+        Policy {
+            enabled: self.enabled && other.enabled,
+            enabled_roles: self.enabled_roles.iter().filter(|r| other.enabled_roles.contains(r)).copied().collect(),
+            max_duration: self.max_duration.min(other.max_duration),
+            credential_ttl: self.credential_ttl.min(other.credential_ttl),
+            system_namespaces: both(&self.system_namespaces, &other.system_namespaces),
+            operator_namespaces: both(&self.operator_namespaces, &other.operator_namespaces),
+            guardrails: self.guardrails || other.guardrails,
+            approval_required: self.approval_required || other.approval_required,
+            pending_ttl: self.pending_ttl.min(other.pending_ttl),
+            updated_at: other.updated_at,
+            updated_by: other.updated_by.clone(),
+        }
+    }
 }
 
 /// Reads the policy ConfigMap of the system namespace. `None` when it (or the namespace) does
@@ -392,6 +412,36 @@ mod tests {
         assert_eq!(policy.companions_in(Role::Readonly, "kube-system"), [Companion::Logs]);
         assert!(policy.companions_in(Role::Operator, "team-a").is_empty());
         assert_eq!(policy.companion_namespaces().last().map(String::as_str), Some("slurm"));
+    }
+
+    #[test]
+    fn the_stricter_of_two_policies_allows_only_what_both_allow() {
+        let loose = Policy {
+            enabled: true,
+            enabled_roles: vec![Role::Readonly, Role::Operator],
+            max_duration: Duration::from_secs(72 * 3600),
+            guardrails: false,
+            ..Policy::default()
+        };
+        let tight = Policy {
+            enabled: true,
+            enabled_roles: vec![Role::Readonly],
+            max_duration: Duration::from_secs(3600),
+            system_namespaces: vec!["kube-system".into(), "team-a".into()],
+            approval_required: true,
+            ..Policy::default()
+        };
+        for meet in [loose.stricter(&tight), tight.stricter(&loose)] {
+            assert!(meet.enabled);
+            assert_eq!(meet.enabled_roles, [Role::Readonly]);
+            assert_eq!(meet.max_duration, Duration::from_secs(3600));
+            assert_eq!(meet.system_namespaces, ["kube-system"]);
+            assert!(meet.guardrails && meet.approval_required);
+        }
+        assert_eq!(tight.stricter(&tight), tight);
+        // Never enabled before: nothing is allowed until the ConfigMap says so.
+        let first = Policy::default().stricter(&loose);
+        assert!(!first.enabled && first.enabled_roles.is_empty());
     }
 
     #[test]

@@ -75,7 +75,7 @@ async fn existing(conn: &Connection, wanted: &[String]) -> Result<Vec<String>> {
 
 /// Proves every guard the policy wants. A guard that is missing or changed is a failed row.
 pub async fn guards(conn: &Connection, policy: &Policy, by: &str) -> Result<Vec<GuardProof>> {
-    let status = admission::InstalledGuards::read(conn).await?.status(&conn.namespace, policy.guardrails);
+    let status = admission::InstalledGuards::read(conn).await?.status(&conn.namespace, policy);
     if !status.available {
         return Ok(vec![proof(
             REQUESTS,
@@ -88,8 +88,9 @@ pub async fn guards(conn: &Connection, policy: &Policy, by: &str) -> Result<Vec<
         .missing
         .iter()
         .map(|name| proof(guard_name(name), format!("{name} is installed"), "allowed", "missing".into()))
-        .chain(status.changed.iter().map(|name| {
-            proof(guard_name(name), format!("{name} is as `enable` writes it"), "allowed", "changed".into())
+        .chain(status.differences.iter().map(|d| {
+            let check = format!("{} enforces the policy ConfigMap", d.guard);
+            proof(guard_name(&d.guard), check, "allowed", format!("changed: {}", d.detail))
         }))
         .collect();
     proofs.extend(as_caller(conn, policy, by).await?);
@@ -185,44 +186,6 @@ pub fn record_binding(
         "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": state::request_group(id) }],
     }))
     .expect("a record is a ClusterRoleBinding")
-}
-
-/// What the requests guard should be doing, as `wait_for_guard` probes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GuardState {
-    /// In force: a support binding that is not a record is refused.
-    Enforcing,
-    /// In force with access disabled: even a well-formed record is refused.
-    SeesDisabled,
-    /// Gone from the admission chain: nothing is refused for want of its parameter.
-    Removed,
-}
-
-/// Waits (at most 10 s) until the API server's requests guard is in `state`: a change to a policy,
-/// its binding or the ConfigMap reaches admission about a second after it is written. Probes with
-/// server-side dry runs. False when it never got there.
-pub async fn wait_for_guard(conn: &Connection, by: &str, role: Role, state: GuardState) -> Result<bool> {
-    let api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
-    let mut probe = record_binding("probe", role, Utc::now(), chrono::TimeDelta::hours(1), by);
-    if state != GuardState::SeesDisabled {
-        probe.metadata.labels = None;
-    }
-    let params = PostParams { dry_run: true, ..PostParams::default() };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let refused = match conn.call(api.create(&params, &probe)).await {
-            Ok(_) => false,
-            Err(e) if e.message.contains(&format!("admission guard {REQUESTS}:")) => true,
-            Err(e) => return Err(e),
-        };
-        if refused != (state == GuardState::Removed) {
-            return Ok(true);
-        }
-        if std::time::Instant::now() > deadline {
-            return Ok(false);
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
 }
 
 /// As a temporary operator identity: what the guardrails refuse and allow.

@@ -3,17 +3,16 @@
 
 use chrono::Utc;
 
-use crate::admission::{InstalledGuards, REQUESTS};
 use crate::bindings::revoke_everything;
 use crate::cli::{DisableArgs, GlobalArgs, OutputFormat};
 use crate::cluster::{Connection, Target};
 use crate::commands::ask_on_terminal;
+use crate::enforce::{self, write_policy};
 use crate::error::Result;
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::lifecycle::drain_requests;
 use crate::output::print_structured;
-use crate::policy::{Policy, Role, update_policy};
-use crate::proof::{GuardState, wait_for_guard};
+use crate::policy::Policy;
 
 pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
     let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
@@ -35,20 +34,20 @@ pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
             ..before.cloned().unwrap_or_default()
         }
     };
-    let (change, revoked, drained) = if args.now {
+    let (enforce::Written { change, .. }, revoked, drained) = if args.now {
         // Bindings first, policy after: an interrupted `disable --now` never leaves the policy
         // saying disabled while support bindings remain; a second pass catches racing requests.
         let grants = revoke_everything(&conn).await?;
-        let change = update_policy(&conn, disabled(&by)).await?;
-        guard_sees_disabled(&conn, &by, &change.after).await?;
+        let change = write_policy(&conn, disabled(&by)).await?;
+        guards_see_disabled(&conn, &change).await?;
         revoke_everything(&conn).await?;
         let events: Vec<HistoryEvent> =
             grants.valid.iter().map(|g| HistoryEvent::request(EventKind::Revoked, g, &by, "disable --now")).collect();
         history::record(&conn, &events).await?;
         (change, grants.valid.len() + grants.invalid.len(), Vec::new())
     } else {
-        let change = update_policy(&conn, disabled(&by)).await?;
-        guard_sees_disabled(&conn, &by, &change.after).await?;
+        let change = write_policy(&conn, disabled(&by)).await?;
+        guards_see_disabled(&conn, &change).await?;
         (change, 0, drain_requests(&conn, &by, |_| true, "support access disabled").await?)
     };
     let detail = if args.now {
@@ -80,17 +79,12 @@ pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
     }
 }
 
-/// Waits until the API server's requests guard refuses new support bindings, so that nothing a
-/// racing `request` or `renew` writes after this point lands: the second pass of `--now` and the
-/// drain then see everything there will be. Skipped when the guard is not in force.
-async fn guard_sees_disabled(conn: &Connection, by: &str, policy: &Policy) -> Result<()> {
-    let guards = InstalledGuards::read(conn).await?.status(&conn.namespace, policy.guardrails);
-    if !guards.in_force.iter().any(|g| g == REQUESTS) {
-        return Ok(());
-    }
-    let role = policy.enabled_roles.first().copied().unwrap_or(Role::Readonly);
-    if !wait_for_guard(conn, by, role, GuardState::SeesDisabled).await? {
-        crate::output::warn("the API server's admission guard did not yet refuse new support bindings after 10s");
+/// Waits until the API server enforces the disabled policy, so that nothing a racing `request` or
+/// `renew` writes after this point lands: the second pass of `--now` and the drain then see
+/// everything there will be. Skipped on a server without admission guards.
+async fn guards_see_disabled(conn: &Connection, written: &enforce::Written) -> Result<()> {
+    if written.guards.available && !enforce::wait(conn, Some(&written.change.after)).await? {
+        crate::output::warn("the API server's admission guards did not yet refuse new support bindings after 10s");
     }
     Ok(())
 }

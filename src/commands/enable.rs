@@ -11,14 +11,14 @@ use crate::bindings::is_dns_label;
 use crate::cli::{Approval, EnableArgs, GlobalArgs, OutputFormat, Switch};
 use crate::cluster::{Connection, Target};
 use crate::duration::{format_duration, parse_duration};
+use crate::enforce::{self, write_policy};
 use crate::error::{Error, Result};
 use crate::grant::{Grant, Grants, Scan};
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::install::Outcome;
 use crate::lifecycle::end_requests;
 use crate::output::{self, print_structured};
-use crate::policy::{Policy, Role, parse_roles, read_policy, update_policy};
-use crate::proof::{GuardState, wait_for_guard};
+use crate::policy::{Policy, Role, parse_roles, read_policy};
 use crate::roles;
 use crate::state::MIN_CREDENTIAL_TTL_SECONDS;
 
@@ -168,12 +168,10 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
 
     let created_namespace = conn.ensure_namespace().await?;
     let installed = roles::install(&conn).await?;
-    let guardrails = desired(current.as_ref(), "").guardrails;
-    let guards = admission::install(&conn, guardrails).await?;
     // Read before the policy changes: afterwards a withdrawn role's requests no longer count as
     // trusted records.
     let before = Grants::read(&conn, Scan::All).await?;
-    let change = update_policy(&conn, |before| desired(before, &by)).await?;
+    let enforce::Written { change, guards } = write_policy(&conn, |before| desired(before, &by)).await?;
     if let Some(problem) = &change.repaired {
         output::warn(&format!("the stored policy could not be trusted ({problem}); it was rewritten"));
     }
@@ -194,18 +192,10 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
         format_duration(policy.pending_ttl)
     );
     history::record(&conn, &[HistoryEvent::policy(EventKind::Enabled, &by, detail)]).await?;
-    // A new or repaired guard takes a moment to reach the API server's admission chain.
-    let in_force = !guards.available
-        || wait_for_guard(
-            &conn,
-            &by,
-            policy.enabled_roles.first().copied().unwrap_or(Role::Readonly),
-            GuardState::Enforcing,
-        )
-        .await?;
-    if !in_force {
+    // A written guard takes a moment to reach the API server's admission chain.
+    if guards.available && !enforce::wait(&conn, Some(policy)).await? {
         output::warn(
-            "the API server did not enforce the admission guards within 10s; run `roles --verify` to check them",
+            "the API server did not enforce this policy's admission guards within 10s; run `roles --verify` to check them",
         );
     }
 
@@ -225,6 +215,7 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
                     Outcome::Created => "created",
                     Outcome::Unchanged => "up to date",
                     Outcome::Repaired => "repaired (its rules had drifted from the expected ones)",
+                    Outcome::Updated => "updated to enforce this policy",
                     Outcome::HelmManaged => "managed by Helm, used as it is",
                 };
                 println!("{} {}: {outcome}", item.kind, item.name);

@@ -136,7 +136,7 @@ pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
         invalid_requests: grants.invalid.clone(),
         foreign_grants: grants.foreign.clone(),
         helm: grants.helm.clone(),
-        guards: policy.as_ref().map(|p| guards.status(&conn.namespace, p.guardrails)),
+        guards: policy.as_ref().map(|p| guards.status(&conn.namespace, p)),
         policy,
     };
     Ok((status, grants))
@@ -202,9 +202,11 @@ fn warn_about(status: &Status) {
                 "admission guard {name} is missing: the API server no longer enforces it; `kubectl supportaccess enable` restores it"
             ));
         }
-        for name in &guards.changed {
+        for difference in &guards.differences {
             output::warn(&format!(
-                "admission guard {name} differs from what `kubectl supportaccess enable` writes; enable restores it"
+                "admission guard {} differs from the policy: it {}; `kubectl supportaccess enable` repairs it",
+                difference.guard,
+                output::terminal(&difference.detail)
             ));
         }
     }

@@ -2,8 +2,6 @@
 //! request of each role, a matrix of what support can and cannot do — the live proof of
 //! "What Support Cannot Access".
 
-use std::collections::BTreeSet;
-
 use k8s_openapi::api::rbac::v1::ClusterRole;
 use kube::api::Api;
 use serde::Serialize;
@@ -207,18 +205,21 @@ pub async fn run(global: &GlobalArgs, args: &RolesArgs) -> Result<()> {
         }
     }
     if !failed_guards.is_empty() {
-        let names: BTreeSet<&str> = failed_guards.iter().map(|p| p.guard).collect();
-        return Err(Error::failed(format!(
-            "{} guard check(s) failed: {} {}",
-            failed_guards.len(),
-            names.into_iter().collect::<Vec<_>>().join(", "),
-            if failed_guards.iter().any(|p| p.observed == "missing") {
-                "(missing)"
-            } else {
-                "(not enforced as expected)"
+        // Each guard once, with why: missing, what differs from the policy, or what it let through.
+        let mut reasons: Vec<String> = Vec::new();
+        for proof in &failed_guards {
+            let why = match proof.observed.as_str() {
+                "missing" => "missing".to_string(),
+                changed if changed.starts_with("changed: ") => output::terminal(changed).into_owned(),
+                _ => "not enforced as expected".to_string(),
+            };
+            let reason = format!("{} ({why})", proof.guard);
+            if !reasons.contains(&reason) {
+                reasons.push(reason);
             }
-        ))
-        .with_hint("run `kubectl supportaccess enable` to restore the admission guards"));
+        }
+        return Err(Error::failed(format!("{} guard check(s) failed: {}", failed_guards.len(), reasons.join("; ")))
+            .with_hint("run `kubectl supportaccess enable` to restore the admission guards"));
     }
     if failures > 0 {
         return Err(Error::failed(format!(

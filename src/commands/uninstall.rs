@@ -10,8 +10,6 @@ use crate::cluster::{Connection, Target};
 use crate::commands::confirm;
 use crate::error::Result;
 use crate::history::{self, EventKind, HistoryEvent};
-use crate::policy::Role;
-use crate::proof::{GuardState, wait_for_guard};
 use crate::roles;
 use crate::state;
 
@@ -22,12 +20,12 @@ pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<()> {
     let grants = revoke_everything(&conn).await?;
     println!("Deleted {} support request(s) and their bindings.", grants.valid.len() + grants.invalid.len());
     let mut guards = Vec::new();
-    // Before the policy ConfigMap: a guard whose parameter is gone refuses every support binding.
+    // Before the policy ConfigMap, which never says less than the guards enforce.
     crate::admission::remove(&conn, &crate::admission::ALL, &mut guards).await?;
     for object in &guards {
         println!("Deleted {object}.");
     }
-    if !guards.is_empty() && !wait_for_guard(&conn, &by, Role::Readonly, GuardState::Removed).await? {
+    if !guards.is_empty() && !crate::enforce::wait(&conn, None).await? {
         crate::output::warn("the API server still applied the removed admission guards after 10s");
     }
     let (deleted, helm) = roles::uninstall(&conn).await?;

@@ -11,23 +11,22 @@ use crate::common::{CLUSTER, Ran, TestCluster, finish, minutes_from_now, record_
 
 const NS: &str = "crusoe-system";
 
-fn request(cluster: &TestCluster, role: &str) -> (String, PathBuf) {
+pub fn request(cluster: &TestCluster, role: &str) -> (String, PathBuf) {
     let out = cluster
         .supportaccess_ok(NS, &["request", "-o", "json", "--role", role, "--reason", "guards", "--duration", "2h"]);
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     (json["id"].as_str().unwrap().to_string(), PathBuf::from(json["kubeconfig"].as_str().unwrap()))
 }
 
-fn as_support(cluster: &TestCluster, kubeconfig: &Path, args: &[&str]) -> Ran {
+pub fn as_support(cluster: &TestCluster, kubeconfig: &Path, args: &[&str]) -> Ran {
     run(cluster.kubectl().env("KUBECONFIG", kubeconfig).args(args))
 }
 
-fn refused_by(ran: &Ran, guard: &str) -> bool {
+pub fn refused_by(ran: &Ran, guard: &str) -> bool {
     ran.code != 0 && ran.stderr.contains(&format!("ValidatingAdmissionPolicy '{guard}'"))
 }
 
-/// The guard reads its parameter through an informer: a policy change is in force about a
-/// second later.
+/// For what no command waits on.
 fn eventually(what: &str, mut check: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(15);
     while !check() {
@@ -38,7 +37,7 @@ fn eventually(what: &str, mut check: impl FnMut() -> bool) {
 
 /// A kube-system Deployment like coredns, a service account that is cluster-admin, a Node and a
 /// minimal nvidia.com ClusterPolicy: what an operator credential would aim at.
-fn targets(cluster: &TestCluster) {
+pub fn targets(cluster: &TestCluster) {
     cluster.kubectl_ok(&["-n", "kube-system", "create", "deployment", "coredns", "--image=registry.invalid/coredns:1"]);
     cluster.kubectl_ok(&["-n", "kube-system", "create", "serviceaccount", "powerful"]);
     cluster.kubectl_ok(&[
@@ -84,7 +83,7 @@ spec:
     });
 }
 
-fn template(cluster: &TestCluster) -> String {
+pub fn template(cluster: &TestCluster) -> String {
     cluster.kubectl_ok(&["-n", "kube-system", "get", "deployment", "coredns", "-o", "jsonpath={.spec.template.spec}"])
 }
 
@@ -95,13 +94,7 @@ fn an_operator_credential_cannot_reach_cluster_admin_through_a_workload_a_node_o
     cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "operator"]);
     let (_, operator) = request(cluster, "operator");
     let before = template(cluster);
-    // `enable` waits for the requests guard only; the guardrails reach admission about as fast,
-    // but not provably so: wait for them with a dry run before trying for real.
-    eventually("the guardrails are in force", || {
-        let patch = r#"{"spec":{"template":{"spec":{"serviceAccountName":"default"}}}}"#;
-        let args = ["-n", "kube-system", "patch", "deployment", "coredns", "--dry-run=server", "-p", patch];
-        refused_by(&as_support(cluster, &operator, &args), "crusoe-support-guardrails")
-    });
+    // `enable` returned once every guard answered its probe: the guardrails are in force.
 
     // The review's attack: coredns's pod template given a cluster-admin service account, the
     // node's root and a secret.
@@ -205,10 +198,8 @@ fn as_cluster_admin_plain_kubectl_cannot_bypass_the_policy() {
     let record = record_manifest("late1", "readonly", &minutes_from_now(0), &minutes_from_now(60), None);
     let ran = cluster.apply_result(&record);
     assert!(refused_by(&ran, "crusoe-support-requests") && ran.stderr.contains("disabled"), "{ran:?}");
+    // `disable` returned once every guard enforced the disabled policy: no wait here.
     let csr = support_csr(cluster, "late1");
-    // Both guards read the same ConfigMap, each through its own informer: give the second its
-    // second too (an early approval here would be the very thing under test, not a retry).
-    std::thread::sleep(Duration::from_secs(2));
     let ran = run(cluster.kubectl().args(["certificate", "approve", &csr]));
     assert!(refused_by(&ran, "crusoe-support-credentials") && ran.stderr.contains("disabled"), "{ran:?}");
     let status = cluster.kubectl_ok(&["get", "csr", &csr, "-o", "jsonpath={.status.conditions[*].type}"]);
@@ -293,16 +284,14 @@ fn guardrails_off_lets_the_coredns_patch_through_and_get_says_so_and_uninstall_r
     let vaps = cluster.kubectl_ok(&["get", "validatingadmissionpolicies", "-o", "name"]);
     assert!(!vaps.contains("crusoe-support-guardrails"), "{vaps}");
 
-    // Turned back on, it is in force again (a moment after it is written).
+    // Turned back on, it is in force when `enable` returns.
     cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "operator", "--guardrails", "on"]);
     let back = r#"{"spec":{"template":{"spec":{"serviceAccountName":"default"}}}}"#;
-    eventually("the guardrails refuse again", || {
-        let args = ["-n", "kube-system", "patch", "deployment", "coredns", "--dry-run=server", "-p", back];
-        refused_by(&as_support(cluster, &operator, &args), "crusoe-support-guardrails")
-    });
+    let args = ["-n", "kube-system", "patch", "deployment", "coredns", "--dry-run=server", "-p", back];
+    let ran = as_support(cluster, &operator, &args);
+    assert!(refused_by(&ran, "crusoe-support-guardrails"), "{ran:?}");
 
-    // uninstall removes the guards before the policy ConfigMap they read: afterwards plain
-    // bindings are not refused for a missing parameter.
+    // uninstall removes every guard: afterwards plain bindings are not refused.
     cluster.supportaccess_ok(NS, &["uninstall", "--yes"]);
     let vaps =
         cluster.kubectl_ok(&["get", "validatingadmissionpolicies,validatingadmissionpolicybindings", "-o", "name"]);

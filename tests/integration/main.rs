@@ -6,6 +6,7 @@ mod chart;
 mod common;
 mod connection;
 mod distribution;
+mod enforced;
 mod faults;
 mod guards;
 mod harness;

@@ -1,0 +1,219 @@
+//! The policy reaches the API server inside the guards themselves (CEL literals), never through
+//! `paramKind`, whose parameter informer freezes on a stale ConfigMap after an `uninstall` and
+//! `enable` (upstream kubernetes/kubernetes#130887). Each change is in force when the command that
+//! made it returns: every check below writes with plain kubectl right after it, with no retry.
+
+use crate::common::{CLUSTER, Ran, TestCluster, eventually, minutes_from_now, record_manifest, run};
+use crate::guards::{as_support, refused_by, request, targets};
+
+const NS: &str = "crusoe-system";
+const REQUESTS: &str = "crusoe-support-requests";
+
+/// A well-formed record of `role` lasting `minutes`, created by cluster-admin with plain kubectl.
+fn hand_made(cluster: &TestCluster, id: &str, role: &str, minutes: i64) -> Ran {
+    cluster.apply_result(&record_manifest(id, role, &minutes_from_now(0), &minutes_from_now(minutes), None))
+}
+
+fn verify_passes(cluster: &TestCluster) {
+    let ran = cluster.supportaccess(NS, &["roles", "--verify"]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+}
+
+fn plugin_request(cluster: &TestCluster, role: &str) -> Ran {
+    cluster.supportaccess(NS, &["request", "--role", role, "--reason", "after the cycle", "--duration", "1h"])
+}
+
+#[test]
+fn after_uninstall_and_enable_the_guards_enforce_the_new_policy_not_the_stale_one() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly,operator"]);
+    cluster.supportaccess_ok(NS, &["uninstall", "--yes"]);
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly"]);
+    cluster.supportaccess_ok(NS, &["disable"]);
+    // The review's write: an operator record lasting 70 h, as cluster-admin with plain kubectl.
+    let ran = hand_made(cluster, "stale1", "operator", 70 * 60);
+    assert!(refused_by(&ran, REQUESTS) && ran.stderr.contains("support access is disabled"), "{ran:?}");
+    verify_passes(cluster);
+
+    cluster.supportaccess_ok(NS, &["enable"]);
+    let ran = plugin_request(cluster, "readonly");
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let ran = hand_made(cluster, "stale2", "operator", 60);
+    assert!(refused_by(&ran, REQUESTS) && ran.stderr.contains("not enabled"), "{ran:?}");
+    verify_passes(cluster);
+}
+
+#[test]
+fn disable_now_uninstall_enable_and_request_succeeds() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable"]);
+    cluster.supportaccess_ok(NS, &["disable", "--now", "--yes"]);
+    cluster.supportaccess_ok(NS, &["uninstall", "--yes"]);
+    cluster.supportaccess_ok(NS, &["enable"]);
+    let ran = plugin_request(cluster, "readonly");
+    assert_eq!(ran.code, 0, "{ran:?}");
+    verify_passes(cluster);
+}
+
+#[test]
+fn each_policy_change_is_in_force_when_the_command_returns() {
+    let cluster = &*CLUSTER;
+    targets(cluster);
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly,operator", "--guardrails", "off"]);
+    let (_, operator) = request(cluster, "operator");
+    let template = ["-n", "kube-system", "patch", "deployment", "coredns", "--dry-run=server", "-p"];
+    let attack = r#"{"spec":{"template":{"spec":{"serviceAccountName":"powerful"}}}}"#;
+    let ran = as_support(cluster, &operator, &[&template[..], &[attack]].concat());
+    assert_eq!(ran.code, 0, "guardrails off: {ran:?}");
+
+    // Guardrails on.
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly,operator", "--guardrails", "on"]);
+    let ran = as_support(cluster, &operator, &[&template[..], &[attack]].concat());
+    assert!(refused_by(&ran, "crusoe-support-guardrails"), "guardrails on: {ran:?}");
+    verify_passes(cluster);
+
+    // maxDuration shortened.
+    assert_eq!(hand_made(cluster, "long1", "readonly", 5 * 60).code, 0);
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly,operator", "--max-duration", "4h"]);
+    let ran = hand_made(cluster, "long2", "readonly", 5 * 60);
+    assert!(refused_by(&ran, REQUESTS) && ran.stderr.contains("maxDuration"), "maxDuration 4h: {ran:?}");
+
+    // A role withdrawn.
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly"]);
+    let ran = hand_made(cluster, "role1", "operator", 60);
+    assert!(refused_by(&ran, REQUESTS) && ran.stderr.contains("not enabled"), "operator withdrawn: {ran:?}");
+
+    // Approval required: a record that grants without an approval.
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly", "--approval", "required"]);
+    let ran = hand_made(cluster, "unapproved1", "readonly", 60);
+    assert!(refused_by(&ran, REQUESTS) && ran.stderr.contains("approval is required"), "approval: {ran:?}");
+
+    // Guardrails off again (operator back, approval none): the same write goes through at once.
+    let loosen = ["enable", "--enabled-roles", "readonly,operator", "--approval", "none", "--guardrails", "off"];
+    cluster.supportaccess_ok(NS, &loosen);
+    let (_, operator) = request(cluster, "operator");
+    let ran = as_support(cluster, &operator, &[&template[..], &[attack]].concat());
+    assert_eq!(ran.code, 0, "guardrails off again: {ran:?}");
+    verify_passes(cluster);
+}
+
+#[test]
+fn a_guard_deleted_by_hand_comes_back_with_the_current_policy() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable", "--max-duration", "8h"]);
+    cluster.kubectl_ok(&["delete", "validatingadmissionpolicybinding", REQUESTS]);
+    cluster.kubectl_ok(&["delete", "validatingadmissionpolicy", REQUESTS]);
+    eventually("the deleted guard leaves the admission chain", || {
+        hand_made(cluster, "gone1", "readonly", 9 * 60).code == 0
+    });
+
+    let out = cluster.supportaccess_ok(NS, &["enable"]);
+    assert!(out.contains(&format!("ValidatingAdmissionPolicy {REQUESTS}: created")), "{out}");
+    let ran = hand_made(cluster, "gone2", "readonly", 9 * 60);
+    assert!(refused_by(&ran, REQUESTS) && ran.stderr.contains("maxDuration"), "{ran:?}");
+    verify_passes(cluster);
+}
+
+#[test]
+fn a_literal_edited_by_hand_is_named_by_roles_verify_and_get_and_enable_repairs_it() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly"]);
+    let variables =
+        cluster.kubectl_ok(&["get", "validatingadmissionpolicy", REQUESTS, "-o", "jsonpath={.spec.variables[*].name}"]);
+    let index = variables.split(' ').position(|name| name == "enabledRoles").expect("the guard carries enabledRoles");
+    let patch = format!(
+        r#"[{{"op":"replace","path":"/spec/variables/{index}/expression","value":"['readonly', 'operator']"}}]"#
+    );
+    cluster.kubectl_ok(&["patch", "validatingadmissionpolicy", REQUESTS, "--type=json", "-p", &patch]);
+
+    let ran = cluster.supportaccess(NS, &["roles", "--verify"]);
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let named = "enforces enabledRoles \"readonly,operator\", but the policy ConfigMap says \"readonly\"";
+    assert!(ran.stderr.contains(REQUESTS) && ran.stderr.contains(named), "{ran:?}");
+    let get = cluster.supportaccess(NS, &["get"]);
+    assert!(get.stderr.contains(named), "{get:?}");
+    let json: serde_json::Value = serde_json::from_str(&cluster.supportaccess_ok(NS, &["get", "-o", "json"])).unwrap();
+    let difference = &json["guards"]["differences"][0];
+    assert_eq!(difference["guard"], REQUESTS, "{json}");
+    assert_eq!(difference["key"], "enabledRoles", "{json}");
+    assert_eq!(difference["enforced"], "readonly,operator", "{json}");
+    assert_eq!(difference["policy"], "readonly", "{json}");
+
+    let out = cluster.supportaccess_ok(NS, &["enable"]);
+    assert!(out.contains(&format!("ValidatingAdmissionPolicy {REQUESTS}: updated to enforce this policy")), "{out}");
+    let ran = hand_made(cluster, "edited1", "operator", 60);
+    assert!(refused_by(&ran, REQUESTS) && ran.stderr.contains("not enabled"), "{ran:?}");
+    verify_passes(cluster);
+    let get = cluster.supportaccess(NS, &["get"]);
+    assert!(!get.stderr.contains("admission guard"), "{get:?}");
+}
+
+/// The shape an older plugin wrote: the policy read through `paramKind`, the binding's `paramRef`.
+const PARAM_GUARD: &str = r#"apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: crusoe-support-requests
+  labels: {app.kubernetes.io/managed-by: kubectl-supportaccess, support-access.crusoe.ai/managed: "true"}
+spec:
+  failurePolicy: Fail
+  paramKind: {apiVersion: v1, kind: ConfigMap}
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [rbac.authorization.k8s.io], apiVersions: ["*"], operations: [CREATE, UPDATE], resources: [clusterrolebindings, rolebindings]}
+  matchConditions:
+  - name: grants-a-support-identity
+    expression: "has(object.subjects) && object.subjects.exists(s, s.name.startsWith('crusoe-support'))"
+  validations:
+  - expression: "has(params.data) && 'enabled' in params.data && params.data['enabled'] == 'true'"
+    message: support access is disabled
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: crusoe-support-requests
+  labels: {app.kubernetes.io/managed-by: kubectl-supportaccess, support-access.crusoe.ai/managed: "true"}
+spec:
+  policyName: crusoe-support-requests
+  validationActions: [Deny]
+  paramRef: {name: support-access, namespace: crusoe-system, parameterNotFoundAction: Deny}
+"#;
+
+#[test]
+fn guards_an_older_plugin_wrote_are_replaced_in_place_and_nothing_reads_a_parameter() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly,operator"]);
+    // Replaced, not applied: an older plugin wrote them without kubectl's last-applied annotation.
+    let file = cluster.dir.join("param-guard.yaml");
+    std::fs::write(&file, PARAM_GUARD).unwrap();
+    cluster.kubectl_ok(&["replace", "-f", file.to_str().unwrap()]);
+    let uid = |kind: &str| cluster.kubectl_ok(&["get", kind, REQUESTS, "-o", "jsonpath={.metadata.uid}"]);
+    let (policy_uid, binding_uid) = (uid("validatingadmissionpolicy"), uid("validatingadmissionpolicybinding"));
+    let ran = cluster.supportaccess(NS, &["roles", "--verify"]);
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert!(ran.stderr.contains("reads the policy through paramKind"), "{ran:?}");
+
+    cluster.supportaccess_ok(NS, &["disable"]);
+    assert_eq!(uid("validatingadmissionpolicy"), policy_uid, "the guard was updated in place, never deleted");
+    assert_eq!(uid("validatingadmissionpolicybinding"), binding_uid);
+    let ran = hand_made(cluster, "old1", "readonly", 60);
+    assert!(refused_by(&ran, REQUESTS) && ran.stderr.contains("support access is disabled"), "{ran:?}");
+    verify_passes(cluster);
+
+    // No object the plugin writes reads a parameter.
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly,operator"]);
+    let written = cluster.kubectl_ok(&[
+        "get",
+        "validatingadmissionpolicies,validatingadmissionpolicybindings",
+        "-l",
+        "support-access.crusoe.ai/managed=true",
+        "-o",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&written).unwrap();
+    assert_eq!(json["items"].as_array().unwrap().len(), 6, "three guards and their bindings");
+    for forbidden in ["paramKind", "paramRef", "params."] {
+        assert!(!written.contains(forbidden), "{forbidden} in\n{written}");
+    }
+    let ran = run(cluster.kubectl().args(["get", "validatingadmissionpolicy", REQUESTS]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+}
