@@ -126,26 +126,51 @@ fn literals(policy: &Policy) -> Vec<(&'static str, Literal)> {
     ]
 }
 
-/// The variable holding the fingerprint of the policy a guard was written for.
+/// The variable holding the fingerprint of the policy a guard enforces.
 const FINGERPRINT: &str = "fingerprint";
 
-/// A short fingerprint of the policy's literals (FNV-1a, 64 bits): what a probe names to learn
-/// whether the API server has compiled this very policy. Not a secret and not a check: the
-/// literals themselves are what the guards enforce.
+impl Literal {
+    /// The literal as CEL's `string()` (or `join`) spells its value: what the guard's
+    /// fingerprint expression makes of it.
+    fn as_cel_string(&self) -> String {
+        match self {
+            Literal::Switch(on) => on.to_string(),
+            Literal::Duration(d) => format!("{}s", d.as_secs()),
+            Literal::Text(text) => text.clone(),
+            Literal::List(items) => items.join(","),
+        }
+    }
+
+    /// CEL that turns the variable `name` holding this literal into that string.
+    fn to_cel_string(&self, name: &str) -> String {
+        match self {
+            Literal::Switch(_) | Literal::Duration(_) => format!("string(variables.{name})"),
+            Literal::Text(_) => format!("variables.{name}"),
+            Literal::List(_) => format!("variables.{name}.join(',')"),
+        }
+    }
+}
+
+/// The policy's values as one line, `key=value;…`: what a probe names to learn whether the API
+/// server runs a guard carrying exactly these values. The guard computes the same line from the
+/// literals it holds (never from a stored copy), so a guard whose literals were edited answers a
+/// probe of the written policy as stale until the written guard is in force.
 pub fn fingerprint(policy: &Policy) -> String {
-    let text: Vec<String> = literals(policy).iter().map(|(k, l)| format!("{k}={}", l.cel())).collect();
-    let hash = text
-        .join(";")
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3));
-    format!("{hash:016x}")
+    let parts: Vec<String> = literals(policy).iter().map(|(k, l)| format!("{k}={}", l.as_cel_string())).collect();
+    parts.join(";")
+}
+
+/// CEL computing [`fingerprint`] from the guard's own literal variables.
+fn fingerprint_expression(policy: &Policy) -> String {
+    let parts: Vec<String> = literals(policy).iter().map(|(k, l)| format!("'{k}=' + {}", l.to_cel_string(k))).collect();
+    format!("[{}].join(';')", parts.join(", "))
 }
 
 /// The variables every guard starts with: the policy's literals, the fingerprint, and whether the
 /// object is a probe of this guard.
 fn policy_variables(guard: &str, policy: &Policy) -> Vec<Value> {
     let mut variables: Vec<Value> = literals(policy).iter().map(|(k, l)| variable(k, l.cel())).collect();
-    variables.push(variable(FINGERPRINT, cel::string(&fingerprint(policy))));
+    variables.push(variable(FINGERPRINT, fingerprint_expression(policy)));
     variables.push(variable("probe", format!("({}) == {}", annotation("object", ann::PROBE), cel::string(guard))));
     variables
 }
@@ -854,7 +879,7 @@ mod tests {
             assert_eq!(get("maxDuration"), "duration('8h')");
             assert_eq!(get("approval"), "'none'");
             assert_eq!(get("systemNamespaces"), cel::list(&policy.system_namespaces));
-            assert_eq!(get(FINGERPRINT), cel::string(&fingerprint(&policy)));
+            assert!(get(FINGERPRINT).starts_with("['enabled=' + string(variables.enabled), "), "{}", get(FINGERPRINT));
         }
     }
 

@@ -200,18 +200,34 @@ pub async fn revoke_group(conn: &Connection, id: &str, listing: &Grants) -> Resu
     Ok(deleted.iter().any(|r| r.name == state::binding_name(id)))
 }
 
+/// A name or namespace read from the cluster as one URL path segment: every byte but the
+/// unreserved ones percent-encoded (RBAC allows spaces and control characters in binding names;
+/// the API server decodes the path).
+pub fn path_segment(name: &str) -> String {
+    let mut segment = String::with_capacity(name.len());
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            segment.push(char::from(byte));
+        } else {
+            segment.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    segment
+}
+
 /// Deletes these bindings concurrently; one already gone is fine. Returns those that existed.
 pub async fn delete_refs(conn: &Connection, refs: &[BindingRef]) -> Result<Vec<BindingRef>> {
     let deletions = refs.iter().map(|binding| async move {
         let params = DeleteParams::default();
+        let name = path_segment(&binding.name);
         let deleted = match &binding.namespace {
             Some(ns) if binding.kind == "RoleBinding" => {
-                let api = Api::<RoleBinding>::namespaced(conn.client.clone(), ns);
-                ignore_not_found(conn.call(api.delete(&binding.name, &params)).await)?.map(|_| ())
+                let api = Api::<RoleBinding>::namespaced(conn.client.clone(), &path_segment(ns));
+                ignore_not_found(conn.call(api.delete(&name, &params)).await)?.map(|_| ())
             }
             _ => {
                 let api = Api::<ClusterRoleBinding>::all(conn.client.clone());
-                ignore_not_found(conn.call(api.delete(&binding.name, &params)).await)?.map(|_| ())
+                ignore_not_found(conn.call(api.delete(&name, &params)).await)?.map(|_| ())
             }
         };
         Ok::<_, Error>(deleted.map(|()| binding.clone()))
@@ -233,6 +249,9 @@ pub async fn revoke_everything(conn: &Connection) -> Result<Grants> {
     let listing = Grants::read(conn, crate::grant::Scan::All).await?;
     delete_all_bindings(conn).await?;
     delete_refs(conn, &listing.all_request_bindings()).await?;
+    for grant in &listing.valid {
+        crate::credential::forget(&conn.context, &grant.id);
+    }
     Ok(listing)
 }
 
@@ -300,6 +319,15 @@ pub async fn record_exists(conn: &Connection, grant: &Grant) -> Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_from_the_cluster_are_one_encoded_path_segment() {
+        assert_eq!(path_segment("crusoe-support-abc"), "crusoe-support-abc");
+        assert_eq!(path_segment("has space"), "has%20space");
+        assert_eq!(path_segment("a/../b?c#d%"), "a%2F..%2Fb%3Fc%23d%25");
+        assert_eq!(path_segment("\u{1b}[2J"), "%1B%5B2J");
+        assert_eq!(path_segment("é"), "%C3%A9");
+    }
 
     #[test]
     fn ids_are_dns_labels() {

@@ -87,9 +87,32 @@ impl KubeconfigFiles {
     }
 }
 
+/// The largest kubeconfig read (a kubeconfig of 1,000 contexts is well under 1 MiB).
+const MAX_KUBECONFIG: u64 = 16 * 1024 * 1024;
+
+/// A kubeconfig is read only when it is a regular file of bounded size: `/dev/zero` would be read
+/// until memory runs out, and a FIFO would block forever.
+fn check_readable(path: &Path) -> Result<()> {
+    let shown = crate::output::terminal(&path.display().to_string()).into_owned();
+    let metadata =
+        std::fs::metadata(path).map_err(|e| Error::failed(format!("cannot read the kubeconfig {shown}: {e}")))?;
+    let refuse = |why: String| {
+        Error::failed(format!("the kubeconfig {shown} {why}"))
+            .with_hint("point --kubeconfig/KUBECONFIG at a kubeconfig file")
+    };
+    if !metadata.is_file() {
+        return Err(refuse("is not a regular file".into()));
+    }
+    if metadata.len() > MAX_KUBECONFIG {
+        return Err(refuse(format!("is {} bytes, more than the {MAX_KUBECONFIG} a kubeconfig may be", metadata.len())));
+    }
+    Ok(())
+}
+
 fn read_files(paths: &[PathBuf]) -> Result<KubeconfigFiles> {
     let mut merged = Kubeconfig::default();
     for path in paths {
+        check_readable(path)?;
         let next = Kubeconfig::read_from(path).map_err(|e| {
             Error::failed(format!("the kubeconfig {} is not valid: {}", path.display(), root_cause(&e)))
                 .with_hint("fix the file or point --kubeconfig/KUBECONFIG at another one")
@@ -132,6 +155,60 @@ pub struct ServerTrust {
 pub struct Target {
     /// The positional CLUSTER of enable/disable/get.
     pub cluster: Option<String>,
+}
+
+/// Builds the client, which runs the kubeconfig's `exec:` credential plugin (kube runs it while
+/// it builds the authentication layer, blocking): on a blocking thread, bounded by
+/// `--request-timeout`, and a plugin still running then is killed and named.
+async fn build_client(config: &Config, context: &str, timeout: Option<Duration>) -> Result<kube::Client> {
+    let mut building = tokio::task::spawn_blocking({
+        let config = config.clone();
+        move || crate::transport::client(&config)
+    });
+    let built = match timeout {
+        Some(limit) => match tokio::time::timeout(limit, &mut building).await {
+            Ok(built) => built,
+            Err(_) => {
+                // kube runs the plugin more than once while it builds the client: each run that
+                // starts is stopped, until the blocking task gives up.
+                let mut stopped = None;
+                let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+                loop {
+                    stopped = stop_credential_plugin(config).or(stopped);
+                    if building.is_finished() || tokio::time::Instant::now() > deadline {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                return Err(match stopped {
+                    Some(program) => plugin_timed_out(&program, context, limit),
+                    None => Error::failed(format!(
+                        "the client for context {context:?} was not ready within {}",
+                        crate::duration::format_duration(limit)
+                    )),
+                });
+            }
+        },
+        None => building.await,
+    };
+    built
+        .map_err(|e| Error::failed(format!("cannot build a client for context {context:?}: {e}")))?
+        .map_err(|e| Error::failed(format!("cannot build a client for context {context:?}: {}", root_cause(&e))))
+}
+
+/// Kills the context's credential plugin if it is still running; its command when it was.
+fn stop_credential_plugin(config: &Config) -> Option<String> {
+    let program = config.auth_info.exec.as_ref()?.command.clone()?;
+    (crate::supervise::stop_children_running(&program) > 0).then_some(program)
+}
+
+fn plugin_timed_out(program: &str, context: &str, limit: Duration) -> Error {
+    Error::failed(format!(
+        "the credential plugin {:?} of context {context:?} did not finish within {}; it was stopped",
+        crate::output::terminal(program),
+        crate::duration::format_duration(limit)
+    ))
+    .with_hint("check the plugin (it may be waiting for a login), or raise --request-timeout")
 }
 
 impl Connection {
@@ -196,8 +273,7 @@ impl Connection {
         if global.verbose > 0 {
             eprintln!("using context {context:?}: server {server}, system namespace {}", global.namespace);
         }
-        let client = crate::transport::client(&config)
-            .map_err(|e| Error::failed(format!("cannot build a client for context {context:?}: {}", root_cause(&e))))?;
+        let client = build_client(&config, &context, timeout).await?;
         Ok(Connection { client, server, context, namespace: global.namespace.clone(), trust, timeout, config })
     }
 
@@ -265,6 +341,10 @@ impl Connection {
     }
 
     fn timed_out(&self, limit: Duration) -> Error {
+        // A token refresh runs the credential plugin again: one that hangs is what timed out.
+        if let Some(stopped) = stop_credential_plugin(&self.config) {
+            return plugin_timed_out(&stopped, &self.context, limit);
+        }
         Error::failed(format!(
             "the Kubernetes API server at {} did not answer within {}",
             self.server,

@@ -258,11 +258,15 @@ async fn request_ids(typed: &Typed, waiting: bool) -> Vec<(String, String)> {
         yes: false,
         verbose: 0,
     };
-    let read = async {
-        let conn = Connection::open(&global, &Target::default()).await?;
-        Grants::read(&conn, crate::grant::Scan::Managed).await
+    let started = std::time::Instant::now();
+    // Bounded by its own timeout (the request timeout above), which stops a credential plugin
+    // that hangs; cancelling it from outside would leave the plugin running.
+    let Ok(conn) = Connection::open(&global, &Target::default()).await else {
+        return Vec::new();
     };
-    let Ok(Ok(grants)) = tokio::time::timeout(LIVE_TIMEOUT, read).await else {
+    let left = LIVE_TIMEOUT.saturating_sub(started.elapsed());
+    let read = Grants::read(&conn, crate::grant::Scan::Managed);
+    let Ok(Ok(grants)) = tokio::time::timeout(left, read).await else {
         return Vec::new();
     };
     let live = grants.live(chrono::Utc::now());

@@ -22,7 +22,9 @@ use crate::cluster::Connection;
 use crate::error::{Error, Result};
 use crate::state;
 
-pub use crate::credential_files::{credential_path, default_path, forget, remember_path, write_private};
+pub use crate::credential_files::{
+    check_destination, check_for_use, credential_path, default_path, forget, remember_path, write_private,
+};
 
 /// The client signer every support credential comes from.
 pub const SIGNER: &str = "kubernetes.io/kube-apiserver-client";

@@ -77,7 +77,9 @@ pub fn credential_path(context: &str, id: &str) -> Result<PathBuf> {
     let text = std::fs::read_to_string(&pointer).map_err(|e| refuse(&e.to_string()))?;
     let line = text.strip_suffix('\n').unwrap_or(&text);
     check_remembered(line).map_err(refuse)?;
-    Ok(PathBuf::from(line))
+    let remembered = PathBuf::from(line);
+    check_destination(&remembered)?;
+    Ok(remembered)
 }
 
 fn default_path_shown(context: &str, id: &str) -> String {
@@ -98,21 +100,95 @@ fn check_remembered(text: &str) -> std::result::Result<(), &'static str> {
     }
 }
 
-#[cfg(unix)]
+/// A file of the user's that nobody else may read or write.
 fn check_private_file(metadata: &std::fs::Metadata) -> std::result::Result<(), String> {
+    check_owned(metadata, 0o077, "read or write")
+}
+
+/// A file of the user's that nobody else may write.
+fn check_owned_file(metadata: &std::fs::Metadata) -> std::result::Result<(), String> {
+    check_owned(metadata, 0o022, "write")
+}
+
+#[cfg(unix)]
+fn check_owned(metadata: &std::fs::Metadata, others: u32, may: &str) -> std::result::Result<(), String> {
     use std::os::unix::fs::MetadataExt;
     let uid = current_uid().map_err(|e| e.to_string())?;
     if metadata.uid() != uid {
         Err(format!("it belongs to user id {}, not to you ({uid})", metadata.uid()))
-    } else if metadata.mode() & 0o077 != 0 {
-        Err(format!("others may read or write it (mode {:o})", metadata.mode() & 0o7777))
+    } else if metadata.mode() & others != 0 {
+        Err(format!("others may {may} it (mode {:o})", metadata.mode() & 0o7777))
     } else {
         Ok(())
     }
 }
 
 #[cfg(not(unix))]
-fn check_private_file(_metadata: &std::fs::Metadata) -> std::result::Result<(), String> {
+fn check_owned(_metadata: &std::fs::Metadata, _others: u32, _may: &str) -> std::result::Result<(), String> {
+    Ok(())
+}
+
+/// Refuses a credential file the plugin reads back or hands to a child unless nobody else could
+/// have written it: a regular file (not a link) of the user's, writable by nobody else, in a
+/// directory only the user (or root) can write, or in a sticky one. Otherwise another local user
+/// could have put a kubeconfig there whose `exec:` credential plugin would run as this user.
+pub fn check_for_use(path: &Path) -> Result<()> {
+    let refuse = |why: String| {
+        Error::failed(format!(
+            "the credential file {} cannot be trusted: {why}",
+            crate::output::terminal(&path.display().to_string())
+        ))
+        .with_hint("remove it, and write credentials to a directory only you can write (`request --kubeconfig-out`)")
+    };
+    let metadata = std::fs::symlink_metadata(path).map_err(|e| refuse(e.to_string()))?;
+    if !metadata.is_file() {
+        return Err(refuse("it is not a regular file".into()));
+    }
+    check_owned_file(&metadata).map_err(refuse)?;
+    check_containing_dir(path, true).map_err(refuse)
+}
+
+/// Refuses to write a credential where another user could replace it afterwards: a directory
+/// others may write, unless it is sticky (and then the file, once written, is the user's).
+pub fn check_destination(path: &Path) -> Result<()> {
+    check_containing_dir(path, true).map_err(|why| {
+        Error::failed(format!(
+            "cannot write a credential to {}: {why}",
+            crate::output::terminal(&path.display().to_string())
+        ))
+        .with_hint("choose a directory only you can write, or leave out --kubeconfig-out")
+    })
+}
+
+/// The directory holding `path`: owned by the user or root and writable by nobody else, or sticky
+/// (others may then add files but not replace the user's). A directory that does not exist yet is
+/// fine when `missing_ok` (it is created 0700).
+#[cfg(unix)]
+fn check_containing_dir(path: &Path, missing_ok: bool) -> std::result::Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let absolute = std::path::absolute(path).map_err(|e| e.to_string())?;
+    let dir = absolute.parent().unwrap_or(Path::new("/"));
+    let shown = crate::output::terminal(&dir.display().to_string()).into_owned();
+    let metadata = match std::fs::metadata(dir) {
+        Ok(metadata) => metadata,
+        Err(e) if missing_ok && e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(format!("cannot check its directory {shown}: {e}")),
+    };
+    let uid = current_uid().map_err(|e| e.to_string())?;
+    let sticky = metadata.mode() & 0o1000 != 0;
+    if sticky {
+        Ok(())
+    } else if metadata.uid() != uid && metadata.uid() != 0 {
+        Err(format!("its directory {shown} belongs to user id {}, who could replace it", metadata.uid()))
+    } else if metadata.mode() & 0o022 != 0 {
+        Err(format!("other users may write its directory {shown} (mode {:o}) and replace it", metadata.mode() & 0o7777))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(not(unix))]
+fn check_containing_dir(_path: &Path, _missing_ok: bool) -> std::result::Result<(), String> {
     Ok(())
 }
 

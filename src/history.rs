@@ -1,6 +1,7 @@
 //! The audit history: ConfigMap `support-access-history`, one key per month (`2026-11`) of JSON
-//! lines, bounded to 900 KiB by dropping the oldest, appended with optimistic concurrency so
-//! nothing is lost; each event is also a Kubernetes Event.
+//! lines, bounded to 900 KiB by dropping the oldest months (never the current one, never a key
+//! that is not a month), appended with optimistic concurrency so nothing is lost; each event is
+//! also a Kubernetes Event, which still records it when the history has no room.
 
 use std::collections::BTreeMap;
 
@@ -101,12 +102,29 @@ impl HistoryEvent {
     }
 }
 
-/// Parses the history ConfigMap's data. Lines that do not parse are returned apart, never dropped
-/// silently.
+/// Whether a key of the history ConfigMap is a month (`YYYY-MM`): only those hold history.
+pub fn is_month(key: &str) -> bool {
+    let bytes = key.as_bytes();
+    bytes.len() == 7
+        && bytes[4] == b'-'
+        && bytes.iter().enumerate().all(|(i, b)| i == 4 || b.is_ascii_digit())
+        && matches!(&key[5..], "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12")
+}
+
+/// Parses the history ConfigMap's data. Lines that do not parse, and keys that are not months,
+/// are returned apart (escaped), never dropped silently.
 pub fn parse(data: &BTreeMap<String, String>) -> (Vec<HistoryEvent>, Vec<String>) {
     let mut events = Vec::new();
     let mut unreadable = Vec::new();
     for (month, lines) in data {
+        if !is_month(month) {
+            unreadable.push(format!(
+                "key {} ({} bytes) is not a month (YYYY-MM), so not history; it was left alone",
+                output::terminal(&format!("{month:?}")),
+                lines.len()
+            ));
+            continue;
+        }
         for line in lines.lines().filter(|l| !l.trim().is_empty()) {
             match serde_json::from_str::<HistoryEvent>(line) {
                 Ok(event) => events.push(event),
@@ -118,28 +136,30 @@ pub fn parse(data: &BTreeMap<String, String>) -> (Vec<HistoryEvent>, Vec<String>
     (events, unreadable)
 }
 
-/// Adds lines to the data and drops the oldest months (then the oldest lines) to stay bounded.
-pub fn append_lines(data: &mut BTreeMap<String, String>, events: &[HistoryEvent]) {
+/// Adds lines to the data, dropping whole months older than the oldest month written to stay
+/// bounded. Never removes a line of a month it writes to, nor a key that is not a month: when the
+/// events cannot fit so, the data is left as it was and the months it would have dropped (none)
+/// are not touched; returns whether the events were added.
+pub fn append_lines(data: &mut BTreeMap<String, String>, events: &[HistoryEvent]) -> bool {
+    let mut updated = data.clone();
     for event in events {
         let line = serde_json::to_string(event).expect("history events always serialize");
-        let month = data.entry(event.month()).or_default();
+        let month = updated.entry(event.month()).or_default();
         month.push_str(&line);
         month.push('\n');
     }
+    let written = events.iter().map(HistoryEvent::month).min().unwrap_or_default();
     let size = |data: &BTreeMap<String, String>| data.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>();
-    while size(data) > MAX_BYTES {
-        if data.len() > 1 {
-            let oldest = data.keys().next().cloned().expect("not empty");
-            data.remove(&oldest);
-        } else if let Some(lines) = data.values_mut().next() {
-            match lines.find('\n') {
-                Some(end) => {
-                    lines.drain(..=end);
-                }
-                None => lines.clear(),
+    while size(&updated) > MAX_BYTES {
+        match updated.keys().find(|k| is_month(k) && **k < written).cloned() {
+            Some(oldest) => {
+                updated.remove(&oldest);
             }
+            None => return false,
         }
     }
+    *data = updated;
+    true
 }
 
 /// Appends events to the history, retrying on conflict, and emits a Kubernetes Event for each.
@@ -153,7 +173,15 @@ pub async fn record(conn: &Connection, events: &[HistoryEvent]) -> Result<()> {
         let result = match current {
             Some(mut map) => {
                 let mut data = map.data.take().unwrap_or_default();
-                append_lines(&mut data, events);
+                if !append_lines(&mut data, events) {
+                    output::warn(&format!(
+                        "the history ConfigMap {}/{} has no room for this event (its current month and keys that \
+                         are not months fill it), so it was not written there; the Kubernetes Event records it",
+                        conn.namespace,
+                        state::HISTORY_CONFIGMAP
+                    ));
+                    break;
+                }
                 map.data = Some(data);
                 conn.call(api.replace(state::HISTORY_CONFIGMAP, &PostParams::default(), &map)).await
             }
@@ -310,20 +338,47 @@ mod tests {
     }
 
     #[test]
-    fn stays_under_the_bound_by_dropping_the_oldest() {
+    fn stays_under_the_bound_by_dropping_the_oldest_months() {
         let mut data = BTreeMap::new();
         let long = "x".repeat(2000);
         for month in 1..=12 {
             let events: Vec<_> = (0..60).map(|_| event(&format!("2026-{month:02}-01T00:00:00Z"), &long)).collect();
-            append_lines(&mut data, &events);
+            assert!(append_lines(&mut data, &events));
         }
         let size: usize = data.iter().map(|(k, v)| k.len() + v.len()).sum();
         assert!(size <= MAX_BYTES);
         assert!(data.contains_key("2026-12") && !data.contains_key("2026-01"));
-        // One huge month alone is trimmed line by line, newest kept.
-        let mut single = BTreeMap::new();
-        let events: Vec<_> = (0..600).map(|_| event("2026-11-01T00:00:00Z", &long)).collect();
-        append_lines(&mut single, &events);
-        assert!(single["2026-11"].len() <= MAX_BYTES && single["2026-11"].ends_with("}\n"));
+    }
+
+    #[test]
+    fn a_key_that_is_not_a_month_is_never_trimmed_and_never_costs_the_event_just_written() {
+        // The review's attack: one extra key of 1,045,000 bytes.
+        let mut data = BTreeMap::from([
+            (
+                "2026-10".to_string(),
+                format!("{}\n", serde_json::to_string(&event("2026-10-01T00:00:00Z", "old")).unwrap()),
+            ),
+            ("zzzz".to_string(), "z".repeat(1_045_000)),
+        ]);
+        let before = data.clone();
+        assert!(!append_lines(&mut data, &[event("2026-11-02T00:00:00Z", "new")]));
+        assert_eq!(data, before, "nothing is removed when the event cannot fit");
+        let (events, unreadable) = parse(&data);
+        assert_eq!(events.len(), 1);
+        assert!(unreadable[0].contains("\"zzzz\"") && unreadable[0].contains("not a month"), "{unreadable:?}");
+        // A full current month is never trimmed either.
+        let mut full = BTreeMap::from([("2026-11".to_string(), "y".repeat(MAX_BYTES))]);
+        assert!(!append_lines(&mut full, &[event("2026-11-03T00:00:00Z", "new")]));
+        assert_eq!(full["2026-11"].len(), MAX_BYTES);
+    }
+
+    #[test]
+    fn months_are_exactly_yyyy_mm() {
+        for good in ["2026-11", "1999-01", "2026-12"] {
+            assert!(is_month(good), "{good}");
+        }
+        for bad in ["zzzz", "2026-13", "2026-00", "2026-1", "2026_11", "２０２６-11", "2026-11 ", ""] {
+            assert!(!is_month(bad), "{bad}");
+        }
     }
 }

@@ -48,6 +48,7 @@ pub fn main_entry() -> ExitCode {
     };
     if let Some((words, descriptions)) = completion_words(&args) {
         let mut completion = runtime.block_on(complete::complete(words, true));
+        runtime.shutdown_timeout(std::time::Duration::from_millis(100));
         if !descriptions {
             completion.candidates.iter_mut().for_each(|(_, help)| help.clear());
         }
@@ -55,7 +56,10 @@ pub fn main_entry() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let cli = cli::Cli::parse();
-    match runtime.block_on(commands::run(cli)) {
+    let result = runtime.block_on(commands::run(cli));
+    // Never wait on a blocking task left behind (a credential plugin that was given up on).
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => report(&e),
     }
@@ -78,6 +82,10 @@ fn completion_words(args: &[String]) -> Option<(&[String], bool)> {
 
 fn report(error: &error::Error) -> ExitCode {
     if let error::ErrorKind::ChildExit(code) = error.kind {
+        // The child's own status, passed through silently, unless the plugin has something to say.
+        if !error.message.is_empty() {
+            eprint!("{}", report_text(error, output::stderr_wants_color()));
+        }
         return ExitCode::from(code);
     }
     eprint!("{}", report_text(error, output::stderr_wants_color()));

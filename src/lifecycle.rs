@@ -54,6 +54,10 @@ pub async fn end_requests(
         grants.iter().map(|g| async move { revoke_group(conn, &g.id, listing).await.map(|found| (g, found)) }),
     )
     .await?;
+    // Their local credentials are worthless now: none is left looking valid.
+    for grant in grants {
+        crate::credential::forget(&conn.context, &grant.id);
+    }
     let events: Vec<HistoryEvent> = deleted
         .into_iter()
         .filter(|(_, found)| *found)

@@ -172,12 +172,15 @@ impl Policy {
         }
         if let Some(value) = data.get(key::CREDENTIAL_TTL) {
             policy.credential_ttl = parse_duration(value).map_err(|e| fail(key::CREDENTIAL_TTL, e))?;
+            if policy.credential_ttl < Duration::from_secs(state::MIN_CREDENTIAL_TTL_SECONDS) {
+                return Err(fail(key::CREDENTIAL_TTL, format!("is {value:?}, shorter than 10m")));
+            }
         }
         if let Some(value) = data.get(key::SYSTEM_NAMESPACES) {
-            policy.system_namespaces = split_list(value);
+            policy.system_namespaces = namespace_list(value).map_err(|e| fail(key::SYSTEM_NAMESPACES, e))?;
         }
         if let Some(value) = data.get(key::OPERATOR_NAMESPACES) {
-            policy.operator_namespaces = split_list(value);
+            policy.operator_namespaces = namespace_list(value).map_err(|e| fail(key::OPERATOR_NAMESPACES, e))?;
         }
         if let Some(value) = data.get(key::GUARDRAILS) {
             policy.guardrails = match value.as_str() {
@@ -352,6 +355,17 @@ pub async fn update_policy(conn: &Connection, change: impl Fn(Option<&Policy>) -
     unreachable!("the loop returns")
 }
 
+/// A comma list of namespace names (DNS labels), each escaped in the error when it is not one.
+fn namespace_list(text: &str) -> Result<Vec<String>, String> {
+    let names = split_list(text);
+    match names.iter().find(|ns| !crate::bindings::is_dns_label(ns)) {
+        Some(bad) => {
+            Err(format!("holds {}, which is not a namespace name", crate::output::terminal(&format!("{bad:?}"))))
+        }
+        None => Ok(names),
+    }
+}
+
 /// Splits a comma list, dropping blanks and surrounding spaces.
 pub fn split_list(text: &str) -> Vec<String> {
     text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
@@ -451,6 +465,9 @@ mod tests {
             ("enabledRoles", "readonly,root"),
             ("maxDuration", "forever"),
             ("credentialTTL", "-1h"),
+            ("credentialTTL", "1s"),
+            ("systemNamespaces", "kube-system,../x"),
+            ("operatorNamespaces", "slurm,\u{1b}[2Jx"),
             ("guardrails", "maybe"),
             ("approval", "sometimes"),
             ("pendingTTL", "soon"),

@@ -41,6 +41,8 @@ async fn prepare(global: &GlobalArgs, id: &str) -> Result<(Connection, PathBuf, 
             }
         }
     }
+    // Read back and handed to the command: it must be nobody else's.
+    credential::check_for_use(&path)?;
     Ok((conn, path, grant))
 }
 
@@ -48,14 +50,19 @@ async fn prepare(global: &GlobalArgs, id: &str) -> Result<(Connection, PathBuf, 
 /// (empty when cluster-wide) it runs under. The request's record is watched meanwhile: when the
 /// request stops granting access the child is stopped and the plugin exits 3 saying why.
 async fn run_child(conn: &Connection, mut command: Command, path: &PathBuf, grant: &Grant) -> Result<()> {
+    // Everything the command starts stays below the plugin, however it detaches (setsid, a double
+    // fork), so that stopping it reaches all of it.
+    supervise::adopt_orphans();
+    let mut signals = supervise::Signals::new()?;
     let foreground = supervise::own_group(&mut command);
+    let program = command.as_std().get_program().to_owned();
     let child = command
         .env("KUBECONFIG", path)
         .env("SUPPORTACCESS_REQUEST", &grant.id)
         .env("SUPPORTACCESS_ROLE", grant.role.name())
         .env("SUPPORTACCESS_NAMESPACE", grant.scope.as_deref().unwrap_or_default())
         .spawn()
-        .map_err(|e| Error::failed(format!("cannot start {:?}: {e}", command.as_std().get_program())));
+        .map_err(|e| cannot_start(&program, &e));
     let mut child = match child {
         Ok(child) => child,
         Err(e) => {
@@ -66,7 +73,15 @@ async fn run_child(conn: &Connection, mut command: Command, path: &PathBuf, gran
     let status = tokio::select! {
         status = child.wait() => {
             foreground.restore();
+            // What it left running (a background job, a detached process) ends with it.
+            supervise::end_leftovers().await;
             status.map_err(|e| Error::failed(format!("cannot wait for the command: {e}")))?
+        }
+        signal = signals.next() => {
+            // The plugin itself is being stopped: so is the command, and all it started.
+            supervise::stop(&mut child).await;
+            foreground.restore();
+            return Err(Error::new(ErrorKind::ChildExit(128u8.saturating_add(signal)), ""));
         }
         why = supervise::ended(conn, grant) => {
             supervise::stop(&mut child).await;
@@ -82,11 +97,25 @@ async fn run_child(conn: &Connection, mut command: Command, path: &PathBuf, gran
             )));
         }
     };
-    match status.code() {
-        Some(0) => Ok(()),
-        Some(code) => Err(Error::new(ErrorKind::ChildExit(code.clamp(1, 255) as u8), "")),
-        None => Err(Error::new(ErrorKind::ChildExit(128), "")),
+    match (status.code(), supervise::signal_of(&status)) {
+        (Some(0), _) => Ok(()),
+        (Some(code), _) => Err(Error::new(ErrorKind::ChildExit(code.clamp(1, 255) as u8), "")),
+        // Killed by signal N: 128+N, as a shell says.
+        (None, Some(signal)) => Err(Error::new(ErrorKind::ChildExit(128u8.saturating_add(signal)), "")),
+        (None, None) => Err(Error::new(ErrorKind::ChildExit(128), "")),
     }
+}
+
+/// A command that cannot be started exits as a shell's would: 127 when it is not found, 126 when
+/// it cannot be executed, with one line saying so.
+fn cannot_start(program: &std::ffi::OsStr, e: &std::io::Error) -> Error {
+    let shown = output::terminal(&program.to_string_lossy()).into_owned();
+    let (code, why) = match e.kind() {
+        std::io::ErrorKind::NotFound => (127, "command not found".to_string()),
+        std::io::ErrorKind::PermissionDenied => (126, "permission denied".to_string()),
+        _ => (126, e.to_string()),
+    };
+    Error::new(ErrorKind::ChildExit(code), format!("cannot start {shown:?}: {why}"))
 }
 
 pub async fn exec(global: &GlobalArgs, args: &ExecArgs) -> Result<()> {

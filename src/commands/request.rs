@@ -162,7 +162,10 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     let id = new_id()?;
     // Before anything is made: a credential directory others could write is refused here.
     let path = match &args.kubeconfig_out {
-        Some(path) => path.clone(),
+        Some(path) => {
+            credential::check_destination(path)?;
+            path.clone()
+        }
         None => credential::default_path(&conn.context, &id)?,
     };
     let now = Utc::now().trunc_subsecs(0);

@@ -47,6 +47,7 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
     for id in ids.iter().filter(|id| grants.find(id).is_none()) {
         let removed = grants.bindings_of(id);
         revoke_group(&conn, id, &grants).await?;
+        crate::credential::forget(&conn.context, id);
         let names: Vec<String> = removed.iter().map(|b| b.describe()).collect();
         events.push(HistoryEvent {
             id: Some(id.clone()),
@@ -80,7 +81,6 @@ pub async fn end(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     }
     let listing = Grants::read(&conn, Scan::All).await?;
     end_requests(&conn, &by, &[&grant], &listing, EventKind::Revoked, "ended by its requestor").await?;
-    crate::credential::forget(&conn.context, &grant.id);
     println!("Ended request {}: its credential is refused from its next API call.", terminal(&grant.id));
     Ok(())
 }

@@ -12,6 +12,7 @@ mod guards;
 mod harness;
 mod helm;
 mod hostile;
+mod hostile2;
 mod owner;
 mod records;
 mod support;

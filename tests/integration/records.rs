@@ -15,7 +15,12 @@ fn request(cluster: &TestCluster, role: &str, duration: &str) -> (String, PathBu
         &["request", "-o", "json", "--role", role, "--reason", "records", "--duration", duration],
     );
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    (json["id"].as_str().unwrap().to_string(), PathBuf::from(json["kubeconfig"].as_str().unwrap()))
+    let id = json["id"].as_str().unwrap().to_string();
+    // A copy, as a support engineer may keep one: revoking removes the plugin's own file, and
+    // these tests prove the API server refuses the credential whoever holds it.
+    let kept = cluster.dir.join(format!("kept-{id}.kubeconfig"));
+    std::fs::copy(json["kubeconfig"].as_str().unwrap(), &kept).unwrap();
+    (id, kept)
 }
 
 fn as_support(cluster: &TestCluster, kubeconfig: &Path, args: &[&str]) -> Ran {

@@ -100,9 +100,13 @@ fn a_readonly_credential_reads_but_cannot_read_secrets_or_exec_and_revoke_ends_i
     }
     assert_eq!(csrs(&cluster), "", "the CSR object is deleted after issuance");
 
+    // A copy kept elsewhere (revoke removes the plugin's own file): the API server refuses it.
+    let kept = cluster.dir.join("kept-before-revoke.kubeconfig");
+    std::fs::copy(&kubeconfig, &kept).unwrap();
     let out = cluster.supportaccess_ok(NS, &["revoke", &id]);
     assert!(out.contains(&format!("Revoked request {id}")), "{out}");
-    eventually("403 after revoke", || forbidden(&as_support(&cluster, &kubeconfig, &["get", "pods", "-A"])));
+    assert!(!kubeconfig.exists(), "revoke removes the request's local credential");
+    eventually("403 after revoke", || forbidden(&as_support(&cluster, &kept, &["get", "pods", "-A"])));
     assert_eq!(cluster.managed_bindings(), Vec::<String>::new());
     let kinds: Vec<_> = events(&cluster).iter().map(|e| e["event"].as_str().unwrap().to_string()).collect();
     assert_eq!(kinds, ["enabled", "requested", "revoked"]);
@@ -214,8 +218,11 @@ fn disable_refuses_new_requests_drains_the_live_one_and_the_sweep_removes_it_aft
     cluster.supportaccess_ok(NS, &["enable"]);
     let (_, kubeconfig) = request(&cluster, &["--role", "readonly", "--reason", "now", "--duration", "1h"]);
     eventually("access", || as_support(&cluster, &kubeconfig, &["get", "pods", "-A"]).code == 0);
+    let kept = cluster.dir.join("kept-before-disable.kubeconfig");
+    std::fs::copy(&kubeconfig, &kept).unwrap();
     cluster.supportaccess_ok(NS, &["disable", "--now", "--yes"]);
-    eventually("403 after disable --now", || forbidden(&as_support(&cluster, &kubeconfig, &["get", "pods", "-A"])));
+    assert!(!kubeconfig.exists(), "disable --now removes the request's local credential");
+    eventually("403 after disable --now", || forbidden(&as_support(&cluster, &kept, &["get", "pods", "-A"])));
 }
 
 #[test]
