@@ -1,6 +1,7 @@
-//! Crusoe's real chart (`../shared/reference/crusoe-support-roles-0.2.0`) with real Helm, built
-//! from its Go module by tests/tools/build-helm: the plugin's roles equal the chart's, and both
-//! migrations between them work as the README tells.
+//! A chart that renders what Crusoe's chart 0.2.0 installs (`tests/fixtures/crusoe-support-roles-0.2.0`,
+//! written by this project from the facts of its templates) with real Helm, built from its Go
+//! module by tests/tools/build-helm: the plugin's roles equal the chart's, and both migrations
+//! between them work as the README tells.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -17,7 +18,9 @@ const ROLES: [&str; 4] =
     ["crusoe-support-readonly", "crusoe-support-operator", "crusoe-support-logs", "crusoe-support-debug"];
 
 fn chart() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/crusoe-support-roles-0.2.0")
+    let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/crusoe-support-roles-0.2.0");
+    assert!(chart.join("Chart.yaml").is_file(), "the chart fixture {} is missing", chart.display());
+    chart
 }
 
 /// Real helm (built once), run as the cluster's admin, with its own state under the cluster's dir.
