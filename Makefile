@@ -6,20 +6,21 @@ SHELL := /bin/bash
 build:
 	cargo build --release
 
-## Build the plugin (the quick profile) and the control plane side by side, start a local cluster
-## and show the plugin working against it.
+## Build the plugin and the control plane side by side, start a local cluster and show the plugin
+## working against it. The plugin is built as `make test` builds it (the dev profile, the binary
+## only), so the tests after `make try` compile only the test targets.
 try:
 	@set -euo pipefail; \
 	log=$$(mktemp); tests/cluster/build > "$$log" & control_plane=$$!; \
-	cargo build --profile quick; \
+	cargo build --bin kubectl-supportaccess; \
 	wait $$control_plane || { echo "make try: building the control plane failed (see above)" >&2; exit 1; }; \
 	k8s_bin=$$(tail -n 1 "$$log"); rm -f "$$log"; \
 	out=$$(tests/cluster/up); kubeconfig=$${out##*KUBECONFIG=}; \
-	export KUBECONFIG=$$kubeconfig PATH="$(CURDIR)/target/quick:$$k8s_bin:$$PATH"; \
+	export KUBECONFIG=$$kubeconfig PATH="$(CURDIR)/target/debug:$$k8s_bin:$$PATH"; \
 	echo "+ kubectl supportaccess version"; kubectl supportaccess version; \
 	echo "+ kubectl supportaccess get"; kubectl supportaccess get; \
 	echo; echo "The cluster keeps running. To use it:"; \
-	echo "  export KUBECONFIG=$$kubeconfig PATH=\"$(CURDIR)/target/quick:$$k8s_bin:\$$PATH\""; \
+	echo "  export KUBECONFIG=$$kubeconfig PATH=\"$(CURDIR)/target/debug:$$k8s_bin:\$$PATH\""; \
 	echo "Stop it with: tests/cluster/down $$(dirname $$kubeconfig)"
 
 ## Everything CI checks: formatting, lints, unit and integration tests (against a real control plane).
