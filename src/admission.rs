@@ -522,8 +522,32 @@ fn same_watched_fields(new: &str, old: &str, depth: usize) -> String {
     )
 }
 
+/// The one pod-template annotation a support identity may change: what `kubectl rollout restart`
+/// sets.
+const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
+
+/// The guardrails' variables: the policy's, and a workload's pod-template labels and annotations
+/// before and after (evaluated only when a validation reads them, for `apps` resources).
+fn guardrail_variables(policy: &Policy) -> Vec<Value> {
+    let mut variables = policy_variables(GUARDRAILS, policy);
+    for (name, object, field) in [
+        ("newLabels", "object", "labels"),
+        ("oldLabels", "oldObject", "labels"),
+        ("newAnnotations", "object", "annotations"),
+        ("oldAnnotations", "oldObject", "annotations"),
+    ] {
+        let meta = format!("{object}.spec.template.metadata");
+        variables.push(variable(
+            name,
+            format!("has({object}.spec.template) && has({meta}) && has({meta}.{field}) ? {meta}.{field} : {{}}"),
+        ));
+    }
+    variables
+}
+
 /// `crusoe-support-guardrails`: for support identities only, no change of a workload's pod
-/// template spec, of a node beyond cordon, or of an operator resource's images and versions.
+/// template (spec, labels, annotations but `restartedAt`), of a node beyond cordon, or of an
+/// operator resource's images and versions.
 fn guardrails_policy(policy: &Policy) -> ValidatingAdmissionPolicy {
     let unchanged = |field: &str| {
         format!(
@@ -557,13 +581,25 @@ fn guardrails_policy(policy: &Policy) -> ValidatingAdmissionPolicy {
                 "name": "support-identity",
                 "expression": format!("{SUPPORT_IDENTITY} || {}", is_probe(GUARDRAILS)),
             }],
-            "variables": policy_variables(GUARDRAILS, policy),
+            "variables": guardrail_variables(policy),
             "validations": guarded(vec![
                 validation(
                     "request.resource.group != 'apps' || object.spec.template.spec == oldObject.spec.template.spec",
                     "a support identity may restart or scale a workload but not change its pod template \
                      (service account, volumes, containers, images, security context)"
                         .into(),
+                ),
+                validation(
+                    &format!(
+                        "request.resource.group != 'apps' || (variables.newLabels == variables.oldLabels && \
+                         variables.newAnnotations.all(k, k == '{RESTARTED_AT}' || (k in variables.oldAnnotations && \
+                          variables.oldAnnotations[k] == variables.newAnnotations[k])) && \
+                         variables.oldAnnotations.all(k, k == '{RESTARTED_AT}' || k in variables.newAnnotations))"
+                    ),
+                    format!(
+                        "a support identity may not change a workload's pod template labels or annotations, but for \
+                         {RESTARTED_AT} (`kubectl rollout restart`)"
+                    ),
                 ),
                 validation(
                     &format!("request.resource.group != '' || request.resource.resource != 'nodes' || ({node})"),

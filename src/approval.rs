@@ -31,7 +31,7 @@ pub enum Awaited {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Answer {
     /// Approved: the record as it now stands.
-    Approved(Grant),
+    Approved(Box<Grant>),
     /// Denied (`by` and `reason` from `deny`), or removed without a denial (`by` is `None`):
     /// revoked, swept or disabled.
     Denied { by: Option<String>, reason: String },
@@ -124,6 +124,10 @@ fn judge<K: Binding>(
     )
     .map_err(|invalid| {
         Error::refused(format!("refused: the record of request {} cannot be trusted: {}", asked.id, invalid.problem))
+    })
+    .map(|mut record| {
+        record.read_as = meta.uid.clone().zip(meta.resource_version.clone());
+        record
     })?;
     if record.requested_at != asked.requested_at || record.requested_by != asked.requested_by {
         return Err(Error::refused(format!("refused: request {} was replaced by another record", asked.id)));
@@ -131,12 +135,12 @@ fn judge<K: Binding>(
     let group = state::request_group(&asked.id);
     let granted = matches!(binding.subjects(), [only] if only.kind == "Group" && only.name == group);
     Ok(match awaited {
-        Awaited::Request if !record.pending && granted => Some(Answer::Approved(record)),
+        Awaited::Request if !record.pending && granted => Some(Answer::Approved(Box::new(record))),
         // Drained (access disabled): it can no longer be approved.
         Awaited::Request if record.expires_at <= Utc::now() => Some(denial(&annotations)),
         Awaited::Request => None,
         Awaited::Extension(_) if record.extension_requested.is_some() => None,
-        Awaited::Extension(end) if record.expires_at >= end => Some(Answer::Approved(record)),
+        Awaited::Extension(end) if record.expires_at >= end => Some(Answer::Approved(Box::new(record))),
         Awaited::Extension(_) => Some(denial(&annotations)),
     })
 }
@@ -164,12 +168,13 @@ async fn patch_record(
     })
 }
 
-/// The record's uid and resourceVersion, as read now.
-async fn record_version(conn: &Connection, grant: &Grant) -> Result<(String, String)> {
-    let meta = crate::bindings::record_meta(conn, grant).await?.ok_or_else(|| {
-        Error::failed(format!("request {} is gone: its record was deleted (revoked, denied or swept)", grant.id))
-    })?;
-    Ok((meta.uid.unwrap_or_default(), meta.resource_version.unwrap_or_default()))
+/// The record's uid and resourceVersion in the read that showed it: never read again, so that
+/// what is written is what was shown (a record swapped in between makes the write fail).
+fn record_version(grant: &Grant) -> Result<(String, String)> {
+    grant.read_as.clone().ok_or_else(|| {
+        Error::failed(format!("request {} was not read with its version; nothing was written", grant.id))
+            .with_hint("run the command again")
+    })
 }
 
 /// Approves a pending request as `by`: its companions first (they grant nothing until a
@@ -184,7 +189,7 @@ pub async fn approve_request(conn: &Connection, grant: &Grant, policy: &Policy, 
         approved_at: Some(now),
         ..grant.clone()
     };
-    let (uid, version) = record_version(conn, grant).await?;
+    let (uid, version) = record_version(grant)?;
     let new = NewGrant { grant: approved.clone(), policy: policy.clone() };
     if grant.scope.is_none() {
         new.create_companions(conn, uid).await?;
@@ -207,7 +212,7 @@ pub async fn approve_request(conn: &Connection, grant: &Grant, policy: &Policy, 
 
 /// Approves a live request's extension as `by`: its end moves to the one asked for.
 pub async fn approve_extension(conn: &Connection, grant: &Grant, end: DateTime<Utc>, by: &str) -> Result<()> {
-    let (_, version) = record_version(conn, grant).await?;
+    let (_, version) = record_version(grant)?;
     let now = Utc::now().trunc_subsecs(0);
     let annotations = [
         (ann::EXPIRES_AT, Some(rfc3339(end))),
@@ -221,7 +226,7 @@ pub async fn approve_extension(conn: &Connection, grant: &Grant, end: DateTime<U
 /// Asks for a live request's end to move to `end` (approval required), clearing an earlier
 /// denial.
 pub async fn ask_extension(conn: &Connection, grant: &Grant, end: DateTime<Utc>) -> Result<()> {
-    let (_, version) = record_version(conn, grant).await?;
+    let (_, version) = record_version(grant)?;
     let annotations =
         [(ann::EXTENSION_REQUESTED, Some(rfc3339(end))), (ann::DENIED_BY, None), (ann::DENIED_REASON, None)];
     patch_record(conn, grant, &version, &annotations, None).await
@@ -229,14 +234,14 @@ pub async fn ask_extension(conn: &Connection, grant: &Grant, end: DateTime<Utc>)
 
 /// Withdraws an extension nobody answered.
 pub async fn withdraw_extension(conn: &Connection, grant: &Grant) -> Result<()> {
-    let (_, version) = record_version(conn, grant).await?;
+    let (_, version) = record_version(grant)?;
     patch_record(conn, grant, &version, &[(ann::EXTENSION_REQUESTED, None)], None).await
 }
 
 /// Denies as `by`: says who and why on the record, then deletes a pending request; an extension
 /// is only withdrawn (the request keeps its end).
 pub async fn deny(conn: &Connection, grant: &Grant, by: &str, reason: &str) -> Result<()> {
-    let (_, version) = record_version(conn, grant).await?;
+    let (_, version) = record_version(grant)?;
     let mut annotations = vec![(ann::DENIED_BY, Some(by.to_string())), (ann::DENIED_REASON, Some(reason.to_string()))];
     if !grant.pending {
         annotations.push((ann::EXTENSION_REQUESTED, None));

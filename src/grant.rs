@@ -46,6 +46,11 @@ pub struct Grant {
     pub extension_requested: Option<DateTime<Utc>>,
     /// Every annotation of the binding, as stored.
     pub annotations: BTreeMap<String, String>,
+    /// The record's uid and resourceVersion in the read this grant comes from: a write that
+    /// answers the request (approve, deny, an extension) is pinned to them, so it never lands on a
+    /// record that changed after it was shown.
+    #[serde(skip)]
+    pub read_as: Option<(String, String)>,
 }
 
 /// A binding that claims to be part of a request but cannot be trusted: a record that does not
@@ -209,6 +214,7 @@ impl Grant {
             approved_at: optional_time(ann::APPROVED_AT)?,
             extension_requested: optional_time(ann::EXTENSION_REQUESTED)?,
             annotations: annotations.clone(),
+            read_as: None,
         })
     }
 }

@@ -338,6 +338,7 @@ fn judge(binding: &Listed<'_>, labels: &BTreeMap<String, String>, policy: Option
     }
     let annotations = meta.annotations.clone().unwrap_or_default();
     let record = Grant::from_metadata(&name, namespace.as_deref(), labels, &annotations).and_then(|mut grant| {
+        grant.read_as = meta.uid.clone().zip(meta.resource_version.clone());
         if grant.pending {
             let ttl = policy.map(|p| p.pending_ttl).unwrap_or_default();
             grant.pending_until = policy.and_then(|_| crate::duration::after(grant.requested_at, ttl));

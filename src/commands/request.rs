@@ -285,7 +285,7 @@ pub async fn await_approval(conn: &Connection, grant: &Grant, policy: &Policy) -
             if let Some(by) = &approved.approved_by {
                 eprintln!("Request {id} was approved by {}.", terminal(by));
             }
-            Ok(approved)
+            Ok(*approved)
         }
         Answer::Denied { by: Some(by), reason } => {
             Err(Error::refused(format!("refused: request {id} was denied by {}: {}", terminal(&by), terminal(&reason))))

@@ -103,6 +103,16 @@ fn an_operator_credential_cannot_reach_cluster_admin_through_a_workload_a_node_o
     assert!(refused_by(&ran, "crusoe-support-guardrails"), "{ran:?}");
     assert!(ran.stderr.contains("may restart or scale a workload but not change its pod template"), "{ran:?}");
     assert_eq!(template(cluster), before, "the stored Deployment is unchanged");
+    // The template's metadata too: a label (a Service's selector could follow it) or an
+    // annotation (an AppArmor profile set to unconfined).
+    for patch in [
+        r#"{"spec":{"template":{"metadata":{"labels":{"k8s-app":"elsewhere"}}}}}"#,
+        r#"{"spec":{"template":{"metadata":{"annotations":{"container.apparmor.security.beta.kubernetes.io/coredns":"unconfined"}}}}}"#,
+    ] {
+        let ran = as_support(cluster, &operator, &["-n", "kube-system", "patch", "deployment", "coredns", "-p", patch]);
+        assert!(refused_by(&ran, "crusoe-support-guardrails"), "{patch}: {ran:?}");
+        assert!(ran.stderr.contains("pod template labels or annotations"), "{ran:?}");
+    }
 
     // What operator is for still works.
     let ran = as_support(cluster, &operator, &["-n", "kube-system", "rollout", "restart", "deployment", "coredns"]);
@@ -461,4 +471,39 @@ fn a_renew_racing_disable_mints_nothing_that_outlives_the_drained_end() {
     assert!(not_after <= end, "the credential on disk ({not_after}) outlives the drained end ({end}): {ran:?}");
     assert_ne!(ran.code, 0, "the racing renew is refused: {ran:?}");
     assert!(ran.stderr.contains("dropped unwritten"), "{ran:?}");
+}
+
+/// A pending record as `request` writes it with approval required: no subject yet.
+fn pending_record(id: &str, role: &str, hours: i64) -> String {
+    let record = record_manifest(id, role, &minutes_from_now(0), &minutes_from_now(hours * 60), None);
+    let (head, _) = record.split_once("subjects:").unwrap();
+    head.replace(
+        "    support-access.crusoe.ai/requested-by: kubernetes-admin\n",
+        "    support-access.crusoe.ai/requested-by: kubernetes-admin\n    support-access.crusoe.ai/state: pending\n",
+    )
+}
+
+#[test]
+fn an_approval_whose_record_was_swapped_after_it_was_read_writes_nothing() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "operator", "--approval", "required"]);
+    cluster.apply(&pending_record("swap1", "readonly", 1));
+    let owner = proxied_user(cluster, "owner", 800);
+    let mark = audit_mark(cluster);
+    let mut child = owner.spawn(cluster, &["approve", "swap1"]);
+    // Right after its read of the record, `approve` asks who it is.
+    wait_for_call(cluster, &mut child, mark, "owner", "its read of the record", |e| {
+        e["verb"] == "create" && e["objectRef"]["resource"] == "selfsubjectreviews"
+    });
+    // The review's swap: the same id, now operator for 72 h.
+    cluster.kubectl_ok(&["delete", "clusterrolebinding", "crusoe-support-swap1"]);
+    cluster.apply(&pending_record("swap1", "operator", 72));
+    let ran = finish(child);
+    assert_ne!(ran.code, 0, "{ran:?}");
+    assert!(ran.stderr.contains("changed while it was being answered; nothing was written"), "{ran:?}");
+    let swapped =
+        cluster.kubectl_ok(&["get", "clusterrolebinding", "crusoe-support-swap1", "-o", "jsonpath={.subjects}"]);
+    assert_eq!(swapped, "", "the swapped record was granted");
+    let history = cluster.supportaccess_ok(NS, &["history", "-o", "json"]);
+    assert!(!history.contains("\"approved\""), "{history}");
 }
