@@ -36,8 +36,10 @@ OLDEST_SUBSET = owner::enable_shows owner::roles_verify owner::withdrawing_a_rol
 	support::a_readonly_credential support::an_operator_credential records::a_support_subject
 
 ## The subset above on the oldest Kubernetes the plugin supports (K8S_OLDEST_VERSION in tests/cluster/versions.env).
+## One test at a time: two clusters starting at once have raced for a port, and once the v1.30
+## API server closed a connection mid-call under the load of two (not explained; see BENCHMARKS.md).
 test-oldest:
-	. tests/cluster/versions.env && KSA_K8S_VERSION=$$K8S_OLDEST_VERSION cargo test --test integration -- $(OLDEST_SUBSET)
+	. tests/cluster/versions.env && KSA_K8S_VERSION=$$K8S_OLDEST_VERSION cargo test --test integration -- --test-threads=1 $(OLDEST_SUBSET)
 
 deps:
 	scripts/install-test-deps
