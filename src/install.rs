@@ -107,33 +107,34 @@ macro_rules! installable_by_spec {
 
 installable_by_spec!(PriorityLevelConfiguration, FlowSchema);
 
-/// A guard matches only without `paramKind` (an older plugin's guards read the policy through it,
-/// and `contains` alone would not see a field that the desired guard leaves out).
-impl Installable for ValidatingAdmissionPolicy {
-    const KIND: &'static str = "ValidatingAdmissionPolicy";
-    fn desired_part(&self) -> serde_json::Value {
-        let reads_a_parameter = self.spec.as_ref().is_some_and(|s| s.param_kind.is_some());
-        serde_json::json!({ "spec": self.spec, "readsAParameter": reads_a_parameter })
-    }
-    fn take_desired_part(&mut self, from: &Self) {
-        self.spec = from.spec.clone();
-    }
+/// An admission guard's policy or binding matches only without the field through which an older
+/// plugin's guards read the policy (`paramKind`, `paramRef`): `contains` alone would not see a
+/// field that the desired object leaves out.
+macro_rules! installable_guard {
+    ($kind:ident, $param:ident $(, $more:item)*) => {
+        impl Installable for $kind {
+            const KIND: &'static str = stringify!($kind);
+            fn desired_part(&self) -> serde_json::Value {
+                let reads_a_parameter = self.spec.as_ref().is_some_and(|s| s.$param.is_some());
+                serde_json::json!({ "spec": self.spec, "readsAParameter": reads_a_parameter })
+            }
+            fn take_desired_part(&mut self, from: &Self) {
+                self.spec = from.spec.clone();
+            }
+            $($more)*
+        }
+    };
+}
+
+installable_guard!(
+    ValidatingAdmissionPolicy,
+    param_kind,
     fn differs_only_in_policy(&self, desired: &Self) -> bool {
         !self.desired_part()["readsAParameter"].as_bool().unwrap_or(true)
             && contains(&crate::admission::without_policy(self), &crate::admission::without_policy(desired))
     }
-}
-
-impl Installable for ValidatingAdmissionPolicyBinding {
-    const KIND: &'static str = "ValidatingAdmissionPolicyBinding";
-    fn desired_part(&self) -> serde_json::Value {
-        let reads_a_parameter = self.spec.as_ref().is_some_and(|s| s.param_ref.is_some());
-        serde_json::json!({ "spec": self.spec, "readsAParameter": reads_a_parameter })
-    }
-    fn take_desired_part(&mut self, from: &Self) {
-        self.spec = from.spec.clone();
-    }
-}
+);
+installable_guard!(ValidatingAdmissionPolicyBinding, param_ref);
 
 pub async fn install_one<K: Installable>(conn: &Connection, desired: K) -> Result<Installed> {
     // Another `enable` may create or repair the same object at the same time: read again and retry.
