@@ -30,10 +30,11 @@ test: deps lint
 	$(MAKE) test-oldest
 
 # The integration tests that touch every API the plugin uses: enable (roles, flow control, the
-# admission guards and the policy they carry), request (CSR, signer), revoke, roles --verify (dry runs under impersonation),
-# the guards' attacks, and the binding scan (the server-side Table).
+# admission guards and the policy they carry), request (ServiceAccounts, TokenRequest), revoke,
+# roles --verify (dry runs under impersonation), the guards' attacks (TokenRequest admission, CEL's
+# authorizer: requester::), and the binding scan (the server-side Table).
 OLDEST_SUBSET = owner::enable_shows owner::roles_verify owner::withdrawing_a_role guards:: enforced:: \
-	support::a_readonly_credential support::an_operator_credential records::a_support_subject
+	support::a_readonly_credential support::an_operator_credential records::a_support_subject requester::
 
 ## The subset above on the oldest Kubernetes the plugin supports (K8S_OLDEST_VERSION in tests/cluster/versions.env).
 ## One test at a time: two clusters starting at once have raced for a port. GOMAXPROCS=1 for the

@@ -335,7 +335,7 @@ _kubectl__supportaccess() {
             return 0
             ;;
         kubectl__subcmd__supportaccess__subcmd__enable)
-            opts="-n -o -y -v -h -V --enabled-roles --max-duration --credential-ttl --system-namespaces --operator-namespaces --guardrails --approval --pending-ttl --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
+            opts="-n -o -y -v -h -V --enabled-roles --max-duration --credential-ttl --system-namespaces --operator-namespaces --guardrails --approval --pending-ttl --requesters --approvers --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -370,6 +370,14 @@ _kubectl__supportaccess() {
                     return 0
                     ;;
                 --pending-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --requesters)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approvers)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

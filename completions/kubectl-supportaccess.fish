@@ -46,7 +46,7 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "approve" -d 'Approve a pending request or extension (the cluster owner; never one\'s own)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "deny" -d 'Deny a pending request or extension, saying why'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "extend" -d 'Move a live request\'s end later, within the policy\'s maximum from its start'
-complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "revoke" -d 'Revoke requests now by deleting their bindings (immediate revocation)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "revoke" -d 'Revoke requests now: their bindings, then their ServiceAccounts, are deleted'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "end" -d 'End one\'s own request now'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "exec" -d 'Run a command with KUBECONFIG pointing at a request\'s credential'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "shell" -d 'Start $SHELL with KUBECONFIG pointing at a request\'s credential'
@@ -66,6 +66,8 @@ off\t''"
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l approval -d 'Whether each request waits for the owner\'s `approve` (default none: enabled means any support engineer may get in, as Crusoe\'s)' -r -f -a "none\t''
 required\t''"
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l pending-ttl -d 'How long a request waits for approval before it expires (default 1h)' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l requesters -d 'Who may request support access without holding more (the crusoe-support-requester roles): user:NAME, group:NAME, serviceaccount:NS/NAME. Kept when left out; "" removes them' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l approvers -d 'Who may approve, deny and revoke requests (the crusoe-support-approver roles), spelled as --requesters. Kept when left out; "" removes them' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -90,7 +92,7 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 table\t''
 json\t''
 yaml\t''"
-complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -l now -d 'Also delete every support binding now (immediate revocation); asks first on a terminal'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -l now -d 'Also delete every support binding and ServiceAccount now (immediate revocation: 403 at once, every token 401 within about 10s); asks first on a terminal'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -s h -l help -d 'Print help'
@@ -112,7 +114,7 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -s V -l version -d 'Print version'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l role -d 'The role to request: readonly or operator' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l reason -d 'Why access is needed (recorded on the grant and in the history)' -r
-complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l duration -d 'How long the access lasts (e.g. 2h), at most the policy\'s maximum: the request ends this long after it is made. The shortest request lasts 11m, so that its first credential (the CSR API issues none shorter than 10m) fits with a minute to mint it: `--duration 10m` ends 11m later' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l duration -d 'How long the access lasts (e.g. 2h), at most the policy\'s maximum: the request ends this long after it is made. The shortest request lasts 11m, so that its first credential (the TokenRequest API issues none shorter than 10m) fits with a minute to mint it: `--duration 10m` ends 11m later' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l scope -d 'Limit the grant to one namespace (a RoleBinding instead of a ClusterRoleBinding), which becomes the kubeconfig\'s namespace; \'*\' or \'\' is cluster-wide' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l requestor -d 'Who the access is for (default: the caller\'s identity)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l kubeconfig-out -d 'Where to write the credential\'s kubeconfig' -r -F
@@ -201,7 +203,7 @@ yaml\t''"
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -l all -d 'Revoke every request'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
-complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -s V -l version -d 'Print version'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand end" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand end" -l context -d 'The name of the kubeconfig context to use' -r

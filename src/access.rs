@@ -97,7 +97,12 @@ pub async fn caller_can(conn: &Connection, permissions: &[Permission]) -> Result
 /// Fails with exit 4, naming the first permission the caller lacks, before anything is written.
 pub async fn require(conn: &Connection, user: &str, permissions: &[Permission]) -> Result<()> {
     let allowed = caller_can(conn, permissions).await?;
-    match permissions.iter().zip(allowed).find(|(_, ok)| !ok) {
+    refuse_unless(user, permissions, &allowed)
+}
+
+/// The error of [`require`], from answers already asked for (`allowed`, one per permission).
+pub fn refuse_unless(user: &str, permissions: &[Permission], allowed: &[bool]) -> Result<()> {
+    match permissions.iter().zip(allowed.iter().copied()).find(|(_, ok)| !ok) {
         Some((denied, _)) => Err(Error::new(
             ErrorKind::Forbidden,
             format!("forbidden: {user} may not {}; nothing was changed", denied.describe()),

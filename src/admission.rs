@@ -24,13 +24,33 @@ use crate::state::{self, annotations as ann, policy_keys as key};
 /// Support bindings: well-formed records and companions of enabled roles only, within
 /// `maxDuration`, none while disabled, ends only ever earlier.
 pub const REQUESTS: &str = "crusoe-support-requests";
-/// No approval of a labelled support CSR while disabled.
+/// Tokens of request ServiceAccounts: only while enabled, at most `credentialTTL`, never past the
+/// end the ServiceAccount's name carries; a requester's tokens only for those.
 pub const CREDENTIALS: &str = "crusoe-support-credentials";
+/// What a requester (RBAC verb `request` without `approve`) may write: only support records and
+/// companions, request ServiceAccounts, and lines appended to the history.
+pub const REQUESTERS: &str = "crusoe-support-requesters";
 /// What a support identity may change in a workload, a node or an operator resource.
 pub const GUARDRAILS: &str = "crusoe-support-guardrails";
 
-/// The groups a support identity carries: the plugin's, and the chart's static groups.
-const SUPPORT_IDENTITY: &str = "request.userInfo.groups.exists(g, g == 'crusoe-support' || g.startsWith('crusoe-support:') || g.startsWith('crusoe:support:'))";
+/// A support identity: a request ServiceAccount of the system namespace `namespace`, or a member of
+/// `roles --verify`'s group or the chart's static groups.
+fn support_identity(namespace: &str) -> String {
+    format!(
+        "request.userInfo.username.startsWith({account}) || request.userInfo.groups.exists(g, g == 'crusoe-support' || \
+         g.startsWith('crusoe-support:') || g.startsWith('crusoe:support:'))",
+        account = cel::string(&state::account_user(namespace, state::ACCOUNT_PREFIX)),
+    )
+}
+
+/// CEL: whether RBAC grants the writer `verb` on the support requests resource.
+fn may(verb: &str) -> String {
+    format!(
+        "authorizer.group('{}').resource('{}').check('{verb}').allowed()",
+        state::REQUESTS_GROUP,
+        state::REQUESTS_RESOURCE
+    )
+}
 
 /// The code points `--reason` refuses, as an RE2 class (control, bidirectional, line separators).
 const UNPRINTABLE: &str =
@@ -39,9 +59,9 @@ const UNPRINTABLE: &str =
 /// An RFC3339 UTC time with seconds, as the plugin writes them.
 const TIME: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$";
 
-/// The names of the guards this policy wants: all three, or two with `guardrails=off`.
+/// The names of the guards this policy wants: all four, or three with `guardrails=off`.
 pub fn wanted(guardrails: bool) -> Vec<&'static str> {
-    let mut names = vec![REQUESTS, CREDENTIALS];
+    let mut names = vec![REQUESTS, CREDENTIALS, REQUESTERS];
     if guardrails {
         names.push(GUARDRAILS);
     }
@@ -123,6 +143,7 @@ fn literals(policy: &Policy) -> Vec<(&'static str, Literal)> {
         (key::APPROVAL, Literal::Text(approval_name(policy.approval_required).into())),
         (key::PENDING_TTL, Literal::Duration(policy.pending_ttl)),
         (key::GUARDRAILS, Literal::Switch(policy.guardrails)),
+        (key::API_AUDIENCES, Literal::List(policy.api_audiences.clone())),
     ]
 }
 
@@ -171,13 +192,16 @@ fn fingerprint_expression(policy: &Policy) -> String {
 fn policy_variables(guard: &str, policy: &Policy) -> Vec<Value> {
     let mut variables: Vec<Value> = literals(policy).iter().map(|(k, l)| variable(k, l.cel())).collect();
     variables.push(variable(FINGERPRINT, fingerprint_expression(policy)));
-    variables.push(variable("probe", format!("({}) == {}", annotation("object", ann::PROBE), cel::string(guard))));
+    variables.push(variable(
+        "probe",
+        format!("request.operation == 'CREATE' && ({}) == {}", annotation("object", ann::PROBE), cel::string(guard)),
+    ));
     variables
 }
 
 /// A probe of `guard`, in a matchCondition (which cannot read variables).
 fn is_probe(guard: &str) -> String {
-    format!("({}) == {}", annotation("object", ann::PROBE), cel::string(guard))
+    format!("(request.operation == 'CREATE' && ({}) == {})", annotation("object", ann::PROBE), cel::string(guard))
 }
 
 /// The probe's two answers first (exactly one of them refuses a probe, every probe is refused),
@@ -262,7 +286,22 @@ fn requests_policy(namespace: &str, policy: &Policy) -> ValidatingAdmissionPolic
         variable("managed", format!("({}) == 'true'", label("object", state::MANAGED_LABEL))),
         variable("name", "has(object.metadata.name) ? object.metadata.name : ''".into()),
         variable("record", "'crusoe-support-' + variables.id".into()),
-        variable("group", "'crusoe-support:request:' + variables.id".into()),
+        variable("hasSubjects", "has(object.subjects) && object.subjects.size() > 0".into()),
+        // The request's ServiceAccount, and the end its name carries (0 for anything else).
+        variable(
+            "isAccount",
+            format!(
+                "variables.hasSubjects && object.subjects.size() == 1 && object.subjects[0].kind == 'ServiceAccount' && \
+                 has(object.subjects[0].namespace) && object.subjects[0].namespace == {ns} && \
+                 object.subjects[0].name.matches('^crusoe-support-' + variables.id + '-[0-9]{{1,11}}$')",
+                ns = cel::string(namespace)
+            ),
+        ),
+        variable(
+            "accountEnd",
+            "variables.isAccount ? int(object.subjects[0].name.substring(object.subjects[0].name.lastIndexOf('-') + 1)) : 0"
+                .into(),
+        ),
         variable("isRecord", "variables.name == variables.record".into()),
         variable(
             "isCompanion",
@@ -308,7 +347,7 @@ fn requests_policy(namespace: &str, policy: &Policy) -> ValidatingAdmissionPolic
         ),
         variable("approvalRequired", "variables.approval == 'required'".into()),
         variable("pending", format!("({}) == '{}'", annotation("object", ann::STATE), state::STATE_PENDING)),
-        variable("hasSubjects", "has(object.subjects) && object.subjects.size() > 0".into()),
+        variable("approver", may("approve")),
         variable(
             "hadSubjects",
             "variables.isUpdate && has(oldObject.subjects) && oldObject.subjects.size() > 0".into(),
@@ -325,7 +364,9 @@ fn requests_policy(namespace: &str, policy: &Policy) -> ValidatingAdmissionPolic
         // The writer answers as approved-by, and is not the requester.
         variable(
             "answeredBySomeoneElse",
-            "variables.approvedBy == request.userInfo.username && variables.approvedBy != variables.requestedBy".into(),
+            "variables.approvedBy == request.userInfo.username && variables.approvedBy != variables.requestedBy && \
+             variables.approver"
+                .into(),
         ),
     ]);
     // While disabled a record may still change, but only by moving its times earlier (a drain).
@@ -353,17 +394,23 @@ fn requests_policy(namespace: &str, policy: &Policy) -> ValidatingAdmissionPolic
             ),
         ),
         validation(
-            "variables.pending ? !variables.hasSubjects : (variables.hasSubjects && object.subjects.size() == 1 && \
-             object.subjects[0].kind == 'Group' && object.subjects[0].name == variables.group)",
-            "a support request's binding has exactly one subject, Group crusoe-support:request:<its id>, or none \
-             while it is pending approval"
-                .into(),
+            "variables.pending ? !variables.hasSubjects : variables.isAccount",
+            format!(
+                "a support request's binding has exactly one subject, ServiceAccount {namespace}/crusoe-support-<its \
+                 id>-<end>, or none while it is pending approval"
+            ),
+        ),
+        validation(
+            "!variables.isRecord || !variables.isAccount || !variables.timesOk || \
+             (variables.isUpdate && variables.subjectsUnchanged) || \
+             variables.accountEnd <= int(timestamp(variables.expiresAt))",
+            "a support request's ServiceAccount carries an end no later than the request's expires-at".into(),
         ),
         validation(
             "variables.hadSubjects || !variables.isUpdate || !variables.hasSubjects || variables.answeredBySomeoneElse",
             format!(
-                "a pending support request is approved only by someone other than its requester: the write that adds \
-                 its subject must set {p}approved-by to the writing user (`kubectl supportaccess approve`)"
+                "a pending support request is approved only by an approver other than its requester: the write that \
+                 adds its subject must set {p}approved-by to the writing user (`kubectl supportaccess approve`)"
             ),
         ),
         validation(
@@ -417,7 +464,8 @@ fn requests_policy(namespace: &str, policy: &Policy) -> ValidatingAdmissionPolic
         ),
         validation(
             "!variables.isUpdate || !variables.isRecord || (variables.unchanged && \
-             (variables.subjectsUnchanged || (!variables.hadSubjects && variables.answeredBySomeoneElse)) && \
+             (variables.subjectsUnchanged || (variables.hadSubjects && variables.hasSubjects) || \
+              (!variables.hadSubjects && variables.answeredBySomeoneElse)) && \
              variables.oldExpiresAt.matches('^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$') && \
              variables.timesOk && (timestamp(variables.expiresAt) <= timestamp(variables.oldExpiresAt) || \
               (!variables.approvalRequired && variables.enabled) || \
@@ -441,8 +489,7 @@ fn requests_policy(namespace: &str, policy: &Policy) -> ValidatingAdmissionPolic
             "matchConditions": [{
                 "name": "grants-a-support-identity-or-is-a-request",
                 "expression": format!(
-                    "(has(object.subjects) && object.subjects.exists(s, (s.kind == 'Group' || \
-                     s.kind == 'User') && s.name.startsWith('crusoe-support'))) || \
+                    "(has(object.subjects) && object.subjects.exists(s, s.name.startsWith('crusoe-support'))) || \
                      (({managed}) == 'true' && ({id}) != '') || {probe}",
                     managed = label("object", state::MANAGED_LABEL),
                     id = label("object", state::REQUEST_ID_LABEL),
@@ -455,33 +502,259 @@ fn requests_policy(namespace: &str, policy: &Policy) -> ValidatingAdmissionPolic
     )
 }
 
-/// `crusoe-support-credentials`: approving a CSR labelled with a request id, while disabled.
+/// `crusoe-support-credentials`: a token of a request ServiceAccount only while enabled, for at
+/// most `credentialTTL`, for the API server's own audience, bound to no object, and never past the
+/// end its ServiceAccount's name carries, on the API server's clock (a TokenRequest's
+/// `creationTimestamp` is the server's time on CREATE); a requester's tokens only for those.
 fn credentials_policy(namespace: &str, policy: &Policy) -> ValidatingAdmissionPolicy {
+    let policy_ref = format!("policy ConfigMap {namespace}/{}", state::POLICY_CONFIGMAP);
+    let mut variables = policy_variables(CREDENTIALS, policy);
+    variables.extend([
+        variable("account", format!("request.name.matches({})", cel::string(state::ACCOUNT_PATTERN))),
+        variable("requester", format!("{} && !{}", may("request"), may("approve"))),
+        variable(
+            "end",
+            "variables.account ? int(request.name.substring(request.name.lastIndexOf('-') + 1)) : 0".into(),
+        ),
+        variable(
+            "seconds",
+            "has(object.spec.expirationSeconds) && object.spec.expirationSeconds != null ? \
+             object.spec.expirationSeconds : 0"
+                .into(),
+        ),
+    ]);
+    let validations = vec![
+        validation(
+            "variables.account || !variables.requester",
+            format!(
+                "a requester may mint tokens only for request ServiceAccounts {namespace}/crusoe-support-<id>-<end>"
+            ),
+        ),
+        validation(
+            "!variables.account || variables.enabled",
+            format!("support access is disabled ({policy_ref}): no support credential may be minted"),
+        ),
+        validation(
+            "!variables.account || (variables.seconds > 0 && duration(string(variables.seconds) + 's') <= \
+             variables.credentialTTL)",
+            format!(
+                "a support token sets expirationSeconds, at most the policy's credentialTTL ({policy_ref}, key \
+                 credentialTTL)"
+            ),
+        ),
+        validation(
+            "!variables.account || (has(object.metadata.creationTimestamp) && \
+             int(timestamp(string(object.metadata.creationTimestamp))) + variables.seconds <= variables.end)",
+            "a support token never outlives its request: it must expire by the end its ServiceAccount's name \
+             carries (crusoe-support-<id>-<end in Unix seconds>)"
+                .into(),
+        ),
+        validation(
+            "!variables.account || (has(object.spec.audiences) && object.spec.audiences.size() > 0 && \
+             object.spec.audiences.all(a, a in variables.apiAudiences) && \
+             (!has(object.spec.boundObjectRef) || object.spec.boundObjectRef == null))",
+            format!(
+                "a support token is for the API server's own audiences only ({policy_ref}, key apiAudiences, learned \
+                 by `enable`) and bound to no object"
+            ),
+        ),
+    ];
     self::policy(
         CREDENTIALS,
         json!({
             "failurePolicy": "Fail",
             "matchConstraints": {
                 "resourceRules": [{
-                    "apiGroups": ["certificates.k8s.io"],
+                    "apiGroups": [""],
                     "apiVersions": ["*"],
-                    "operations": ["UPDATE"],
-                    "resources": ["certificatesigningrequests/approval"],
+                    "operations": ["CREATE"],
+                    "resources": ["serviceaccounts/token"],
                 }, probe_rule()],
-                "objectSelector": { "matchExpressions": [{ "key": state::REQUEST_ID_LABEL, "operator": "Exists" }] },
             },
             "matchConditions": [{
-                "name": "a-csr-approval-or-a-probe",
-                "expression": format!("request.resource.group == 'certificates.k8s.io' || {}", is_probe(CREDENTIALS)),
-            }],
-            "variables": policy_variables(CREDENTIALS, policy),
-            "validations": guarded(vec![validation(
-                "variables.enabled",
-                format!(
-                    "support access is disabled (policy ConfigMap {namespace}/{}): no support credential may be approved",
-                    state::POLICY_CONFIGMAP
+                "name": "a-token-in-the-system-namespace-or-a-probe",
+                "expression": format!(
+                    "(request.resource.resource == 'serviceaccounts' && request.namespace == {}) || {}",
+                    cel::string(namespace),
+                    is_probe(CREDENTIALS)
                 ),
-            )]),
+            }],
+            "variables": variables,
+            "validations": guarded(validations),
+        }),
+    )
+}
+
+/// The support ClusterRoles a record or companion may bind.
+const SUPPORT_ROLES: &str =
+    "['crusoe-support-readonly', 'crusoe-support-operator', 'crusoe-support-logs', 'crusoe-support-debug']";
+
+/// `crusoe-support-requesters`: for a requester (RBAC verb `request` without `approve`), every
+/// binding write — any name, any subject, CREATE, UPDATE and DELETE — touches only support
+/// records and companions, with no finalizer and no owner but its own record; a record it creates
+/// starts at the server's time and ends within `maxDuration`; with approval required it never
+/// answers (approved-by, approved-at). ServiceAccounts: only request ones, created bare. ConfigMaps:
+/// only lines appended to the history.
+fn requesters_policy(namespace: &str, policy: &Policy) -> ValidatingAdmissionPolicy {
+    let ns = cel::string(namespace);
+    let mut variables = policy_variables(REQUESTERS, policy);
+    variables.extend([
+        variable("requester", format!("{} && !{}", may("request"), may("approve"))),
+        variable("target", "request.operation == 'DELETE' ? oldObject : object".into()),
+        variable("isBinding", "request.resource.group == 'rbac.authorization.k8s.io'".into()),
+        variable("resource", "request.resource.resource".into()),
+        variable("id", label("variables.target", state::REQUEST_ID_LABEL)),
+        variable(
+            "isSupport",
+            format!(
+                "({managed}) == 'true' && variables.id.matches('^[a-z0-9]([-a-z0-9]{{0,61}}[a-z0-9])?$') && \
+                 has(variables.target.roleRef) && variables.target.roleRef.kind == 'ClusterRole' && \
+                 variables.target.roleRef.name in {SUPPORT_ROLES} && variables.target.metadata.name in \
+                 ['crusoe-support-' + variables.id, 'crusoe-support-' + variables.id + '-logs', \
+                  'crusoe-support-' + variables.id + '-debug']",
+                managed = label("variables.target", state::MANAGED_LABEL),
+            ),
+        ),
+        variable(
+            "wasSupport",
+            format!(
+                "request.operation != 'UPDATE' || (({old_id}) == variables.id && \
+                 oldObject.metadata.name == variables.target.metadata.name && oldObject.roleRef == object.roleRef)",
+                old_id = label("oldObject", state::REQUEST_ID_LABEL),
+            ),
+        ),
+        variable("isRecord", "variables.target.metadata.name == 'crusoe-support-' + variables.id".into()),
+        variable("requestedAt", annotation("object", ann::REQUESTED_AT)),
+        variable("expiresAt", annotation("object", ann::EXPIRES_AT)),
+    ]);
+    let requester = |check: &str| format!("!variables.requester || {check}");
+    let on = |resource: &str, check: &str| requester(&format!("variables.resource != '{resource}' || ({check})"));
+    let unchanged = |key: &str| format!("({}) == ({})", annotation("object", key), annotation("oldObject", key));
+    let validations = vec![
+        validation(
+            &requester("!variables.isBinding || (variables.isSupport && variables.wasSupport)"),
+            "a requester writes only support records and companions (crusoe-support-<id>[-logs|-debug], labelled, \
+             bound to a support ClusterRole)"
+                .into(),
+        ),
+        validation(
+            &requester(
+                "!variables.isBinding || request.operation == 'DELETE' || \
+                 ((!has(object.metadata.finalizers) || object.metadata.finalizers.size() == 0) && \
+                  (!has(object.metadata.ownerReferences) || object.metadata.ownerReferences.all(o, \
+                   o.kind == 'ClusterRoleBinding' && o.name == 'crusoe-support-' + variables.id)))",
+            ),
+            "a requester's support binding carries no finalizer and no owner but its own record".into(),
+        ),
+        validation(
+            &requester(
+                "!variables.isBinding || request.operation != 'UPDATE' || variables.isRecord || \
+                 (has(object.subjects) ? object.subjects : []) == (has(oldObject.subjects) ? oldObject.subjects : [])",
+            ),
+            "a requester never changes a companion's subjects (it deletes the companion and creates it again)".into(),
+        ),
+        validation(
+            &requester(&format!(
+                "!variables.isBinding || request.operation != 'CREATE' || !variables.isRecord || \
+                 (variables.requestedAt.matches('{TIME}') && variables.expiresAt.matches('{TIME}') && \
+                  has(object.metadata.creationTimestamp) && \
+                  timestamp(variables.requestedAt) >= timestamp(string(object.metadata.creationTimestamp)) - \
+                   duration('60s') && \
+                  timestamp(variables.requestedAt) <= timestamp(string(object.metadata.creationTimestamp)) + \
+                   duration('60s') && \
+                  timestamp(variables.expiresAt) <= timestamp(string(object.metadata.creationTimestamp)) + \
+                   variables.maxDuration)"
+            )),
+            "a requester's new record starts at the API server's time (requested-at within a minute of it) and \
+             ends at most the policy's maxDuration after it"
+                .into(),
+        ),
+        validation(
+            &requester(&format!(
+                "!variables.isBinding || request.operation != 'UPDATE' || variables.approval != 'required' || \
+                 ({} && {})",
+                unchanged(ann::APPROVED_BY),
+                unchanged(ann::APPROVED_AT)
+            )),
+            "approval is required: a requester never sets approved-by or approved-at".into(),
+        ),
+        validation(
+            &on(
+                "serviceaccounts",
+                &format!(
+                    "request.operation != 'UPDATE' && request.namespace == {ns} && \
+                 variables.target.metadata.name.matches({pattern})",
+                    pattern = cel::string(state::ACCOUNT_PATTERN)
+                ),
+            ),
+            format!(
+                "a requester creates and deletes only request ServiceAccounts {namespace}/crusoe-support-<id>-<end>"
+            ),
+        ),
+        validation(
+            &on(
+                "serviceaccounts",
+                &format!(
+                    "request.operation != 'CREATE' || ((!has(object.secrets) || object.secrets.size() == 0) && \
+                     (!has(object.imagePullSecrets) || object.imagePullSecrets.size() == 0) && \
+                     has(object.automountServiceAccountToken) && object.automountServiceAccountToken == false && \
+                     ({managed}) == 'true' && \
+                     object.metadata.name.startsWith('crusoe-support-' + variables.id + '-') && \
+                     has(object.metadata.creationTimestamp) && \
+                     int(object.metadata.name.substring(object.metadata.name.lastIndexOf('-') + 1)) <= \
+                      int(timestamp(string(object.metadata.creationTimestamp)) + variables.maxDuration))",
+                    managed = label("object", state::MANAGED_LABEL),
+                ),
+            ),
+            "a requester's ServiceAccount is labelled with its request id, has no secrets or image pull secrets, \
+             mounts no token, and carries an end within the policy's maxDuration"
+                .into(),
+        ),
+        validation(
+            &on(
+                "configmaps",
+                &format!(
+                    "request.operation == 'UPDATE' && object.metadata.name == {history} && \
+                     (!has(oldObject.data) || oldObject.data == null || oldObject.data.all(k, has(object.data) && \
+                      object.data != null && k in object.data && object.data[k].startsWith(oldObject.data[k])))",
+                    history = cel::string(state::HISTORY_CONFIGMAP)
+                ),
+            ),
+            format!(
+                "a requester never writes the policy and only appends to the history ConfigMap {namespace}/{}: every \
+                 existing line stays",
+                state::HISTORY_CONFIGMAP
+            ),
+        ),
+    ];
+    self::policy(
+        REQUESTERS,
+        json!({
+            "failurePolicy": "Fail",
+            "matchConstraints": { "resourceRules": [
+                {
+                    "apiGroups": ["rbac.authorization.k8s.io"],
+                    "apiVersions": ["*"],
+                    "operations": ["CREATE", "UPDATE", "DELETE"],
+                    "resources": ["clusterrolebindings", "rolebindings"],
+                },
+                {
+                    "apiGroups": [""],
+                    "apiVersions": ["*"],
+                    "operations": ["CREATE", "UPDATE", "DELETE"],
+                    "resources": ["serviceaccounts", "configmaps"],
+                },
+                probe_rule(),
+            ]},
+            "matchConditions": [{
+                "name": "a-binding-or-the-system-namespace-or-a-probe",
+                "expression": format!(
+                    "request.resource.group == 'rbac.authorization.k8s.io' || request.namespace == {ns} || {}",
+                    is_probe(REQUESTERS)
+                ),
+            }],
+            "variables": variables,
+            "validations": guarded(validations),
         }),
     )
 }
@@ -548,7 +821,7 @@ fn guardrail_variables(policy: &Policy) -> Vec<Value> {
 /// `crusoe-support-guardrails`: for support identities only, no change of a workload's pod
 /// template (spec, labels, annotations but `restartedAt`), of a node beyond cordon, or of an
 /// operator resource's images and versions.
-fn guardrails_policy(policy: &Policy) -> ValidatingAdmissionPolicy {
+fn guardrails_policy(namespace: &str, policy: &Policy) -> ValidatingAdmissionPolicy {
     let unchanged = |field: &str| {
         format!(
             "has(object.{field}) == has(oldObject.{field}) && (!has(object.{field}) || object.{field} == oldObject.{field})"
@@ -579,7 +852,7 @@ fn guardrails_policy(policy: &Policy) -> ValidatingAdmissionPolicy {
             ]},
             "matchConditions": [{
                 "name": "support-identity",
-                "expression": format!("{SUPPORT_IDENTITY} || {}", is_probe(GUARDRAILS)),
+                "expression": format!("{} || {}", support_identity(namespace), is_probe(GUARDRAILS)),
             }],
             "variables": guardrail_variables(policy),
             "validations": guarded(vec![
@@ -625,15 +898,16 @@ pub fn desired(namespace: &str, policy: &Policy) -> Vec<(ValidatingAdmissionPoli
     let mut guards = vec![
         (requests_policy(namespace, policy), binding(REQUESTS)),
         (credentials_policy(namespace, policy), binding(CREDENTIALS)),
+        (requesters_policy(namespace, policy), binding(REQUESTERS)),
     ];
     if policy.guardrails {
-        guards.push((guardrails_policy(policy), binding(GUARDRAILS)));
+        guards.push((guardrails_policy(namespace, policy), binding(GUARDRAILS)));
     }
     guards
 }
 
 /// Every guard, whatever the policy says (for removal).
-pub const ALL: [&str; 3] = [REQUESTS, CREDENTIALS, GUARDRAILS];
+pub const ALL: [&str; 4] = [REQUESTS, CREDENTIALS, REQUESTERS, GUARDRAILS];
 
 /// What `enable` or `disable` did with the guards.
 #[derive(Debug, Clone, Serialize)]
@@ -885,8 +1159,8 @@ mod tests {
                 .map(|(p, _)| p.metadata.name.clone().unwrap())
                 .collect::<Vec<_>>()
         };
-        assert_eq!(names(true), [REQUESTS, CREDENTIALS, GUARDRAILS]);
-        assert_eq!(names(false), [REQUESTS, CREDENTIALS]);
+        assert_eq!(names(true), [REQUESTS, CREDENTIALS, REQUESTERS, GUARDRAILS]);
+        assert_eq!(names(false), [REQUESTS, CREDENTIALS, REQUESTERS]);
     }
 
     #[test]

@@ -12,9 +12,9 @@ use serde_json::json;
 use crate::bindings::NewGrant;
 use crate::cluster::Connection;
 use crate::error::{Error, Result};
-use crate::grant::Grant;
 use crate::output::rfc3339;
 use crate::policy::Policy;
+use crate::record::Grant;
 use crate::scan::Binding;
 use crate::state::{self, annotations as ann};
 
@@ -57,7 +57,7 @@ async fn watch<K: Binding>(conn: &Connection, api: Api<K>, grant: &Grant, awaite
     let mut last_seen = grant.annotations.clone();
     loop {
         let current = conn.call(api.get_opt(&name)).await?;
-        if let Some(answer) = judge(current.as_ref(), grant, awaited, &mut last_seen)? {
+        if let Some(answer) = judge(current.as_ref(), grant, awaited, &mut last_seen, &conn.namespace)? {
             return Ok(answer);
         }
         let version = current.and_then(|b| b.meta().resource_version.clone()).unwrap_or_default();
@@ -75,11 +75,11 @@ async fn watch<K: Binding>(conn: &Connection, api: Api<K>, grant: &Grant, awaite
         while let Ok(Some(event)) = events.try_next().await {
             let answer = match event {
                 WatchEvent::Added(binding) | WatchEvent::Modified(binding) => {
-                    judge(Some(&binding), grant, awaited, &mut last_seen)?
+                    judge(Some(&binding), grant, awaited, &mut last_seen, &conn.namespace)?
                 }
                 WatchEvent::Deleted(binding) => {
                     last_seen = binding.meta().annotations.clone().unwrap_or_default();
-                    judge::<K>(None, grant, awaited, &mut last_seen)?
+                    judge::<K>(None, grant, awaited, &mut last_seen, &conn.namespace)?
                 }
                 // Expired resourceVersion and the like: read the record again and watch anew.
                 WatchEvent::Error(_) => break,
@@ -98,6 +98,7 @@ fn judge<K: Binding>(
     asked: &Grant,
     awaited: Awaited,
     last_seen: &mut std::collections::BTreeMap<String, String>,
+    namespace: &str,
 ) -> Result<Option<Answer>> {
     let denial = |seen: &std::collections::BTreeMap<String, String>| Answer::Denied {
         by: seen.get(ann::DENIED_BY).cloned(),
@@ -127,13 +128,13 @@ fn judge<K: Binding>(
     })
     .map(|mut record| {
         record.read_as = meta.uid.clone().zip(meta.resource_version.clone());
+        record.account = crate::record::account_of(&asked.id, binding.subjects(), namespace);
         record
     })?;
     if record.requested_at != asked.requested_at || record.requested_by != asked.requested_by {
         return Err(Error::refused(format!("refused: request {} was replaced by another record", asked.id)));
     }
-    let group = state::request_group(&asked.id);
-    let granted = matches!(binding.subjects(), [only] if only.kind == "Group" && only.name == group);
+    let granted = record.account.is_some();
     Ok(match awaited {
         Awaited::Request if !record.pending && granted => Some(Answer::Approved(Box::new(record))),
         // Drained (access disabled): it can no longer be approved.
@@ -177,28 +178,26 @@ fn record_version(grant: &Grant) -> Result<(String, String)> {
     })
 }
 
-/// Approves a pending request as `by`: its companions first (they grant nothing until a
-/// credential carries the group, which only an approved record leads to), then the record's
-/// subject with `approved-by`/`approved-at`. Returns the approved record.
+/// Approves a pending request as `by`: its ServiceAccount and companions first (they grant
+/// nothing until a token of that ServiceAccount exists, which only an approved record leads to),
+/// then the record's subject with `approved-by`/`approved-at`. Returns the approved record.
 pub async fn approve_request(conn: &Connection, grant: &Grant, policy: &Policy, by: &str) -> Result<Grant> {
     let now = Utc::now().trunc_subsecs(0);
+    let (uid, version) = record_version(grant)?;
+    let account = crate::credential::create_account(conn, &grant.id, grant.expires_at).await?;
     let approved = Grant {
         pending: false,
         pending_until: None,
         approved_by: Some(by.to_string()),
         approved_at: Some(now),
+        account: Some(account.clone()),
         ..grant.clone()
     };
-    let (uid, version) = record_version(grant)?;
     let new = NewGrant { grant: approved.clone(), policy: policy.clone() };
     if grant.scope.is_none() {
         new.create_companions(conn, uid).await?;
     }
-    let subjects = json!([{
-        "kind": "Group",
-        "apiGroup": "rbac.authorization.k8s.io",
-        "name": state::request_group(&grant.id),
-    }]);
+    let subjects = json!([crate::record::account_subject(&conn.namespace, &account)]);
     let annotations =
         [(ann::STATE, None), (ann::APPROVED_BY, Some(by.to_string())), (ann::APPROVED_AT, Some(rfc3339(now)))];
     if let Err(e) = patch_record(conn, grant, &version, &annotations, Some(subjects)).await {
@@ -210,8 +209,15 @@ pub async fn approve_request(conn: &Connection, grant: &Grant, policy: &Policy, 
     Ok(approved)
 }
 
-/// Approves a live request's extension as `by`: its end moves to the one asked for.
-pub async fn approve_extension(conn: &Connection, grant: &Grant, end: DateTime<Utc>, by: &str) -> Result<()> {
+/// Approves a live request's extension as `by`: its end moves to the one asked for, and the
+/// request to a ServiceAccount whose tokens may last that long.
+pub async fn approve_extension(
+    conn: &Connection,
+    grant: &Grant,
+    policy: &Policy,
+    end: DateTime<Utc>,
+    by: &str,
+) -> Result<()> {
     let (_, version) = record_version(grant)?;
     let now = Utc::now().trunc_subsecs(0);
     let annotations = [
@@ -220,7 +226,10 @@ pub async fn approve_extension(conn: &Connection, grant: &Grant, end: DateTime<U
         (ann::APPROVED_BY, Some(by.to_string())),
         (ann::APPROVED_AT, Some(rfc3339(now))),
     ];
-    patch_record(conn, grant, &version, &annotations, None).await
+    crate::bindings::move_to_account(conn, grant, policy, end, Some(by), |subjects| async move {
+        patch_record(conn, grant, &version, &annotations, Some(subjects)).await
+    })
+    .await
 }
 
 /// Asks for a live request's end to move to `end` (approval required), clearing an earlier

@@ -11,8 +11,8 @@ use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 
 use crate::cluster::Connection;
 use crate::error::{Error, Result};
-use crate::grant::{BindingRef, Grant, Grants, cluster_role_of};
 use crate::policy::Policy;
+use crate::record::{BindingRef, Grant, Grants, account_subject, cluster_role_of};
 use crate::state;
 
 /// A short lowercase random id, valid as a DNS-1123 label: a letter, then letters and digits.
@@ -56,17 +56,13 @@ impl NewGrant {
         labels
     }
 
-    /// The request's group; none while it waits for approval (it then grants nothing).
-    fn subjects(&self) -> Option<Vec<Subject>> {
+    /// The request's ServiceAccount in the system namespace; none while it waits for approval
+    /// (it then grants nothing).
+    fn subjects(&self, namespace: &str) -> Option<Vec<Subject>> {
         if self.grant.pending {
             return None;
         }
-        Some(vec![Subject {
-            kind: "Group".into(),
-            name: state::request_group(&self.grant.id),
-            api_group: Some("rbac.authorization.k8s.io".into()),
-            namespace: None,
-        }])
+        self.grant.account.as_ref().map(|account| vec![account_subject(namespace, account)])
     }
 
     fn role_ref(name: &str) -> RoleRef {
@@ -92,12 +88,12 @@ impl NewGrant {
         let role_ref = Self::role_ref(cluster_role_of(self.grant.role));
         if let Some(scope) = &self.grant.scope {
             let api: Api<RoleBinding> = Api::namespaced(conn.client.clone(), scope);
-            let binding = RoleBinding { metadata: meta, role_ref, subjects: self.subjects() };
+            let binding = RoleBinding { metadata: meta, role_ref, subjects: self.subjects(&conn.namespace) };
             conn.call(api.create(&PostParams::default(), &binding)).await?;
             return Ok(());
         }
         let api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
-        let binding = ClusterRoleBinding { metadata: meta, role_ref, subjects: self.subjects() };
+        let binding = ClusterRoleBinding { metadata: meta, role_ref, subjects: self.subjects(&conn.namespace) };
         let record = conn.call(api.create(&PostParams::default(), &binding)).await?;
         if self.grant.pending {
             return Ok(());
@@ -137,7 +133,7 @@ impl NewGrant {
                         ..ObjectMeta::default()
                     },
                     role_ref: Self::role_ref(companion.cluster_role()),
-                    subjects: self.subjects(),
+                    subjects: self.subjects(&conn.namespace),
                 };
                 async move { conn.call(api.create(&PostParams::default(), &binding)).await.map(|_| ()) }
             })
@@ -147,17 +143,62 @@ impl NewGrant {
     }
 }
 
-/// Which of these namespaces exist.
+/// Moves a live request to a new ServiceAccount whose tokens may last until `end` (the admission
+/// guard on TokenRequests reads a token's limit from the ServiceAccount's name, so an end moved
+/// later needs one): creates it, lets `write_record` write the record with the new subject (and
+/// the new end), binds the companions to it, and deletes the old ServiceAccount, whose tokens
+/// then stop working — the caller mints a new one. `approver` is who approved the move, when
+/// approval is required (the new companions say so, as the admission guard wants).
+pub async fn move_to_account<F, Fut>(
+    conn: &Connection,
+    grant: &Grant,
+    policy: &Policy,
+    end: chrono::DateTime<chrono::Utc>,
+    approver: Option<&str>,
+    write_record: F,
+) -> Result<()>
+where
+    F: FnOnce(serde_json::Value) -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    let account = crate::credential::create_account(conn, &grant.id, end).await?;
+    let subjects = serde_json::json!([account_subject(&conn.namespace, &account)]);
+    if let Err(e) = write_record(subjects).await {
+        if grant.account.as_deref() != Some(account.as_str()) {
+            let _ = crate::credential::delete_account(conn, &account).await;
+        }
+        return Err(e);
+    }
+    if grant.scope.is_none() && grant.account.as_deref() != Some(account.as_str()) {
+        delete_own_companions(conn, &grant.id).await?;
+        let uid = record_meta(conn, grant).await?.and_then(|m| m.uid).unwrap_or_default();
+        let moved = Grant {
+            account: Some(account.clone()),
+            expires_at: end,
+            approved_by: approver.map(str::to_string).or_else(|| grant.approved_by.clone()),
+            ..grant.clone()
+        };
+        NewGrant { grant: moved, policy: policy.clone() }.create_companions(conn, uid).await?;
+    }
+    if let Some(old) = grant.account.as_deref().filter(|old| *old != account) {
+        crate::credential::delete_account(conn, old).await?;
+    }
+    Ok(())
+}
+
+/// Which of these namespaces exist, as the API server's watch cache has them: a consistent list
+/// right after a write waits for that cache to catch up (about 80 ms on v1.35), and a namespace
+/// created or deleted a moment ago only changes which companions are made.
 async fn existing_namespaces(conn: &Connection, wanted: &[String]) -> Result<Vec<String>> {
     let api: Api<Namespace> = Api::all(conn.client.clone());
-    let existing = conn.call(api.list_metadata(&ListParams::default())).await?;
+    let existing = conn.call(api.list_metadata(&ListParams::default().match_any())).await?;
     let names: std::collections::BTreeSet<String> =
         existing.items.into_iter().filter_map(|n| n.metadata.name).collect();
     Ok(wanted.iter().filter(|ns| names.contains(*ns)).cloned().collect())
 }
 
 /// Deletes the bindings this run made for a request (its record and companions, by name and
-/// label): the rollback of a request that failed half-way.
+/// label), then its ServiceAccounts: the rollback of a request that failed half-way.
 pub async fn delete_own_bindings(conn: &Connection, id: &str, scope: Option<&str>) -> Result<()> {
     let record = BindingRef {
         kind: if scope.is_some() { "RoleBinding" } else { "ClusterRoleBinding" },
@@ -165,7 +206,8 @@ pub async fn delete_own_bindings(conn: &Connection, id: &str, scope: Option<&str
         name: state::binding_name(id),
     };
     let refs: Vec<BindingRef> = std::iter::once(record).chain(own_companions(conn, id).await?).collect();
-    delete_refs(conn, &refs).await.map(|_| ())
+    delete_refs(conn, &refs).await?;
+    crate::credential::delete_accounts(conn, &[id]).await
 }
 
 /// Deletes a request's companion RoleBindings only (an approval that failed half-way).
@@ -190,13 +232,15 @@ async fn own_companions(conn: &Connection, id: &str) -> Result<Vec<BindingRef>> 
         .collect())
 }
 
-/// Deletes every binding of a request's group — its record, its companions, and any other
-/// binding whose subjects hold `crusoe-support:request:<id>` or that claims its id — from a
-/// listing of every binding. Returns whether its record was still there.
+/// Deletes every binding of a request's ServiceAccount — its record, its companions, and any other
+/// binding whose subjects name a ServiceAccount of its id or that claims its id — from a listing of
+/// every binding, then its ServiceAccounts. Returns whether its record was still there.
 pub async fn revoke_group(conn: &Connection, id: &str, listing: &Grants) -> Result<bool> {
     debug_assert!(listing.is_complete(), "revocation needs every binding, not only the managed ones");
     let refs = listing.bindings_of(id);
     let deleted = delete_refs(conn, &refs).await?;
+    // Bindings first (403 at once), then the ServiceAccount (its tokens 401 within seconds).
+    crate::credential::delete_accounts(conn, &[id]).await?;
     Ok(deleted.iter().any(|r| r.name == state::binding_name(id)))
 }
 
@@ -246,9 +290,10 @@ fn ignore_not_found<T>(result: Result<T>) -> Result<Option<T>> {
 /// Revokes every request at once: every managed binding, and every other binding whose subjects
 /// hold a request's group. Returns the listing read before (what was there).
 pub async fn revoke_everything(conn: &Connection) -> Result<Grants> {
-    let listing = Grants::read(conn, crate::grant::Scan::All).await?;
+    let listing = Grants::read(conn, crate::record::Scan::All).await?;
     delete_all_bindings(conn).await?;
     delete_refs(conn, &listing.all_request_bindings()).await?;
+    crate::credential::delete_all_accounts(conn).await?;
     for grant in &listing.valid {
         crate::credential::forget(&conn.context, &grant.id);
     }

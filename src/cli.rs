@@ -73,7 +73,7 @@ pub struct GlobalArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeout(pub Option<Duration>);
 
-/// The longest `--request-timeout`: a day (each call and the certificate's wait are bounded by it).
+/// The longest `--request-timeout`: a day (each call is bounded by it).
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 
 fn parse_timeout(text: &str) -> Result<Timeout, String> {
@@ -120,7 +120,12 @@ pub enum Command {
     Deny(DenyArgs),
     /// Move a live request's end later, within the policy's maximum from its start.
     Extend(ExtendArgs),
-    /// Revoke requests now by deleting their bindings (immediate revocation).
+    /// Revoke requests now: their bindings, then their ServiceAccounts, are deleted.
+    ///
+    /// The credential is refused from its next API call (403), and its token stops
+    /// authenticating at all within about 10 seconds (401: the API server caches a token's
+    /// authentication that long) — unlike a client certificate, of which Crusoe's document says
+    /// "already minted certificates will not be invalidated".
     Revoke(RevokeArgs),
     /// End one's own request now.
     End(IdArg),
@@ -194,6 +199,16 @@ pub struct EnableArgs {
     /// How long a request waits for approval before it expires (default 1h).
     #[arg(long, value_name = "DURATION")]
     pub pending_ttl: Option<String>,
+
+    /// Who may request support access without holding more (the crusoe-support-requester roles):
+    /// user:NAME, group:NAME, serviceaccount:NS/NAME. Kept when left out; "" removes them.
+    #[arg(long, value_delimiter = ',', value_name = "SUBJECTS")]
+    pub requesters: Option<Vec<String>>,
+
+    /// Who may approve, deny and revoke requests (the crusoe-support-approver roles), spelled as
+    /// --requesters. Kept when left out; "" removes them.
+    #[arg(long, value_delimiter = ',', value_name = "SUBJECTS")]
+    pub approvers: Option<Vec<String>>,
 }
 
 /// `none` or `required`, as the policy ConfigMap spells key `approval`.
@@ -215,7 +230,8 @@ pub struct DisableArgs {
     #[command(flatten)]
     pub target: ClusterArg,
 
-    /// Also delete every support binding now (immediate revocation); asks first on a terminal.
+    /// Also delete every support binding and ServiceAccount now (immediate revocation: 403 at
+    /// once, every token 401 within about 10s); asks first on a terminal.
     #[arg(long)]
     pub now: bool,
 }
@@ -241,8 +257,8 @@ pub struct RequestArgs {
     pub reason: String,
 
     /// How long the access lasts (e.g. 2h), at most the policy's maximum: the request ends this long
-    /// after it is made. The shortest request lasts 11m, so that its first credential (the CSR API
-    /// issues none shorter than 10m) fits with a minute to mint it: `--duration 10m` ends 11m later.
+    /// after it is made. The shortest request lasts 11m, so that its first credential (the
+    /// TokenRequest API issues none shorter than 10m) fits with a minute to mint it: `--duration 10m` ends 11m later.
     #[arg(long, value_name = "DURATION")]
     pub duration: String,
 

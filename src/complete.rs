@@ -14,9 +14,9 @@ use crate::bindings::is_dns_label;
 use crate::cli::{Cli, CompletionShell, GlobalArgs, OutputFormat, Timeout};
 use crate::cluster::{Connection, KubeconfigFiles, Target};
 use crate::error::{Error, Result};
-use crate::grant::{Grant, Grants};
 use crate::output;
 use crate::policy::Role;
+use crate::record::{Grant, Grants};
 use crate::state::DEFAULT_NAMESPACE;
 
 /// The name kubectl looks for on PATH to complete `kubectl supportaccess`.
@@ -265,7 +265,7 @@ async fn request_ids(typed: &Typed, waiting: bool) -> Vec<(String, String)> {
         return Vec::new();
     };
     let left = LIVE_TIMEOUT.saturating_sub(started.elapsed());
-    let read = Grants::read(&conn, crate::grant::Scan::Managed);
+    let read = Grants::read(&conn, crate::record::Scan::Managed);
     let Ok(Ok(grants)) = tokio::time::timeout(left, read).await else {
         return Vec::new();
     };

@@ -67,7 +67,7 @@ mod time_format {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let text = String::deserialize(d)?;
-        crate::grant::parse_time(&text).ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not RFC3339")))
+        crate::record::parse_time(&text).ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not RFC3339")))
     }
 }
 
@@ -87,7 +87,12 @@ impl HistoryEvent {
     }
 
     /// An event about one request.
-    pub fn request(event: EventKind, grant: &crate::grant::Grant, by: &str, detail: impl Into<String>) -> HistoryEvent {
+    pub fn request(
+        event: EventKind,
+        grant: &crate::record::Grant,
+        by: &str,
+        detail: impl Into<String>,
+    ) -> HistoryEvent {
         HistoryEvent {
             id: Some(grant.id.clone()),
             role: Some(grant.role.name().to_string()),

@@ -4,7 +4,7 @@
 
 use k8s_openapi::api::admissionregistration::v1::{ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding};
 use k8s_openapi::api::flowcontrol::v1::{FlowSchema, PriorityLevelConfiguration};
-use k8s_openapi::api::rbac::v1::ClusterRole;
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, PostParams};
 use kube::{Resource, ResourceExt};
@@ -77,7 +77,48 @@ pub trait Installable: Resource<DynamicType = ()> + Clone + Serialize + Deserial
     fn differs_only_in_policy(&self, _desired: &Self) -> bool {
         false
     }
+    /// Where objects of this kind are read and written: cluster-wide unless namespaced.
+    fn api(conn: &Connection, _namespace: Option<&str>) -> Api<Self> {
+        Api::all(conn.client.clone())
+    }
 }
+
+impl Installable for Role {
+    const KIND: &'static str = "Role";
+    fn desired_part(&self) -> serde_json::Value {
+        serde_json::json!({ "rules": self.rules })
+    }
+    fn take_desired_part(&mut self, from: &Self) {
+        self.rules = from.rules.clone();
+    }
+    fn api(conn: &Connection, namespace: Option<&str>) -> Api<Self> {
+        Api::namespaced(conn.client.clone(), namespace.unwrap_or(&conn.namespace))
+    }
+}
+
+/// Bindings whose roleRef (fixed once created) and subjects are what the plugin installs.
+macro_rules! installable_binding {
+    ($kind:ident, $($api:tt)*) => {
+        impl Installable for $kind {
+            const KIND: &'static str = stringify!($kind);
+            fn desired_part(&self) -> serde_json::Value {
+                serde_json::json!({ "roleRef": self.role_ref, "subjects": self.subjects })
+            }
+            fn take_desired_part(&mut self, from: &Self) {
+                self.subjects = from.subjects.clone();
+            }
+            $($api)*
+        }
+    };
+}
+
+installable_binding!(ClusterRoleBinding,);
+installable_binding!(
+    RoleBinding,
+    fn api(conn: &Connection, namespace: Option<&str>) -> Api<Self> {
+        Api::namespaced(conn.client.clone(), namespace.unwrap_or(&conn.namespace))
+    }
+);
 
 impl Installable for ClusterRole {
     const KIND: &'static str = "ClusterRole";
@@ -150,7 +191,7 @@ pub async fn install_one<K: Installable>(conn: &Connection, desired: K) -> Resul
 }
 
 async fn install_attempt<K: Installable>(conn: &Connection, desired: &K) -> Result<Outcome> {
-    let api: Api<K> = Api::all(conn.client.clone());
+    let api: Api<K> = K::api(conn, desired.meta().namespace.as_deref());
     let name = desired.name_any();
     let Some(existing) = conn.call(api.get_opt(&name)).await? else {
         conn.call(api.create(&PostParams::default(), desired)).await?;
@@ -175,7 +216,7 @@ async fn install_attempt<K: Installable>(conn: &Connection, desired: &K) -> Resu
 /// Whether an installed object (or the one of that name) is what `desired` says, ignoring server
 /// defaults; `None` when it does not exist.
 pub async fn matches<K: Installable>(conn: &Connection, desired: &K) -> Result<Option<bool>> {
-    let api: Api<K> = Api::all(conn.client.clone());
+    let api: Api<K> = K::api(conn, desired.meta().namespace.as_deref());
     Ok(conn.call(api.get_opt(&desired.name_any())).await?.map(|existing| same(&existing, desired)))
 }
 

@@ -7,9 +7,9 @@ use chrono::Utc;
 use crate::bindings::{annotate, revoke_group};
 use crate::cluster::Connection;
 use crate::error::Result;
-use crate::grant::{Grant, Grants, Scan};
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::output::rfc3339;
+use crate::record::{Grant, Grants, Scan};
 use crate::state::annotations as ann;
 
 /// Brings the end of every live request that `selects` forward to its current credential's expiry

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::cluster::Connection;
 use crate::error::{Error, Result};
-use crate::grant::Companion;
+use crate::record::Companion;
 
 use crate::duration::{format_duration, parse_duration};
 use crate::state::{self, policy_keys as key};
@@ -106,6 +106,9 @@ pub struct Policy {
     /// How long a request waits for approval before it expires (key `pendingTTL`).
     #[serde(rename = "pendingTTL", serialize_with = "serialize_duration")]
     pub pending_ttl: Duration,
+    /// The API server's own token audiences (key `apiAudiences`), learned by `enable`: a support
+    /// token may carry no other. Empty (never learned) admits no support token.
+    pub api_audiences: Vec<String>,
     pub updated_at: Option<DateTime<Utc>>,
     pub updated_by: Option<String>,
 }
@@ -135,6 +138,7 @@ impl Default for Policy {
             guardrails: true,
             approval_required: false,
             pending_ttl: parse_duration(state::DEFAULT_PENDING_TTL).expect("valid default"),
+            api_audiences: Vec::new(),
             updated_at: None,
             updated_by: None,
         }
@@ -199,6 +203,9 @@ impl Policy {
         if let Some(value) = data.get(key::PENDING_TTL) {
             policy.pending_ttl = parse_duration(value).map_err(|e| fail(key::PENDING_TTL, e))?;
         }
+        if let Some(value) = data.get(key::API_AUDIENCES) {
+            policy.api_audiences = audience_list(value).map_err(|e| fail(key::API_AUDIENCES, e))?;
+        }
         if let Some(value) = data.get(key::UPDATED_AT) {
             let at = DateTime::parse_from_rfc3339(value)
                 .map_err(|e| fail(key::UPDATED_AT, format!("is {value:?}, not an RFC3339 time ({e})")))?;
@@ -221,6 +228,7 @@ impl Policy {
             (key::GUARDRAILS.to_string(), if self.guardrails { "on" } else { "off" }.to_string()),
             (key::APPROVAL.to_string(), approval_name(self.approval_required).to_string()),
             (key::PENDING_TTL.to_string(), format_duration(self.pending_ttl)),
+            (key::API_AUDIENCES.to_string(), self.api_audiences.join(",")),
         ]);
         if let Some(at) = self.updated_at {
             data.insert(key::UPDATED_AT.to_string(), crate::output::rfc3339(at));
@@ -272,6 +280,7 @@ impl Policy {
             guardrails: self.guardrails || other.guardrails,
             approval_required: self.approval_required || other.approval_required,
             pending_ttl: self.pending_ttl.min(other.pending_ttl),
+            api_audiences: both(&self.api_audiences, &other.api_audiences),
             updated_at: other.updated_at,
             updated_by: other.updated_by.clone(),
         }
@@ -356,6 +365,15 @@ pub async fn update_policy(conn: &Connection, change: impl Fn(Option<&Policy>) -
 }
 
 /// A comma list of namespace names (DNS labels), each escaped in the error when it is not one.
+/// A comma list of token audiences: printable, no spaces.
+pub fn audience_list(value: &str) -> Result<Vec<String>, String> {
+    let audiences: Vec<String> = value.split(',').filter(|a| !a.is_empty()).map(str::to_string).collect();
+    match audiences.iter().find(|a| a.chars().any(|c| c.is_control() || c.is_whitespace())) {
+        Some(bad) => Err(format!("has {bad:?}, not a token audience")),
+        None => Ok(audiences),
+    }
+}
+
 fn namespace_list(text: &str) -> Result<Vec<String>, String> {
     let names = split_list(text);
     match names.iter().find(|ns| !crate::bindings::is_dns_label(ns)) {
@@ -406,12 +424,14 @@ mod tests {
             guardrails: false,
             approval_required: true,
             pending_ttl: Duration::from_secs(1800),
+            api_audiences: vec!["https://kubernetes.default.svc".into(), "k3s".into()],
             updated_at: Some("2026-11-23T10:00:00Z".parse().unwrap()),
             updated_by: Some("alice".into()),
         };
         let stored = policy.to_data();
         assert_eq!(stored["enabledRoles"], "readonly,operator");
         assert_eq!(stored["maxDuration"], "8h");
+        assert_eq!(stored["apiAudiences"], "https://kubernetes.default.svc,k3s");
         assert_eq!(stored["updatedAt"], "2026-11-23T10:00:00Z");
         assert_eq!(Policy::from_data(&stored).unwrap(), policy);
         assert!(policy.allows(Role::Operator));

@@ -18,9 +18,9 @@ use crate::access::{Permission, subject_can};
 use crate::admission::{self, GUARDRAILS, REQUESTS};
 use crate::cluster::Connection;
 use crate::error::Result;
-use crate::grant::{Grant, cluster_role_of};
 use crate::output::rfc3339;
 use crate::policy::{Policy, Role};
+use crate::record::{Grant, cluster_role_of};
 use crate::state;
 use crate::verify::VerifyIdentity;
 
@@ -115,7 +115,8 @@ async fn as_caller(conn: &Connection, policy: &Policy, by: &str) -> Result<Vec<G
     let api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
     let now = Utc::now();
     let role = policy.enabled_roles.first().copied().unwrap_or(Role::Readonly);
-    let record = |id: &str, role: Role, lasts: chrono::TimeDelta| record_binding(id, role, now, lasts, by);
+    let record =
+        |id: &str, role: Role, lasts: chrono::TimeDelta| record_binding(id, role, now, lasts, by, &conn.namespace);
     let create = |binding: ClusterRoleBinding| {
         let api = api.clone();
         async move {
@@ -164,6 +165,7 @@ pub fn record_binding(
     now: DateTime<Utc>,
     lasts: chrono::TimeDelta,
     by: &str,
+    namespace: &str,
 ) -> ClusterRoleBinding {
     let grant = Grant {
         id: id.to_string(),
@@ -183,7 +185,7 @@ pub fn record_binding(
     serde_json::from_value::<ClusterRoleBinding>(json!({
         "metadata": { "name": state::binding_name(id), "labels": labels, "annotations": grant.record_annotations() },
         "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": cluster_role_of(role) },
-        "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": state::request_group(id) }],
+        "subjects": [crate::record::account_subject(namespace, &state::request_account(id, now + lasts))],
     }))
     .expect("a record is a ClusterRoleBinding")
 }

@@ -8,7 +8,7 @@ use k8s_openapi::api::flowcontrol::v1::{
     FlowDistinguisherMethod, FlowSchema, FlowSchemaSpec, GroupSubject, LimitResponse,
     LimitedPriorityLevelConfiguration, NonResourcePolicyRule, PolicyRulesWithSubjects, PriorityLevelConfiguration,
     PriorityLevelConfigurationReference, PriorityLevelConfigurationSpec, QueuingConfiguration, ResourcePolicyRule,
-    Subject,
+    ServiceAccountSubject, Subject,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -206,8 +206,9 @@ fn priority_level() -> PriorityLevelConfiguration {
     }
 }
 
-/// A FlowSchema sending Group `crusoe-support` to this priority level.
-fn flow_schema(name: &str, priority_level: &str) -> FlowSchema {
+/// A FlowSchema sending the request ServiceAccounts (every ServiceAccount of the system namespace:
+/// a FlowSchema matches no name pattern) and Group `crusoe-support` to this priority level.
+fn flow_schema(name: &str, priority_level: &str, namespace: &str) -> FlowSchema {
     let all = || vec!["*".to_string()];
     FlowSchema {
         metadata: metadata(name, None),
@@ -216,11 +217,18 @@ fn flow_schema(name: &str, priority_level: &str) -> FlowSchema {
             distinguisher_method: Some(FlowDistinguisherMethod { type_: "ByUser".into() }),
             matching_precedence: None,
             rules: Some(vec![PolicyRulesWithSubjects {
-                subjects: vec![Subject {
-                    kind: "Group".into(),
-                    group: Some(GroupSubject { name: state::SUPPORT_GROUP.into() }),
-                    ..Subject::default()
-                }],
+                subjects: vec![
+                    Subject {
+                        kind: "ServiceAccount".into(),
+                        service_account: Some(ServiceAccountSubject { namespace: namespace.into(), name: "*".into() }),
+                        ..Subject::default()
+                    },
+                    Subject {
+                        kind: "Group".into(),
+                        group: Some(GroupSubject { name: state::SUPPORT_GROUP.into() }),
+                        ..Subject::default()
+                    },
+                ],
                 resource_rules: Some(vec![ResourcePolicyRule {
                     api_groups: all(),
                     resources: all(),
@@ -242,7 +250,7 @@ pub async fn install(conn: &Connection) -> Result<Vec<Installed>> {
         installed.push(install_one(conn, role).await?);
     }
     installed.push(install_one(conn, priority_level()).await?);
-    let schema = install_one(conn, flow_schema(FLOW_CONTROL, FLOW_CONTROL)).await?;
+    let schema = install_one(conn, flow_schema(FLOW_CONTROL, FLOW_CONTROL, &conn.namespace)).await?;
     let helm_schema = schema.outcome == Outcome::HelmManaged;
     installed.push(schema);
     if helm_schema {
@@ -254,9 +262,9 @@ pub async fn install(conn: &Connection) -> Result<Vec<Installed>> {
             .and_then(|schema| schema.spec)
             .map(|spec| spec.priority_level_configuration.name)
             .unwrap_or_else(|| FLOW_CONTROL.into());
-        installed.push(install_one(conn, flow_schema(PER_REQUEST_FLOW, &level)).await?);
+        installed.push(install_one(conn, flow_schema(PER_REQUEST_FLOW, &level, &conn.namespace)).await?);
     } else {
-        // The plugin's own schema already matches Group crusoe-support.
+        // The plugin's own schema already matches the request ServiceAccounts.
         remove_one::<FlowSchema>(conn, PER_REQUEST_FLOW, &mut Vec::new(), &mut Vec::new()).await?;
     }
     Ok(installed)
@@ -270,11 +278,13 @@ pub async fn helm_installation(conn: &Connection) -> Result<Option<(String, Stri
 }
 
 /// Which of these ClusterRoles do not exist: one list of every ClusterRole's metadata (names
-/// only, no rules), so that `get` spends one request on it. A caller who may not list
+/// only, no rules), so that `get` spends one request on it, from the API server's watch cache (a
+/// consistent list waits for that cache to catch up after any write, up to about 100 ms; a role
+/// created or removed a moment ago only changes a warning). A caller who may not list
 /// ClusterRoles cannot tell, and is told none is missing.
 pub async fn missing(conn: &Connection, names: &[&'static str]) -> Result<Vec<&'static str>> {
     let api: Api<ClusterRole> = Api::all(conn.client.clone());
-    let listed = match conn.call(api.list_metadata(&kube::api::ListParams::default())).await {
+    let listed = match conn.call(api.list_metadata(&kube::api::ListParams::default().match_any())).await {
         Ok(list) => list,
         Err(e) if e.kind == crate::error::ErrorKind::Forbidden => return Ok(Vec::new()),
         Err(e) => return Err(e),

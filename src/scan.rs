@@ -10,8 +10,9 @@
 //! Every support subject's name and every support ClusterRole's starts with `crusoe-support`,
 //! which holds no comma or space, and the API server's RBAC printers join the names whole with
 //! ", " (no truncation, no abbreviation): no support subject can hide from the scan. A server
-//! whose Table lacks those columns has its full list read instead (fail closed). Every read is a
-//! consistent one: a binding written before the command started is seen.
+//! whose Table lacks those columns has its full list read instead (fail closed). Every read but
+//! [`Scan::ManagedCached`]'s is a consistent one: a binding written before the command started is
+//! seen.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
@@ -39,6 +40,10 @@ pub enum Scan {
     /// The bindings carrying the managed label, selected by the server: records, companions, and
     /// anything else wearing the label (cheap; enough to find what the sweep deletes).
     Managed,
+    /// The same, as the API server's watch cache holds them: no wait for the cache to catch up
+    /// with a write made a moment ago (a consistent list waits up to about 100 ms for it). Only
+    /// to decide whether there is anything to do; what is done is decided on a consistent read.
+    ManagedCached,
     /// Also every other binding that claims a request id, names a support subject or binds a
     /// support ClusterRole: foreign grants, the chart's bindings, and every binding of a request's
     /// group whatever its name or labels (what revocation deletes).
@@ -70,7 +75,10 @@ pub trait Binding: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug
     fn is_candidate(&self) -> bool {
         let role = self.role_ref();
         format!("{}/{}", role.kind, role.name).contains(MARK)
-            || self.subjects().iter().any(|s| (s.kind == "User" || s.kind == "Group") && s.name.contains(MARK))
+            || self
+                .subjects()
+                .iter()
+                .any(|s| matches!(s.kind.as_str(), "User" | "Group" | "ServiceAccount") && s.name.contains(MARK))
     }
 
     fn key(&self) -> (Option<String>, String) {
@@ -100,8 +108,10 @@ impl Binding for RoleBinding {
 async fn read<K: Binding>(conn: &Connection, scan: Scan) -> Result<Vec<K>> {
     let api: Api<K> = Api::all(conn.client.clone());
     let managed = ListParams::default().labels(state::MANAGED_SELECTOR);
-    if scan == Scan::Managed {
-        return Ok(conn.call(api.list(&managed)).await?.items);
+    match scan {
+        Scan::Managed => return Ok(conn.call(api.list(&managed)).await?.items),
+        Scan::ManagedCached => return Ok(conn.call(api.list(&managed.match_any())).await?.items),
+        Scan::All => {}
     }
     let claimed = ListParams::default().labels(&format!("{},{}!=true", state::REQUEST_ID_LABEL, state::MANAGED_LABEL));
     let (managed, claimed, rows) =
@@ -177,7 +187,8 @@ async fn candidate_names<K: Binding>(conn: &Connection) -> Result<Option<BTreeMa
 
 fn candidates(table: &Table) -> Option<BTreeMap<String, usize>> {
     let column = |name: &str| table.columns.iter().position(|c| c.name == name);
-    let (name, tested) = (column("Name")?, [column("Role")?, column("Users")?, column("Groups")?]);
+    let (name, tested) =
+        (column("Name")?, [column("Role")?, column("Users")?, column("Groups")?, column("ServiceAccounts")?]);
     let mut names: BTreeMap<String, usize> = BTreeMap::new();
     for row in &table.rows {
         let cell = |i: usize| row.cells.get(i).and_then(|c| c.as_str());
@@ -213,10 +224,11 @@ mod tests {
             ["hidden", "ClusterRole/view", "1d", last.as_str(), "", ""],
             ["group", "ClusterRole/edit", "1d", "", "team, crusoe-support:request:abc", ""],
             ["chart", "ClusterRole/crusoe-support-readonly", "1d", "", "ops", ""],
-            ["sa-only", "ClusterRole/view", "1d", "", "", "crusoe-system/crusoe-support"],
+            ["sa", "ClusterRole/view", "1d", "", "", "crusoe-system/crusoe-support-ab12-1796000000"],
+            ["other-sa", "ClusterRole/view", "1d", "", "", "kube-system/coredns"],
         ];
         let names = candidates(&table(&rows)).unwrap();
-        assert_eq!(names.keys().collect::<Vec<_>>(), ["chart", "group", "hidden"]);
+        assert_eq!(names.keys().collect::<Vec<_>>(), ["chart", "group", "hidden", "sa"]);
     }
 
     #[test]
@@ -234,7 +246,7 @@ mod tests {
         let json = serde_json::json!({ "columnDefinitions": columns(&["Name", "Age"]), "rows": [] });
         assert!(candidates(&serde_json::from_value(json).unwrap()).is_none());
         let json = serde_json::json!({
-            "columnDefinitions": columns(&["Name", "Role", "Age", "Users", "Groups"]),
+            "columnDefinitions": columns(&["Name", "Role", "Age", "Users", "Groups", "ServiceAccounts"]),
             "rows": [{ "cells": ["short", "Role/x", "1d"] }],
         });
         assert_eq!(candidates(&serde_json::from_value(json).unwrap()).unwrap()["short"], 1);

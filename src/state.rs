@@ -1,7 +1,12 @@
-//! The public state format (DESIGN.md, "State format"): every name other tools and users script
-//! against — namespace, labels, annotations, ConfigMaps, roles, subjects — defined once, here.
+//! The public state format (DESIGN.md, "State format"; README, "State format"): every name other
+//! tools and users script against — namespace, labels, annotations, ConfigMaps, roles, subjects —
+//! defined once, here. Since issue 21 a request's bindings name its ServiceAccount
+//! ([`request_account`]) instead of the Group `crusoe-support:request:<id>` of earlier releases;
+//! a record in that old form is untrusted and swept, never read as a request.
 
 use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
 
 /// The default system namespace holding the policy, the history and the bindings' records.
 pub const DEFAULT_NAMESPACE: &str = "crusoe-system";
@@ -37,6 +42,9 @@ pub mod policy_keys {
     pub const GUARDRAILS: &str = "guardrails";
     pub const APPROVAL: &str = "approval";
     pub const PENDING_TTL: &str = "pendingTTL";
+    /// The audiences the API server gives a token that asks for none: the only ones a support
+    /// token may carry (`enable` learns them).
+    pub const API_AUDIENCES: &str = "apiAudiences";
     pub const UPDATED_AT: &str = "updatedAt";
     pub const UPDATED_BY: &str = "updatedBy";
 }
@@ -73,9 +81,33 @@ pub fn binding_name(id: &str) -> String {
     format!("crusoe-support-{id}")
 }
 
-/// The group a request's credential carries, and the subject of its bindings.
-pub fn request_group(id: &str) -> String {
-    format!("crusoe-support:request:{id}")
+/// Prefix of every request ServiceAccount's name.
+pub const ACCOUNT_PREFIX: &str = "crusoe-support-";
+
+/// The ServiceAccount (in the system namespace) whose tokens are a request's credentials, and the
+/// subject of its bindings: `crusoe-support-<id>-<end>`, the end its tokens may never pass in Unix
+/// seconds. The admission guard on TokenRequests reads that end from the name (a TokenRequest
+/// shows it nothing else), so an end moved later means a new ServiceAccount.
+pub fn request_account(id: &str, end: DateTime<Utc>) -> String {
+    format!("{ACCOUNT_PREFIX}{id}-{}", end.timestamp())
+}
+
+/// The request id and the end a request ServiceAccount's name carries; `None` for any other name.
+pub fn parse_request_account(name: &str) -> Option<(&str, DateTime<Utc>)> {
+    let (id, end) = name.strip_prefix(ACCOUNT_PREFIX)?.rsplit_once('-')?;
+    let digits_only = !end.is_empty() && end.len() <= 11 && end.bytes().all(|b| b.is_ascii_digit());
+    if !digits_only || !crate::bindings::is_dns_label(id) {
+        return None;
+    }
+    Some((id, DateTime::from_timestamp(end.parse().ok()?, 0)?))
+}
+
+/// The pattern every request ServiceAccount's name matches (RE2, as the admission guards use it).
+pub const ACCOUNT_PATTERN: &str = "^crusoe-support-[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?-[0-9]{1,11}$";
+
+/// The user name a ServiceAccount authenticates as.
+pub fn account_user(namespace: &str, name: &str) -> String {
+    format!("system:serviceaccount:{namespace}:{name}")
 }
 
 /// The group `roles --verify` binds for the length of one check: not a support identity, so the
@@ -84,7 +116,8 @@ pub fn verify_group(id: &str) -> String {
     format!("supportaccess-verify:{id}")
 }
 
-/// The group every support credential carries, matched by the flow-control schema.
+/// The group `roles --verify`'s temporary support identity carries, matched by the guardrails and
+/// the flow-control schema beside the request ServiceAccounts.
 pub const SUPPORT_GROUP: &str = "crusoe-support";
 
 /// A subject name that belongs to a support identity (a foreign grant when not ours).
@@ -100,13 +133,23 @@ pub fn managed_labels() -> BTreeMap<String, String> {
     ])
 }
 
+/// The ClusterRoles (and Roles in the system namespace) an owner hands out with
+/// `enable --requesters/--approvers`, and the names of their bindings.
+pub const REQUESTER_ROLE: &str = "crusoe-support-requester";
+pub const APPROVER_ROLE: &str = "crusoe-support-approver";
+
+/// The resource no API serves whose verbs RBAC grants to requesters (`request`) and approvers
+/// (`approve`): the admission guards ask RBAC through CEL's `authorizer`.
+pub const REQUESTS_GROUP: &str = "support-access.crusoe.ai";
+pub const REQUESTS_RESOURCE: &str = "requests";
+
 /// Default policy values.
 /// Long enough for the reference output's own request, which lasts 28 h.
 pub const DEFAULT_MAX_DURATION: &str = "72h";
 pub const DEFAULT_CREDENTIAL_TTL: &str = "1h";
 /// How long a request waits for the owner's approval before it is swept as expired.
 pub const DEFAULT_PENDING_TTL: &str = "1h";
-/// The CSR API's minimum `expirationSeconds`.
+/// The TokenRequest API's minimum `expirationSeconds`.
 pub const MIN_CREDENTIAL_TTL_SECONDS: u64 = 600;
 pub const DEFAULT_SYSTEM_NAMESPACES: &[&str] = &[
     "crusoe-system",

@@ -11,8 +11,8 @@ use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding};
 use kube::api::{Api, WatchEvent, WatchParams};
 
 use crate::cluster::Connection;
-use crate::grant::Grant;
 use crate::output::{self, rfc3339, span};
+use crate::record::Grant;
 use crate::scan::Binding;
 use crate::state;
 
@@ -38,10 +38,9 @@ enum Seen {
     Gone(String),
 }
 
-fn read<K: Binding>(binding: &K, id: &str) -> Seen {
+fn read<K: Binding>(binding: &K, id: &str, namespace: &str) -> Seen {
     let meta = binding.meta();
     let (labels, annotations) = (meta.labels.clone().unwrap_or_default(), meta.annotations.clone().unwrap_or_default());
-    let group = state::request_group(id);
     match Grant::from_metadata(
         meta.name.as_deref().unwrap_or_default(),
         meta.namespace.as_deref(),
@@ -49,8 +48,8 @@ fn read<K: Binding>(binding: &K, id: &str) -> Seen {
         &annotations,
     ) {
         Err(invalid) => Seen::Gone(format!("its record can no longer be trusted ({})", invalid.problem)),
-        Ok(_) if !matches!(binding.subjects(), [only] if only.kind == "Group" && only.name == group) => {
-            Seen::Gone("its record no longer grants its group".into())
+        Ok(_) if crate::record::account_of(id, binding.subjects(), namespace).is_none() => {
+            Seen::Gone("its record no longer grants its ServiceAccount".into())
         }
         Ok(grant) => Seen::Live(Box::new(grant)),
     }
@@ -73,7 +72,7 @@ async fn watch_record<K: Binding>(conn: &Connection, api: Api<K>, grant: &Grant)
                 continue;
             }
         };
-        match read(&current, &grant.id) {
+        match read(&current, &grant.id, &conn.namespace) {
             Seen::Gone(why) => return why,
             Seen::Live(now) => end = now.end(),
         }
@@ -92,15 +91,17 @@ async fn watch_record<K: Binding>(conn: &Connection, api: Api<K>, grant: &Grant)
             match next {
                 // A warning is due, or the end: go round (the end is checked just below).
                 Err(_) => {}
-                Ok(Ok(Some(WatchEvent::Added(b) | WatchEvent::Modified(b)))) => match read(&b, &grant.id) {
-                    Seen::Gone(why) => return why,
-                    Seen::Live(now) => {
-                        if now.end() > end {
-                            warned = Warned::default();
+                Ok(Ok(Some(WatchEvent::Added(b) | WatchEvent::Modified(b)))) => {
+                    match read(&b, &grant.id, &conn.namespace) {
+                        Seen::Gone(why) => return why,
+                        Seen::Live(now) => {
+                            if now.end() > end {
+                                warned = Warned::default();
+                            }
+                            end = now.end();
                         }
-                        end = now.end();
                     }
-                },
+                }
                 Ok(Ok(Some(WatchEvent::Deleted(_)))) => return "was revoked".into(),
                 Ok(Ok(Some(WatchEvent::Bookmark(_)))) => {}
                 // The watch ended or broke: read again and watch anew.

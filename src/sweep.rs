@@ -3,16 +3,16 @@
 //! `sweep`, and lazily by every other command (silently skipped when the caller may not delete).
 
 use chrono::{DateTime, Utc};
-use kube::api::{Api, DeleteParams};
+use kube::api::Api;
 use serde::Serialize;
 
 use crate::bindings::delete_refs;
 use crate::cluster::Connection;
 use crate::error::{ErrorKind, Result};
-use crate::grant::{Grants, InvalidGrant, Scan};
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::lifecycle::end_requests;
 use crate::output::rfc3339;
+use crate::record::{Grants, InvalidGrant, Scan};
 
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -59,7 +59,7 @@ impl HistoryFirst {
 }
 
 /// Sweeps what `grants` shows; given the history read before `grants` was listed, also records
-/// requests removed out of band and deletes CSRs left by dead requests.
+/// requests removed out of band and deletes ServiceAccounts left by dead requests.
 pub async fn sweep(
     conn: &Connection,
     grants: &Grants,
@@ -99,18 +99,24 @@ pub async fn sweep(
     }
     if let Some(history) = out_of_band {
         report.removed_out_of_band = record_out_of_band(conn, &mut sweeper, &history.0, grants).await?;
-        delete_stray_csrs(conn).await?;
+        delete_stray_accounts(conn, grants, now).await?;
     }
     Ok(report)
 }
 
 /// The lazy sweep run before other commands: label-selected, quiet, and skipped when the caller
-/// may not list or delete bindings. Returns what it did.
+/// may not list or delete bindings. A glance at the API server's watch cache first: when it shows
+/// nothing to sweep (the usual case) nothing waits for a consistent read. Returns what it did.
 pub async fn lazy(conn: &Connection) -> Result<SweepReport> {
     let swept = async {
         let history = HistoryFirst::read(conn).await?;
+        let now = Utc::now();
+        let glance = Grants::read(conn, Scan::ManagedCached).await?;
+        if !has_work(conn, &glance, &history, now).await? {
+            return Ok(SweepReport::default());
+        }
         let grants = Grants::read(conn, Scan::Managed).await?;
-        sweep(conn, &grants, Some(&history), Utc::now()).await
+        sweep(conn, &grants, Some(&history), now).await
     };
     match swept.await {
         Err(e) if e.kind == ErrorKind::Forbidden => Ok(SweepReport::default()),
@@ -122,6 +128,22 @@ pub async fn lazy(conn: &Connection) -> Result<SweepReport> {
             Ok(report)
         }
     }
+}
+
+/// Whether a sweep of what `grants` shows would do anything: an ended request, an untrusted
+/// binding it may delete, a request the history shows live that the listing lacks, or a stray
+/// ServiceAccount.
+async fn has_work(conn: &Connection, grants: &Grants, history: &HistoryFirst, now: DateTime<Utc>) -> Result<bool> {
+    let listed: std::collections::BTreeSet<&str> = grants
+        .valid
+        .iter()
+        .map(|g| g.id.as_str())
+        .chain(grants.invalid.iter().filter_map(|g| g.id.as_deref()))
+        .collect();
+    Ok(grants.valid.iter().any(|g| !g.is_live(now))
+        || grants.invalid.iter().any(|g| g.managed)
+        || live_in_history(&history.0).iter().any(|(id, _)| !listed.contains(id.as_str()))
+        || !stray_accounts(conn, grants, now, true).await?.is_empty())
 }
 
 /// One line for a person, escaped for the terminal: the ids come from the cluster and the history.
@@ -235,31 +257,42 @@ pub fn live_in_history(events: &[HistoryEvent]) -> Vec<(String, &HistoryEvent)> 
         .collect()
 }
 
-/// Deletes CertificateSigningRequests a dead `request` left behind: managed ones whose request has
-/// no live record. The records are read *after* the CSRs: `request` creates its binding before its
-/// CSR, so a CSR of a request in flight always finds its record and is kept.
-async fn delete_stray_csrs(conn: &Connection) -> Result<()> {
-    use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
-    let api: Api<CertificateSigningRequest> = Api::all(conn.client.clone());
-    let selector = kube::api::ListParams::default().labels(crate::state::MANAGED_SELECTOR);
-    let csrs = conn.call(api.list(&selector)).await?;
-    if csrs.items.is_empty() {
-        return Ok(());
-    }
-    let grants = Grants::read(conn, Scan::Managed).await?;
-    let live = grants.live(Utc::now());
-    for csr in csrs.items {
-        let id = csr.metadata.labels.as_ref().and_then(|l| l.get(crate::state::REQUEST_ID_LABEL));
-        let has_record = id.is_some_and(|id| live.iter().any(|g| &g.id == id));
-        if !has_record && let Some(name) = &csr.metadata.name {
-            match conn.call(api.delete(name, &DeleteParams::default())).await {
-                Ok(_) => {}
-                Err(e) if e.is_not_found() => {}
-                Err(e) => return Err(e),
-            }
+/// Deletes request ServiceAccounts no live request binds: past their end, or without a record
+/// for longer than a `request` takes to write one ([`crate::record::ABANDONED_AFTER`]).
+async fn delete_stray_accounts(conn: &Connection, grants: &Grants, now: DateTime<Utc>) -> Result<()> {
+    let stray = stray_accounts(conn, grants, now, false).await?;
+    let ids: Vec<&str> = stray.iter().map(String::as_str).collect();
+    crate::credential::delete_accounts(conn, &ids).await
+}
+
+/// The request ids whose ServiceAccounts are stray (see [`delete_stray_accounts`]), listed from the
+/// watch cache when `cached`.
+async fn stray_accounts(conn: &Connection, grants: &Grants, now: DateTime<Utc>, cached: bool) -> Result<Vec<String>> {
+    use k8s_openapi::api::core::v1::ServiceAccount;
+    let api: Api<ServiceAccount> = Api::namespaced(conn.client.clone(), &conn.namespace);
+    let params = kube::api::ListParams::default();
+    let params = if cached { params.match_any() } else { params };
+    let accounts = conn.call(api.list_metadata(&params)).await?;
+    let live = grants.live(now);
+    let mut stray = Vec::new();
+    for account in &accounts.items {
+        let Some((id, end)) = account.metadata.name.as_deref().and_then(crate::state::parse_request_account) else {
+            continue;
+        };
+        let created = account
+            .metadata
+            .creation_timestamp
+            .as_ref()
+            .and_then(|t| DateTime::from_timestamp(t.0.as_second(), 0))
+            .unwrap_or(now);
+        let kept = live.iter().any(|g| g.id == id) || now - created < crate::record::ABANDONED_AFTER;
+        if end <= now || !kept {
+            stray.push(id.to_string());
         }
     }
-    Ok(())
+    stray.sort();
+    stray.dedup();
+    Ok(stray)
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ use crate::access::{Permission, subject_can};
 use crate::bindings::{delete_refs, new_id};
 use crate::cluster::Connection;
 use crate::error::{Error, Result};
-use crate::grant::{BindingRef, Companion, cluster_role_of};
 use crate::policy::Role;
+use crate::record::{BindingRef, Companion, cluster_role_of};
 use crate::state;
 
 /// A synthetic support identity with one role's bindings.

@@ -4,17 +4,18 @@
 
 use chrono::Utc;
 
+use crate::access::{Permission, require};
 use crate::approval;
 use crate::cli::{DenyArgs, GlobalArgs, IdArg, OutputFormat};
 use crate::cluster::Connection;
-use crate::commands::renew::open_live;
-use crate::commands::request::{MAX_REASON, check_text};
 use crate::duration::format_duration;
 use crate::error::{Error, Result};
-use crate::grant::Grant;
 use crate::history::{self, EventKind, HistoryEvent};
+use crate::live::open_live;
 use crate::output::{print_structured, rfc3339, terminal};
 use crate::policy::{Policy, read_policy};
+use crate::record::Grant;
+use crate::text::{MAX_REASON, check_text};
 
 /// What a pending request asks for, in one line.
 fn asked(grant: &Grant) -> String {
@@ -35,6 +36,13 @@ fn asked(grant: &Grant) -> String {
             format_duration((grant.expires_at - grant.requested_at).to_std().unwrap_or_default())
         ),
     }
+}
+
+/// Only an approver answers: RBAC's verb `approve` on `requests.support-access.crusoe.ai` (the
+/// admission guard asks RBAC the same).
+async fn require_approver(conn: &Connection, by: &str) -> Result<()> {
+    let approve = Permission::new("approve", crate::state::REQUESTS_GROUP, crate::state::REQUESTS_RESOURCE);
+    require(conn, by, &[approve]).await
 }
 
 /// Opens the request and checks that it waits for an answer.
@@ -67,6 +75,7 @@ async fn enabled_policy(conn: &Connection, grant: &Grant) -> Result<Policy> {
 pub async fn approve(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     let (conn, grant) = open_question(global, &args.id).await?;
     let by = conn.whoami().await?;
+    require_approver(&conn, &by).await?;
     if by == grant.requested_by {
         return Err(Error::refused(format!(
             "refused: {} made request {} and nobody approves their own request; another owner must approve it",
@@ -76,6 +85,17 @@ pub async fn approve(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     }
     let policy = enabled_policy(&conn, &grant).await?;
     let what = asked(&grant);
+    // On a terminal, what is granted, as read (the write is pinned to that read), before it is.
+    let question = format!(
+        "Approve {}? Role {}, scope {}, asked by {} for {}, reason {:?}",
+        what,
+        grant.role,
+        grant.scope.as_deref().unwrap_or("cluster-wide"),
+        grant.requested_by,
+        grant.requestor,
+        grant.reason
+    );
+    crate::commands::ask_on_terminal(global, &terminal(&question))?;
     let (events, end) = match grant.extension_requested.filter(|_| !grant.pending) {
         Some(end) => {
             let longest = chrono::Duration::from_std(policy.max_duration).unwrap_or(chrono::Duration::MAX);
@@ -86,7 +106,7 @@ pub async fn approve(global: &GlobalArgs, args: &IdArg) -> Result<()> {
                     format_duration(policy.max_duration)
                 )));
             }
-            approval::approve_extension(&conn, &grant, end, &by).await?;
+            approval::approve_extension(&conn, &grant, &policy, end, &by).await?;
             let detail = format!("until {} (was {}), approved by {by}", rfc3339(end), rfc3339(grant.expires_at));
             let events = vec![
                 HistoryEvent::request(EventKind::Approved, &grant, &by, format!("extension to {}", rfc3339(end))),
@@ -104,7 +124,13 @@ pub async fn approve(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     history::record(&conn, &events).await?;
     match global.output {
         Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
-            &serde_json::json!({ "id": grant.id, "approvedBy": by, "expiresAt": rfc3339(end) }),
+            &serde_json::json!({
+                "id": grant.id,
+                "approvedBy": by,
+                "role": grant.role,
+                "scope": grant.scope,
+                "expiresAt": rfc3339(end),
+            }),
             format,
         ),
         _ => {
@@ -121,6 +147,7 @@ pub async fn deny(global: &GlobalArgs, args: &DenyArgs) -> Result<()> {
     check_text("--reason", &args.reason, MAX_REASON)?;
     let (conn, grant) = open_question(global, &args.id).await?;
     let by = conn.whoami().await?;
+    require_approver(&conn, &by).await?;
     let what = asked(&grant);
     approval::deny(&conn, &grant, &by, &args.reason).await?;
     let detail = format!("{what}; denied by {by}: {}", args.reason);

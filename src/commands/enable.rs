@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use k8s_openapi::api::rbac::v1::Subject;
 
 use crate::access::{Permission, require};
 use crate::admission;
@@ -13,12 +14,13 @@ use crate::cluster::{Connection, Target};
 use crate::duration::{format_duration, parse_duration};
 use crate::enforce::{self, write_policy};
 use crate::error::{Error, Result};
-use crate::grant::{Grant, Grants, Scan};
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::install::Outcome;
 use crate::lifecycle::end_requests;
 use crate::output::{self, print_structured};
 use crate::policy::{Policy, Role, parse_roles, read_policy};
+use crate::record::{Grant, Grants, Scan};
+use crate::requesters::{self, Holders, Party};
 use crate::roles;
 use crate::state::MIN_CREDENTIAL_TTL_SECONDS;
 
@@ -30,6 +32,8 @@ struct Wanted {
     system_namespaces: Option<Vec<String>>,
     operator_namespaces: Option<Vec<String>>,
     pending_ttl: Option<Duration>,
+    requesters: Option<Vec<Subject>>,
+    approvers: Option<Vec<Subject>>,
 }
 
 /// A namespace list flag, trimmed, each a namespace name.
@@ -56,7 +60,9 @@ fn validate(args: &EnableArgs) -> Result<Wanted> {
     };
     let max_duration = duration("max-duration", &args.max_duration)?;
     if max_duration.is_some_and(|d| d < Duration::from_secs(MIN_CREDENTIAL_TTL_SECONDS)) {
-        return Err(Error::usage("--max-duration must be at least 10m (the shortest credential the CSR API issues)"));
+        return Err(Error::usage(
+            "--max-duration must be at least 10m (the shortest token the TokenRequest API issues)",
+        ));
     }
     let credential_ttl = duration("credential-ttl", &args.credential_ttl)?;
     let system_namespaces = namespaces("system-namespaces", &args.system_namespaces)?;
@@ -65,14 +71,26 @@ fn validate(args: &EnableArgs) -> Result<Wanted> {
     if pending_ttl.is_some_and(|d| d < Duration::from_secs(60) || d > Duration::from_secs(7 * 24 * 3600)) {
         return Err(Error::usage("--pending-ttl must be between 1m and 7d"));
     }
-    Ok(Wanted { roles, max_duration, credential_ttl, system_namespaces, operator_namespaces, pending_ttl })
+    let subjects = |party: Party, list: &Option<Vec<String>>| {
+        list.as_ref().map(|list| requesters::parse_subjects(party.flag(), list)).transpose()
+    };
+    Ok(Wanted {
+        roles,
+        max_duration,
+        credential_ttl,
+        system_namespaces,
+        operator_namespaces,
+        pending_ttl,
+        requesters: subjects(Party::Requester, &args.requesters)?,
+        approvers: subjects(Party::Approver, &args.approvers)?,
+    })
 }
 
 /// Checks the limits once the stored policy fills in what the flags left out.
 fn check_limits(policy: &Policy) -> Result<()> {
     if policy.credential_ttl < Duration::from_secs(MIN_CREDENTIAL_TTL_SECONDS) {
         return Err(Error::usage(format!(
-            "--credential-ttl {} is too short: the CSR API issues credentials of at least 10m",
+            "--credential-ttl {} is too short: the TokenRequest API issues tokens of at least 10m",
             format_duration(policy.credential_ttl)
         )));
     }
@@ -130,6 +148,7 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
             guardrails: args.guardrails.map(|g| g == Switch::On).unwrap_or(base.guardrails),
             approval_required: args.approval.map(|a| a == Approval::Required).unwrap_or(base.approval_required),
             pending_ttl: wanted.pending_ttl.unwrap_or(base.pending_ttl),
+            api_audiences: base.api_audiences,
             updated_at: Some(Utc::now()),
             updated_by: Some(by.to_string()),
         }
@@ -143,6 +162,13 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
         Permission::new("create", "", "configmaps").within(&ns),
         Permission::new("update", "", "configmaps").within(&ns),
         Permission::new("get", "rbac.authorization.k8s.io", "clusterroles"),
+        Permission::new("create", "rbac.authorization.k8s.io", "clusterroles"),
+        Permission::new("create", "rbac.authorization.k8s.io", "clusterrolebindings"),
+        Permission::new("create", "rbac.authorization.k8s.io", "roles").within(&ns),
+        Permission::new("create", "rbac.authorization.k8s.io", "rolebindings").within(&ns),
+        Permission::new("create", "", "serviceaccounts").within(&ns),
+        Permission::new("create", "", "serviceaccounts/token").within(&ns),
+        Permission::new("delete", "", "serviceaccounts").within(&ns),
     ];
     require(&conn, &by, &policy_writes).await?;
     let guards_available = admission::available(&conn).await?;
@@ -167,11 +193,15 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
     }
 
     let created_namespace = conn.ensure_namespace().await?;
-    let installed = roles::install(&conn).await?;
+    let mut installed = roles::install(&conn).await?;
+    installed.extend(requesters::install(&conn, wanted.requesters.clone(), wanted.approvers.clone()).await?);
+    let holders = Holders::read(&conn).await?;
+    let api_audiences = crate::credential::api_audiences(&conn).await?;
     // Read before the policy changes: afterwards a withdrawn role's requests no longer count as
     // trusted records.
     let before = Grants::read(&conn, Scan::All).await?;
-    let enforce::Written { change, guards } = write_policy(&conn, |before| desired(before, &by)).await?;
+    let enforce::Written { change, guards } =
+        write_policy(&conn, |before| Policy { api_audiences: api_audiences.clone(), ..desired(before, &by) }).await?;
     if let Some(problem) = &change.repaired {
         output::warn(&format!("the stored policy could not be trusted ({problem}); it was rewritten"));
     }
@@ -202,7 +232,8 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
     match global.output {
         Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
             &serde_json::json!({
-                "context": conn.context, "policy": policy, "installed": installed, "guards": guards, "revoked": revoked
+                "context": conn.context, "policy": policy, "installed": installed, "guards": guards, "revoked": revoked,
+                "requesters": holders.requesters, "approvers": holders.approvers,
             }),
             format,
         ),
@@ -242,6 +273,7 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
                     format_duration(policy.pending_ttl)
                 );
             }
+            println!("{}.", output::terminal(&holders.describe()));
             if !revoked.is_empty() {
                 println!("Revoked {} request(s) of roles no longer enabled: {}.", revoked.len(), revoked.join(", "));
             }
@@ -265,6 +297,8 @@ mod tests {
             guardrails: None,
             approval: None,
             pending_ttl: None,
+            requesters: None,
+            approvers: None,
         }
     }
 

@@ -9,11 +9,11 @@ use chrono::Utc;
 
 use crate::cli::{ExecArgs, GlobalArgs, IdArg};
 use crate::cluster::Connection;
-use crate::commands::renew::{open_live, renew};
 use crate::credential;
 use crate::error::{Error, ErrorKind, Result};
-use crate::grant::Grant;
+use crate::live::{open_live, renew};
 use crate::output;
+use crate::record::Grant;
 use crate::supervise;
 
 /// Renew when less than this is left of the credential.

@@ -5,12 +5,12 @@
 use chrono::Utc;
 
 use crate::approval::{self, Answer, Awaited};
-use crate::bindings::annotate;
+use crate::bindings::{merge_patch_record, move_to_account};
 use crate::cli::{ExtendArgs, GlobalArgs, OutputFormat};
-use crate::commands::renew::open_live;
 use crate::duration::{after, format_duration, parse_duration};
 use crate::error::{Error, Result};
 use crate::history::{self, EventKind, HistoryEvent};
+use crate::live::{find_live, open_live, renew};
 use crate::output::{Spinner, print_structured, rfc3339, terminal};
 use crate::policy::read_policy;
 use crate::state::annotations as ann;
@@ -97,15 +97,35 @@ pub async fn run(global: &GlobalArgs, args: &ExtendArgs) -> Result<()> {
             }
         }
     } else {
-        annotate(&conn, &grant, &[(ann::EXPIRES_AT, rfc3339(end))]).await?;
-        history::record(&conn, &[HistoryEvent::request(EventKind::Extended, &grant, &by, detail)]).await?;
+        let (conn, grant) = (&conn, &grant);
+        let body = move |subjects| async move {
+            let annotations = serde_json::json!({ ann::EXPIRES_AT: rfc3339(end) });
+            let body = serde_json::json!({ "metadata": { "annotations": annotations }, "subjects": subjects });
+            merge_patch_record(conn, grant, body).await
+        };
+        move_to_account(conn, grant, &policy, end, None, body).await?;
+        history::record(conn, &[HistoryEvent::request(EventKind::Extended, grant, &by, detail)]).await?;
     }
+    // The request moved to a ServiceAccount whose tokens may last until the new end; the old
+    // one's token was deleted with it, so a new credential is minted now, where the old one was.
+    let moved = find_live(&conn, &grant.id).await?;
+    let credential_expires_at = renew(&conn, &moved, &by).await?;
     match global.output {
-        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => {
-            print_structured(&serde_json::json!({ "id": grant.id, "expiresAt": rfc3339(end) }), format)
-        }
+        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
+            &serde_json::json!({
+                "id": grant.id,
+                "expiresAt": rfc3339(end),
+                "credentialExpiresAt": rfc3339(credential_expires_at),
+            }),
+            format,
+        ),
         _ => {
-            println!("Request {} now ends at {}.", grant.id, rfc3339(end));
+            println!(
+                "Request {} now ends at {}; its new credential expires at {}.",
+                grant.id,
+                rfc3339(end),
+                rfc3339(credential_expires_at)
+            );
             Ok(())
         }
     }

@@ -5,13 +5,16 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::requesters::Holders;
+
 use crate::admission::{GuardsStatus, InstalledGuards};
+use crate::census::warn_untrusted;
 use crate::cli::{GetArgs, GlobalArgs, OutputFormat};
 use crate::cluster::{Connection, KubeconfigFiles, Target};
 use crate::error::{Error, Result};
-use crate::grant::{ForeignGrant, Grant, Grants, HelmRelease, InvalidGrant, Scan};
 use crate::output::{self, print_structured, relative, rfc3339, terminal};
 use crate::policy::{Policy, untrusted};
+use crate::record::{ForeignGrant, Grant, Grants, HelmRelease, InvalidGrant, Scan};
 
 /// What `get -o json|yaml` prints: a stable shape, documented in the README.
 #[derive(Debug, Serialize)]
@@ -36,6 +39,9 @@ pub struct Status {
     /// Support ClusterRoles that do not exist while access is enabled (requests would grant
     /// nothing): `enable` installs them, or the chart is reinstalled.
     pub missing_roles: Vec<String>,
+    /// Who may request and who may approve (`enable --requesters/--approvers`).
+    #[serde(flatten)]
+    pub holders: Holders,
 }
 
 /// A working request as `get` shows it: its record, and whether it is draining.
@@ -109,10 +115,11 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
 /// at once.
 pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
     let support_roles = crate::roles::names();
-    let (grants, guards, missing_roles) = tokio::try_join!(
+    let (grants, guards, missing_roles, holders) = tokio::try_join!(
         Grants::read(conn, Scan::All),
         InstalledGuards::read(conn),
-        crate::roles::missing(conn, &support_roles)
+        crate::roles::missing(conn, &support_roles),
+        Holders::read(conn)
     )?;
     let policy = grants.policy.clone();
     let enabled = policy.as_ref().is_some_and(|p| p.enabled);
@@ -138,6 +145,7 @@ pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
         helm: grants.helm.clone(),
         guards: policy.as_ref().map(|p| guards.status(&conn.namespace, p)),
         policy,
+        holders,
     };
     Ok((status, grants))
 }
@@ -213,25 +221,6 @@ fn warn_about(status: &Status) {
     warn_untrusted(&status.invalid_requests, &status.foreign_grants);
 }
 
-/// Warns about every binding that is not a trusted part of a request: invalid ones and foreign
-/// grants (`get`, `sweep` and `roles --verify` say the same).
-pub fn warn_untrusted(invalid: &[InvalidGrant], foreign: &[ForeignGrant]) {
-    for invalid in invalid {
-        let fate = if invalid.managed {
-            "it is never read as a request, and `sweep` removes it"
-        } else {
-            "it is never read as a request; it lacks the managed label, so it is left for you to remove"
-        };
-        output::warn(&format!("{} cannot be trusted ({}); {fate}", invalid.reference().describe(), invalid.problem));
-    }
-    for grant in foreign {
-        output::warn(&format!(
-            "foreign grant: {}; it is not managed by this plugin, outlives revocation, and is left alone",
-            grant.describe()
-        ));
-    }
-}
-
 fn role_names(status: &Status) -> String {
     let roles = status.policy.as_ref().filter(|p| p.enabled).map(|p| p.enabled_roles.clone()).unwrap_or_default();
     roles.iter().map(|r| r.api_name()).collect::<Vec<_>>().join(",")
@@ -299,6 +288,7 @@ fn render_table(status: &Status, now: DateTime<Utc>) -> String {
         Some(helm) => format!("{summary}\n{}", terminal(&describe_helm(helm))),
         None => summary,
     };
+    let summary = format!("{summary}\n{}", terminal(&status.holders.describe()));
     let mut table = output::table(&[
         "ID",
         "ROLE",
@@ -452,6 +442,7 @@ mod tests {
             helm: None,
             policy_problem: None,
             guards: None,
+            holders: Holders::default(),
         }
     }
 

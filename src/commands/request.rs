@@ -7,48 +7,26 @@ use chrono::{SubsecRound, Utc};
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::Api;
 
-use crate::access::{Permission, require};
-use crate::approval::{self, Answer, Awaited};
+use crate::access::{Permission, caller_can, refuse_unless};
 use crate::bindings::{NewGrant, delete_own_bindings, is_dns_label, new_id};
 use crate::cli::{GlobalArgs, OutputFormat, RequestArgs};
 use crate::cluster::{Connection, Target};
 use crate::credential::{self, MIN_LIFETIME};
 use crate::duration::{after, format_duration, parse_duration};
 use crate::error::{Error, Result};
-use crate::grant::{Companion, Grant, Grants, Scan, cluster_role_of};
 use crate::history::{self, EventKind, HistoryEvent};
-use crate::lifecycle::end_requests;
+use crate::live::await_approval;
 use crate::output::{print_structured, rfc3339, terminal};
-use crate::policy::{Policy, Role, read_policy};
+use crate::policy::{Role, read_policy};
+use crate::record::{Companion, Grant, cluster_role_of};
+use crate::text::{MAX_REASON, check_text};
 use crate::{roles, sweep};
-
-/// The longest reason kept on a request.
-pub const MAX_REASON: usize = 1024;
-
-/// A free-text value that goes into an annotation and one line of `get`: one line, bounded, and
-/// nothing that would disturb the terminal of whoever reads it.
-pub fn check_text(flag: &str, text: &str, max: usize) -> Result<()> {
-    if text.chars().count() > max {
-        return Err(Error::usage(format!(
-            "{flag} is {} characters long; at most {max} are kept",
-            text.chars().count()
-        )));
-    }
-    if let Some(c) = text.chars().find(|&c| crate::output::disturbs_terminal(c)) {
-        return Err(Error::usage(format!(
-            "{flag} must be one line of text, without newlines, control characters or bidirectional marks \
-             (it holds {})",
-            c.escape_unicode()
-        )));
-    }
-    Ok(())
-}
 
 /// Room for minting the first credential after the record is made.
 const FIRST_CREDENTIAL_MARGIN: Duration = Duration::from_secs(60);
 
 /// How long a request of `--duration` lasts: the duration, but never so short that its first
-/// credential (the CSR API issues none shorter than 10m) would outlive it.
+/// credential (the TokenRequest API issues none shorter than 10m) would outlive it.
 pub fn lifetime(duration: Duration) -> Duration {
     duration.max(MIN_LIFETIME + FIRST_CREDENTIAL_MARGIN)
 }
@@ -69,7 +47,7 @@ fn validate(args: &RequestArgs) -> Result<Wanted> {
     let duration = parse_duration(&args.duration).map_err(|e| Error::usage(format!("--duration: {e}")))?;
     if duration < MIN_LIFETIME {
         return Err(Error::usage(format!(
-            "--duration {} is too short: a request lasts at least 10m, the shortest credential the CSR API issues",
+            "--duration {} is too short: a request lasts at least 10m, the shortest credential the TokenRequest API issues",
             args.duration
         )));
     }
@@ -128,26 +106,27 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
         ))
         .with_hint("the cluster owner raises it with `kubectl supportaccess enable --max-duration 11m` or more"));
     }
-    let by = conn.whoami().await?;
-    let mut needed = credential::minting_permissions();
+    let mut needed = credential::minting_permissions(&conn.namespace);
     needed.push(match requested_scope(args) {
         Some(ns) => Permission::new("create", "rbac.authorization.k8s.io", "rolebindings").within(ns),
         None => Permission::new("create", "rbac.authorization.k8s.io", "clusterrolebindings"),
     });
-    require(&conn, &by, &needed).await?;
-    if let Some(scope) = requested_scope(args)
-        && conn.call(Api::<Namespace>::all(conn.client.clone()).get_opt(scope)).await?.is_none()
-    {
-        return Err(Error::failed(format!("namespace {scope} does not exist, so no request can be scoped to it")));
-    }
-
     let bound: Vec<&'static str> = match requested_scope(args) {
         Some(_) => vec![cluster_role_of(wanted.role)],
         None => std::iter::once(cluster_role_of(wanted.role))
             .chain(Companion::of(wanted.role).iter().map(|c| c.cluster_role()))
             .collect(),
     };
-    let missing = roles::missing(&conn, &bound).await?;
+    // Who asks, what they may do and whether the roles exist: asked at once.
+    let (by, allowed, missing) =
+        tokio::try_join!(conn.whoami(), caller_can(&conn, &needed), roles::missing(&conn, &bound))?;
+    refuse_unless(&by, &needed, &allowed)?;
+    if let Some(scope) = requested_scope(args)
+        && conn.call(Api::<Namespace>::all(conn.client.clone()).get_opt(scope)).await?.is_none()
+    {
+        return Err(Error::failed(format!("namespace {scope} does not exist, so no request can be scoped to it")));
+    }
+
     if !missing.is_empty() {
         return Err(Error::failed(format!(
             "ClusterRole {} does not exist, so a request would grant nothing; nothing was created",
@@ -171,6 +150,9 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     let now = Utc::now().trunc_subsecs(0);
     let end = after(now, lasts)
         .ok_or_else(|| Error::usage(format!("--duration {} ends past the end of time", args.duration)))?;
+    // Its ServiceAccount, made beside its bindings (a binding may name a ServiceAccount before it
+    // exists); a pending request gets its own from the approver, for the end the approval sets.
+    let account = (!policy.approval_required).then(|| crate::state::request_account(&id, end));
     let new = NewGrant {
         grant: Grant {
             id: id.clone(),
@@ -183,13 +165,21 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
             credential_expires_at: None,
             requested_by: by.clone(),
             pending: policy.approval_required,
+            account,
             ..Grant::default()
         },
         policy: policy.clone(),
     };
-    new.create(&conn)
-        .await
-        .map_err(|e| Error { message: format!("creating the request's bindings failed: {}", e.message), ..e })?;
+    let made = async {
+        match &new.grant.account {
+            Some(_) => tokio::try_join!(credential::create_account(&conn, &id, end), new.create(&conn)).map(|_| ()),
+            None => new.create(&conn).await,
+        }
+    };
+    if let Err(e) = made.await {
+        let e = Error { message: format!("creating the request's bindings failed: {}", e.message), ..e };
+        return Err(roll_back(&conn, &new.grant, e).await);
+    }
     let mut grant = new.grant.clone();
     let detail = format!(
         "{} for {}{}",
@@ -259,49 +249,6 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
             println!("Kubeconfig: {}", terminal(&path.display().to_string()));
             println!("Use it with: kubectl supportaccess exec {id} -- kubectl get pods -A");
             Ok(())
-        }
-    }
-}
-
-/// Says what the owner runs, then waits (watching the record, a spinner on a terminal) until
-/// the owner approves or denies the pending request, or `pendingTTL` passes. Returns the
-/// approved record; a denial or no answer is a refusal (exit 3) that says why.
-pub async fn await_approval(conn: &Connection, grant: &Grant, policy: &Policy) -> Result<Grant> {
-    let until =
-        grant.pending_until.or_else(|| after(grant.requested_at, policy.pending_ttl)).unwrap_or(grant.expires_at);
-    let id = &grant.id;
-    eprintln!(
-        "Request ID: {id}\nWaiting for the cluster owner's approval until {} ({} at most). The owner runs:\n  \
-         kubectl supportaccess approve {id}\n  kubectl supportaccess deny {id} --reason TEXT\n\
-         If this is interrupted, `kubectl supportaccess renew {id}` waits again and mints the credential once approved.",
-        rfc3339(until),
-        format_duration(policy.pending_ttl)
-    );
-    let spinner = crate::output::Spinner::start(&format!("waiting for the owner to approve request {id}"));
-    let answer = approval::wait(conn, grant, Awaited::Request, until).await;
-    spinner.stop();
-    match answer? {
-        Answer::Approved(approved) => {
-            if let Some(by) = &approved.approved_by {
-                eprintln!("Request {id} was approved by {}.", terminal(by));
-            }
-            Ok(*approved)
-        }
-        Answer::Denied { by: Some(by), reason } => {
-            Err(Error::refused(format!("refused: request {id} was denied by {}: {}", terminal(&by), terminal(&reason))))
-        }
-        Answer::Denied { by: None, .. } => Err(Error::refused(format!(
-            "refused: request {id} was removed before anyone approved it (revoked, swept, or support access disabled)"
-        ))),
-        Answer::Unanswered => {
-            let listing = Grants::read(conn, Scan::Managed).await?;
-            let by = conn.whoami().await?;
-            let detail = format!("no answer from the owner by {}", rfc3339(until));
-            let _ = end_requests(conn, &by, &[grant], &listing, EventKind::Expired, &detail).await;
-            Err(Error::refused(format!(
-                "refused: no answer from the owner within {}; request {id} expired unanswered",
-                format_duration(policy.pending_ttl)
-            )))
         }
     }
 }

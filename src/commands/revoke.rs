@@ -4,12 +4,12 @@
 use crate::bindings::revoke_group;
 use crate::cli::{GlobalArgs, IdArg, RevokeArgs};
 use crate::cluster::{Connection, Target};
-use crate::commands::renew::{check_id, open_live};
 use crate::error::{Error, Result};
-use crate::grant::{Grants, Scan};
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::lifecycle::end_requests;
+use crate::live::{check_id, open_live};
 use crate::output::terminal;
+use crate::record::{Grants, Scan};
 use crate::sweep;
 
 pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {

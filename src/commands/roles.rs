@@ -10,10 +10,10 @@ use crate::access::{Permission, subject_can};
 use crate::cli::{GlobalArgs, OutputFormat, RolesArgs};
 use crate::cluster::{Connection, Target};
 use crate::error::{Error, Result};
-use crate::grant::{Grants, Scan};
 use crate::output::{self, print_structured};
 use crate::policy::Role;
 use crate::proof::{self, GuardProof, IndirectPath};
+use crate::record::{Grants, Scan};
 use crate::roles::definitions;
 use crate::verify::VerifyIdentity;
 
@@ -153,10 +153,16 @@ pub async fn run(global: &GlobalArgs, args: &RolesArgs) -> Result<()> {
         })
         .collect();
     let grants = Grants::read(&conn, Scan::All).await?;
-    crate::commands::get::warn_untrusted(&grants.invalid, &grants.foreign);
+    crate::census::warn_untrusted(&grants.invalid, &grants.foreign);
     let policy = grants.policy.clone().unwrap_or_default();
     let by = conn.whoami().await?;
-    let (proofs, paths) = tokio::try_join!(proof::guards(&conn, &policy, &by), proof::indirect_paths(&conn, &policy))?;
+    let (mut proofs, paths, bounds) = tokio::try_join!(
+        proof::guards(&conn, &policy, &by),
+        proof::indirect_paths(&conn, &policy),
+        crate::bounds::requester_bounds(&conn, &policy)
+    )?;
+    proofs.extend(bounds);
+    let holders = crate::requesters::Holders::read(&conn).await?;
     let failures = rows.iter().filter(|r| !r.ok()).count();
     let failed_guards: Vec<&GuardProof> = proofs.iter().filter(|p| !p.ok()).collect();
     match global.output {
@@ -168,6 +174,8 @@ pub async fn run(global: &GlobalArgs, args: &RolesArgs) -> Result<()> {
                 "indirectPaths": paths,
                 "invalid": grants.invalid,
                 "foreignGrants": grants.foreign,
+                "requesters": holders.requesters,
+                "approvers": holders.approvers,
             }),
             format,
         )?,
@@ -201,6 +209,7 @@ pub async fn run(global: &GlobalArgs, args: &RolesArgs) -> Result<()> {
                 ]);
             }
             println!("{table}");
+            println!("{}.", output::terminal(&holders.describe()));
             print_indirect_paths(&paths);
         }
     }

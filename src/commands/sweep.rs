@@ -6,8 +6,8 @@ use chrono::Utc;
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::cluster::{Connection, Target};
 use crate::error::Result;
-use crate::grant::{Grants, Scan};
 use crate::output::print_structured;
+use crate::record::{Grants, Scan};
 use crate::sweep::{HistoryFirst, describe, sweep};
 
 pub async fn run(global: &GlobalArgs) -> Result<()> {
@@ -16,7 +16,7 @@ pub async fn run(global: &GlobalArgs) -> Result<()> {
     let grants = Grants::read(&conn, Scan::All).await?;
     let report = sweep(&conn, &grants, Some(&history), Utc::now()).await?;
     let unreported: Vec<_> = grants.invalid.iter().filter(|g| !g.managed).cloned().collect();
-    crate::commands::get::warn_untrusted(&unreported, &grants.foreign);
+    crate::census::warn_untrusted(&unreported, &grants.foreign);
     match global.output {
         Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => {
             print_structured(&serde_json::json!({ "sweep": report, "foreignGrants": grants.foreign }), format)

@@ -17,7 +17,13 @@ pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<()> {
     let conn = Connection::open(global, &Target::default()).await?;
     confirm(global, &format!("Remove support access from {:?}, revoking every running session?", conn.context))?;
     let by = conn.whoami().await?;
+    // Who may ask and answer goes first, so nobody makes a request while the rest is removed.
+    let mut parties = Vec::new();
+    crate::requesters::uninstall(&conn, &mut parties).await?;
     let grants = revoke_everything(&conn).await?;
+    for object in &parties {
+        println!("Deleted {object}.");
+    }
     println!("Deleted {} support request(s) and their bindings.", grants.valid.len() + grants.invalid.len());
     let mut guards = Vec::new();
     // Before the policy ConfigMap, which never says less than the guards enforce.

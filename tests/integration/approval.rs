@@ -71,17 +71,41 @@ fn assert_credential_works(cluster: &TestCluster, printed: &serde_json::Value) {
     assert_eq!(pods.code, 0, "the approved credential works: {pods:?}");
 }
 
-fn can_i_as_group(cluster: &TestCluster, id: &str) -> String {
+/// Whether the request's ServiceAccount (the one its record binds; none while pending) may list
+/// pods everywhere.
+fn can_i_as_request(cluster: &TestCluster, ns: &str, id: &str) -> String {
+    let subject = cluster.kubectl_ok(&[
+        "get",
+        "clusterrolebinding",
+        &format!("crusoe-support-{id}"),
+        "-o",
+        "jsonpath={.subjects[0].name}",
+    ]);
+    if subject.trim().is_empty() {
+        return "no".into();
+    }
     run(cluster.kubectl().args([
         "auth",
         "can-i",
         "list",
         "pods",
         "-A",
-        "--as=probe",
-        &format!("--as-group=crusoe-support:request:{id}"),
+        &format!("--as=system:serviceaccount:{ns}:{}", subject.trim()),
     ]))
     .stdout
+}
+
+/// The ServiceAccount subject an approval of this pending record would add, as JSON.
+fn account_subject_json(cluster: &TestCluster, ns: &str, id: &str) -> String {
+    let end = cluster.kubectl_ok(&[
+        "get",
+        "clusterrolebinding",
+        &format!("crusoe-support-{id}"),
+        "-o",
+        "jsonpath={.metadata.annotations.support-access\\.crusoe\\.ai/expires-at}",
+    ]);
+    let account = crate::common::account_name(id, end.trim());
+    format!(r#"{{"kind":"ServiceAccount","namespace":"{ns}","name":"{account}"}}"#)
 }
 
 #[test]
@@ -99,7 +123,7 @@ fn a_pending_request_grants_nothing_until_the_owner_approves_and_then_finishes_a
     let id = pending_id(cluster, &ns);
 
     // Pending: the record has no subject, so the request's group may do nothing.
-    assert_eq!(can_i_as_group(cluster, &id).trim(), "no", "a pending request grants nothing");
+    assert_eq!(can_i_as_request(cluster, &ns, &id).trim(), "no", "a pending request grants nothing");
     let status = get_json(cluster, &ns);
     let pending = &status["pendingRequests"][0];
     assert_eq!(pending["requestedBy"], "bob");
@@ -120,7 +144,8 @@ fn a_pending_request_grants_nothing_until_the_owner_approves_and_then_finishes_a
     // ...nor with plain kubectl, as approver or naming someone else as approver.
     for approver in ["bob", "kubernetes-admin"] {
         let patch = format!(
-            r#"{{"metadata":{{"annotations":{{"support-access.crusoe.ai/state":null,"support-access.crusoe.ai/approved-by":"{approver}"}}}},"subjects":[{{"kind":"Group","apiGroup":"rbac.authorization.k8s.io","name":"crusoe-support:request:{id}"}}]}}"#
+            r#"{{"metadata":{{"annotations":{{"support-access.crusoe.ai/state":null,"support-access.crusoe.ai/approved-by":"{approver}"}}}},"subjects":[{subject}]}}"#,
+            subject = account_subject_json(cluster, &ns, &id)
         );
         let raw = run(cluster.kubectl().env("KUBECONFIG", &bob).args([
             "patch",
@@ -143,7 +168,7 @@ fn a_pending_request_grants_nothing_until_the_owner_approves_and_then_finishes_a
         "support-access.crusoe.ai/requested-by=mallory",
     ]));
     assert_ne!(forged.code, 0, "{forged:?}");
-    assert_eq!(can_i_as_group(cluster, &id).trim(), "no");
+    assert_eq!(can_i_as_request(cluster, &ns, &id).trim(), "no");
 
     // The owner approves: the waiting request returns within a second with a working credential.
     let approve = cluster.supportaccess(&ns, &["approve", &id]);
@@ -157,7 +182,7 @@ fn a_pending_request_grants_nothing_until_the_owner_approves_and_then_finishes_a
     let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
     assert_eq!(json["id"], id.as_str());
     assert_credential_works(cluster, &json);
-    assert_eq!(can_i_as_group(cluster, &id).trim(), "yes");
+    assert_eq!(can_i_as_request(cluster, &ns, &id).trim(), "yes");
     let history = cluster.supportaccess_ok(&ns, &["history"]);
     let approved = history.lines().find(|l| l.contains(" approved ")).unwrap_or_else(|| panic!("{history}"));
     assert!(approved.contains("by kubernetes-admin") && approved.contains(&id), "{approved}");
@@ -381,7 +406,7 @@ fn an_interrupted_request_is_picked_up_by_renew_and_plain_kubectl_cannot_skip_th
     // did not approve.
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let end = (chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let direct = crate::common::record_manifest("skip1", "readonly", &now, &end, None)
+    let direct = crate::common::record_manifest(&ns, "skip1", "readonly", &now, &end, None)
         .replace("requested-by: kubernetes-admin", "requested-by: bob");
     let companion = r#"apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
@@ -401,11 +426,12 @@ roleRef:
   kind: ClusterRole
   name: crusoe-support-logs
 subjects:
-- apiGroup: rbac.authorization.k8s.io
-  kind: Group
-  name: crusoe-support:request:skip2
-"#;
-    for manifest in [direct.as_str(), companion] {
+- kind: ServiceAccount
+  namespace: NS
+  name: crusoe-support-skip2-4102444800
+"#
+    .replace("NS", &ns);
+    for manifest in [direct.as_str(), companion.as_str()] {
         let mut child = cluster
             .kubectl()
             .env("KUBECONFIG", &bob)

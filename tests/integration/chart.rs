@@ -69,8 +69,9 @@ fn an_operator_request_gets_logs_and_debug_in_slurm_and_a_readonly_one_nothing_t
          namespace: slurm\n  labels:\n    app.kubernetes.io/managed-by: kubectl-supportaccess\n    \
          support-access.crusoe.ai/managed: \"true\"\n    support-access.crusoe.ai/request-id: {reader}\n    \
          support-access.crusoe.ai/role: readonly\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  \
-         name: crusoe-support-logs\nsubjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  \
-         name: crusoe-support:request:{reader}\n"
+         name: crusoe-support-logs\nsubjects:\n- kind: ServiceAccount\n  namespace: {NS}\n  \
+         name: {account}\n",
+        account = cluster.account_of(&reader),
     );
     let refused = cluster.apply_result(&forged);
     assert_ne!(refused.code, 0, "{refused:?}");
@@ -109,7 +110,7 @@ fn a_missing_role_makes_get_warn_and_request_refuse_leaving_nothing_behind() {
     }
     assert!(!get.stderr.contains("crusoe-support-logs"), "{get:?}");
 
-    let csrs_before = cluster.kubectl_ok(&["get", "csr", "-o", "name"]);
+    let accounts_before = super::support::accounts(&cluster);
     for role in ["readonly", "operator"] {
         let refused = cluster.supportaccess(NS, &["request", "--role", role, "--reason", "r", "--duration", "1h"]);
         assert_eq!(refused.code, 1, "{refused:?}");
@@ -117,7 +118,7 @@ fn a_missing_role_makes_get_warn_and_request_refuse_leaving_nothing_behind() {
         assert!(refused.stderr.contains("enable") && refused.stderr.contains("chart"), "{refused:?}");
     }
     assert!(cluster.managed_bindings().is_empty(), "{:?}", cluster.managed_bindings());
-    assert_eq!(cluster.kubectl_ok(&["get", "csr", "-o", "name"]), csrs_before);
+    assert_eq!(super::support::accounts(&cluster), accounts_before);
     let credentials = cluster.dir.join("xdg/kubectl-supportaccess/local");
     let written = std::fs::read_dir(&credentials).map(|d| d.count()).unwrap_or(0);
     assert_eq!(written, 0, "no kubeconfig is written");

@@ -227,7 +227,15 @@ pub fn minutes_from_now(minutes: i64) -> String {
 /// A request record as `request` writes it, made by the test's admin (`kubernetes-admin`), so
 /// that owner-side behaviour can be tested on its own; the admission guard accepts it while the
 /// role is enabled and it lasts at most `maxDuration`.
-pub fn record_manifest(id: &str, role: &str, requested_at: &str, expires_at: &str, credential: Option<&str>) -> String {
+pub fn record_manifest(
+    ns: &str,
+    id: &str,
+    role: &str,
+    requested_at: &str,
+    expires_at: &str,
+    credential: Option<&str>,
+) -> String {
+    let account = account_name(id, expires_at);
     let credential = credential
         .map(|at| format!("    support-access.crusoe.ai/credential-expires-at: \"{at}\"\n"))
         .unwrap_or_default();
@@ -252,15 +260,64 @@ roleRef:
   kind: ClusterRole
   name: crusoe-support-{role}
 subjects:
-- apiGroup: rbac.authorization.k8s.io
-  kind: Group
-  name: crusoe-support:request:{id}
+- kind: ServiceAccount
+  namespace: {ns}
+  name: {account}
 ---
 "#
     )
 }
 
+/// The request ServiceAccount whose tokens may last until `end` (RFC3339).
+pub fn account_name(id: &str, end: &str) -> String {
+    format!("crusoe-support-{id}-{}", chrono::DateTime::parse_from_rfc3339(end).unwrap().timestamp())
+}
+
 impl TestCluster {
+    /// An owner's admission policy that refuses every ServiceAccount token, in force when this
+    /// returns: a request then fails after its bindings were made. `allow_tokens` removes it.
+    pub fn refuse_tokens(&self) {
+        self.apply(
+            r#"apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: no-tokens}
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules: [{apiGroups: [""], apiVersions: ["*"], operations: ["CREATE"], resources: ["serviceaccounts/token"]}]
+  validations: [{expression: "false", message: "no tokens today"}]
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: no-tokens}
+spec: {policyName: no-tokens, validationActions: [Deny]}
+"#,
+        );
+        eventually("the owner's token policy in force", || {
+            run(self.kubectl().args(["create", "token", "default", "-n", "default"])).stderr.contains("no tokens today")
+        });
+    }
+
+    pub fn allow_tokens(&self) {
+        self.kubectl_ok(&["delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", "no-tokens"]);
+        eventually("tokens again", || {
+            run(self.kubectl().args(["create", "token", "default", "-n", "default"])).code == 0
+        });
+    }
+
+    /// The ServiceAccount a request's record binds.
+    pub fn account_of(&self, id: &str) -> String {
+        let name = self.kubectl_ok(&[
+            "get",
+            "clusterrolebinding",
+            &format!("crusoe-support-{id}"),
+            "-o",
+            "jsonpath={.subjects[0].name}",
+        ]);
+        assert!(name.starts_with(&format!("crusoe-support-{id}-")), "{name:?}");
+        name.trim().to_string()
+    }
+
     /// `kubectl apply -f -` of a manifest, as admin; it must succeed.
     pub fn apply(&self, manifest: &str) {
         let ran = self.apply_result(manifest);

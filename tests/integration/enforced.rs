@@ -11,7 +11,7 @@ const REQUESTS: &str = "crusoe-support-requests";
 
 /// A well-formed record of `role` lasting `minutes`, created by cluster-admin with plain kubectl.
 fn hand_made(cluster: &TestCluster, id: &str, role: &str, minutes: i64) -> Ran {
-    cluster.apply_result(&record_manifest(id, role, &minutes_from_now(0), &minutes_from_now(minutes), None))
+    cluster.apply_result(&record_manifest(NS, id, role, &minutes_from_now(0), &minutes_from_now(minutes), None))
 }
 
 fn verify_passes(cluster: &TestCluster) {
@@ -210,7 +210,7 @@ fn guards_an_older_plugin_wrote_are_replaced_in_place_and_nothing_reads_a_parame
         "json",
     ]);
     let json: serde_json::Value = serde_json::from_str(&written).unwrap();
-    assert_eq!(json["items"].as_array().unwrap().len(), 6, "three guards and their bindings");
+    assert_eq!(json["items"].as_array().unwrap().len(), 8, "four guards and their bindings");
     for forbidden in ["paramKind", "paramRef", "params."] {
         assert!(!written.contains(forbidden), "{forbidden} in\n{written}");
     }

@@ -179,21 +179,21 @@ fn as_cluster_admin_plain_kubectl_cannot_bypass_the_policy() {
     let now = minutes_from_now(0);
 
     let too_long =
-        cluster.apply_result(&record_manifest("toolong1", "readonly", &now, &minutes_from_now(9 * 60), None));
+        cluster.apply_result(&record_manifest(NS, "toolong1", "readonly", &now, &minutes_from_now(9 * 60), None));
     assert!(refused_by(&too_long, "crusoe-support-requests"), "{too_long:?}");
     assert!(too_long.stderr.contains("at most the policy's maxDuration"), "{too_long:?}");
-    let role = cluster.apply_result(&record_manifest("oper1", "operator", &now, &minutes_from_now(60), None));
+    let role = cluster.apply_result(&record_manifest(NS, "oper1", "operator", &now, &minutes_from_now(60), None));
     assert!(refused_by(&role, "crusoe-support-requests") && role.stderr.contains("not enabled"), "{role:?}");
     let bare = run(cluster.kubectl().args([
         "create",
         "clusterrolebinding",
         "crusoe-support-abc",
         "--clusterrole=cluster-admin",
-        "--group=crusoe-support:request:abc",
+        &format!("--serviceaccount={NS}:crusoe-support-abc-4102444800"),
     ]));
     assert!(refused_by(&bare, "crusoe-support-requests"), "{bare:?}");
     // A one-year expires-at on a live record is refused too: its end only moves earlier.
-    cluster.apply(&record_manifest("fine1", "readonly", &now, &minutes_from_now(60), None));
+    cluster.apply(&record_manifest(NS, "fine1", "readonly", &now, &minutes_from_now(60), None));
     let later = run(cluster.kubectl().args([
         "annotate",
         "--overwrite",
@@ -203,42 +203,20 @@ fn as_cluster_admin_plain_kubectl_cannot_bypass_the_policy() {
     ]));
     assert!(refused_by(&later, "crusoe-support-requests"), "{later:?}");
 
-    // While disabled: no support binding at all, and no support credential approved.
+    // While disabled: no support binding at all, and no support token, not even for the owner.
     cluster.supportaccess_ok(NS, &["disable", "--yes"]);
-    let record = record_manifest("late1", "readonly", &minutes_from_now(0), &minutes_from_now(60), None);
+    let record = record_manifest(NS, "late1", "readonly", &minutes_from_now(0), &minutes_from_now(60), None);
     let ran = cluster.apply_result(&record);
     assert!(refused_by(&ran, "crusoe-support-requests") && ran.stderr.contains("disabled"), "{ran:?}");
     // `disable` returned once every guard enforced the disabled policy: no wait here.
-    let csr = support_csr(cluster, "late1");
-    let ran = run(cluster.kubectl().args(["certificate", "approve", &csr]));
+    let account = format!("crusoe-support-late1-{}", (chrono::Utc::now() + chrono::TimeDelta::hours(1)).timestamp());
+    cluster.kubectl_ok(&["create", "serviceaccount", &account, "-n", NS]);
+    let ran = run(cluster.kubectl().args(["create", "token", &account, "-n", NS, "--duration", "10m"]));
     assert!(refused_by(&ran, "crusoe-support-credentials") && ran.stderr.contains("disabled"), "{ran:?}");
-    let status = cluster.kubectl_ok(&["get", "csr", &csr, "-o", "jsonpath={.status.conditions[*].type}"]);
-    assert_eq!(status, "", "the CSR stays pending");
 
     // The plugin itself refuses first, with exit 3 (the races below show its exit 4, the guard's).
     let ran = cluster.supportaccess(NS, &["request", "--role", "readonly", "--reason", "x", "--duration", "1h"]);
     assert_eq!(ran.code, 3, "{ran:?}");
-}
-
-/// A CertificateSigningRequest for a support group, labelled as the plugin labels them.
-fn support_csr(cluster: &TestCluster, id: &str) -> String {
-    let dir = cluster.dir.join(format!("csr-{id}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let ok = Command::new("openssl")
-        .args(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"])
-        .args(["-keyout", "key.pem", "-out", "csr.pem", "-subj"])
-        .arg(format!("/O=crusoe-support:request:{id}/O=crusoe-support/CN=crusoe-support:mallory"))
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
-    use base64::Engine;
-    let pem = base64::engine::general_purpose::STANDARD.encode(std::fs::read(dir.join("csr.pem")).unwrap());
-    let name = format!("crusoe-support-{id}-by-hand");
-    cluster.apply(&format!(
-        "apiVersion: certificates.k8s.io/v1\nkind: CertificateSigningRequest\nmetadata:\n  name: {name}\n  labels: {{support-access.crusoe.ai/request-id: {id}}}\nspec:\n  request: {pem}\n  signerName: kubernetes.io/kube-apiserver-client\n  expirationSeconds: 600\n  usages: [client auth]\n"
-    ));
-    name
 }
 
 #[test]
@@ -290,7 +268,10 @@ fn guardrails_off_lets_the_coredns_patch_through_and_get_says_so_and_uninstall_r
     let json: serde_json::Value = serde_json::from_str(&cluster.supportaccess_ok(NS, &["get", "-o", "json"])).unwrap();
     assert_eq!(json["policy"]["guardrails"], false, "{json}");
     assert_eq!(json["guards"]["guardrails"], false, "{json}");
-    assert_eq!(json["guards"]["inForce"], serde_json::json!(["crusoe-support-requests", "crusoe-support-credentials"]));
+    assert_eq!(
+        json["guards"]["inForce"],
+        serde_json::json!(["crusoe-support-requests", "crusoe-support-credentials", "crusoe-support-requesters"])
+    );
     let vaps = cluster.kubectl_ok(&["get", "validatingadmissionpolicies", "-o", "name"]);
     assert!(!vaps.contains("crusoe-support-guardrails"), "{vaps}");
 
@@ -316,7 +297,7 @@ fn guardrails_off_lets_the_coredns_patch_through_and_get_says_so_and_uninstall_r
 }
 
 /// Real kubectl's supportaccess, as `user`, through a proxy that delays each of its calls.
-struct Proxied {
+pub struct Proxied {
     proxy: Child,
     kubeconfig: PathBuf,
 }
@@ -330,7 +311,7 @@ impl Drop for Proxied {
 
 /// A user with cluster-admin (the support engineer's administrative credentials, as in Crusoe's
 /// setup) whose API calls each arrive `delay_ms` late.
-fn proxied_user(cluster: &TestCluster, user: &str, delay_ms: u64) -> Proxied {
+pub fn proxied_user(cluster: &TestCluster, user: &str, delay_ms: u64) -> Proxied {
     let direct = cluster.user(user, &[]);
     // Made once per user; a second proxy for the same user reuses it.
     run(cluster.kubectl().args([
@@ -357,7 +338,7 @@ fn proxied_user(cluster: &TestCluster, user: &str, delay_ms: u64) -> Proxied {
 }
 
 impl Proxied {
-    fn spawn(&self, cluster: &TestCluster, args: &[&str]) -> Child {
+    pub fn spawn(&self, cluster: &TestCluster, args: &[&str]) -> Child {
         cluster
             .kubectl()
             .env("KUBECONFIG", &self.kubeconfig)
@@ -451,10 +432,10 @@ fn a_renew_racing_disable_mints_nothing_that_outlives_the_drained_end() {
     let slow = proxied_user(cluster, "renewer", 2000);
     let mark = audit_mark(cluster);
     let mut child = slow.spawn(cluster, &["renew", &id]);
-    wait_for_call(cluster, &mut child, mark, "renewer", "the approval of its new certificate", |e| {
-        e["verb"] == "update" && e["objectRef"]["subresource"] == "approval"
+    wait_for_call(cluster, &mut child, mark, "renewer", "the minting of its new token", |e| {
+        e["verb"] == "create" && e["objectRef"]["subresource"] == "token"
     });
-    // The new certificate is approved; the renew has not recorded it yet.
+    // The new token is minted; the renew has not recorded it yet.
     cluster.supportaccess_ok(NS, &["disable", "--yes"]);
     let ran = finish(child);
     let end: chrono::DateTime<chrono::Utc> = cluster
@@ -467,7 +448,7 @@ fn a_renew_racing_disable_mints_nothing_that_outlives_the_drained_end() {
         ])
         .parse()
         .unwrap();
-    let not_after = super::support::certificate_not_after(&kubeconfig);
+    let not_after = super::support::token_expires_at(&kubeconfig);
     assert!(not_after <= end, "the credential on disk ({not_after}) outlives the drained end ({end}): {ran:?}");
     assert_ne!(ran.code, 0, "the racing renew is refused: {ran:?}");
     assert!(ran.stderr.contains("dropped unwritten"), "{ran:?}");
@@ -475,7 +456,7 @@ fn a_renew_racing_disable_mints_nothing_that_outlives_the_drained_end() {
 
 /// A pending record as `request` writes it with approval required: no subject yet.
 fn pending_record(id: &str, role: &str, hours: i64) -> String {
-    let record = record_manifest(id, role, &minutes_from_now(0), &minutes_from_now(hours * 60), None);
+    let record = record_manifest(NS, id, role, &minutes_from_now(0), &minutes_from_now(hours * 60), None);
     let (head, _) = record.split_once("subjects:").unwrap();
     head.replace(
         "    support-access.crusoe.ai/requested-by: kubernetes-admin\n",

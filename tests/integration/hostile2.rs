@@ -20,6 +20,11 @@ fn request_json(cluster: &TestCluster, ns: &str, extra: &[&str]) -> Ran {
     cluster.supportaccess(ns, &args)
 }
 
+/// `exec ID -- CMD` in the system namespace `ns` (given before `--`, where the plugin reads it).
+fn exec_in(ns: &str, id: &str, command: &[&str]) -> Ran {
+    run(CLUSTER.kubectl().args(["supportaccess", "-n", ns, "exec", id, "--"]).args(command))
+}
+
 fn id_of(ran: &Ran) -> String {
     let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap_or_else(|e| panic!("{e}: {ran:?}"));
     json["id"].as_str().unwrap().to_string()
@@ -56,7 +61,7 @@ fn a_remembered_credential_file_another_user_could_write_is_refused_and_nothing_
     chmod(&planted, 0o644);
     let ran = as_nobody(&format!("cp {} {} && chmod 600 {}", planted.display(), out.display(), out.display()));
     assert_eq!(ran.code, 0, "{ran:?}");
-    let ran = CLUSTER.supportaccess(&ns, &["exec", &id, "--", "kubectl", "get", "pods"]);
+    let ran = exec_in(&ns, &id, &["kubectl", "get", "pods"]);
     assert_ne!(ran.code, 0, "{ran:?}");
     assert!(ran.stderr.contains("cannot be trusted") && ran.stderr.contains("belongs to user id 65534"), "{ran:?}");
     assert!(!marker.exists(), "the planted credential plugin ran as the owner");
@@ -77,9 +82,9 @@ fn a_remembered_credential_file_another_user_could_write_is_refused_and_nothing_
     let ran = request_json(&CLUSTER, &ns, &["--kubeconfig-out", out.to_str().unwrap()]);
     assert_eq!(ran.code, 0, "{ran:?}");
     let id = id_of(&ran);
-    CLUSTER.supportaccess_ok(&ns, &["exec", &id, "--", "true"]);
+    assert_eq!(exec_in(&ns, &id, &["true"]).code, 0);
     chmod(&private, 0o777);
-    let ran = CLUSTER.supportaccess(&ns, &["exec", &id, "--", "true"]);
+    let ran = exec_in(&ns, &id, &["true"]);
     assert_eq!(ran.code, 1, "{ran:?}");
     assert!(ran.stderr.contains("other users may write its directory"), "{ran:?}");
 }
@@ -259,16 +264,16 @@ fn exec_exits_as_a_shell_would() {
     CLUSTER.supportaccess_ok(&ns, &["enable"]);
     let id = id_of(&request_json(&CLUSTER, &ns, &[]));
     for (script, code) in [("kill -TERM $$", 143), ("kill -INT $$", 130), ("kill -KILL $$", 137), ("exit 7", 7)] {
-        let ran = CLUSTER.supportaccess(&ns, &["exec", &id, "--", "sh", "-c", script]);
+        let ran = exec_in(&ns, &id, &["sh", "-c", script]);
         assert_eq!(ran.code, code, "{script}: {ran:?}");
     }
-    let ran = CLUSTER.supportaccess(&ns, &["exec", &id, "--", "/nonexistent/command"]);
+    let ran = exec_in(&ns, &id, &["/nonexistent/command"]);
     assert_eq!(ran.code, 127, "{ran:?}");
     assert!(ran.stderr.contains("command not found"), "{ran:?}");
     let not_executable = scratch("noexec").join("script");
     std::fs::write(&not_executable, "#!/bin/sh\n").unwrap();
     chmod(&not_executable, 0o644);
-    let ran = CLUSTER.supportaccess(&ns, &["exec", &id, "--", not_executable.to_str().unwrap()]);
+    let ran = exec_in(&ns, &id, &[not_executable.to_str().unwrap()]);
     assert_eq!(ran.code, 126, "{ran:?}");
     assert!(ran.stderr.contains("permission denied"), "{ran:?}");
 }

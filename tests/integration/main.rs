@@ -15,4 +15,5 @@ mod hostile;
 mod hostile2;
 mod owner;
 mod records;
+mod requester;
 mod support;

@@ -11,8 +11,14 @@ const DISABLED: &str = "Support Access Status: Disabled\nEnabled Roles:\nActive 
 /// and its credential in `credential_in`. Returns its requested-at.
 fn hand_made_request(cluster: &TestCluster, id: &str, role: &str, ends_in: i64, credential_in: i64) -> String {
     let requested_at = minutes_from_now(0);
-    let manifest =
-        record_manifest(id, role, &requested_at, &minutes_from_now(ends_in), Some(&minutes_from_now(credential_in)));
+    let manifest = record_manifest(
+        "crusoe-system",
+        id,
+        role,
+        &requested_at,
+        &minutes_from_now(ends_in),
+        Some(&minutes_from_now(credential_in)),
+    );
     cluster.apply(&manifest);
     requested_at
 }

@@ -1,4 +1,4 @@
-//! A request is its group, and only its exact record is trusted: the review's attacks on
+//! A request is its ServiceAccount, and only its exact record is trusted: the review's attacks on
 //! revocation, tried on the real control plane — first against the admission guard (refused),
 //! then, planted as someone who may remove the guard would, against the plugin itself.
 
@@ -32,7 +32,8 @@ fn eventually_forbidden(cluster: &TestCluster, kubeconfig: &Path, args: &[&str])
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let ran = as_support(cluster, kubeconfig, args);
-        if ran.code != 0 && ran.stderr.to_lowercase().contains("forbidden") {
+        // 403 once the bindings are gone; 401 once the ServiceAccount is too.
+        if ran.code != 0 && (ran.stderr.to_lowercase().contains("forbidden") || super::support::unauthorized(&ran)) {
             return;
         }
         assert!(Instant::now() < deadline, "{args:?} is still allowed: {ran:?}");
@@ -61,7 +62,7 @@ fn a_decoy_rolebinding_and_role_of_the_same_name_do_not_keep_a_revoked_grant_ali
     assert_eq!(as_support(cluster, &kubeconfig, &patch).code, 0);
 
     // The tenant's decoy: a Role named like the operator ClusterRole and a RoleBinding named like
-    // the record, managed labels, an older requested-at, the live request's group.
+    // the record, managed labels, an older requested-at, the live request's ServiceAccount.
     cluster.kubectl_ok(&["create", "namespace", "team-a"]);
     let decoy = format!(
         r#"apiVersion: rbac.authorization.k8s.io/v1
@@ -82,10 +83,11 @@ metadata:
     support-access.crusoe.ai/expires-at: "{end}"
     support-access.crusoe.ai/requested-by: kubernetes-admin
 roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: crusoe-support-operator}}
-subjects: [{{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "crusoe-support:request:{id}"}}]
+subjects: [{{kind: ServiceAccount, namespace: {NS}, name: "{account}"}}]
 "#,
         old = minutes_from_now(-60),
         end = minutes_from_now(60),
+        account = crate::common::account_name(&id, &minutes_from_now(60)),
     );
     let refused = cluster.apply_result(&decoy);
     assert!(
@@ -95,7 +97,7 @@ subjects: [{{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "crusoe-sup
 
     without_the_guard(cluster);
     cluster.apply(&decoy);
-    // revoke: every binding of the group goes, the real ClusterRoleBinding included.
+    // revoke: every binding of the ServiceAccount goes, the real ClusterRoleBinding included.
     let ran = cluster.supportaccess(NS, &["revoke", &id]);
     assert_eq!(ran.code, 0, "{ran:?}");
     assert!(ran.stdout.contains(&format!("Revoked request {id}")), "{ran:?}");
@@ -113,12 +115,13 @@ subjects: [{{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "crusoe-sup
 }
 
 #[test]
-fn bindings_of_a_request_group_by_any_name_are_reported_swept_and_revoked() {
+fn bindings_of_a_request_account_by_any_name_are_reported_swept_and_revoked() {
     // Changes the cluster-wide guards: a control plane of its own.
     let cluster = &crate::common::own_cluster();
     cluster.supportaccess_ok(NS, &["enable"]);
     let (revoked, revoked_config) = request(cluster, "readonly", "2h");
     let (live, live_config) = request(cluster, "readonly", "2h");
+    let (revoked_account, live_account) = (cluster.account_of(&revoked), cluster.account_of(&live));
     cluster.supportaccess_ok(NS, &["revoke", &revoked]);
     eventually_forbidden(cluster, &revoked_config, &["get", "pods", "-A"]);
 
@@ -126,10 +129,17 @@ fn bindings_of_a_request_group_by_any_name_are_reported_swept_and_revoked() {
         r#"apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata:
-  name: crusoe-support-{revoked}-backdoor
-  labels: {{app.kubernetes.io/managed-by: kubectl-supportaccess, support-access.crusoe.ai/managed: "true", support-access.crusoe.ai/request-id: {revoked}}}
+  name: crusoe-support-{live}-backdoor
+  labels: {{app.kubernetes.io/managed-by: kubectl-supportaccess, support-access.crusoe.ai/managed: "true", support-access.crusoe.ai/request-id: other1}}
 roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}}
-subjects: [{{apiGroup: rbac.authorization.k8s.io, kind: Group, name: crusoe-support}}]
+subjects: [{{kind: ServiceAccount, namespace: {NS}, name: {live_account}}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: revive-{revoked}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}}
+subjects: [{{kind: ServiceAccount, namespace: {NS}, name: {revoked_account}}}]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
@@ -138,46 +148,54 @@ metadata:
   namespace: default
   labels: {{app.kubernetes.io/managed-by: kubectl-supportaccess, support-access.crusoe.ai/managed: "true", support-access.crusoe.ai/request-id: aaaa}}
 roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}}
-subjects: [{{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "crusoe-support:request:aaaa"}}]
+subjects: [{{kind: ServiceAccount, namespace: {NS}, name: crusoe-support-aaaa-4102444800}}]
 "#
     );
     let refused = cluster.apply_result(&backdoor);
     assert!(refused.code != 0 && refused.stderr.contains("crusoe-support-requests"), "{refused:?}");
     without_the_guard(cluster);
     cluster.apply(&backdoor);
-    // The revoked certificate reads secrets again through the backdoor…
+    // The live credential reads secrets through the backdoor…
     let secrets = ["get", "secrets", "-A"];
     let deadline = Instant::now() + Duration::from_secs(10);
-    while as_support(cluster, &revoked_config, &secrets).code != 0 {
+    while as_support(cluster, &live_config, &secrets).code != 0 {
         assert!(Instant::now() < deadline, "the backdoor never took effect");
         std::thread::sleep(Duration::from_millis(25));
     }
-    // …until `get` reports both bindings and its sweep removes them.
+    // …but the revoked one stays dead, bound again or not: its ServiceAccount is gone, so its
+    // token no longer authenticates (401 once the API server's 10 s token cache lets go).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !super::support::unauthorized(&as_support(cluster, &revoked_config, &secrets)) {
+        assert!(Instant::now() < deadline, "the revoked token still authenticates");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    // `get` reports the two bindings that claim request ids and its sweep removes them.
     let get = cluster.supportaccess(NS, &["get"]);
     assert!(
-        get.stderr.contains(&format!("ClusterRoleBinding crusoe-support-{revoked}-backdoor cannot be trusted")),
+        get.stderr.contains(&format!("ClusterRoleBinding crusoe-support-{live}-backdoor cannot be trusted")),
         "{get:?}"
     );
     assert!(get.stderr.contains("RoleBinding default/crusoe-support-aaaa-logs cannot be trusted"), "{get:?}");
     assert!(get.stderr.contains("removed 2 binding(s) that cannot be trusted"), "{get:?}");
-    assert!(!exists(cluster, &["clusterrolebinding", &format!("crusoe-support-{revoked}-backdoor")]));
+    assert!(!exists(cluster, &["clusterrolebinding", &format!("crusoe-support-{live}-backdoor")]));
     assert!(!exists(cluster, &["-n", "default", "rolebinding", "crusoe-support-aaaa-logs"]));
-    eventually_forbidden(cluster, &revoked_config, &secrets);
+    eventually_forbidden(cluster, &live_config, &secrets);
 
-    // A binding of the live request's group that wears no label of ours: a foreign grant, reported
-    // and never swept — but `revoke` deletes every binding of the group, whatever it is called.
+    // A binding of the live request's ServiceAccount that wears no label of ours: a foreign grant,
+    // reported and never swept — but `revoke` deletes every binding of the account, whatever it
+    // is called.
     cluster.kubectl_ok(&[
         "create",
         "clusterrolebinding",
         "sneaky",
         "--clusterrole=cluster-admin",
-        &format!("--group=crusoe-support:request:{live}"),
+        &format!("--serviceaccount={NS}:{live_account}"),
     ]);
     let swept = cluster.supportaccess(NS, &["sweep"]);
     assert!(swept.stderr.contains("foreign grant: ClusterRoleBinding sneaky"), "{swept:?}");
     assert!(exists(cluster, &["clusterrolebinding", "sneaky"]), "a foreign grant is never swept");
     cluster.supportaccess_ok(NS, &["revoke", &live]);
-    assert!(!exists(cluster, &["clusterrolebinding", "sneaky"]), "revocation is by group");
+    assert!(!exists(cluster, &["clusterrolebinding", "sneaky"]), "revocation is by ServiceAccount");
     eventually_forbidden(cluster, &live_config, &secrets);
 }
 
@@ -186,7 +204,7 @@ fn a_record_beyond_the_policy_is_not_trusted_and_renew_refuses_it() {
     // Changes the cluster-wide guards: a control plane of its own.
     let cluster = &crate::common::own_cluster();
     cluster.supportaccess_ok(NS, &["enable"]);
-    let record = record_manifest("far2099", "readonly", &minutes_from_now(0), "2099-01-01T00:00:00Z", None);
+    let record = record_manifest(NS, "far2099", "readonly", &minutes_from_now(0), "2099-01-01T00:00:00Z", None);
     let refused = cluster.apply_result(&record);
     assert!(refused.stderr.contains("at most the policy's maxDuration"), "the guard refuses it: {refused:?}");
     without_the_guard(cluster);
@@ -210,7 +228,7 @@ fn the_documented_minimum_duration_of_10m_works_and_its_credential_fits() {
     let grant = json["activeRequests"].as_array().unwrap().iter().find(|g| g["id"] == id.as_str()).unwrap().clone();
     let at = |key: &str| grant[key].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap();
     assert_eq!(at("expiresAt") - at("requestedAt"), chrono::TimeDelta::minutes(11), "{grant}");
-    let not_after = super::support::certificate_not_after(&kubeconfig);
+    let not_after = super::support::token_expires_at(&kubeconfig);
     assert!(not_after <= at("expiresAt"), "{not_after} {grant}");
     assert_eq!(as_support(cluster, &kubeconfig, &["get", "pods", "-A"]).code, 0);
 }
@@ -223,7 +241,7 @@ fn a_support_subject_in_a_long_subject_list_or_behind_a_companions_name_is_found
     let cluster = crate::common::own_cluster();
     cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "operator"]);
     let (id, kubeconfig) = request(&cluster, "operator", "1h");
-    let group = format!("crusoe-support:request:{id}");
+    let account = cluster.account_of(&id);
     let companions = cluster.kubectl_ok(&[
         "get",
         "rolebindings",
@@ -246,7 +264,7 @@ kind: ClusterRoleBinding
 metadata: {{name: crowded}}
 roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}}
 subjects:
-{users}- {{apiGroup: rbac.authorization.k8s.io, kind: Group, name: \"{group}\"}}
+{users}- {{kind: ServiceAccount, namespace: {NS}, name: \"{account}\"}}
 ---
 apiVersion: v1
 kind: Namespace
@@ -256,7 +274,7 @@ apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
 metadata: {{name: {companions}, namespace: tenant-a}}
 roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}}
-subjects: [{{apiGroup: rbac.authorization.k8s.io, kind: Group, name: \"{group}\"}}]
+subjects: [{{kind: ServiceAccount, namespace: {NS}, name: \"{account}\"}}]
 "
     ));
     let json: serde_json::Value = serde_json::from_str(&cluster.supportaccess_ok(NS, &["get", "-o", "json"])).unwrap();
@@ -271,7 +289,7 @@ subjects: [{{apiGroup: rbac.authorization.k8s.io, kind: Group, name: \"{group}\"
     assert_eq!(json["activeRequests"].as_array().unwrap().len(), 1, "the request itself is still trusted: {json}");
     assert_eq!(as_support(&cluster, &kubeconfig, &["-n", "tenant-a", "get", "secrets"]).code, 0);
     cluster.supportaccess_ok(NS, &["revoke", &id]);
-    assert!(!exists(&cluster, &["clusterrolebinding", "crowded"]), "revocation is by group");
+    assert!(!exists(&cluster, &["clusterrolebinding", "crowded"]), "revocation is by ServiceAccount");
     assert!(!exists(&cluster, &["-n", "tenant-a", "rolebinding", &companions]), "in every namespace");
     eventually_forbidden(&cluster, &kubeconfig, &["-n", "tenant-a", "get", "secrets"]);
 }

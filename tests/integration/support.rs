@@ -1,4 +1,4 @@
-//! The support side on real control planes: requests mint real certificates through the CSR API,
+//! The support side on real control planes: requests mint real ServiceAccount tokens through the TokenRequest API,
 //! and the credentials are used through real kubectl.
 
 use std::path::{Path, PathBuf};
@@ -23,20 +23,37 @@ fn forbidden(ran: &Ran) -> bool {
     ran.code != 0 && ran.stderr.to_lowercase().contains("forbidden")
 }
 
-fn csrs(cluster: &TestCluster) -> String {
-    cluster.kubectl_ok(&["get", "csr", "-o", "name"])
+/// The request ServiceAccounts left in the system namespace.
+pub(crate) fn accounts(cluster: &TestCluster) -> String {
+    cluster.kubectl_ok(&[
+        "get",
+        "serviceaccounts",
+        "-n",
+        NS,
+        "-l",
+        "support-access.crusoe.ai/managed=true",
+        "-o",
+        "name",
+    ])
 }
 
 fn events(cluster: &TestCluster) -> Vec<serde_json::Value> {
     serde_json::from_str(&cluster.supportaccess_ok(NS, &["history", "-o", "json"])).unwrap()
 }
 
-pub(crate) fn certificate_not_after(kubeconfig: &Path) -> chrono::DateTime<chrono::Utc> {
+/// The `exp` claim of the kubeconfig's token.
+pub(crate) fn token_expires_at(kubeconfig: &Path) -> chrono::DateTime<chrono::Utc> {
     let config: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(kubeconfig).unwrap()).unwrap();
-    let data = config["users"][0]["user"]["client-certificate-data"].as_str().unwrap();
+    let token = config["users"][0]["user"]["token"].as_str().unwrap();
     use base64::Engine;
-    let pem = base64::engine::general_purpose::STANDARD.decode(data).unwrap();
-    kubectl_supportaccess::credential::not_after(&pem).unwrap()
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+    chrono::DateTime::from_timestamp(claims["exp"].as_i64().unwrap(), 0).unwrap()
+}
+
+/// Whether a call was refused as unauthenticated (401): the credential itself is dead.
+pub(crate) fn unauthorized(ran: &Ran) -> bool {
+    ran.code != 0 && (ran.stderr.contains("Unauthorized") || ran.stderr.contains("provide credentials"))
 }
 
 #[test]
@@ -62,10 +79,8 @@ fn a_readonly_credential_reads_but_cannot_read_secrets_or_exec_and_revoke_ends_i
 
     let whoami = as_support(&cluster, &kubeconfig, &["auth", "whoami", "-o", "json"]);
     let who: serde_json::Value = serde_json::from_str(&whoami.stdout).unwrap();
-    assert_eq!(who["status"]["userInfo"]["username"], "crusoe-support:00uix9g0n77KrcdMq5d7");
-    let groups = who["status"]["userInfo"]["groups"].as_array().unwrap();
-    assert!(groups.contains(&serde_json::json!(format!("crusoe-support:request:{id}"))), "{who}");
-    assert!(groups.contains(&serde_json::json!("crusoe-support")), "{who}");
+    let username = who["status"]["userInfo"]["username"].as_str().unwrap();
+    assert!(username.starts_with(&format!("system:serviceaccount:{NS}:crusoe-support-{id}-")), "{who}");
 
     eventually("listing pods cluster-wide", || as_support(&cluster, &kubeconfig, &["get", "pods", "-A"]).code == 0);
     assert!(forbidden(&as_support(&cluster, &kubeconfig, &["get", "secrets", "-A"])));
@@ -82,7 +97,7 @@ fn a_readonly_credential_reads_but_cannot_read_secrets_or_exec_and_revoke_ends_i
     let grant = &json["activeRequests"][0];
     let expires_at: chrono::DateTime<chrono::Utc> = grant["expiresAt"].as_str().unwrap().parse().unwrap();
     let requested_at: chrono::DateTime<chrono::Utc> = grant["requestedAt"].as_str().unwrap().parse().unwrap();
-    let not_after = certificate_not_after(&kubeconfig);
+    let not_after = token_expires_at(&kubeconfig);
     assert!(not_after <= expires_at);
     assert!(not_after <= requested_at + chrono::Duration::minutes(30) + chrono::Duration::seconds(5));
     assert_eq!(grant["credentialExpiresAt"].as_str().unwrap(), kubectl_supportaccess::output::rfc3339(not_after));
@@ -98,7 +113,8 @@ fn a_readonly_credential_reads_but_cannot_read_secrets_or_exec_and_revoke_ends_i
     ] {
         assert!(text.lines().any(|l| l == line), "missing {line:?} in:\n{text}");
     }
-    assert_eq!(csrs(&cluster), "", "the CSR object is deleted after issuance");
+    let account = username.rsplit(':').next().unwrap();
+    assert_eq!(accounts(&cluster).trim(), format!("serviceaccount/{account}"), "one ServiceAccount per request");
 
     // A copy kept elsewhere (revoke removes the plugin's own file): the API server refuses it.
     let kept = cluster.dir.join("kept-before-revoke.kubeconfig");
@@ -106,7 +122,16 @@ fn a_readonly_credential_reads_but_cannot_read_secrets_or_exec_and_revoke_ends_i
     let out = cluster.supportaccess_ok(NS, &["revoke", &id]);
     assert!(out.contains(&format!("Revoked request {id}")), "{out}");
     assert!(!kubeconfig.exists(), "revoke removes the request's local credential");
-    eventually("403 after revoke", || forbidden(&as_support(&cluster, &kept, &["get", "pods", "-A"])));
+    let first = as_support(&cluster, &kept, &["get", "pods", "-A"]);
+    assert!(forbidden(&first) || unauthorized(&first), "refused from the first call after revoke: {first:?}");
+    assert_eq!(accounts(&cluster), "", "revoke deletes the request's ServiceAccount");
+    // Deleting the ServiceAccount kills the token itself, once the API server's 10 s token cache
+    // lets go: polled, never timed.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !unauthorized(&as_support(&cluster, &kept, &["get", "pods", "-A"])) {
+        assert!(std::time::Instant::now() < deadline, "the revoked token still authenticates after 30 s");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
     assert_eq!(cluster.managed_bindings(), Vec::<String>::new());
     let kinds: Vec<_> = events(&cluster).iter().map(|e| e["event"].as_str().unwrap().to_string()).collect();
     assert_eq!(kinds, ["enabled", "requested", "revoked"]);
@@ -154,7 +179,7 @@ fn an_operator_credential_deletes_pods_cordons_and_execs_only_in_system_namespac
         &["exec", &id, "--", "sh", "-c", "kubectl auth whoami -o jsonpath='{.status.userInfo.username}'; exit 7"],
     );
     assert_eq!(ran.code, 7, "{ran:?}");
-    assert_eq!(ran.stdout, "crusoe-support:kubernetes-admin");
+    assert!(ran.stdout.starts_with(&format!("system:serviceaccount:{NS}:crusoe-support-{id}-")), "{ran:?}");
     let mut shell = cluster
         .kubectl()
         .args(["supportaccess", "shell", &id, "-n", NS])
@@ -172,7 +197,10 @@ fn an_operator_credential_deletes_pods_cordons_and_execs_only_in_system_namespac
     let kept = cluster.dir.join("kept-copy.kubeconfig");
     std::fs::copy(&kubeconfig, &kept).unwrap();
     cluster.supportaccess_ok(NS, &["end", &id]);
-    eventually("403 after end", || forbidden(&as_support(&cluster, &kept, &["get", "pods", "-A"])));
+    eventually("refused after end", || {
+        let ran = as_support(&cluster, &kept, &["get", "pods", "-A"]);
+        forbidden(&ran) || unauthorized(&ran)
+    });
     assert!(!kubeconfig.exists(), "end removes the local credential");
 }
 
@@ -222,7 +250,10 @@ fn disable_refuses_new_requests_drains_the_live_one_and_the_sweep_removes_it_aft
     std::fs::copy(&kubeconfig, &kept).unwrap();
     cluster.supportaccess_ok(NS, &["disable", "--now", "--yes"]);
     assert!(!kubeconfig.exists(), "disable --now removes the request's local credential");
-    eventually("403 after disable --now", || forbidden(&as_support(&cluster, &kept, &["get", "pods", "-A"])));
+    eventually("refused after disable --now", || {
+        let ran = as_support(&cluster, &kept, &["get", "pods", "-A"]);
+        forbidden(&ran) || unauthorized(&ran)
+    });
 }
 
 #[test]
@@ -330,45 +361,31 @@ fn fifty_concurrent_requests_give_fifty_working_credentials_and_fifty_history_li
         let who = as_support(
             &cluster,
             &cluster.credential_path(id),
-            &["auth", "whoami", "-o", "jsonpath={.status.userInfo.groups}"],
+            &["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"],
         );
-        assert!(who.stdout.contains(&format!("crusoe-support:request:{id}")), "{who:?}");
+        assert!(who.stdout.contains(&format!(":crusoe-support-{id}-")), "{who:?}");
     }
     let requested = events(&cluster).iter().filter(|e| e["event"] == "requested").count();
     assert_eq!(requested, 50);
-    assert_eq!(csrs(&cluster), "", "no stray CSR");
+    assert_eq!(accounts(&cluster).lines().count(), 50, "one ServiceAccount per request");
     let records = cluster.managed_bindings().iter().filter(|b| b.starts_with("clusterrolebinding")).count();
     assert_eq!(records, 50, "one ClusterRoleBinding per request, nothing stray");
 }
 
 #[test]
-fn without_a_signer_request_times_out_rolls_back_and_says_why() {
+fn a_refused_token_rolls_the_request_back_and_says_why() {
     let cluster = own_cluster();
     cluster.supportaccess_ok(NS, &["enable"]);
-    let harness = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cluster/harness.py");
-    let stop = run(std::process::Command::new("python3")
-        .arg(&harness)
-        .args(["stop"])
-        .arg(&cluster.dir)
-        .arg("kube-controller-manager"));
-    assert_eq!(stop.code, 0, "{stop:?}");
-    let ran = cluster.supportaccess(
-        NS,
-        &["request", "--role", "readonly", "--reason", "no signer", "--duration", "1h", "--request-timeout", "3s"],
-    );
-    assert_eq!(ran.code, 1, "{ran:?}");
-    assert!(ran.stderr.contains("is not issuing certificates") && ran.stderr.contains("rolled back"), "{ran:?}");
+    cluster.refuse_tokens();
+    let ran = cluster.supportaccess(NS, &["request", "--role", "readonly", "--reason", "refused", "--duration", "1h"]);
+    assert_ne!(ran.code, 0, "{ran:?}");
+    assert!(ran.stderr.contains("no tokens today") && ran.stderr.contains("rolled back"), "{ran:?}");
     assert_eq!(cluster.managed_bindings(), Vec::<String>::new());
-    assert_eq!(csrs(&cluster), "");
+    assert_eq!(accounts(&cluster), "", "the rolled-back request's ServiceAccount is gone");
     let left = std::fs::read_dir(cluster.dir.join("xdg/kubectl-supportaccess/local")).map(|d| d.count()).unwrap_or(0);
     assert_eq!(left, 0, "no kubeconfig is left");
-    let start = run(std::process::Command::new("python3")
-        .arg(&harness)
-        .args(["start"])
-        .arg(&cluster.dir)
-        .arg("kube-controller-manager"));
-    assert_eq!(start.code, 0, "{start:?}");
-    request(&cluster, &["--role", "readonly", "--reason", "signer back", "--duration", "1h"]);
+    cluster.allow_tokens();
+    request(&cluster, &["--role", "readonly", "--reason", "back", "--duration", "1h"]);
 }
 
 #[test]
@@ -427,7 +444,7 @@ fn exec_renews_a_credential_about_to_expire_and_refuses_an_ended_request() {
     let cluster = own_cluster();
     cluster.supportaccess_ok(NS, &["enable"]);
     let (id, kubeconfig) = request(&cluster, &["--role", "readonly", "--reason", "renew on exec", "--duration", "2h"]);
-    let before = certificate_not_after(&kubeconfig);
+    let before = token_expires_at(&kubeconfig);
     // Say the credential expires in a minute (rather than waiting most of an hour).
     let soon = kubectl_supportaccess::output::rfc3339(chrono::Utc::now() + chrono::Duration::minutes(1));
     cluster.kubectl_ok(&[
@@ -440,7 +457,7 @@ fn exec_renews_a_credential_about_to_expire_and_refuses_an_ended_request() {
     std::thread::sleep(Duration::from_millis(1100));
     let ran = cluster.supportaccess(NS, &["exec", &id, "--", "kubectl", "auth", "whoami", "-o", "name"]);
     assert_eq!(ran.code, 0, "{ran:?}");
-    assert!(certificate_not_after(&kubeconfig) > before, "exec minted a fresh certificate first");
+    assert!(token_expires_at(&kubeconfig) > before, "exec minted a fresh token first");
     assert!(events(&cluster).iter().any(|e| e["event"] == "renewed" && e["id"] == id.as_str()));
 
     cluster.supportaccess_ok(NS, &["revoke", &id]);

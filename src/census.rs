@@ -13,8 +13,8 @@ use serde::Serialize;
 use crate::bindings::is_dns_label;
 use crate::cluster::Connection;
 use crate::error::Result;
-use crate::grant::{BindingRef, Companion, ForeignGrant, Grant, HelmRelease, InvalidGrant, cluster_role_of};
 use crate::policy::{Policy, PolicyError, Role, read_stored_policy};
+use crate::record::{BindingRef, Companion, ForeignGrant, Grant, HelmRelease, InvalidGrant, cluster_role_of};
 pub use crate::scan::Scan;
 use crate::scan::{Binding, Bindings};
 use crate::state;
@@ -41,6 +41,9 @@ pub struct Grants {
     members: BTreeMap<String, BTreeSet<BindingRef>>,
     #[serde(skip)]
     scan: Option<Scan>,
+    /// The system namespace, where request ServiceAccounts live.
+    #[serde(skip)]
+    namespace: String,
 }
 
 struct Listed<'a> {
@@ -86,15 +89,15 @@ impl Grants {
             Ok(policy) => (policy, None),
             Err(problem) => (None, Some(problem)),
         };
-        let mut grants = Grants::sort(listed, policy.as_ref());
+        let mut grants = Grants::sort(listed, policy.as_ref(), &conn.namespace);
         grants.policy = policy;
         grants.policy_problem = policy_problem;
         grants.scan = Some(scan);
         Ok(grants)
     }
 
-    fn sort<'a>(listed: impl Iterator<Item = Listed<'a>>, policy: Option<&Policy>) -> Grants {
-        let mut grants = Grants::default();
+    fn sort<'a>(listed: impl Iterator<Item = Listed<'a>>, policy: Option<&Policy>, namespace: &str) -> Grants {
+        let mut grants = Grants { namespace: namespace.to_string(), ..Grants::default() };
         let mut claims: Vec<Claim> = Vec::new();
         for binding in listed {
             if let Some(claim) = grants.add(&binding, policy) {
@@ -175,16 +178,25 @@ impl Grants {
             helm.groups.sort();
             helm.groups.dedup();
         }
+        // The bindings of who may request and approve are the plugin's, but no request's.
+        if crate::requesters::Party::ALL.iter().any(|p| p.name() == name && binding.role_ref.name == name) {
+            return None;
+        }
         let managed = labels.get(state::MANAGED_LABEL).map(String::as_str) == Some("true");
         let label_id = labels.get(state::REQUEST_ID_LABEL).cloned();
         let support: Vec<&Subject> = binding
             .subjects
             .iter()
-            .filter(|s| (s.kind == "Group" || s.kind == "User") && state::is_support_subject(&s.name))
+            .filter(|s| {
+                matches!(s.kind.as_str(), "Group" | "User" | "ServiceAccount") && state::is_support_subject(&s.name)
+            })
             .collect();
-        // Revocation deletes every binding of the request's group, whatever it is called.
+        // Revocation deletes every binding of the request's ServiceAccount, whatever it is called.
         for subject in &support {
-            if let Some(id) = subject.name.strip_prefix(&state::request_group("")) {
+            if subject.kind == "ServiceAccount"
+                && subject.namespace.as_deref() == Some(self.namespace.as_str())
+                && let Some((id, _)) = state::parse_request_account(&subject.name)
+            {
                 self.members.entry(id.to_string()).or_default().insert(binding.reference());
             }
         }
@@ -202,7 +214,13 @@ impl Grants {
                     name,
                     namespace: namespace.map(str::to_string),
                     role: format!("{} {}", binding.role_ref.kind, binding.role_ref.name),
-                    subjects: support.iter().map(|s| format!("{} {}", s.kind, s.name)).collect(),
+                    subjects: support
+                        .iter()
+                        .map(|s| match &s.namespace {
+                            Some(ns) if s.kind == "ServiceAccount" => format!("{} {ns}/{}", s.kind, s.name),
+                            _ => format!("{} {}", s.kind, s.name),
+                        })
+                        .collect(),
                 });
                 return None;
             }
@@ -217,7 +235,7 @@ impl Grants {
                 })
             });
         }
-        Some(judge(binding, &labels, policy))
+        Some(judge(binding, &labels, policy, &self.namespace))
     }
 
     /// The requests still running at `now`, oldest first.
@@ -286,27 +304,40 @@ fn companions_in(policy: Option<&Policy>, role: Role, namespace: &str) -> &'stat
 }
 
 /// Judges a managed binding: the exact record of its id, one of its companions, or invalid.
-fn judge(binding: &Listed<'_>, labels: &BTreeMap<String, String>, policy: Option<&Policy>) -> Claim {
+fn judge(binding: &Listed<'_>, labels: &BTreeMap<String, String>, policy: Option<&Policy>, system: &str) -> Claim {
     let meta = binding.meta;
     let name = meta.name.clone().unwrap_or_default();
     let namespace = meta.namespace.clone();
     let label_id = labels.get(state::REQUEST_ID_LABEL).cloned();
     let named_id = name.strip_prefix(&state::binding_name("")).filter(|id| is_dns_label(id)).map(str::to_string);
-    let invalid = |id: Option<String>, problem: String| {
-        Claim::Invalid(InvalidGrant {
-            kind: binding.kind,
-            name: name.clone(),
-            namespace: namespace.clone(),
-            id,
-            managed: true,
-            problem,
-        })
+    let untrusted = |id: Option<String>, problem: String| InvalidGrant {
+        kind: binding.kind,
+        name: name.clone(),
+        namespace: namespace.clone(),
+        id,
+        managed: true,
+        problem,
     };
+    let invalid = |id: Option<String>, problem: String| Claim::Invalid(untrusted(id, problem));
     let Some(id) = label_id.clone().filter(|id| is_dns_label(id)) else {
         return invalid(named_id, format!("label {} is missing or not a request id", state::REQUEST_ID_LABEL));
     };
-    let group = state::request_group(&id);
-    let only_the_group = matches!(binding.subjects, [only] if only.kind == "Group" && only.name == group);
+    let account = crate::record::account_of(&id, binding.subjects, system);
+    // A request ServiceAccount of this id in another namespace: another installation's request
+    // (read with the wrong `-n`), or planted. Reported, never swept from here.
+    if let [only] = binding.subjects
+        && only.kind == "ServiceAccount"
+        && only.namespace.as_deref() != Some(system)
+        && state::parse_request_account(&only.name).is_some_and(|(of, _)| of == id)
+    {
+        let problem = format!(
+            "it binds ServiceAccount {}/{}, not one of the system namespace {system} (another installation's \
+             request, or planted)",
+            only.namespace.as_deref().unwrap_or_default(),
+            only.name
+        );
+        return Claim::Invalid(InvalidGrant { managed: false, ..untrusted(Some(id.clone()), problem) });
+    }
     for companion in [Companion::Logs, Companion::Debug] {
         if name == format!("{}-{}", state::binding_name(&id), companion.suffix()) {
             let problem = if binding.kind != "RoleBinding" {
@@ -318,8 +349,8 @@ fn judge(binding: &Listed<'_>, labels: &BTreeMap<String, String>, policy: Option
                     binding.role_ref.name,
                     companion.cluster_role()
                 ))
-            } else if !only_the_group {
-                Some(format!("its only subject must be Group {group}"))
+            } else if account.is_none() {
+                Some(format!("its only subject must be a ServiceAccount {system}/crusoe-support-{id}-<end>"))
             } else if let Some(policy) = policy
                 && !namespace.as_ref().is_some_and(|ns| policy.companion_namespaces().contains(ns))
             {
@@ -343,7 +374,8 @@ fn judge(binding: &Listed<'_>, labels: &BTreeMap<String, String>, policy: Option
             let ttl = policy.map(|p| p.pending_ttl).unwrap_or_default();
             grant.pending_until = policy.and_then(|_| crate::duration::after(grant.requested_at, ttl));
         }
-        let problem = check_binding(&grant, binding.role_ref, binding.subjects)
+        grant.account = account.clone();
+        let problem = check_binding(&grant, binding.role_ref, binding.subjects, system)
             .err()
             .or_else(|| policy.and_then(|p| check_policy(&grant, p).err()));
         match problem {
@@ -358,17 +390,22 @@ fn judge(binding: &Listed<'_>, labels: &BTreeMap<String, String>, policy: Option
 }
 
 /// A record whose roleRef or subject was edited is not trusted.
-fn check_binding(grant: &Grant, role_ref: &RoleRef, subjects: &[Subject]) -> Result<(), String> {
+fn check_binding(grant: &Grant, role_ref: &RoleRef, subjects: &[Subject], namespace: &str) -> Result<(), String> {
     let expected_role = cluster_role_of(grant.role);
     if role_ref.kind != "ClusterRole" || role_ref.name != expected_role {
         return Err(format!("roleRef is {} {}, not ClusterRole {expected_role}", role_ref.kind, role_ref.name));
     }
-    let group = state::request_group(&grant.id);
     match subjects {
         [] if grant.pending => Ok(()),
         _ if grant.pending => Err("a pending request must have no subjects until it is approved".to_string()),
-        [only] if only.kind == "Group" && only.name == group => Ok(()),
-        _ => Err(format!("subjects were edited: the only subject must be Group {group}")),
+        _ => match &grant.account {
+            Some(_) => Ok(()),
+            None => Err(format!(
+                "subjects were edited (or it is in the form of before ServiceAccount credentials): the only \
+                 subject must be ServiceAccount {namespace}/crusoe-support-{}-<end>",
+                grant.id
+            )),
+        },
     }
 }
 
@@ -386,6 +423,29 @@ fn check_policy(grant: &Grant, policy: &Policy) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Warns about every binding that is not a trusted part of a request: invalid ones and foreign
+/// grants (`get`, `sweep` and `roles --verify` say the same).
+pub fn warn_untrusted(invalid: &[InvalidGrant], foreign: &[ForeignGrant]) {
+    for invalid in invalid {
+        let fate = if invalid.managed {
+            "it is never read as a request, and `sweep` removes it"
+        } else {
+            "it is never read as a request; it lacks the managed label, so it is left for you to remove"
+        };
+        crate::output::warn(&format!(
+            "{} cannot be trusted ({}); {fate}",
+            invalid.reference().describe(),
+            invalid.problem
+        ));
+    }
+    for grant in foreign {
+        crate::output::warn(&format!(
+            "foreign grant: {}; it is not managed by this plugin, outlives revocation, and is left alone",
+            grant.describe()
+        ));
+    }
 }
 
 #[cfg(test)]
@@ -437,8 +497,14 @@ mod tests {
                 kind: "ClusterRole".into(),
                 name: format!("crusoe-support-{role}"),
             },
-            subjects: vec![group(&state::request_group(id))],
+            subjects: vec![crate::record::account_subject(NS, &account(id))],
         }
+    }
+
+    const NS: &str = "crusoe-system";
+
+    fn account(id: &str) -> String {
+        state::request_account(id, crate::record::parse_time("2026-11-23T12:00:00Z").unwrap())
     }
 
     fn live(id: &str) -> Fake {
@@ -457,7 +523,7 @@ mod tests {
     fn sorted(fakes: &[Fake], policy: Option<&Policy>) -> Grants {
         let listed =
             fakes.iter().map(|f| Listed { kind: f.kind, meta: &f.meta, role_ref: &f.role_ref, subjects: &f.subjects });
-        let mut grants = Grants::sort(listed, policy);
+        let mut grants = Grants::sort(listed, policy, NS);
         grants.scan = Some(Scan::All);
         grants
     }
@@ -477,20 +543,34 @@ mod tests {
     }
 
     #[test]
-    fn a_backdoor_of_the_request_group_is_invalid_and_revoked_with_it() {
+    fn a_backdoor_of_the_request_account_is_invalid_and_revoked_with_it() {
         let mut backdoor = live("ab12");
         backdoor.meta.name = Some("crusoe-support-ab12-backdoor".into());
         backdoor.role_ref.name = "cluster-admin".into();
         let mut foreign = live("zz99");
         foreign.meta.name = Some("someone-elses".into());
         foreign.meta.labels = None;
-        foreign.subjects = vec![group("crusoe-support:request:ab12")];
-        let grants = sorted(&[live("ab12"), backdoor, foreign], Some(&policy()));
+        foreign.subjects = vec![crate::record::account_subject(NS, &account("ab12"))];
+        // The same name in another namespace is another identity: not the request's.
+        let mut elsewhere = live("zz98");
+        elsewhere.meta.name = Some("tenant-binding".into());
+        elsewhere.meta.labels = None;
+        elsewhere.subjects = vec![crate::record::account_subject("tenant", &account("ab12"))];
+        let grants = sorted(&[live("ab12"), backdoor, foreign, elsewhere], Some(&policy()));
         assert!(grants.find("ab12").is_none(), "an id claimed twice is not trusted");
         let backdoor = grants.invalid.iter().find(|g| g.name.ends_with("-backdoor")).unwrap();
         assert!(backdoor.managed && backdoor.problem.contains("its name is not"), "{backdoor:?}");
-        assert_eq!(grants.foreign.len(), 1);
-        assert_eq!(grants.bindings_of("ab12").len(), 3, "record, backdoor and the foreign binding of its group");
+        assert_eq!(grants.foreign.len(), 2);
+        assert_eq!(grants.bindings_of("ab12").len(), 3, "record, backdoor and the foreign binding of its account");
+    }
+
+    #[test]
+    fn a_record_in_the_old_form_bound_to_a_group_is_untrusted() {
+        let mut old = live("ab12");
+        old.subjects = vec![group("crusoe-support:request:ab12")];
+        let grants = sorted(&[old], Some(&policy()));
+        assert!(grants.valid.is_empty());
+        assert!(grants.invalid[0].problem.contains("the only subject must be ServiceAccount"), "{:?}", grants.invalid);
     }
 
     #[test]

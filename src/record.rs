@@ -5,13 +5,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use k8s_openapi::api::rbac::v1::Subject;
 use serde::Serialize;
 
 use crate::output::rfc3339;
 use crate::policy::Role;
 use crate::state::{self, annotations as ann};
 
-pub use crate::grants::{Grants, Scan};
+pub use crate::census::{Grants, Scan};
 
 /// A request with no credential this long after it was made was abandoned half-way (its
 /// `request` died): it is swept as expired.
@@ -44,6 +45,9 @@ pub struct Grant {
     pub approved_at: Option<DateTime<Utc>>,
     /// The end a live request asks to move to, until the owner approves it.
     pub extension_requested: Option<DateTime<Utc>>,
+    /// The ServiceAccount its record binds (`crusoe-support-<id>-<end>`); `None` while pending.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     /// Every annotation of the binding, as stored.
     pub annotations: BTreeMap<String, String>,
     /// The record's uid and resourceVersion in the read this grant comes from: a write that
@@ -213,6 +217,7 @@ impl Grant {
             approved_by,
             approved_at: optional_time(ann::APPROVED_AT)?,
             extension_requested: optional_time(ann::EXTENSION_REQUESTED)?,
+            account: None,
             annotations: annotations.clone(),
             read_as: None,
         })
@@ -245,6 +250,26 @@ impl Grant {
         }
         record
     }
+}
+
+/// The request ServiceAccount a support binding's subjects name: exactly one subject, a
+/// ServiceAccount in the system namespace `namespace` whose name carries request `id`.
+pub fn account_of(id: &str, subjects: &[Subject], namespace: &str) -> Option<String> {
+    match subjects {
+        [only]
+            if only.kind == "ServiceAccount"
+                && only.namespace.as_deref() == Some(namespace)
+                && state::parse_request_account(&only.name).is_some_and(|(of, _)| of == id) =>
+        {
+            Some(only.name.clone())
+        }
+        _ => None,
+    }
+}
+
+/// The subject that grants a request's ServiceAccount.
+pub fn account_subject(namespace: &str, account: &str) -> Subject {
+    Subject { kind: "ServiceAccount".into(), name: account.into(), namespace: Some(namespace.into()), api_group: None }
 }
 
 /// RFC3339 with an explicit offset, converted to UTC.

@@ -1,0 +1,296 @@
+//! The requester's bounds, proven live for `roles --verify`, changing nothing: a temporary
+//! identity holding only the requester roles, asked with SubjectAccessReviews and impersonated for
+//! server-side dry-run writes — refused what a requester must never do, admitted the support flow's
+//! own writes. (A dry-run TokenRequest still signs a real token, so tokens are only ever tried
+//! where they must be refused.)
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{SubsecRound, Utc};
+use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
+use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
+use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef, Subject};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::{Api, DeleteParams, PostParams};
+
+use crate::access::{Permission, subject_can};
+use crate::admission::{CREDENTIALS, REQUESTERS, REQUESTS};
+use crate::cluster::Connection;
+use crate::error::{Error, Result};
+use crate::policy::{Policy, Role};
+use crate::proof::GuardProof;
+use crate::requesters::Party;
+use crate::state;
+
+/// Rows refused by RBAC itself carry this in place of a guard's name.
+pub const RBAC: &str = "RBAC (requester roles)";
+
+/// A temporary requester: a user no credential carries, bound to both requester roles.
+struct TemporaryRequester {
+    user: String,
+    name: String,
+    namespace: String,
+}
+
+impl TemporaryRequester {
+    async fn create(conn: &Connection) -> Result<TemporaryRequester> {
+        let id = crate::bindings::new_id()?;
+        let requester = TemporaryRequester {
+            user: format!("supportaccess-verify:requester-{id}"),
+            name: format!("supportaccess-verify-requester-{id}"),
+            namespace: conn.namespace.clone(),
+        };
+        let created = requester.bind(conn).await;
+        if let Err(e) = created {
+            let _ = requester.delete(conn).await;
+            return Err(e);
+        }
+        Ok(requester)
+    }
+
+    fn groups() -> Vec<String> {
+        vec!["system:authenticated".to_string()]
+    }
+
+    async fn bind(&self, conn: &Connection) -> Result<()> {
+        let meta = |namespace: Option<&str>| ObjectMeta {
+            name: Some(self.name.clone()),
+            namespace: namespace.map(str::to_string),
+            labels: Some(BTreeMap::from([
+                (state::MANAGED_BY_LABEL.to_string(), state::MANAGED_BY_VALUE.to_string()),
+                (state::VERIFY_LABEL.to_string(), "true".to_string()),
+            ])),
+            ..ObjectMeta::default()
+        };
+        let subjects = Some(vec![Subject {
+            kind: "User".into(),
+            name: self.user.clone(),
+            api_group: Some("rbac.authorization.k8s.io".into()),
+            namespace: None,
+        }]);
+        let role_ref = |kind: &str| RoleRef {
+            api_group: "rbac.authorization.k8s.io".into(),
+            kind: kind.into(),
+            name: Party::Requester.name().into(),
+        };
+        let params = PostParams::default();
+        let cluster =
+            ClusterRoleBinding { metadata: meta(None), role_ref: role_ref("ClusterRole"), subjects: subjects.clone() };
+        conn.call(Api::<ClusterRoleBinding>::all(conn.client.clone()).create(&params, &cluster)).await?;
+        let namespaced = RoleBinding { metadata: meta(Some(&self.namespace)), role_ref: role_ref("Role"), subjects };
+        conn.call(Api::<RoleBinding>::namespaced(conn.client.clone(), &self.namespace).create(&params, &namespaced))
+            .await?;
+        // RBAC reads bindings from the API server's watch cache.
+        let seen = [
+            Permission::new("request", state::REQUESTS_GROUP, state::REQUESTS_RESOURCE),
+            Permission::new("create", "", "serviceaccounts").within(&self.namespace),
+        ];
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while subject_can(conn, &self.user, &Self::groups(), &seen).await?.contains(&false) {
+            if std::time::Instant::now() > deadline {
+                return Err(Error::failed(
+                    "the API server did not apply the temporary requester's bindings within 10s",
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, conn: &Connection) -> Result<()> {
+        let params = DeleteParams::default();
+        let cluster = conn.call(Api::<ClusterRoleBinding>::all(conn.client.clone()).delete(&self.name, &params)).await;
+        let namespaced = Api::<RoleBinding>::namespaced(conn.client.clone(), &self.namespace);
+        let namespaced = conn.call(namespaced.delete(&self.name, &params)).await;
+        for result in [cluster.map(|_| ()), namespaced.map(|_| ())] {
+            match result {
+                Err(e) if !e.is_not_found() => return Err(e),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+fn proof(guard: &'static str, check: impl Into<String>, expected: &'static str, observed: String) -> GuardProof {
+    GuardProof { guard, check: check.into(), expected, observed }
+}
+
+/// What a dry-run write came to: `allowed`, `refused` when `guard` (or, for [`RBAC`], RBAC)
+/// refused it, or the other reason it failed.
+fn outcome<T>(guard: &str, result: Result<T>) -> String {
+    match result {
+        Ok(_) => "allowed".into(),
+        Err(e) if guard == RBAC && e.kind == crate::error::ErrorKind::Forbidden && !e.message.contains("guard") => {
+            "refused".into()
+        }
+        Err(e) if e.message.contains(&format!("admission guard {guard}:")) => "refused".into(),
+        Err(e) => format!("refused by something else: {}", e.message),
+    }
+}
+
+/// Proves the requester's bounds; skipped when the requester roles are not installed.
+pub async fn requester_bounds(conn: &Connection, policy: &Policy) -> Result<Vec<GuardProof>> {
+    let installed = crate::roles::missing(conn, &[state::REQUESTER_ROLE]).await?.is_empty();
+    if !installed {
+        return Ok(vec![proof(REQUESTERS, "the requester's bounds", "refused", "skipped: run `enable` first".into())]);
+    }
+    let requester = TemporaryRequester::create(conn).await?;
+    let proved = prove(conn, policy, &requester).await;
+    let deleted = requester.delete(conn).await;
+    let proved = proved?;
+    deleted?;
+    Ok(proved)
+}
+
+async fn prove(conn: &Connection, policy: &Policy, requester: &TemporaryRequester) -> Result<Vec<GuardProof>> {
+    let ns = requester.namespace.as_str();
+    let rbac = "rbac.authorization.k8s.io";
+    let asked = [
+        ("read a secret", Permission::new("get", "", "secrets").within("kube-system"), false),
+        ("exec into a pod", Permission::new("create", "", "pods/exec").within("kube-system"), false),
+        (
+            "approve a CSR",
+            Permission::new("update", "certificates.k8s.io", "certificatesigningrequests/approval"),
+            false,
+        ),
+        ("approve a request", Permission::new("approve", state::REQUESTS_GROUP, state::REQUESTS_RESOURCE), false),
+        ("write the policy ConfigMap", Permission::new("update", "", "configmaps").within(ns), false),
+        ("impersonate a user", Permission::new("impersonate", "", "users"), false),
+        ("escalate a ClusterRole", Permission::new("escalate", rbac, "clusterroles"), false),
+        (
+            "mint a token outside the system namespace",
+            Permission::new("create", "", "serviceaccounts/token").within("kube-system"),
+            false,
+        ),
+        ("ask for support access", Permission::new("request", state::REQUESTS_GROUP, state::REQUESTS_RESOURCE), true),
+    ];
+    let permissions: Vec<Permission> = asked.iter().map(|(_, p, _)| p.clone()).collect();
+    let allowed = subject_can(conn, &requester.user, &TemporaryRequester::groups(), &permissions).await?;
+    let mut proofs: Vec<GuardProof> = asked
+        .iter()
+        .zip(allowed)
+        .map(|((what, _, expected), seen)| {
+            let word = |allowed: bool| if allowed { "allowed" } else { "refused" };
+            proof(RBAC, format!("as a requester: {what}"), word(*expected), word(seen).to_string())
+        })
+        .collect();
+
+    let as_requester = conn.impersonating(&requester.user, &TemporaryRequester::groups())?;
+    let create = PostParams { dry_run: true, ..PostParams::default() };
+    let bindings: Api<ClusterRoleBinding> = Api::all(as_requester.client.clone());
+    let accounts: Api<ServiceAccount> = Api::namespaced(as_requester.client.clone(), ns);
+    let now = Utc::now().trunc_subsecs(0);
+
+    let token = TokenRequest {
+        spec: TokenRequestSpec { expiration_seconds: Some(600), ..TokenRequestSpec::default() },
+        ..TokenRequest::default()
+    };
+    let minted = as_requester.call(accounts.create_token_request("default", &create, &token)).await;
+    proofs.push(proof(
+        CREDENTIALS,
+        format!("as a requester: a token for ServiceAccount {ns}/default"),
+        "refused",
+        outcome(CREDENTIALS, minted),
+    ));
+
+    let to_admin: ClusterRoleBinding = serde_json::from_value(serde_json::json!({
+        "metadata": { "name": "supportaccess-verify-admin" },
+        "roleRef": { "apiGroup": rbac, "kind": "ClusterRole", "name": "admin" },
+        "subjects": [{ "apiGroup": rbac, "kind": "User", "name": requester.user }],
+    }))
+    .expect("a ClusterRoleBinding");
+    let made = as_requester.call(bindings.create(&create, &to_admin)).await;
+    proofs.push(proof(RBAC, "as a requester: a binding to ClusterRole admin", "refused", outcome(RBAC, made)));
+    let mut to_operator = to_admin.clone();
+    to_operator.metadata.name = Some("supportaccess-verify-operator".into());
+    to_operator.role_ref.name = crate::roles::OPERATOR.into();
+    let made = as_requester.call(bindings.create(&create, &to_operator)).await;
+    proofs.push(proof(
+        REQUESTERS,
+        "as a requester: a binding of crusoe-support-operator to itself",
+        "refused",
+        outcome(REQUESTERS, made),
+    ));
+
+    let delete = DeleteParams { dry_run: true, ..DeleteParams::default() };
+    let deleted = as_requester.call(bindings.delete(Party::Approver.name(), &delete)).await;
+    let deleted = match deleted {
+        Err(e) if e.is_not_found() => "skipped: no approver binding to try it on".into(),
+        other => outcome(REQUESTERS, other),
+    };
+    proofs.push(proof(REQUESTERS, "as a requester: deleting a binding it did not make", "refused", deleted));
+
+    let history = Api::<ConfigMap>::namespaced(conn.client.clone(), ns);
+    let dropped = match conn.call(history.get_opt(state::HISTORY_CONFIGMAP)).await? {
+        Some(mut map) if map.data.as_ref().is_some_and(|d| d.values().any(|v| !v.is_empty())) => {
+            for lines in map.data.iter_mut().flat_map(|d| d.values_mut()) {
+                *lines = lines.lines().skip(1).collect::<Vec<_>>().join("\n");
+            }
+            let api = Api::<ConfigMap>::namespaced(as_requester.client.clone(), ns);
+            outcome(REQUESTERS, as_requester.call(api.replace(state::HISTORY_CONFIGMAP, &create, &map)).await)
+        }
+        _ => "skipped: the history has no line to drop".into(),
+    };
+    proofs.push(proof(REQUESTERS, "as a requester: dropping a history line", "refused", dropped));
+
+    let mut helper = crate::credential::account("verify", now);
+    helper.metadata.name = Some("supportaccess-verify-helper".into());
+    let made = as_requester.call(accounts.create(&create, &helper)).await;
+    proofs.push(proof(
+        REQUESTERS,
+        "as a requester: a ServiceAccount that is not a request's",
+        "refused",
+        outcome(REQUESTERS, made),
+    ));
+
+    // The support flow's own writes.
+    let end = now + chrono::TimeDelta::hours(1);
+    let account = crate::credential::account("verifyrq", end);
+    let made = as_requester.call(accounts.create(&create, &account)).await;
+    proofs.push(proof(
+        REQUESTERS,
+        "as a requester: its request's ServiceAccount",
+        "allowed",
+        outcome(REQUESTERS, made),
+    ));
+    let role = policy.enabled_roles.first().copied().unwrap_or(Role::Readonly);
+    let mut record =
+        crate::proof::record_binding("verifyrq", role, now, chrono::TimeDelta::hours(1), &requester.user, ns);
+    if policy.approval_required {
+        record.subjects = None;
+        record
+            .metadata
+            .annotations
+            .get_or_insert_default()
+            .insert(state::annotations::STATE.into(), state::STATE_PENDING.into());
+    }
+    let made = as_requester.call(bindings.create(&create, &record)).await;
+    let expected = if policy.allows(role) { "allowed" } else { "refused" };
+    proofs.push(proof(REQUESTS, "as a requester: a well-formed record of its own", expected, outcome(REQUESTS, made)));
+    let mut backdated = crate::proof::record_binding(
+        "verifyold",
+        role,
+        now - chrono::TimeDelta::hours(1),
+        chrono::TimeDelta::hours(2),
+        &requester.user,
+        ns,
+    );
+    if policy.approval_required {
+        backdated.subjects = None;
+        backdated
+            .metadata
+            .annotations
+            .get_or_insert_default()
+            .insert(state::annotations::STATE.into(), state::STATE_PENDING.into());
+    }
+    let observed = match policy.allows(role) {
+        true => outcome(REQUESTERS, as_requester.call(bindings.create(&create, &backdated)).await),
+        // The requests guard refuses every record then, whichever guard would answer first.
+        false => "skipped: access is disabled".into(),
+    };
+    let check = "as a requester: a record that starts an hour before the server's time";
+    proofs.push(proof(REQUESTERS, check, "refused", observed));
+    Ok(proofs)
+}

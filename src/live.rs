@@ -1,0 +1,125 @@
+//! A live request, as the commands about one request use it: finding it (after the lazy sweep),
+//! waiting for the owner's answer, and renewing its credential.
+
+use chrono::Utc;
+
+use crate::access::require;
+use crate::approval::{self, Answer, Awaited};
+use crate::bindings::is_dns_label;
+use crate::census::{Grants, Scan};
+use crate::cli::GlobalArgs;
+use crate::cluster::{Connection, Target};
+use crate::credential;
+use crate::duration::{after, format_duration};
+use crate::error::{Error, Result};
+use crate::history::{self, EventKind, HistoryEvent};
+use crate::lifecycle::end_requests;
+use crate::output::{rfc3339, terminal};
+use crate::policy::{Policy, read_policy};
+use crate::record::Grant;
+use crate::sweep;
+
+pub fn check_id(id: &str) -> Result<()> {
+    if is_dns_label(id) {
+        Ok(())
+    } else {
+        Err(Error::usage(format!("{id:?} is not a request id (lowercase letters and digits, see `get`)")))
+    }
+}
+
+/// Checks the id, connects, runs the lazy sweep and finds the live request: how every command
+/// about one request starts.
+pub async fn open_live(global: &GlobalArgs, id: &str) -> Result<(Connection, Grant)> {
+    check_id(id)?;
+    let conn = Connection::open(global, &Target::default()).await?;
+    let swept = sweep::lazy(&conn).await?;
+    if let Some((_, problem)) = swept.untrusted.iter().find(|(untrusted, _)| untrusted == id) {
+        return Err(untrusted(id, problem));
+    }
+    let grant = find_live(&conn, id).await?;
+    Ok((conn, grant))
+}
+
+fn untrusted(id: &str, problem: &str) -> Error {
+    Error::refused(format!("refused: the record of request {id} cannot be trusted: {problem}"))
+        .with_hint("the sweep removes untrusted bindings; a new request is needed")
+}
+
+/// The live request with this id, or an error naming it.
+pub async fn find_live(conn: &Connection, id: &str) -> Result<Grant> {
+    let grants = Grants::read(conn, Scan::Managed).await?;
+    let now = Utc::now();
+    match grants.find(id) {
+        Some(grant) if grant.is_live(now) => Ok(grant.clone()),
+        Some(grant) => Err(Error::refused(format!("refused: request {id} ended at {}", rfc3339(grant.end())))),
+        None if let Some(invalid) = grants.invalid.iter().find(|g| g.id.as_deref() == Some(id)) => {
+            Err(untrusted(id, &invalid.problem))
+        }
+        None => Err(Error::failed(format!("there is no request {id} on context {:?}", conn.context))
+            .with_hint("`kubectl supportaccess get` lists the live requests")),
+    }
+}
+
+/// Renews the request's credential, writing the kubeconfig where it was first written.
+pub async fn renew(conn: &Connection, grant: &Grant, by: &str) -> Result<chrono::DateTime<Utc>> {
+    let policy = read_policy(conn).await.map_err(|e| Error::refused(format!("refused: {}", e.message)))?;
+    let policy = match policy {
+        Some(policy) if policy.enabled => policy,
+        _ => return Err(Error::refused(format!("refused: support access is disabled on context {:?}", conn.context))),
+    };
+    if !policy.allows(grant.role) {
+        return Err(Error::refused(format!(
+            "refused: role {} is no longer enabled; request {} drains",
+            grant.role, grant.id
+        )));
+    }
+    require(conn, by, &credential::minting_permissions(&conn.namespace)).await?;
+    let path = credential::credential_path(&conn.context, &grant.id)?;
+    let at = credential::issue(conn, grant, policy.credential_ttl, &path).await?;
+    let detail = format!("credential until {}", rfc3339(at));
+    history::record(conn, &[HistoryEvent::request(EventKind::Renewed, grant, by, detail)]).await?;
+    Ok(at)
+}
+
+/// Says what the owner runs, then waits (watching the record, a spinner on a terminal) until
+/// the owner approves or denies the pending request, or `pendingTTL` passes. Returns the
+/// approved record; a denial or no answer is a refusal (exit 3) that says why.
+pub async fn await_approval(conn: &Connection, grant: &Grant, policy: &Policy) -> Result<Grant> {
+    let until =
+        grant.pending_until.or_else(|| after(grant.requested_at, policy.pending_ttl)).unwrap_or(grant.expires_at);
+    let id = &grant.id;
+    eprintln!(
+        "Request ID: {id}\nWaiting for the cluster owner's approval until {} ({} at most). The owner runs:\n  \
+         kubectl supportaccess approve {id}\n  kubectl supportaccess deny {id} --reason TEXT\n\
+         If this is interrupted, `kubectl supportaccess renew {id}` waits again and mints the credential once approved.",
+        rfc3339(until),
+        format_duration(policy.pending_ttl)
+    );
+    let spinner = crate::output::Spinner::start(&format!("waiting for the owner to approve request {id}"));
+    let answer = approval::wait(conn, grant, Awaited::Request, until).await;
+    spinner.stop();
+    match answer? {
+        Answer::Approved(approved) => {
+            if let Some(by) = &approved.approved_by {
+                eprintln!("Request {id} was approved by {}.", terminal(by));
+            }
+            Ok(*approved)
+        }
+        Answer::Denied { by: Some(by), reason } => {
+            Err(Error::refused(format!("refused: request {id} was denied by {}: {}", terminal(&by), terminal(&reason))))
+        }
+        Answer::Denied { by: None, .. } => Err(Error::refused(format!(
+            "refused: request {id} was removed before anyone approved it (revoked, swept, or support access disabled)"
+        ))),
+        Answer::Unanswered => {
+            let listing = Grants::read(conn, Scan::Managed).await?;
+            let by = conn.whoami().await?;
+            let detail = format!("no answer from the owner by {}", rfc3339(until));
+            let _ = end_requests(conn, &by, &[grant], &listing, EventKind::Expired, &detail).await;
+            Err(Error::refused(format!(
+                "refused: no answer from the owner within {}; request {id} expired unanswered",
+                format_duration(policy.pending_ttl)
+            )))
+        }
+    }
+}
