@@ -165,16 +165,21 @@ def start(state, component, bin_dir):
     state["pids"][component] = process.pid
 
 
-def get_ok(url, context, deadline, component, state):
+def get_ok(url, context, deadline, component, state, port_clash_ok=False):
+    """Waits until `url` answers 200. When the component exits because another process took its
+    port between `free_ports` and its start (two clusters starting at once), returns False if
+    `port_clash_ok`, so that the caller starts it again on another port."""
     while time.time() < deadline:
         pid = state["pids"][component]
         if not alive(pid):
             tail = open(os.path.join(state["dir"], f"{component}.log"), errors="replace").read()[-2000:]
+            if port_clash_ok and "address already in use" in tail:
+                return False
             fail(f"{component} exited while starting; the end of its log:\n{tail}")
         try:
             with urllib.request.urlopen(url, context=context, timeout=2) as response:
                 if response.status == 200:
-                    return
+                    return True
         except OSError:
             pass
         time.sleep(0.1)
@@ -196,17 +201,20 @@ def alive(pid):
         return f.read().split(") ")[-1][0] != "Z"
 
 
-def wait_ready(state, component):
+def wait_ready(state, component, port_clash_ok=False):
+    """True once the component is ready; False only for a port clash of kube-controller-manager's
+    (whose port nothing else refers to) when `port_clash_ok`."""
     p, pki, deadline = state["ports"], os.path.join(state["dir"], "pki"), time.time() + 60
     if component == "etcd":
-        get_ok(f"http://127.0.0.1:{p['etcd']}/health", None, deadline, component, state)
+        return get_ok(f"http://127.0.0.1:{p['etcd']}/health", None, deadline, component, state)
     elif component == "kube-apiserver":
         context = ssl.create_default_context(cafile=os.path.join(pki, "ca.crt"))
         context.load_cert_chain(os.path.join(pki, "admin.crt"), os.path.join(pki, "admin.key"))
-        get_ok(f"https://127.0.0.1:{p['apiserver']}/readyz", context, deadline, component, state)
+        return get_ok(f"https://127.0.0.1:{p['apiserver']}/readyz", context, deadline, component, state)
     else:
         context = ssl._create_unverified_context()  # the controller-manager's serving cert is self-signed
-        get_ok(f"https://127.0.0.1:{p['controller_manager']}/healthz", context, deadline, component, state)
+        url = f"https://127.0.0.1:{p['controller_manager']}/healthz"
+        return get_ok(url, context, deadline, component, state, port_clash_ok)
 
 
 def save(state):
@@ -248,9 +256,13 @@ def up(args):
         kubeconfig(os.path.join(directory, "controller-manager.kubeconfig"), server, pki,
                    "controller-manager.crt", "controller-manager.key")
         for component in COMPONENTS:
-            start(state, component, bin_dir)
-            save(state)
-            wait_ready(state, component)
+            for attempt in range(5):
+                start(state, component, bin_dir)
+                save(state)
+                clash_ok = component == "kube-controller-manager" and attempt < 4
+                if wait_ready(state, component, clash_ok):
+                    break
+                state["ports"]["controller_manager"] = free_ports(1)[0]
     except SystemExit:
         stop_all(state)
         raise
