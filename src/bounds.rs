@@ -4,14 +4,12 @@
 //! own writes. (A dry-run TokenRequest still signs a real token, so tokens are only ever tried
 //! where they must be refused.)
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{SubsecRound, Utc};
 use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
 use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef, Subject};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, DeleteParams, PostParams};
 
 use crate::access::{Permission, subject_can};
@@ -19,7 +17,7 @@ use crate::admission::{CREDENTIALS, REQUESTERS, REQUESTS};
 use crate::cluster::Connection;
 use crate::error::{Error, Result};
 use crate::policy::{Policy, Role};
-use crate::proof::GuardProof;
+use crate::proof::{GuardProof, outcome, proof};
 use crate::requesters::Party;
 use crate::state;
 
@@ -54,15 +52,7 @@ impl TemporaryRequester {
     }
 
     async fn bind(&self, conn: &Connection) -> Result<()> {
-        let meta = |namespace: Option<&str>| ObjectMeta {
-            name: Some(self.name.clone()),
-            namespace: namespace.map(str::to_string),
-            labels: Some(BTreeMap::from([
-                (state::MANAGED_BY_LABEL.to_string(), state::MANAGED_BY_VALUE.to_string()),
-                (state::VERIFY_LABEL.to_string(), "true".to_string()),
-            ])),
-            ..ObjectMeta::default()
-        };
+        let meta = |namespace: Option<&str>| crate::verify::verification_meta(self.name.clone(), namespace);
         let subjects = Some(vec![Subject {
             kind: "User".into(),
             name: self.user.clone(),
@@ -110,23 +100,6 @@ impl TemporaryRequester {
             }
         }
         Ok(())
-    }
-}
-
-fn proof(guard: &'static str, check: impl Into<String>, expected: &'static str, observed: String) -> GuardProof {
-    GuardProof { guard, check: check.into(), expected, observed }
-}
-
-/// What a dry-run write came to: `allowed`, `refused` when `guard` (or, for [`RBAC`], RBAC)
-/// refused it, or the other reason it failed.
-fn outcome<T>(guard: &str, result: Result<T>) -> String {
-    match result {
-        Ok(_) => "allowed".into(),
-        Err(e) if guard == RBAC && e.kind == crate::error::ErrorKind::Forbidden && !e.message.contains("guard") => {
-            "refused".into()
-        }
-        Err(e) if e.message.contains(&format!("admission guard {guard}:")) => "refused".into(),
-        Err(e) => format!("refused by something else: {}", e.message),
     }
 }
 
@@ -256,35 +229,21 @@ async fn prove(conn: &Connection, policy: &Policy, requester: &TemporaryRequeste
         outcome(REQUESTERS, made),
     ));
     let role = policy.enabled_roles.first().copied().unwrap_or(Role::Readonly);
-    let mut record =
-        crate::proof::record_binding("verifyrq", role, now, chrono::TimeDelta::hours(1), &requester.user, ns);
-    if policy.approval_required {
-        record.subjects = None;
+    // A record as the requester's `request` writes it: pending (no subject) when approval is required.
+    let record_as_written = |id: &str, start: chrono::DateTime<Utc>, lasts: chrono::TimeDelta| {
+        let mut record = crate::proof::record_binding(id, role, start, lasts, &requester.user, ns);
+        if policy.approval_required {
+            record.subjects = None;
+            let annotations = record.metadata.annotations.get_or_insert_default();
+            annotations.insert(state::annotations::STATE.into(), state::STATE_PENDING.into());
+        }
         record
-            .metadata
-            .annotations
-            .get_or_insert_default()
-            .insert(state::annotations::STATE.into(), state::STATE_PENDING.into());
-    }
+    };
+    let record = record_as_written("verifyrq", now, chrono::TimeDelta::hours(1));
     let made = as_requester.call(bindings.create(&create, &record)).await;
     let expected = if policy.allows(role) { "allowed" } else { "refused" };
     proofs.push(proof(REQUESTS, "as a requester: a well-formed record of its own", expected, outcome(REQUESTS, made)));
-    let mut backdated = crate::proof::record_binding(
-        "verifyold",
-        role,
-        now - chrono::TimeDelta::hours(1),
-        chrono::TimeDelta::hours(2),
-        &requester.user,
-        ns,
-    );
-    if policy.approval_required {
-        backdated.subjects = None;
-        backdated
-            .metadata
-            .annotations
-            .get_or_insert_default()
-            .insert(state::annotations::STATE.into(), state::STATE_PENDING.into());
-    }
+    let backdated = record_as_written("verifyold", now - chrono::TimeDelta::hours(1), chrono::TimeDelta::hours(2));
     let observed = match policy.allows(role) {
         true => outcome(REQUESTERS, as_requester.call(bindings.create(&create, &backdated)).await),
         // The requests guard refuses every record then, whichever guard would answer first.

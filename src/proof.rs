@@ -42,15 +42,27 @@ impl GuardProof {
     }
 }
 
-fn proof(guard: &'static str, check: impl Into<String>, expected: &'static str, observed: String) -> GuardProof {
+pub(crate) fn proof(
+    guard: &'static str,
+    check: impl Into<String>,
+    expected: &'static str,
+    observed: String,
+) -> GuardProof {
     GuardProof { guard, check: check.into(), expected, observed }
 }
 
-/// What a dry-run write came to: `allowed`, `refused` when this guard refused it, or the other
-/// reason it failed.
-fn outcome<T>(guard: &str, result: Result<T>) -> String {
+/// What a dry-run write came to: `allowed`, `refused` when this guard refused it (or, for
+/// [`crate::bounds::RBAC`], RBAC did), or the other reason it failed.
+pub(crate) fn outcome<T>(guard: &str, result: Result<T>) -> String {
     match result {
         Ok(_) => "allowed".into(),
+        Err(e)
+            if guard == crate::bounds::RBAC
+                && e.kind == crate::error::ErrorKind::Forbidden
+                && !e.message.contains("admission guard") =>
+        {
+            "refused".into()
+        }
         Err(e) if e.message.contains(&format!("admission guard {guard}:")) => "refused".into(),
         Err(e) => format!("refused by something else: {}", e.message),
     }

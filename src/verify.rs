@@ -67,15 +67,7 @@ impl VerifyIdentity {
     }
 
     async fn create_all(&mut self, conn: &Connection, namespace: &str) -> Result<()> {
-        let meta = |name: String, namespace: Option<&str>| ObjectMeta {
-            name: Some(name),
-            namespace: namespace.map(str::to_string),
-            labels: Some(BTreeMap::from([
-                (state::MANAGED_BY_LABEL.to_string(), state::MANAGED_BY_VALUE.to_string()),
-                (state::VERIFY_LABEL.to_string(), "true".to_string()),
-            ])),
-            ..ObjectMeta::default()
-        };
+        let meta = verification_meta;
         let subjects = Some(vec![Subject {
             kind: "Group".into(),
             name: state::verify_group(&self.id),
@@ -112,6 +104,20 @@ impl VerifyIdentity {
 
     pub async fn delete(&self, conn: &Connection) -> Result<()> {
         delete_refs(conn, &self.bindings).await.map(|_| ())
+    }
+}
+
+/// The metadata of a temporary verification binding: named, labelled so that
+/// [`delete_leftovers`] finds it.
+pub fn verification_meta(name: String, namespace: Option<&str>) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name),
+        namespace: namespace.map(str::to_string),
+        labels: Some(BTreeMap::from([
+            (state::MANAGED_BY_LABEL.to_string(), state::MANAGED_BY_VALUE.to_string()),
+            (state::VERIFY_LABEL.to_string(), "true".to_string()),
+        ])),
+        ..ObjectMeta::default()
     }
 }
 

@@ -432,20 +432,7 @@ subjects:
 "#
     .replace("NS", &ns);
     for manifest in [direct.as_str(), companion.as_str()] {
-        let mut child = cluster
-            .kubectl()
-            .env("KUBECONFIG", &bob)
-            .args(["create", "-f", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        {
-            use std::io::Write;
-            child.stdin.take().unwrap().write_all(manifest.as_bytes()).unwrap();
-        }
-        let ran = finish(child);
+        let ran = cluster.create_as(&bob, manifest);
         assert_ne!(ran.code, 0, "{manifest}\n{ran:?}");
         assert!(ran.stderr.contains("approval is required"), "{ran:?}");
     }

@@ -324,6 +324,22 @@ spec: {policyName: no-tokens, validationActions: [Deny]}
         assert_eq!(ran.code, 0, "kubectl apply failed for:\n{manifest}\n{ran:?}");
     }
 
+    /// `kubectl create -f -` of a manifest as the holder of `kubeconfig`, whatever it comes to.
+    pub fn create_as(&self, kubeconfig: &Path, manifest: &str) -> Ran {
+        use std::io::Write;
+        let mut child = self
+            .kubectl()
+            .env("KUBECONFIG", kubeconfig)
+            .args(["create", "-f", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(manifest.as_bytes()).unwrap();
+        finish(child)
+    }
+
     /// `kubectl apply -f -` of a manifest, as admin, whatever it comes to.
     pub fn apply_result(&self, manifest: &str) -> Ran {
         use std::io::Write;

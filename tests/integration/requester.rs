@@ -71,21 +71,6 @@ fn refused_by_rbac(ran: &Ran) -> bool {
             || ran.stderr.contains("attempting to grant RBAC permissions not currently held"))
 }
 
-/// Creates an object from YAML as prov.
-fn create_as(cluster: &TestCluster, kubeconfig: &Path, manifest: &str) -> Ran {
-    let mut child = cluster
-        .kubectl()
-        .env("KUBECONFIG", kubeconfig)
-        .args(["create", "-f", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(manifest.as_bytes()).unwrap();
-    crate::common::finish(child)
-}
-
 /// A record as `request` writes it, made by prov, starting at `requested_at`.
 fn record_by_prov(id: &str, requested_at: &str, expires_at: &str, extra_annotation: &str) -> String {
     crate::common::record_manifest(NS, id, "readonly", requested_at, expires_at, None)
@@ -205,8 +190,7 @@ fn as_prov_plain_kubectl_gets_nothing_beyond_asking() {
     // A ServiceAccount of its own whose name ends in 15 minutes: a 20-minute token would outlive it.
     let end15 = (chrono::Utc::now() + chrono::TimeDelta::minutes(15)).timestamp();
     let short = format!("crusoe-support-{id}-{end15}");
-    let made = create_as(
-        cluster,
+    let made = cluster.create_as(
         prov,
         &format!(
             "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: {short}\n  namespace: {NS}\n  labels: {{support-access.crusoe.ai/managed: \"true\", support-access.crusoe.ai/request-id: {id}}}\nautomountServiceAccountToken: false\n"
@@ -267,7 +251,7 @@ fn as_prov_plain_kubectl_gets_nothing_beyond_asking() {
     let ran = kubectl(&["patch", "clusterrolebinding", &record, "--type=merge", "-p", owner_ref]);
     assert!(refused_by(&ran, "crusoe-support-requesters"), "{ran:?}");
     let backdated = record_by_prov("back1", &minutes_from_now(-60), &minutes_from_now(30), "");
-    let ran = create_as(cluster, prov, &backdated);
+    let ran = cluster.create_as(prov, &backdated);
     assert!(refused_by(&ran, "crusoe-support-requesters") && ran.stderr.contains("API server's time"), "{ran:?}");
 
     // While disabled: no token, no record.
@@ -275,7 +259,7 @@ fn as_prov_plain_kubectl_gets_nothing_beyond_asking() {
     let ran = kubectl(&["create", "token", &account, "-n", NS, "--duration", "10m"]);
     assert!(refused_by(&ran, "crusoe-support-credentials") && ran.stderr.contains("disabled"), "{ran:?}");
     let fresh = record_by_prov("late2", &minutes_from_now(0), &minutes_from_now(30), "");
-    let ran = create_as(cluster, prov, &fresh);
+    let ran = cluster.create_as(prov, &fresh);
     assert!(refused_by(&ran, "crusoe-support-requests") && ran.stderr.contains("disabled"), "{ran:?}");
 }
 
@@ -334,7 +318,7 @@ fn with_approval_required_only_the_owner_answers_and_prov_cannot_grant_itself() 
         "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: crusoe-support-{id}-logs\n  namespace: kube-system\n  labels: {{app.kubernetes.io/managed-by: kubectl-supportaccess, support-access.crusoe.ai/managed: \"true\", support-access.crusoe.ai/request-id: {id}, support-access.crusoe.ai/role: readonly}}\n  annotations: {{support-access.crusoe.ai/requested-by: prov, support-access.crusoe.ai/approved-by: owner}}\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: crusoe-support-logs}}\nsubjects: [{{kind: ServiceAccount, namespace: {NS}, name: {}}}]\n",
         crate::common::account_name(&id, &end)
     );
-    let ran = create_as(cluster, prov, &companion);
+    let ran = cluster.create_as(prov, &companion);
     assert!(refused_by(&ran, "crusoe-support-request"), "{ran:?}");
 
     // The owner approves on a terminal: it shows what is granted and asks first.
