@@ -15,6 +15,11 @@ use crate::cluster::Connection;
 use crate::error::Result;
 use crate::policy::{Policy, PolicyChange, read_stored_policy, update_policy};
 
+/// How long `enable`, `disable` and `uninstall` wait for the API server to run what they wrote.
+/// It compiles every guard's CEL when the guard changes: well under a second here, but a CI
+/// machine running several control planes on two cores once took more than 10 s.
+pub const IN_FORCE_WITHIN: Duration = Duration::from_secs(30);
+
 /// What a policy write did.
 pub struct Written {
     pub change: PolicyChange,
@@ -48,7 +53,7 @@ pub async fn write_policy(conn: &Connection, change: impl Fn(Option<&Policy>) ->
     Ok(Written { change, guards })
 }
 
-/// Waits (at most 10 s) until the API server's admission chain runs the guards that enforce
+/// Waits (at most [`IN_FORCE_WITHIN`]) until the API server's admission chain runs the guards that enforce
 /// `policy` — or, with `None`, runs none of them — by dry-run probes each guard answers. False
 /// when that did not happen in time.
 pub async fn wait(conn: &Connection, policy: Option<&Policy>) -> Result<bool> {
@@ -56,7 +61,7 @@ pub async fn wait(conn: &Connection, policy: Option<&Policy>) -> Result<bool> {
     let fingerprint_of = policy.cloned().unwrap_or_default();
     let api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
     let params = PostParams { dry_run: true, ..PostParams::default() };
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + IN_FORCE_WITHIN;
     for guard in admission::ALL {
         let probe = admission::probe(guard, &fingerprint_of);
         loop {

@@ -84,7 +84,7 @@ pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
 /// everything there will be. Skipped on a server without admission guards.
 async fn guards_see_disabled(conn: &Connection, written: &enforce::Written) -> Result<()> {
     if written.guards.available && !enforce::wait(conn, Some(&written.change.after)).await? {
-        crate::output::warn("the API server's admission guards did not yet refuse new support bindings after 10s");
+        crate::output::warn("the API server's admission guards did not yet refuse new support bindings after 30s");
     }
     Ok(())
 }

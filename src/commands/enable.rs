@@ -225,7 +225,7 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
     // A written guard takes a moment to reach the API server's admission chain.
     if guards.available && !enforce::wait(&conn, Some(policy)).await? {
         output::warn(
-            "the API server did not enforce this policy's admission guards within 10s; run `roles --verify` to check them",
+            "the API server did not enforce this policy's admission guards within 30s; run `roles --verify` to check them",
         );
     }
 

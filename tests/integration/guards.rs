@@ -247,9 +247,11 @@ fn a_deleted_guard_is_named_by_roles_verify_and_get_and_enable_restores_it() {
     let get = cluster.supportaccess(NS, &["get"]);
     assert!(get.stderr.contains("admission guard crusoe-support-requests differs"), "{get:?}");
 
-    let out = cluster.supportaccess_ok(NS, &["enable"]);
-    assert!(out.contains("ValidatingAdmissionPolicy crusoe-support-guardrails: created"), "{out}");
-    assert!(out.contains("ValidatingAdmissionPolicyBinding crusoe-support-requests: repaired"), "{out}");
+    let ran = cluster.supportaccess(NS, &["enable"]);
+    // enable waits until the API server runs the repaired guards, and says so when it did not.
+    assert!(ran.code == 0 && !ran.stderr.contains("did not enforce"), "{ran:?}");
+    assert!(ran.stdout.contains("ValidatingAdmissionPolicy crusoe-support-guardrails: created"), "{ran:?}");
+    assert!(ran.stdout.contains("ValidatingAdmissionPolicyBinding crusoe-support-requests: repaired"), "{ran:?}");
     cluster.supportaccess_ok(NS, &["roles", "--verify"]);
     let get = cluster.supportaccess(NS, &["get"]);
     assert!(!get.stderr.contains("admission guard"), "{get:?}");
