@@ -285,12 +285,20 @@ _kubectl__supportaccess() {
             return 0
             ;;
         kubectl__subcmd__supportaccess__subcmd__disable)
-            opts="-n -o -y -v -h -V --now --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
+            opts="-n -o -y -v -h -V --all-contexts --contexts --parallel --now --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --contexts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kubeconfig)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -335,12 +343,20 @@ _kubectl__supportaccess() {
             return 0
             ;;
         kubectl__subcmd__supportaccess__subcmd__enable)
-            opts="-n -o -y -v -h -V --enabled-roles --max-duration --credential-ttl --system-namespaces --operator-namespaces --guardrails --approval --pending-ttl --requesters --approvers --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
+            opts="-n -o -y -v -h -V --all-contexts --contexts --parallel --enabled-roles --max-duration --credential-ttl --system-namespaces --operator-namespaces --guardrails --approval --pending-ttl --requesters --approvers --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --contexts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --enabled-roles)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -579,12 +595,20 @@ _kubectl__supportaccess() {
             return 0
             ;;
         kubectl__subcmd__supportaccess__subcmd__get)
-            opts="-n -o -y -v -h -V --all-contexts --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
+            opts="-n -o -y -v -h -V --all-contexts --contexts --parallel --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --contexts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kubeconfig)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -629,13 +653,21 @@ _kubectl__supportaccess() {
             return 0
             ;;
         kubectl__subcmd__supportaccess__subcmd__history)
-            opts="-n -o -y -v -h -V --since --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
+            opts="-n -o -y -v -h -V --since --all-contexts --contexts --parallel --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --contexts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -807,12 +839,20 @@ _kubectl__supportaccess() {
             return 0
             ;;
         kubectl__subcmd__supportaccess__subcmd__revoke)
-            opts="-n -o -y -v -h -V --all --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
+            opts="-n -o -y -v -h -V --all --all-contexts --contexts --parallel --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --contexts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kubeconfig)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -857,12 +897,20 @@ _kubectl__supportaccess() {
             return 0
             ;;
         kubectl__subcmd__supportaccess__subcmd__roles)
-            opts="-n -o -y -v -h -V --verify --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
+            opts="-n -o -y -v -h -V --verify --all-contexts --contexts --parallel --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --contexts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kubeconfig)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -957,12 +1005,20 @@ _kubectl__supportaccess() {
             return 0
             ;;
         kubectl__subcmd__supportaccess__subcmd__sweep)
-            opts="-n -o -y -v -h -V --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
+            opts="-n -o -y -v -h -V --all-contexts --contexts --parallel --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --contexts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kubeconfig)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1057,12 +1113,20 @@ _kubectl__supportaccess() {
             return 0
             ;;
         kubectl__subcmd__supportaccess__subcmd__version)
-            opts="-n -o -y -v -h -V --client --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
+            opts="-n -o -y -v -h -V --client --all-contexts --contexts --parallel --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --contexts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kubeconfig)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -56,6 +56,8 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "uninstall" -d 'Remove every support binding, the roles, the flow control and the policy'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_needs_command" -f -a "version" -d 'Print the plugin\'s version and the API server\'s version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l contexts -d 'Act on the contexts whose names match these shell globs (e.g. \'prod-*,eu-?\')' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l parallel -d 'How many contexts to ask at once, with --all-contexts or --contexts (1 to 256)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l enabled-roles -d 'Roles support may request: readonly, operator (operator implies readonly)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l max-duration -d 'The longest a single request may last (e.g. 8h, 24h)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l credential-ttl -d 'The lifetime of each minted credential (at least 10m, at most --max-duration)' -r
@@ -78,10 +80,13 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 table\t''
 json\t''
 yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l all-contexts -d 'Act on every context of the kubeconfig (contexts with the same cluster and user once)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -s h -l help -d 'Print help'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -l contexts -d 'Act on the contexts whose names match these shell globs (e.g. \'prod-*,eu-?\')' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -l parallel -d 'How many contexts to ask at once, with --all-contexts or --contexts (1 to 256)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -92,11 +97,14 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 table\t''
 json\t''
 yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -l all-contexts -d 'Act on every context of the kubeconfig (contexts with the same cluster and user once)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -l now -d 'Also delete every support binding and ServiceAccount now (immediate revocation: 403 at once, every token 401 within about 10s); asks first on a terminal'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -s h -l help -d 'Print help'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -l contexts -d 'Act on the contexts whose names match these shell globs (e.g. \'prod-*,eu-?\')' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -l parallel -d 'How many contexts to ask at once, with --all-contexts or --contexts (1 to 256)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -107,7 +115,7 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 table\t''
 json\t''
 yaml\t''"
-complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -l all-contexts -d 'Ask every context of the kubeconfig, concurrently, one row per cluster'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -l all-contexts -d 'Act on every context of the kubeconfig (contexts with the same cluster and user once)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -s h -l help -d 'Print help'
@@ -190,6 +198,8 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand extend" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand extend" -s h -l help -d 'Print help'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand extend" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -l contexts -d 'Act on the contexts whose names match these shell globs (e.g. \'prod-*,eu-?\')' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -l parallel -d 'How many contexts to ask at once, with --all-contexts or --contexts (1 to 256)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -201,6 +211,7 @@ table\t''
 json\t''
 yaml\t''"
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -l all -d 'Revoke every request'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -l all-contexts -d 'Act on every context of the kubeconfig (contexts with the same cluster and user once)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand revoke" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -247,6 +258,8 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand shell" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand shell" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand shell" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -l contexts -d 'Act on the contexts whose names match these shell globs (e.g. \'prod-*,eu-?\')' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -l parallel -d 'How many contexts to ask at once, with --all-contexts or --contexts (1 to 256)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -257,11 +270,14 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 table\t''
 json\t''
 yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -l all-contexts -d 'Act on every context of the kubeconfig (contexts with the same cluster and user once)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -s h -l help -d 'Print help'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -s V -l version -d 'Print version'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l since -d 'Only events newer than this (e.g. 24h, 7d)' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l contexts -d 'Act on the contexts whose names match these shell globs (e.g. \'prod-*,eu-?\')' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l parallel -d 'How many contexts to ask at once, with --all-contexts or --contexts (1 to 256)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -272,10 +288,13 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 table\t''
 json\t''
 yaml\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l all-contexts -d 'Act on every context of the kubeconfig (contexts with the same cluster and user once)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -s h -l help -d 'Print help'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand roles" -l contexts -d 'Act on the contexts whose names match these shell globs (e.g. \'prod-*,eu-?\')' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand roles" -l parallel -d 'How many contexts to ask at once, with --all-contexts or --contexts (1 to 256)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand roles" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand roles" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand roles" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -287,6 +306,7 @@ table\t''
 json\t''
 yaml\t''"
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand roles" -l verify -d 'Ask the API server what each support identity can and cannot do'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand roles" -l all-contexts -d 'Act on every context of the kubeconfig (contexts with the same cluster and user once)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand roles" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand roles" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand roles" -s h -l help -d 'Print help'
@@ -321,6 +341,8 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand completion" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand completion" -s V -l version -d 'Print version'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand version" -l contexts -d 'Act on the contexts whose names match these shell globs (e.g. \'prod-*,eu-?\')' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand version" -l parallel -d 'How many contexts to ask at once, with --all-contexts or --contexts (1 to 256)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand version" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand version" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand version" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -332,6 +354,7 @@ table\t''
 json\t''
 yaml\t''"
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand version" -l client -d 'Print only the plugin\'s version; do not contact the cluster'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand version" -l all-contexts -d 'Act on every context of the kubeconfig (contexts with the same cluster and user once)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand version" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand version" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand version" -s h -l help -d 'Print help'

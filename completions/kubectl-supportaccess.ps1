@@ -59,6 +59,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
             break
         }
         'kubectl-supportaccess;enable' {
+            [CompletionResult]::new('--contexts', '--contexts', [CompletionResultType]::ParameterName, 'Act on the contexts whose names match these shell globs (e.g. ''prod-*,eu-?'')')
+            [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'How many contexts to ask at once, with --all-contexts or --contexts (1 to 256)')
             [CompletionResult]::new('--enabled-roles', '--enabled-roles', [CompletionResultType]::ParameterName, 'Roles support may request: readonly, operator (operator implies readonly)')
             [CompletionResult]::new('--max-duration', '--max-duration', [CompletionResultType]::ParameterName, 'The longest a single request may last (e.g. 8h, 24h)')
             [CompletionResult]::new('--credential-ttl', '--credential-ttl', [CompletionResultType]::ParameterName, 'The lifetime of each minted credential (at least 10m, at most --max-duration)')
@@ -78,6 +80,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--all-contexts', '--all-contexts', [CompletionResultType]::ParameterName, 'Act on every context of the kubeconfig (contexts with the same cluster and user once)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more about what is done (repeat for more detail)')
@@ -89,6 +92,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
             break
         }
         'kubectl-supportaccess;disable' {
+            [CompletionResult]::new('--contexts', '--contexts', [CompletionResultType]::ParameterName, 'Act on the contexts whose names match these shell globs (e.g. ''prod-*,eu-?'')')
+            [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'How many contexts to ask at once, with --all-contexts or --contexts (1 to 256)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The name of the kubeconfig cluster to use')
@@ -98,6 +103,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--all-contexts', '--all-contexts', [CompletionResultType]::ParameterName, 'Act on every context of the kubeconfig (contexts with the same cluster and user once)')
             [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Also delete every support binding and ServiceAccount now (immediate revocation: 403 at once, every token 401 within about 10s); asks first on a terminal')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
@@ -110,6 +116,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
             break
         }
         'kubectl-supportaccess;get' {
+            [CompletionResult]::new('--contexts', '--contexts', [CompletionResultType]::ParameterName, 'Act on the contexts whose names match these shell globs (e.g. ''prod-*,eu-?'')')
+            [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'How many contexts to ask at once, with --all-contexts or --contexts (1 to 256)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The name of the kubeconfig cluster to use')
@@ -119,7 +127,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--all-contexts', '--all-contexts', [CompletionResultType]::ParameterName, 'Ask every context of the kubeconfig, concurrently, one row per cluster')
+            [CompletionResult]::new('--all-contexts', '--all-contexts', [CompletionResultType]::ParameterName, 'Act on every context of the kubeconfig (contexts with the same cluster and user once)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more about what is done (repeat for more detail)')
@@ -239,6 +247,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
             break
         }
         'kubectl-supportaccess;revoke' {
+            [CompletionResult]::new('--contexts', '--contexts', [CompletionResultType]::ParameterName, 'Act on the contexts whose names match these shell globs (e.g. ''prod-*,eu-?'')')
+            [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'How many contexts to ask at once, with --all-contexts or --contexts (1 to 256)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The name of the kubeconfig cluster to use')
@@ -249,6 +259,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Revoke every request')
+            [CompletionResult]::new('--all-contexts', '--all-contexts', [CompletionResultType]::ParameterName, 'Act on every context of the kubeconfig (contexts with the same cluster and user once)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more about what is done (repeat for more detail)')
@@ -320,6 +331,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
             break
         }
         'kubectl-supportaccess;sweep' {
+            [CompletionResult]::new('--contexts', '--contexts', [CompletionResultType]::ParameterName, 'Act on the contexts whose names match these shell globs (e.g. ''prod-*,eu-?'')')
+            [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'How many contexts to ask at once, with --all-contexts or --contexts (1 to 256)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The name of the kubeconfig cluster to use')
@@ -329,6 +342,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--all-contexts', '--all-contexts', [CompletionResultType]::ParameterName, 'Act on every context of the kubeconfig (contexts with the same cluster and user once)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more about what is done (repeat for more detail)')
@@ -341,6 +355,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
         }
         'kubectl-supportaccess;history' {
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only events newer than this (e.g. 24h, 7d)')
+            [CompletionResult]::new('--contexts', '--contexts', [CompletionResultType]::ParameterName, 'Act on the contexts whose names match these shell globs (e.g. ''prod-*,eu-?'')')
+            [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'How many contexts to ask at once, with --all-contexts or --contexts (1 to 256)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The name of the kubeconfig cluster to use')
@@ -350,6 +366,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--all-contexts', '--all-contexts', [CompletionResultType]::ParameterName, 'Act on every context of the kubeconfig (contexts with the same cluster and user once)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more about what is done (repeat for more detail)')
@@ -361,6 +378,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
             break
         }
         'kubectl-supportaccess;roles' {
+            [CompletionResult]::new('--contexts', '--contexts', [CompletionResultType]::ParameterName, 'Act on the contexts whose names match these shell globs (e.g. ''prod-*,eu-?'')')
+            [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'How many contexts to ask at once, with --all-contexts or --contexts (1 to 256)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The name of the kubeconfig cluster to use')
@@ -371,6 +390,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--verify', '--verify', [CompletionResultType]::ParameterName, 'Ask the API server what each support identity can and cannot do')
+            [CompletionResult]::new('--all-contexts', '--all-contexts', [CompletionResultType]::ParameterName, 'Act on every context of the kubeconfig (contexts with the same cluster and user once)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more about what is done (repeat for more detail)')
@@ -424,6 +444,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
             break
         }
         'kubectl-supportaccess;version' {
+            [CompletionResult]::new('--contexts', '--contexts', [CompletionResultType]::ParameterName, 'Act on the contexts whose names match these shell globs (e.g. ''prod-*,eu-?'')')
+            [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'How many contexts to ask at once, with --all-contexts or --contexts (1 to 256)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The name of the kubeconfig cluster to use')
@@ -434,6 +456,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--client', '--client', [CompletionResultType]::ParameterName, 'Print only the plugin''s version; do not contact the cluster')
+            [CompletionResult]::new('--all-contexts', '--all-contexts', [CompletionResultType]::ParameterName, 'Act on every context of the kubeconfig (contexts with the same cluster and user once)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more about what is done (repeat for more detail)')

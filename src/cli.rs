@@ -140,7 +140,7 @@ pub enum Command {
     /// Watched like `exec`: the shell is stopped when the request ends.
     Shell(IdArg),
     /// Delete expired and invalid support bindings, and record it.
-    Sweep,
+    Sweep(SweepArgs),
     /// Show the audit trail: every request, how and when it ended.
     History(HistoryArgs),
     /// Show what each support role may do; --verify asks the API server.
@@ -151,6 +151,30 @@ pub enum Command {
     Completion(CompletionArgs),
     /// Print the plugin's version and the API server's version.
     Version(VersionArgs),
+}
+
+/// The contexts a fleet command acts on: every context of the kubeconfig, or those whose names
+/// match shell globs; each is asked on its own, at most `--parallel` at once.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FleetArgs {
+    /// Act on every context of the kubeconfig (contexts with the same cluster and user once).
+    #[arg(long, conflicts_with = "contexts")]
+    pub all_contexts: bool,
+
+    /// Act on the contexts whose names match these shell globs (e.g. 'prod-*,eu-?').
+    #[arg(long, value_delimiter = ',', value_name = "PATTERNS")]
+    pub contexts: Option<Vec<String>>,
+
+    /// How many contexts to ask at once, with --all-contexts or --contexts (1 to 256).
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallel: u16,
+}
+
+impl FleetArgs {
+    /// True when the command acts on several contexts.
+    pub fn selected(&self) -> bool {
+        self.all_contexts || self.contexts.is_some()
+    }
 }
 
 /// The optional positional CLUSTER of enable/disable/get: a context or cluster name.
@@ -165,6 +189,9 @@ pub struct ClusterArg {
 pub struct EnableArgs {
     #[command(flatten)]
     pub target: ClusterArg,
+
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 
     /// Roles support may request: readonly, operator (operator implies readonly).
     #[arg(long, value_delimiter = ',', value_name = "ROLES")]
@@ -230,6 +257,9 @@ pub struct DisableArgs {
     #[command(flatten)]
     pub target: ClusterArg,
 
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+
     /// Also delete every support binding and ServiceAccount now (immediate revocation: 403 at
     /// once, every token 401 within about 10s); asks first on a terminal.
     #[arg(long)]
@@ -241,9 +271,8 @@ pub struct GetArgs {
     #[command(flatten)]
     pub target: ClusterArg,
 
-    /// Ask every context of the kubeconfig, concurrently, one row per cluster.
-    #[arg(long, conflicts_with = "target_cluster")]
-    pub all_contexts: bool,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 #[derive(Debug, Args)]
@@ -314,6 +343,10 @@ pub struct RevokeArgs {
     /// Revoke every request.
     #[arg(long)]
     pub all: bool,
+
+    /// With --all only: every request of each of these contexts.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 #[derive(Debug, Args)]
@@ -332,6 +365,9 @@ pub struct HistoryArgs {
     /// Only events newer than this (e.g. 24h, 7d).
     #[arg(long, value_name = "DURATION")]
     pub since: Option<String>,
+
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 #[derive(Debug, Args)]
@@ -339,6 +375,10 @@ pub struct RolesArgs {
     /// Ask the API server what each support identity can and cannot do.
     #[arg(long)]
     pub verify: bool,
+
+    /// With --verify only.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 #[derive(Debug, Args)]
@@ -373,6 +413,15 @@ pub struct VersionArgs {
     /// Print only the plugin's version; do not contact the cluster.
     #[arg(long)]
     pub client: bool,
+
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 #[cfg(test)]

@@ -81,6 +81,34 @@ impl KubeconfigFiles {
         ))
     }
 
+    /// The kubeconfig cut down to one context and the cluster and user it names: a fleet builds
+    /// each context's client from this, never from a copy of the whole file.
+    pub fn only(&self, context: &str) -> KubeconfigFiles {
+        let config = &self.config;
+        let named = config.contexts.iter().find(|c| c.name == context);
+        let entry = named.and_then(|c| c.context.as_ref());
+        let cluster = entry.map(|c| c.cluster.as_str());
+        let user = entry.and_then(|c| c.user.as_deref());
+        KubeconfigFiles {
+            config: Kubeconfig {
+                preferences: config.preferences.clone(),
+                clusters: config.clusters.iter().filter(|c| Some(c.name.as_str()) == cluster).cloned().collect(),
+                auth_infos: config.auth_infos.iter().filter(|u| Some(u.name.as_str()) == user).cloned().collect(),
+                contexts: named.into_iter().cloned().collect(),
+                current_context: Some(context.to_string()),
+                kind: config.kind.clone(),
+                api_version: config.api_version.clone(),
+                ..Kubeconfig::default()
+            },
+            paths: self.paths.clone(),
+        }
+    }
+
+    /// The server URL of a kubeconfig cluster entry.
+    pub fn server_of(&self, cluster: &str) -> Option<&str> {
+        self.config.clusters.iter().find(|c| c.name == cluster)?.cluster.as_ref()?.server.as_deref()
+    }
+
     /// The context in use when none is named.
     pub fn current_context(&self) -> Option<String> {
         self.config.current_context.clone().filter(|c| !c.is_empty())

@@ -188,6 +188,11 @@ pub async fn complete(words: &[String], live: bool) -> Completion {
                 ["readonly", "operator", "readonly,operator"].map(|r| (r.to_string(), String::new())).into()
             }
             "context" if live => contexts(&parsed.typed),
+            // A comma-separated list: the names already typed stay, the last one is completed.
+            "contexts" if live => {
+                let typed = current.rfind(',').map_or("", |comma| &current[..=comma]);
+                contexts(&parsed.typed).into_iter().map(|(name, help)| (format!("{typed}{name}"), help)).collect()
+            }
             _ => Vec::new(),
         },
         Slot::Positional(0) => match parsed.path.first().map(String::as_str) {

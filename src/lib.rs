@@ -17,6 +17,7 @@ pub mod credential_files;
 pub mod duration;
 pub mod enforce;
 pub mod error;
+pub mod fleet;
 #[cfg(test)]
 mod generated;
 pub mod history;

@@ -116,6 +116,10 @@ pub fn stderr_wants_color() -> bool {
 
 /// Prints a warning to stderr; the message, which often quotes the cluster, is escaped here.
 pub fn warn(message: &str) {
+    // A fleet keeps each context's warnings for its summary.
+    if crate::fleet::capture(message) {
+        return;
+    }
     let message = terminal(message);
     if stderr_wants_color() {
         eprintln!("\x1b[33mwarning:\x1b[0m {message}");

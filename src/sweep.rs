@@ -122,7 +122,7 @@ pub async fn lazy(conn: &Connection) -> Result<SweepReport> {
         Err(e) if e.kind == ErrorKind::Forbidden => Ok(SweepReport::default()),
         Err(e) => Err(e),
         Ok(report) => {
-            if !report.is_empty() {
+            if !report.is_empty() && !crate::fleet::capture(&describe(&report)) {
                 eprintln!("{}", describe(&report));
             }
             Ok(report)

@@ -9,19 +9,75 @@ use crate::cluster::{Connection, Target};
 use crate::commands::ask_on_terminal;
 use crate::enforce::{self, write_policy};
 use crate::error::Result;
+use crate::fleet::{Outcome, Plan};
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::lifecycle::drain_requests;
 use crate::output::print_structured;
 use crate::policy::Policy;
+use serde::Serialize;
+
+/// What `disable` did on one cluster: `-o json|yaml`, and a fleet's row.
+#[derive(Serialize)]
+pub struct Disabled {
+    context: String,
+    policy: Policy,
+    /// Requests revoked at once (`--now`).
+    revoked: usize,
+    /// Requests that drain to their current credential's expiry (plain `disable`).
+    drained: Vec<String>,
+    #[serde(skip)]
+    now: bool,
+}
+
+impl Outcome for Disabled {
+    fn detail(&self) -> String {
+        match self.now {
+            true => format!("disabled; {} request(s) revoked now", self.revoked),
+            false => format!("disabled; {} running session(s) drain", self.drained.len()),
+        }
+    }
+}
 
 pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
+    crate::fleet::single_target(&args.fleet, args.target.cluster.as_ref())?;
+    if args.fleet.selected() {
+        // Plain disable is reversible and never asks; revoking every session at once asks once.
+        let destructive =
+            args.now.then(|| "Disable support access and revoke every running support session now".into());
+        let plan = Plan { command: "disable", destructive };
+        return crate::fleet::run(global, &args.fleet, plan, |conn| disable(conn, args.now)).await;
+    }
     let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
-    // Plain disable is reversible and never asks; revoking every session at once asks first.
     if args.now {
         let question =
             format!("Disable support access on {:?} and revoke every running support session now?", conn.context);
         ask_on_terminal(global, &question)?;
     }
+    let done = disable(conn, args.now).await?;
+    match global.output {
+        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(&done, format),
+        _ => {
+            println!("Support access disabled on context {:?}: no new requests and no renewals.", done.context);
+            if args.now {
+                println!(
+                    "Revoked {} request(s) now: their credentials are refused from their next API call.",
+                    done.revoked
+                );
+            } else if done.drained.is_empty() {
+                println!("No running session needed draining.");
+            } else {
+                println!(
+                    "{} running session(s) drain: each ends when its current credential expires. Use `disable --now` to end them at once.",
+                    done.drained.len()
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Disables access on one cluster; with `now`, revokes every request too.
+async fn disable(conn: Connection, now: bool) -> Result<Disabled> {
     crate::sweep::lazy(&conn).await?;
     let by = conn.whoami().await?;
     conn.ensure_namespace().await?;
@@ -34,7 +90,7 @@ pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
             ..before.cloned().unwrap_or_default()
         }
     };
-    let (enforce::Written { change, .. }, revoked, drained) = if args.now {
+    let (enforce::Written { change, .. }, revoked, drained) = if now {
         // Bindings first, policy after: an interrupted `disable --now` never leaves the policy
         // saying disabled while support bindings remain; a second pass catches racing requests.
         let grants = revoke_everything(&conn).await?;
@@ -50,33 +106,12 @@ pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
         guards_see_disabled(&conn, &change).await?;
         (change, 0, drain_requests(&conn, &by, |_| true, "support access disabled").await?)
     };
-    let detail = if args.now {
-        format!("--now: {revoked} request(s) revoked")
-    } else {
-        format!("{} request(s) drain", drained.len())
+    let detail = match now {
+        true => format!("--now: {revoked} request(s) revoked"),
+        false => format!("{} request(s) drain", drained.len()),
     };
     history::record(&conn, &[HistoryEvent::policy(EventKind::Disabled, &by, detail)]).await?;
-
-    match global.output {
-        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
-            &serde_json::json!({ "context": conn.context, "policy": change.after, "revoked": revoked, "drained": drained }),
-            format,
-        ),
-        _ => {
-            println!("Support access disabled on context {:?}: no new requests and no renewals.", conn.context);
-            if args.now {
-                println!("Revoked {revoked} request(s) now: their credentials are refused from their next API call.");
-            } else if drained.is_empty() {
-                println!("No running session needed draining.");
-            } else {
-                println!(
-                    "{} running session(s) drain: each ends when its current credential expires. Use `disable --now` to end them at once.",
-                    drained.len()
-                );
-            }
-            Ok(())
-        }
-    }
+    Ok(Disabled { context: conn.context, policy: change.after, revoked, drained, now })
 }
 
 /// Waits until the API server enforces the disabled policy, so that nothing a racing `request` or

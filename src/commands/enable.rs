@@ -8,14 +8,16 @@ use k8s_openapi::api::rbac::v1::Subject;
 
 use crate::access::{Permission, require};
 use crate::admission;
+use crate::admission::GuardsInstalled;
 use crate::bindings::is_dns_label;
 use crate::cli::{Approval, EnableArgs, GlobalArgs, OutputFormat, Switch};
 use crate::cluster::{Connection, Target};
 use crate::duration::{format_duration, parse_duration};
 use crate::enforce::{self, write_policy};
 use crate::error::{Error, Result};
+use crate::fleet::{Outcome, Plan};
 use crate::history::{self, EventKind, HistoryEvent};
-use crate::install::Outcome;
+use crate::install::{Installed, Outcome as InstallOutcome};
 use crate::lifecycle::end_requests;
 use crate::output::{self, print_structured};
 use crate::policy::{Policy, Role, parse_roles, read_policy};
@@ -23,6 +25,7 @@ use crate::record::{Grant, Grants, Scan};
 use crate::requesters::{self, Holders, Party};
 use crate::roles;
 use crate::state::MIN_CREDENTIAL_TTL_SECONDS;
+use serde::Serialize;
 
 /// The flags, validated before anything is asked of the cluster.
 struct Wanted {
@@ -123,19 +126,79 @@ fn pick_roles(current: &[Role]) -> Result<Vec<Role>> {
     Ok(roles)
 }
 
+/// What `enable` did on one cluster: `-o json|yaml`, and a fleet's row.
+#[derive(Serialize)]
+pub struct Enabled {
+    context: String,
+    policy: Policy,
+    installed: Vec<Installed>,
+    guards: GuardsInstalled,
+    revoked: Vec<String>,
+    #[serde(flatten)]
+    holders: Holders,
+    #[serde(skip)]
+    created_namespace: bool,
+    #[serde(skip)]
+    namespace: String,
+}
+
+impl Outcome for Enabled {
+    fn detail(&self) -> String {
+        let roles: Vec<&str> = self.policy.enabled_roles.iter().map(|r| r.name()).collect();
+        let changed = self
+            .installed
+            .iter()
+            .chain(&self.guards.installed)
+            .filter(|i| i.outcome != InstallOutcome::Unchanged)
+            .count();
+        let mut detail = format!("enabled ({}); {changed} object(s) created or repaired", roles.join(","));
+        if !self.revoked.is_empty() {
+            detail += &format!("; {} request(s) of withdrawn roles revoked", self.revoked.len());
+        }
+        detail
+    }
+}
+
 pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
     let wanted = validate(args)?;
+    crate::fleet::single_target(&args.fleet, args.target.cluster.as_ref())?;
+    if args.fleet.selected() {
+        // Without --enabled-roles each cluster keeps the roles it has (readonly on a first enable);
+        // with roles that leave one out, requests of that role are revoked wherever it was enabled.
+        let destructive = wanted.roles.as_ref().filter(|roles| roles.len() < Role::ALL.len()).map(|roles| {
+            let names: Vec<&str> = roles.iter().map(|r| r.name()).collect();
+            format!("Enable support access with only {}, revoking the requests of any other role", names.join(","))
+        });
+        let plan = Plan { command: "enable", destructive };
+        let wanted = &wanted;
+        return crate::fleet::run(global, &args.fleet, plan, |conn| enable(conn, args, wanted, None)).await;
+    }
     let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
+    let roles = match wanted.roles.clone() {
+        Some(roles) => Some(roles),
+        None if output::stdin_is_tty() && output::stdout_is_tty() && !global.yes => {
+            crate::sweep::lazy(&conn).await?;
+            let current = read_policy(&conn).await.ok().flatten();
+            let stored = current.as_ref().map(|p| p.enabled_roles.as_slice()).filter(|roles| !roles.is_empty());
+            Some(pick_roles(stored.unwrap_or(&[Role::Readonly]))?)
+        }
+        None => Some(vec![Role::Readonly]),
+    };
+    let done = enable(conn, args, &wanted, roles).await?;
+    match global.output {
+        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(&done, format),
+        _ => print_enabled(&done),
+    }
+}
+
+/// Enables access on one cluster with these roles (`None`: the ones it has, readonly at first).
+async fn enable(conn: Connection, args: &EnableArgs, wanted: &Wanted, roles: Option<Vec<Role>>) -> Result<Enabled> {
     crate::sweep::lazy(&conn).await?;
     let current = read_policy(&conn).await.ok().flatten();
-    let roles = match wanted.roles.clone() {
-        Some(roles) => roles,
-        None if output::stdin_is_tty() && output::stdout_is_tty() && !global.yes => {
-            let stored = current.as_ref().map(|p| p.enabled_roles.as_slice()).filter(|roles| !roles.is_empty());
-            pick_roles(stored.unwrap_or(&[Role::Readonly]))?
-        }
-        None => vec![Role::Readonly],
-    };
+    let roles = roles.unwrap_or_else(|| {
+        let stored = current.as_ref().map(|p| p.enabled_roles.clone()).filter(|roles| !roles.is_empty());
+        stored.unwrap_or(vec![Role::Readonly])
+    });
     let desired = |before: Option<&Policy>, by: &str| {
         let base = before.cloned().unwrap_or_default();
         Policy {
@@ -229,57 +292,60 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
         );
     }
 
-    match global.output {
-        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
-            &serde_json::json!({
-                "context": conn.context, "policy": policy, "installed": installed, "guards": guards, "revoked": revoked,
-                "requesters": holders.requesters, "approvers": holders.approvers,
-            }),
-            format,
-        ),
-        _ => {
-            if created_namespace {
-                println!("Namespace {ns}: created");
-            }
-            for item in installed.iter().chain(&guards.installed) {
-                let outcome = match item.outcome {
-                    Outcome::Created => "created",
-                    Outcome::Unchanged => "up to date",
-                    Outcome::Repaired => "repaired (its rules had drifted from the expected ones)",
-                    Outcome::Updated => "updated to enforce this policy",
-                    Outcome::HelmManaged => "managed by Helm, used as it is",
-                };
-                println!("{} {}: {outcome}", item.kind, item.name);
-            }
-            for removed in &guards.removed {
-                println!("{removed}: removed (guardrails off)");
-            }
-            if !guards.available {
-                println!(
-                    "Admission guards: not available on this server (ValidatingAdmissionPolicy v1 needs Kubernetes 1.30); \
-                     the policy is kept by this plugin's own checks only."
-                );
-            }
-            println!(
-                "Support access enabled on context {:?}: roles {}; requests last at most {}; credentials live {}.",
-                conn.context,
-                policy.enabled_roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(", "),
-                format_duration(policy.max_duration),
-                format_duration(policy.credential_ttl)
-            );
-            if policy.approval_required {
-                println!(
-                    "Each request waits for approval (`kubectl supportaccess approve ID`) for at most {}.",
-                    format_duration(policy.pending_ttl)
-                );
-            }
-            println!("{}.", output::terminal(&holders.describe()));
-            if !revoked.is_empty() {
-                println!("Revoked {} request(s) of roles no longer enabled: {}.", revoked.len(), revoked.join(", "));
-            }
-            Ok(())
-        }
+    Ok(Enabled {
+        context: conn.context.clone(),
+        policy: policy.clone(),
+        installed,
+        guards,
+        revoked,
+        holders,
+        created_namespace,
+        namespace: ns,
+    })
+}
+
+fn print_enabled(done: &Enabled) -> Result<()> {
+    let (policy, guards, holders) = (&done.policy, &done.guards, &done.holders);
+    if done.created_namespace {
+        println!("Namespace {}: created", done.namespace);
     }
+    for item in done.installed.iter().chain(&guards.installed) {
+        let outcome = match item.outcome {
+            InstallOutcome::Created => "created",
+            InstallOutcome::Unchanged => "up to date",
+            InstallOutcome::Repaired => "repaired (its rules had drifted from the expected ones)",
+            InstallOutcome::Updated => "updated to enforce this policy",
+            InstallOutcome::HelmManaged => "managed by Helm, used as it is",
+        };
+        println!("{} {}: {outcome}", item.kind, item.name);
+    }
+    for removed in &guards.removed {
+        println!("{removed}: removed (guardrails off)");
+    }
+    if !guards.available {
+        println!(
+            "Admission guards: not available on this server (ValidatingAdmissionPolicy v1 needs Kubernetes 1.30); \
+             the policy is kept by this plugin's own checks only."
+        );
+    }
+    println!(
+        "Support access enabled on context {:?}: roles {}; requests last at most {}; credentials live {}.",
+        done.context,
+        policy.enabled_roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(", "),
+        format_duration(policy.max_duration),
+        format_duration(policy.credential_ttl)
+    );
+    if policy.approval_required {
+        println!(
+            "Each request waits for approval (`kubectl supportaccess approve ID`) for at most {}.",
+            format_duration(policy.pending_ttl)
+        );
+    }
+    println!("{}.", output::terminal(&holders.describe()));
+    if !done.revoked.is_empty() {
+        println!("Revoked {} request(s) of roles no longer enabled: {}.", done.revoked.len(), done.revoked.join(", "));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -289,6 +355,7 @@ mod tests {
     fn args(roles: Option<&str>, max: Option<&str>, ttl: Option<&str>) -> EnableArgs {
         EnableArgs {
             target: Default::default(),
+            fleet: Default::default(),
             enabled_roles: roles.map(|r| vec![r.to_string()]),
             max_duration: max.map(str::to_string),
             credential_ttl: ttl.map(str::to_string),

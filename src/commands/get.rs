@@ -1,6 +1,6 @@
 //! `get`: is support access enabled, which roles, and the active requests — the `text` form is
 //! the reference document's output, line for line, with a `Request ID:` line added.
-//! `--all-contexts` asks every context of the kubeconfig concurrently: one row per cluster.
+//! `--all-contexts`/`--contexts` ask many contexts at once (`fleet`): one row per context.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -10,8 +10,9 @@ use crate::requesters::Holders;
 use crate::admission::{GuardsStatus, InstalledGuards};
 use crate::census::warn_untrusted;
 use crate::cli::{GetArgs, GlobalArgs, OutputFormat};
-use crate::cluster::{Connection, KubeconfigFiles, Target};
-use crate::error::{Error, Result};
+use crate::cluster::{Connection, Target};
+use crate::error::Result;
+use crate::fleet::{Outcome, Plan};
 use crate::output::{self, print_structured, relative, rfc3339, terminal};
 use crate::policy::{Policy, untrusted};
 use crate::record::{ForeignGrant, Grant, Grants, HelmRelease, InvalidGrant, Scan};
@@ -86,8 +87,22 @@ impl std::ops::Deref for ActiveRequest {
 }
 
 pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
-    if args.all_contexts {
-        return all_contexts(global).await;
+    crate::fleet::single_target(&args.fleet, args.target.cluster.as_ref())?;
+    if args.fleet.selected() {
+        let plan = Plan { command: "get", destructive: None };
+        return crate::fleet::run(global, &args.fleet, plan, |conn| async move {
+            let (status, grants) = read_status(&conn).await?;
+            // The same lazy sweep as one cluster's `get`; a Forbidden sweep is no failure.
+            match crate::sweep::sweep(&conn, &grants, None, Utc::now()).await {
+                Err(e) if e.kind != crate::error::ErrorKind::Forbidden => return Err(e),
+                Ok(report) if !report.is_empty() => {
+                    crate::fleet::capture(&crate::sweep::describe(&report));
+                }
+                _ => {}
+            }
+            Ok(status)
+        })
+        .await;
     }
     let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
     let (status, grants) = read_status(&conn).await?;
@@ -334,75 +349,21 @@ fn render_table(status: &Status, now: DateTime<Utc>) -> String {
     format!("{summary}\n{table}\nWaiting for the owner's approval:\n{pending}")
 }
 
-/// One row of `--all-contexts`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ContextRow {
-    context: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<Status>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-}
-
-async fn all_contexts(global: &GlobalArgs) -> Result<()> {
-    let files = KubeconfigFiles::load(global.kubeconfig.as_deref())?
-        .ok_or_else(|| Error::failed("no kubeconfig found").with_hint("set KUBECONFIG or pass --kubeconfig"))?;
-    // One task per context, so the runtime's worker threads share the TLS handshakes and parsing.
-    let files = std::sync::Arc::new(files);
-    let tasks: Vec<_> = files
-        .context_names()
-        .into_iter()
-        .map(|context| {
-            let (files, global) = (files.clone(), global.clone());
-            tokio::spawn(async move {
-                let status = async {
-                    let conn = Connection::for_context(&files, Some(context.clone()), &global).await?;
-                    read_status(&conn).await.map(|(status, _)| status)
-                }
-                .await;
-                match status {
-                    Ok(status) => ContextRow { context, status: Some(status), error: None },
-                    Err(e) => ContextRow { context, status: None, error: Some(e.message) },
-                }
-            })
-        })
-        .collect();
-    let mut rows = Vec::new();
-    for task in tasks {
-        rows.push(task.await.map_err(|e| Error::failed(format!("a context's task failed: {e}")))?);
-    }
-    match global.output {
-        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(&rows, format)?,
-        _ => {
-            let mut table = output::table(&["CONTEXT", "STATUS", "ROLES", "ACTIVE REQUESTS", "ERROR"]);
-            for row in &rows {
-                match &row.status {
-                    Some(status) => table.add_row(output::row([
-                        row.context.clone(),
-                        if status.enabled { "Enabled" } else { "Disabled" }.to_string(),
-                        status
-                            .policy
-                            .as_ref()
-                            .filter(|p| p.enabled)
-                            .map(|p| p.enabled_roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(","))
-                            .unwrap_or_default(),
-                        status.active_requests.len().to_string(),
-                        String::new(),
-                    ])),
-                    None => table.add_row(output::row([
-                        row.context.clone(),
-                        "Unknown".into(),
-                        String::new(),
-                        String::new(),
-                        row.error.clone().unwrap_or_default(),
-                    ])),
-                };
-            }
-            println!("{table}");
+impl Outcome for Status {
+    fn detail(&self) -> String {
+        let Some(policy) = self.policy.as_ref().filter(|p| p.enabled) else {
+            return format!("Disabled; {} active request(s)", self.active_requests.len());
+        };
+        let roles: Vec<&str> = policy.enabled_roles.iter().map(|r| r.name()).collect();
+        let mut detail = format!("Enabled ({}); {} active request(s)", roles.join(","), self.active_requests.len());
+        if !self.pending_requests.is_empty() {
+            detail += &format!(", {} pending", self.pending_requests.len());
         }
+        if self.guards.as_ref().is_some_and(|g| !g.is_intact()) {
+            detail += "; admission guards missing or changed";
+        }
+        detail
     }
-    Ok(())
 }
 
 #[cfg(test)]

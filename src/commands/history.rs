@@ -6,8 +6,10 @@ use crate::cli::{GlobalArgs, HistoryArgs, OutputFormat};
 use crate::cluster::{Connection, Target};
 use crate::duration::{before, parse_duration};
 use crate::error::{Error, Result};
-use crate::history::{describe, read};
+use crate::fleet::{Outcome, Plan};
+use crate::history::{HistoryEvent, describe, read};
 use crate::output::{self, print_structured, relative, rfc3339};
+use serde::Serialize;
 
 pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {
     let since = args
@@ -15,17 +17,17 @@ pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {
         .as_deref()
         .map(|text| parse_duration(text).map_err(|e| Error::usage(format!("--since: {e}"))))
         .transpose()?;
-    let conn = Connection::open(global, &Target::default()).await?;
-    crate::sweep::lazy(&conn).await?;
-    let (mut events, unreadable) = read(&conn).await?;
-    for problem in &unreadable {
-        output::warn(&format!("a history line does not parse and is skipped: {problem}"));
+    if args.fleet.selected() {
+        return crate::fleet::run(
+            global,
+            &args.fleet,
+            Plan { command: "history", destructive: None },
+            |conn| async move { Ok(Trail { events: events(&conn, since).await? }) },
+        )
+        .await;
     }
+    let events = events(&Connection::open(global, &Target::default()).await?, since).await?;
     let now = Utc::now();
-    // Bounded at a year, so never before the calendar's start; if it were, nothing is cut.
-    if let Some(cutoff) = since.and_then(|since| before(now, since)) {
-        events.retain(|e| e.at >= cutoff);
-    }
     match global.output.unwrap_or(OutputFormat::Text) {
         OutputFormat::Text => {
             if events.is_empty() {
@@ -54,4 +56,33 @@ pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {
         format => print_structured(&events, format)?,
     }
     Ok(())
+}
+
+/// One cluster's trail, for a fleet's summary.
+#[derive(Serialize)]
+struct Trail {
+    events: Vec<HistoryEvent>,
+}
+
+impl Outcome for Trail {
+    fn detail(&self) -> String {
+        match self.events.last() {
+            Some(last) => format!("{} event(s); last: {}", self.events.len(), describe(last)),
+            None => "no history events".into(),
+        }
+    }
+}
+
+/// The trail of one cluster, oldest first, only what is newer than `since`.
+async fn events(conn: &Connection, since: Option<std::time::Duration>) -> Result<Vec<HistoryEvent>> {
+    crate::sweep::lazy(conn).await?;
+    let (mut events, unreadable) = read(conn).await?;
+    for problem in &unreadable {
+        output::warn(&format!("a history line does not parse and is skipped: {problem}"));
+    }
+    // Bounded at a year, so never before the calendar's start; if it were, nothing is cut.
+    if let Some(cutoff) = since.and_then(|since| before(Utc::now(), since)) {
+        events.retain(|e| e.at >= cutoff);
+    }
+    Ok(events)
 }

@@ -35,7 +35,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::End(args) => revoke::end(global, args).await,
         Command::Exec(args) => exec::exec(global, args).await,
         Command::Shell(args) => exec::shell(global, args).await,
-        Command::Sweep => sweep::run(global).await,
+        Command::Sweep(args) => sweep::run(global, args).await,
         Command::Roles(args) => roles::run(global, args).await,
         Command::Uninstall(args) => uninstall::run(global, args).await,
         Command::Version(args) => version::run(global, args).await,

@@ -5,21 +5,57 @@ use crate::bindings::revoke_group;
 use crate::cli::{GlobalArgs, IdArg, RevokeArgs};
 use crate::cluster::{Connection, Target};
 use crate::error::{Error, Result};
+use crate::fleet::{Outcome, Plan};
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::lifecycle::end_requests;
 use crate::live::{check_id, open_live};
 use crate::output::terminal;
 use crate::record::{Grants, Scan};
 use crate::sweep;
+use serde::Serialize;
+
+/// The requests revoked on one cluster.
+#[derive(Serialize)]
+pub struct Revoked {
+    revoked: Vec<String>,
+}
+
+impl Outcome for Revoked {
+    fn detail(&self) -> String {
+        match self.revoked.len() {
+            0 => "no request to revoke".into(),
+            n => format!("{n} request(s) revoked: {}", self.revoked.join(", ")),
+        }
+    }
+}
 
 pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
     for id in &args.ids {
         check_id(id)?;
     }
+    if args.fleet.selected() {
+        if !args.all {
+            return Err(Error::usage("request ids belong to one cluster: use --all with --all-contexts/--contexts"));
+        }
+        let plan = Plan { command: "revoke", destructive: Some("Revoke every support request now".into()) };
+        return crate::fleet::run(global, &args.fleet, plan, |conn| async move { revoke_on(&conn, &[]).await }).await;
+    }
     let conn = Connection::open(global, &Target::default()).await?;
+    let done = revoke_on(&conn, if args.all { &[] } else { &args.ids }).await?;
+    if done.revoked.is_empty() {
+        println!("No request to revoke.");
+    }
+    for id in done.revoked {
+        println!("Revoked request {}: its credential is refused from its next API call.", terminal(&id));
+    }
+    Ok(())
+}
+
+/// Revokes these requests, or every one when `ids` is empty.
+async fn revoke_on(conn: &Connection, ids: &[String]) -> Result<Revoked> {
     // Every binding is read: a request is its group, whatever its bindings are called.
-    let grants = Grants::read(&conn, Scan::All).await?;
-    let ids: Vec<String> = if args.all {
+    let grants = Grants::read(conn, Scan::All).await?;
+    let ids: Vec<String> = if ids.is_empty() {
         let mut ids: Vec<String> = grants.valid.iter().map(|g| g.id.clone()).collect();
         ids.extend(grants.invalid.iter().filter_map(|g| g.id.clone()));
         ids.sort();
@@ -27,7 +63,7 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
         ids
     } else {
         let unknown: Vec<&str> =
-            args.ids.iter().filter(|id| grants.bindings_of(id).is_empty()).map(String::as_str).collect();
+            ids.iter().filter(|id| grants.bindings_of(id).is_empty()).map(String::as_str).collect();
         if !unknown.is_empty() {
             return Err(Error::failed(format!(
                 "no request {} on context {:?}; nothing was revoked",
@@ -36,17 +72,17 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
             ))
             .with_hint("`kubectl supportaccess get` lists the requests"));
         }
-        args.ids.clone()
+        ids.to_vec()
     };
     let by = conn.whoami().await?;
     let detail = format!("revoked by {by}");
     let trusted: Vec<_> = ids.iter().filter_map(|id| grants.find(id)).collect();
-    let mut revoked = end_requests(&conn, &by, &trusted, &grants, EventKind::Revoked, &detail).await?;
+    let mut revoked = end_requests(conn, &by, &trusted, &grants, EventKind::Revoked, &detail).await?;
     // Ids only untrusted objects claim: their bindings go too, recorded without a trusted record.
     let mut events = Vec::new();
     for id in ids.iter().filter(|id| grants.find(id).is_none()) {
         let removed = grants.bindings_of(id);
-        revoke_group(&conn, id, &grants).await?;
+        revoke_group(conn, id, &grants).await?;
         crate::credential::forget(&conn.context, id);
         let names: Vec<String> = removed.iter().map(|b| b.describe()).collect();
         events.push(HistoryEvent {
@@ -59,15 +95,9 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
         });
         revoked.push(id.clone());
     }
-    history::record(&conn, &events).await?;
-    sweep::lazy(&conn).await?;
-    if revoked.is_empty() {
-        println!("No request to revoke.");
-    }
-    for id in revoked {
-        println!("Revoked request {}: its credential is refused from its next API call.", terminal(&id));
-    }
-    Ok(())
+    history::record(conn, &events).await?;
+    sweep::lazy(conn).await?;
+    Ok(Revoked { revoked })
 }
 
 pub async fn end(global: &GlobalArgs, args: &IdArg) -> Result<()> {

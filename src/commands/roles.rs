@@ -10,10 +10,12 @@ use crate::access::{Permission, subject_can};
 use crate::cli::{GlobalArgs, OutputFormat, RolesArgs};
 use crate::cluster::{Connection, Target};
 use crate::error::{Error, Result};
+use crate::fleet::{Outcome, Plan};
 use crate::output::{self, print_structured};
 use crate::policy::Role;
 use crate::proof::{self, GuardProof, IndirectPath};
-use crate::record::{Grants, Scan};
+use crate::record::{ForeignGrant, Grants, InvalidGrant, Scan};
+use crate::requesters::Holders;
 use crate::roles::definitions;
 use crate::verify::VerifyIdentity;
 
@@ -124,11 +126,88 @@ impl Row {
     }
 }
 
+/// What `roles --verify` found on one cluster: `-o json|yaml`, and a fleet's row.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verified {
+    #[serde(skip)]
+    context: String,
+    checks: Vec<Row>,
+    mismatches: usize,
+    guards: Vec<GuardProof>,
+    indirect_paths: Vec<IndirectPath>,
+    invalid: Vec<InvalidGrant>,
+    foreign_grants: Vec<ForeignGrant>,
+    #[serde(flatten)]
+    holders: Holders,
+}
+
+impl Outcome for Verified {
+    fn detail(&self) -> String {
+        format!(
+            "all {} checks and {} guard proofs match; {} indirect path(s)",
+            self.checks.len(),
+            self.guards.len(),
+            self.indirect_paths.iter().filter(|p| p.is_risky()).count()
+        )
+    }
+
+    fn verdict(&self) -> Result<()> {
+        let failed_guards: Vec<&GuardProof> = self.guards.iter().filter(|p| !p.ok()).collect();
+        if !failed_guards.is_empty() {
+            // Each guard once, with why: missing, what differs from the policy, or what it let through.
+            let mut reasons: Vec<String> = Vec::new();
+            for proof in &failed_guards {
+                let why = match proof.observed.as_str() {
+                    "missing" => "missing".to_string(),
+                    changed if changed.starts_with("changed: ") => output::terminal(changed).into_owned(),
+                    _ => "not enforced as expected".to_string(),
+                };
+                let reason = format!("{} ({why})", proof.guard);
+                if !reasons.contains(&reason) {
+                    reasons.push(reason);
+                }
+            }
+            return Err(Error::failed(format!(
+                "{} guard check(s) failed: {}",
+                failed_guards.len(),
+                reasons.join("; ")
+            ))
+            .with_hint("run `kubectl supportaccess enable` to restore the admission guards"));
+        }
+        let failures = self.checks.iter().filter(|r| !r.ok()).count();
+        if failures > 0 {
+            return Err(Error::failed(format!(
+                "{failures} check(s) do not match what the support roles should allow"
+            ))
+            .with_hint("run `kubectl supportaccess enable` to restore the roles' rules (Helm-managed roles: upgrade the chart)"));
+        }
+        Ok(())
+    }
+}
+
 pub async fn run(global: &GlobalArgs, args: &RolesArgs) -> Result<()> {
     if !args.verify {
+        if args.fleet.selected() {
+            return Err(Error::usage("plain `roles` does not contact a cluster: add --verify to ask each context"));
+        }
         return print_definitions(global);
     }
-    let conn = Connection::open(global, &Target::default()).await?;
+    if args.fleet.selected() {
+        let plan = Plan { command: "roles --verify", destructive: None };
+        return crate::fleet::run(global, &args.fleet, plan, verify).await;
+    }
+    let verified = verify(Connection::open(global, &Target::default()).await?).await?;
+    match global.output {
+        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(&verified, format)?,
+        _ => print_verified(&verified),
+    }
+    verified.verdict()
+}
+
+/// Asks one cluster the matrix and proves its guards and the requester's bounds.
+async fn verify(conn: Connection) -> Result<Verified> {
+    let conn = &conn;
     let cluster_roles: Api<ClusterRole> = Api::all(conn.client.clone());
     for definition in definitions() {
         if conn.call(cluster_roles.get_opt(definition.name)).await?.is_none() {
@@ -136,10 +215,10 @@ pub async fn run(global: &GlobalArgs, args: &RolesArgs) -> Result<()> {
                 .with_hint("run `kubectl supportaccess enable` first"));
         }
     }
-    crate::verify::delete_leftovers(&conn).await?;
+    crate::verify::delete_leftovers(conn).await?;
     let checks = matrix();
     let (readonly, operator) =
-        tokio::try_join!(observe(&conn, Role::Readonly, &checks), observe(&conn, Role::Operator, &checks))?;
+        tokio::try_join!(observe(conn, Role::Readonly, &checks), observe(conn, Role::Operator, &checks))?;
     let rows: Vec<Row> = checks
         .iter()
         .enumerate()
@@ -152,91 +231,62 @@ pub async fn run(global: &GlobalArgs, args: &RolesArgs) -> Result<()> {
             operator_observed: operator[i],
         })
         .collect();
-    let grants = Grants::read(&conn, Scan::All).await?;
+    let grants = Grants::read(conn, Scan::All).await?;
     crate::census::warn_untrusted(&grants.invalid, &grants.foreign);
     let policy = grants.policy.clone().unwrap_or_default();
     let by = conn.whoami().await?;
     let (mut proofs, paths, bounds) = tokio::try_join!(
-        proof::guards(&conn, &policy, &by),
-        proof::indirect_paths(&conn, &policy),
-        crate::bounds::requester_bounds(&conn, &policy)
+        proof::guards(conn, &policy, &by),
+        proof::indirect_paths(conn, &policy),
+        crate::bounds::requester_bounds(conn, &policy)
     )?;
     proofs.extend(bounds);
-    let holders = crate::requesters::Holders::read(&conn).await?;
-    let failures = rows.iter().filter(|r| !r.ok()).count();
-    let failed_guards: Vec<&GuardProof> = proofs.iter().filter(|p| !p.ok()).collect();
-    match global.output {
-        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
-            &serde_json::json!({
-                "checks": rows,
-                "mismatches": failures + failed_guards.len(),
-                "guards": proofs,
-                "indirectPaths": paths,
-                "invalid": grants.invalid,
-                "foreignGrants": grants.foreign,
-                "requesters": holders.requesters,
-                "approvers": holders.approvers,
-            }),
-            format,
-        )?,
-        _ => {
-            let mark = |allowed: bool| if allowed { "allowed" } else { "denied" };
-            let mut table = output::table(&["CHECK", "READONLY (expected → seen)", "OPERATOR (expected → seen)", "OK"]);
-            for row in &rows {
-                table.add_row(vec![
-                    row.check.to_string(),
-                    format!("{} → {}", mark(row.readonly_expected), mark(row.readonly_observed)),
-                    format!("{} → {}", mark(row.operator_expected), mark(row.operator_observed)),
-                    if row.ok() { "ok".into() } else { "MISMATCH".to_string() },
-                ]);
-            }
-            println!("{table}");
-            if failures == 0 {
-                println!(
-                    "All {} checks match for both roles, asked of the API server on context {:?}.",
-                    rows.len(),
-                    conn.context
-                );
-            }
-            let mut table = output::table(&["GUARD", "DRY-RUN WRITE", "EXPECTED", "SEEN", "OK"]);
-            for proof in &proofs {
-                table.add_row(vec![
-                    proof.guard.to_string(),
-                    output::terminal(&proof.check).into_owned(),
-                    proof.expected.to_string(),
-                    output::terminal(&proof.observed).into_owned(),
-                    if proof.ok() { "ok".into() } else { "MISMATCH".to_string() },
-                ]);
-            }
-            println!("{table}");
-            println!("{}.", output::terminal(&holders.describe()));
-            print_indirect_paths(&paths);
-        }
+    let holders = crate::requesters::Holders::read(conn).await?;
+    let mismatches = rows.iter().filter(|r| !r.ok()).count() + proofs.iter().filter(|p| !p.ok()).count();
+    Ok(Verified {
+        context: conn.context.clone(),
+        checks: rows,
+        mismatches,
+        guards: proofs,
+        indirect_paths: paths,
+        invalid: grants.invalid,
+        foreign_grants: grants.foreign,
+        holders,
+    })
+}
+
+fn print_verified(verified: &Verified) {
+    let mark = |allowed: bool| if allowed { "allowed" } else { "denied" };
+    let mut table = output::table(&["CHECK", "READONLY (expected → seen)", "OPERATOR (expected → seen)", "OK"]);
+    for row in &verified.checks {
+        table.add_row(vec![
+            row.check.to_string(),
+            format!("{} → {}", mark(row.readonly_expected), mark(row.readonly_observed)),
+            format!("{} → {}", mark(row.operator_expected), mark(row.operator_observed)),
+            if row.ok() { "ok".into() } else { "MISMATCH".to_string() },
+        ]);
     }
-    if !failed_guards.is_empty() {
-        // Each guard once, with why: missing, what differs from the policy, or what it let through.
-        let mut reasons: Vec<String> = Vec::new();
-        for proof in &failed_guards {
-            let why = match proof.observed.as_str() {
-                "missing" => "missing".to_string(),
-                changed if changed.starts_with("changed: ") => output::terminal(changed).into_owned(),
-                _ => "not enforced as expected".to_string(),
-            };
-            let reason = format!("{} ({why})", proof.guard);
-            if !reasons.contains(&reason) {
-                reasons.push(reason);
-            }
-        }
-        return Err(Error::failed(format!("{} guard check(s) failed: {}", failed_guards.len(), reasons.join("; ")))
-            .with_hint("run `kubectl supportaccess enable` to restore the admission guards"));
+    println!("{table}");
+    if verified.checks.iter().all(Row::ok) {
+        println!(
+            "All {} checks match for both roles, asked of the API server on context {:?}.",
+            verified.checks.len(),
+            verified.context
+        );
     }
-    if failures > 0 {
-        return Err(Error::failed(format!(
-            "{failures} check(s) do not match what the support roles should allow"
-        ))
-        .with_hint("run `kubectl supportaccess enable` to restore the roles' rules (Helm-managed roles: upgrade the chart)"));
+    let mut table = output::table(&["GUARD", "DRY-RUN WRITE", "EXPECTED", "SEEN", "OK"]);
+    for proof in &verified.guards {
+        table.add_row(vec![
+            proof.guard.to_string(),
+            output::terminal(&proof.check).into_owned(),
+            proof.expected.to_string(),
+            output::terminal(&proof.observed).into_owned(),
+            if proof.ok() { "ok".into() } else { "MISMATCH".to_string() },
+        ]);
     }
-    Ok(())
+    println!("{table}");
+    println!("{}.", output::terminal(&verified.holders.describe()));
+    print_indirect_paths(&verified.indirect_paths);
 }
 
 /// What no guard closes: exec into pods whose service accounts hold more than the role.

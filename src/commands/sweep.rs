@@ -3,27 +3,54 @@
 
 use chrono::Utc;
 
-use crate::cli::{GlobalArgs, OutputFormat};
+use serde::Serialize;
+
+use crate::cli::{GlobalArgs, OutputFormat, SweepArgs};
 use crate::cluster::{Connection, Target};
 use crate::error::Result;
+use crate::fleet::{Outcome, Plan};
 use crate::output::print_structured;
-use crate::record::{Grants, Scan};
-use crate::sweep::{HistoryFirst, describe, sweep};
+use crate::record::{ForeignGrant, Grants, Scan};
+use crate::sweep::{HistoryFirst, SweepReport, describe, sweep};
 
-pub async fn run(global: &GlobalArgs) -> Result<()> {
+/// What `sweep` did on one cluster.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Swept {
+    sweep: SweepReport,
+    foreign_grants: Vec<ForeignGrant>,
+}
+
+impl Outcome for Swept {
+    fn detail(&self) -> String {
+        let foreign = match self.foreign_grants.len() {
+            0 => String::new(),
+            n => format!("; {n} foreign grant(s) left alone"),
+        };
+        format!("{}{foreign}", describe(&self.sweep))
+    }
+}
+
+pub async fn run(global: &GlobalArgs, args: &SweepArgs) -> Result<()> {
+    if args.fleet.selected() {
+        return crate::fleet::run(global, &args.fleet, Plan { command: "sweep", destructive: None }, sweep_one).await;
+    }
     let conn = Connection::open(global, &Target::default()).await?;
+    let swept = sweep_one(conn).await?;
+    match global.output {
+        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(&swept, format),
+        _ => {
+            println!("{}", describe(&swept.sweep));
+            Ok(())
+        }
+    }
+}
+
+async fn sweep_one(conn: Connection) -> Result<Swept> {
     let history = HistoryFirst::read(&conn).await?;
     let grants = Grants::read(&conn, Scan::All).await?;
     let report = sweep(&conn, &grants, Some(&history), Utc::now()).await?;
     let unreported: Vec<_> = grants.invalid.iter().filter(|g| !g.managed).cloned().collect();
     crate::census::warn_untrusted(&unreported, &grants.foreign);
-    match global.output {
-        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => {
-            print_structured(&serde_json::json!({ "sweep": report, "foreignGrants": grants.foreign }), format)
-        }
-        _ => {
-            println!("{}", describe(&report));
-            Ok(())
-        }
-    }
+    Ok(Swept { sweep: report, foreign_grants: grants.foreign })
 }

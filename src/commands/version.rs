@@ -5,7 +5,8 @@ use serde::Serialize;
 
 use crate::cli::{GlobalArgs, OutputFormat, VersionArgs};
 use crate::cluster::{Connection, Target};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::fleet::{Outcome, Plan};
 use crate::output::print_structured;
 
 #[derive(Serialize)]
@@ -21,14 +22,27 @@ struct ClientVersion {
     version: &'static str,
 }
 
+impl Outcome for Versions {
+    fn detail(&self) -> String {
+        self.server_version.as_ref().map(|server| server.git_version.clone()).unwrap_or_default()
+    }
+}
+
 pub async fn run(global: &GlobalArgs, args: &VersionArgs) -> Result<()> {
-    let server_version = if args.client {
-        None
-    } else {
-        let conn = Connection::open(global, &Target::default()).await?;
-        Some(conn.call(conn.client.apiserver_version()).await?)
+    if args.fleet.selected() {
+        if args.client {
+            return Err(Error::usage("--client does not contact a cluster; leave out --all-contexts/--contexts"));
+        }
+        return crate::fleet::run(global, &args.fleet, Plan { command: "version", destructive: None }, |conn| {
+            async move { Ok(Versions { server_version: Some(server_version(&conn).await?), ..Versions::client() }) }
+        })
+        .await;
+    }
+    let server_version = match args.client {
+        true => None,
+        false => Some(server_version(&Connection::open(global, &Target::default()).await?).await?),
     };
-    let versions = Versions { client_version: ClientVersion { version: env!("CARGO_PKG_VERSION") }, server_version };
+    let versions = Versions { server_version, ..Versions::client() };
     match global.output {
         Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(&versions, format),
         _ => {
@@ -40,4 +54,14 @@ pub async fn run(global: &GlobalArgs, args: &VersionArgs) -> Result<()> {
             Ok(())
         }
     }
+}
+
+impl Versions {
+    fn client() -> Versions {
+        Versions { client_version: ClientVersion { version: env!("CARGO_PKG_VERSION") }, server_version: None }
+    }
+}
+
+async fn server_version(conn: &Connection) -> Result<Info> {
+    conn.call(conn.client.apiserver_version()).await
 }
