@@ -171,7 +171,8 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
         });
         let plan = Plan { command: "enable", destructive };
         let wanted = &wanted;
-        return crate::fleet::run(global, &args.fleet, plan, |conn| enable(conn, args, wanted, None)).await;
+        return crate::fleet::run(global, &args.fleet, plan, |conn| enable(conn, args, wanted, wanted.roles.clone()))
+            .await;
     }
     let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
     let roles = match wanted.roles.clone() {

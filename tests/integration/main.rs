@@ -8,6 +8,7 @@ mod connection;
 mod distribution;
 mod enforced;
 mod faults;
+mod fleet;
 mod guards;
 mod harness;
 mod helm;
