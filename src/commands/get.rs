@@ -356,6 +356,21 @@ impl Outcome for Status {
         };
         let roles: Vec<&str> = policy.enabled_roles.iter().map(|r| r.name()).collect();
         let mut detail = format!("Enabled ({}); {} active request(s)", roles.join(","), self.active_requests.len());
+        // Who has access, for the incident's first question: the first three requests.
+        let shown: Vec<String> = self
+            .active_requests
+            .iter()
+            .take(3)
+            .map(|r| format!("{} {} for {} until {}", r.id, r.role.name(), r.requestor, rfc3339(r.expires_at)))
+            .collect();
+        if !shown.is_empty() {
+            let more = self.active_requests.len().saturating_sub(shown.len());
+            detail += &format!(
+                ": {}{}",
+                shown.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            );
+        }
         if !self.pending_requests.is_empty() {
             detail += &format!(", {} pending", self.pending_requests.len());
         }
