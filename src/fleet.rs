@@ -132,7 +132,11 @@ pub fn select(files: &KubeconfigFiles, fleet: &FleetArgs) -> Result<Vec<Member>>
     }
     if members.is_empty() {
         let names = files.context_names();
-        let available = if names.is_empty() { "none".to_string() } else { names.join(", ") };
+        let available = match names.len() {
+            0 => "none".to_string(),
+            n if n > 20 => format!("{} and {} more", names[..20].join(", "), n - 20),
+            _ => names.join(", "),
+        };
         let what = if fleet.all_contexts {
             "the kubeconfig has no context".to_string()
         } else {
@@ -391,6 +395,28 @@ mod tests {
     fn a_long_pattern_of_stars_is_not_exponential() {
         let name = "a".repeat(200);
         assert!(!glob(&format!("{}b", "*a".repeat(50)), &name));
+    }
+
+    #[test]
+    fn each_context_is_the_single_cluster_output_plus_context_cluster_and_error() {
+        let row = |outcome, report, same_as: Option<&str>| Row {
+            context: "prod".into(),
+            cluster: "c1".into(),
+            same_as: same_as.map(str::to_string),
+            outcome,
+            report,
+            warnings: vec![],
+        };
+        let ok = structured(&row(Ok((serde_json::json!({"enabled": true}), "d".into())), None, None));
+        assert_eq!(ok, serde_json::json!({"enabled": true, "context": "prod", "cluster": "c1", "error": null}));
+        let failed = structured(&row(Err("cannot reach".into()), None, None));
+        assert_eq!(failed, serde_json::json!({"context": "prod", "cluster": "c1", "error": "cannot reach"}));
+        // A run whose verdict failed keeps its report; a list is kept under `result`.
+        let verdict = structured(&row(Err("2 checks".into()), Some(serde_json::json!([1])), Some("first")));
+        assert_eq!(
+            verdict,
+            serde_json::json!({"result": [1], "context": "prod", "cluster": "c1", "error": "2 checks", "sameAs": "first"})
+        );
     }
 
     fn files(contexts: &[(&str, &str, &str)]) -> KubeconfigFiles {

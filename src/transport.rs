@@ -61,12 +61,16 @@ pub fn client(config: &Config) -> kube::Result<Client> {
         .timer(TokioTimer::new())
         .http2_keep_alive_interval(KEEP_ALIVE)
         .http2_keep_alive_timeout(KEEP_ALIVE);
-    let mut connect = TimeoutConnector::new(OnlyHttp2 { tls: https(config, true)?, refused: refused.clone() });
+    // One TLS configuration for both: reading the certificates and the key is most of what
+    // building a client costs, which a fleet of a thousand contexts does a thousand times.
+    let tls = config.rustls_client_config()?;
+    let mut connect =
+        TimeoutConnector::new(OnlyHttp2 { tls: https(config, tls.clone(), true)?, refused: refused.clone() });
     connect.set_connect_timeout(config.connect_timeout);
     let transport = Transport {
         http2: h2.build(connect),
         http1: hyper_util::client::legacy::Client::builder(TokioExecutor::new())
-            .build(timeouts(config, https(config, false)?)),
+            .build(timeouts(config, https(config, tls, false)?)),
         http2_refused: refused,
     };
     let service = ServiceBuilder::new()
@@ -79,13 +83,13 @@ pub fn client(config: &Config) -> kube::Result<Client> {
 
 /// TLS as kube configures it, offering (ALPN) HTTP/1.1 only or both versions. Offering HTTP/2
 /// alone would make a server that lacks it (Go's among them) fail the handshake itself.
-fn https(config: &Config, http2: bool) -> kube::Result<HttpsConnector<HttpConnector>> {
+fn https(config: &Config, tls: rustls::ClientConfig, http2: bool) -> kube::Result<HttpsConnector<HttpConnector>> {
     let mut tcp = HttpConnector::new();
     tcp.enforce_http(false);
     // HTTP/2 writes a request's headers and body as separate frames: with Nagle's algorithm the
     // body waits for the server's delayed ACK of the headers (40 ms on Linux).
     tcp.set_nodelay(true);
-    let mut builder = HttpsConnectorBuilder::new().with_tls_config(config.rustls_client_config()?).https_or_http();
+    let mut builder = HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http();
     if let Some(name) = &config.tls_server_name {
         let name = name
             .clone()
