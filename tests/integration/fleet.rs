@@ -64,8 +64,8 @@ fn fleet_kubeconfig(dir: &Path, live: &[(&str, &TestCluster)], extra: &[(&str, &
     path
 }
 
-/// The plugin through kubectl with the fleet kubeconfig.
-fn fleet(cluster: &TestCluster, kubeconfig: &Path, args: &[&str]) -> Ran {
+/// The plugin through kubectl with the fleet kubeconfig (a path, or a KUBECONFIG list).
+fn fleet(cluster: &TestCluster, kubeconfig: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Ran {
     run(cluster.kubectl().env("KUBECONFIG", kubeconfig).arg("supportaccess").args(args).args(["-n", NS]))
 }
 
@@ -88,8 +88,10 @@ fn disable_now_across_every_context_ends_every_request_names_the_dead_ones_and_e
     let (a, b, c) = (own_cluster(), own_cluster(), own_cluster());
     let dir = a.dir.join("fleet");
     let live = [("prod-a", &a), ("prod-b", &b), ("staging-c", &c)];
-    // `prod-a-again` names prod-a's cluster and user: it is asked once.
-    let kubeconfig = fleet_kubeconfig(&dir, &live, &[("prod-a-again", "prod-a")]);
+    // `prod-a-again` names prod-a's cluster and user: it is asked once. `prod-nobody` is a user of
+    // prod-a's cluster with no rights at all: every call answers 403.
+    let fleet_file = fleet_kubeconfig(&dir, &live, &[("prod-a-again", "prod-a")]);
+    let kubeconfig = std::env::join_paths([fleet_file, a.user("prod-nobody", &[])]).unwrap();
 
     // enable everywhere: the live ones are enabled, the dead ones named, exit 1.
     let ran = fleet(
@@ -102,7 +104,7 @@ fn disable_now_across_every_context_ends_every_request_names_the_dead_ones_and_e
     let names: Vec<&str> = listed.iter().map(|r| r["context"].as_str().unwrap()).collect();
     assert_eq!(
         names,
-        ["prod-a", "prod-b", "staging-c", "prod-a-again", "dead-closed", "dead-silent"],
+        ["prod-a", "prod-b", "staging-c", "prod-a-again", "dead-closed", "dead-silent", "prod-nobody"],
         "kubeconfig order: {ran:?}"
     );
     for (name, cluster) in
@@ -118,6 +120,7 @@ fn disable_now_across_every_context_ends_every_request_names_the_dead_ones_and_e
     assert_eq!(row(&listed, "prod-a-again")["sameAs"], "prod-a");
     assert!(row(&listed, "dead-closed")["error"].as_str().unwrap().contains("cannot reach"), "{ran:?}");
     assert!(row(&listed, "dead-silent")["error"].as_str().unwrap().contains("did not answer within 5s"), "{ran:?}");
+    assert!(row(&listed, "prod-nobody")["error"].as_str().unwrap().contains("cannot"), "a 403: {ran:?}");
     let audit = fleet(&a, &kubeconfig, &["get", "--contexts", "prod-a-again", "-o", "json"]);
     assert_eq!(rows(&audit)[0]["enabled"], true, "{audit:?}");
 
@@ -134,10 +137,7 @@ fn disable_now_across_every_context_ends_every_request_names_the_dead_ones_and_e
     // Without a terminal and without --yes it refuses, touching nothing.
     let refused = fleet(&a, &kubeconfig, &["disable", "--now", "--all-contexts"]);
     assert_eq!(refused.code, 2, "{refused:?}");
-    assert!(
-        refused.stderr.contains("on 6 context(s) (5 cluster(s))") && refused.stderr.contains("--yes"),
-        "{refused:?}"
-    );
+    assert!(refused.stderr.contains("on 7 context(s) (") && refused.stderr.contains("--yes"), "{refused:?}");
     assert_eq!([active(&a), active(&b), active(&c)], [1, 1, 1]);
 
     let started = Instant::now();
@@ -148,7 +148,8 @@ fn disable_now_across_every_context_ends_every_request_names_the_dead_ones_and_e
         let line = ran.stdout.lines().find(|l| l.contains(&format!(" {name} "))).unwrap_or_else(|| panic!("{ran:?}"));
         assert!(line.contains("ok") && line.contains("1 request(s) revoked now"), "{line}\n{ran:?}");
     }
-    assert!(ran.stderr.contains("2 of 5 context(s) failed"), "{ran:?}");
+    assert!(ran.stderr.contains("3 of 6 context(s) failed"), "{ran:?}");
+    assert!(ran.stderr.contains("\"prod-nobody\": "), "{ran:?}");
     assert!(ran.stderr.contains("\"dead-closed\": cannot reach the Kubernetes API server"), "{ran:?}");
     assert!(ran.stderr.contains("\"dead-silent\": the Kubernetes API server at"), "{ran:?}");
     assert_eq!([active(&a), active(&b), active(&c)], [0, 0, 0]);
