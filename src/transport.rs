@@ -10,6 +10,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
@@ -53,6 +54,7 @@ pub fn client(config: &Config) -> kube::Result<Client> {
         return Client::try_from(config.clone());
     }
     let refused = Arc::new(AtomicBool::new(false));
+    let connect_failed = Arc::new(Mutex::new(None));
     let mut h2 = hyper_util::client::legacy::Client::builder(TokioExecutor::new());
     // Calls share the connection, so it has no read or write timeout (an idle watch on it would
     // end every other call): each call has its own (`--request-timeout`), and pings find a
@@ -64,14 +66,18 @@ pub fn client(config: &Config) -> kube::Result<Client> {
     // One TLS configuration for both: reading the certificates and the key is most of what
     // building a client costs, which a fleet of a thousand contexts does a thousand times.
     let tls = config.rustls_client_config()?;
-    let mut connect =
-        TimeoutConnector::new(OnlyHttp2 { tls: https(config, tls.clone(), true)?, refused: refused.clone() });
+    let mut connect = TimeoutConnector::new(OnlyHttp2 {
+        tls: https(config, tls.clone(), true)?,
+        refused: refused.clone(),
+        failed: connect_failed.clone(),
+    });
     connect.set_connect_timeout(config.connect_timeout);
     let transport = Transport {
         http2: h2.build(connect),
         http1: hyper_util::client::legacy::Client::builder(TokioExecutor::new())
             .build(timeouts(config, https(config, tls, false)?)),
         http2_refused: refused,
+        http2_connect_failed: connect_failed,
     };
     let service = ServiceBuilder::new()
         .layer(config.base_uri_layer())
@@ -124,11 +130,13 @@ where
 struct NotHttp2;
 
 /// A connector that fails, before any request is written, when the connection is not HTTP/2, and
-/// says so in `refused`. No HTTP/2 connection exists once `refused` is set.
+/// says so in `refused`. No HTTP/2 connection exists once `refused` is set. `failed` holds why the
+/// last connection attempt failed (cleared when one succeeds).
 #[derive(Clone)]
 struct OnlyHttp2<C> {
     tls: C,
     refused: Arc<AtomicBool>,
+    failed: Arc<Mutex<Option<String>>>,
 }
 
 impl<C> Service<Uri> for OnlyHttp2<C>
@@ -148,9 +156,13 @@ where
 
     fn call(&mut self, uri: Uri) -> Self::Future {
         let connecting = self.tls.call(uri);
-        let refused = self.refused.clone();
+        let (refused, failed) = (self.refused.clone(), self.failed.clone());
         Box::pin(async move {
-            let stream = connecting.await.map_err(Into::into)?;
+            let stream = connecting.await.map_err(Into::into).inspect_err(|e: &BoxError| {
+                *failed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+                    Some(crate::cluster::root_cause(&**e));
+            })?;
+            failed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
             if stream.connected().is_negotiated_h2() {
                 return Ok(stream);
             }
@@ -167,7 +179,14 @@ struct Transport {
     http1: HyperClient<HttpsConnector<HttpConnector>>,
     /// Set by the HTTP/2 connector when the server refused HTTP/2.
     http2_refused: Arc<AtomicBool>,
+    /// Why the last HTTP/2 connection attempt failed, while no later one succeeded.
+    http2_connect_failed: Arc<Mutex<Option<String>>>,
 }
+
+/// Why the connection a call needed could not be made.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct ConnectFailed(String);
 
 impl Service<Request<Body>> for Transport {
     type Response = Response<Incoming>;
@@ -198,11 +217,21 @@ impl Service<Request<Body>> for Transport {
                 let resend = this.http2_refused.load(Ordering::SeqCst) || (attempts < ATTEMPTS && unprocessed(&error));
                 match again {
                     Some(copy) if resend => request = copy,
-                    _ => return Err(error.into()),
+                    _ => return Err(connect_failure(&this, error)),
                 }
                 attempts += 1;
             }
         })
+    }
+}
+
+/// A call that waited for the connection another call was making gets hyper's "request was
+/// canceled" when that connection fails: it is given the connection's own failure instead.
+fn connect_failure(transport: &Transport, error: hyper_util::client::legacy::Error) -> BoxError {
+    let failed = transport.http2_connect_failed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+    match failed {
+        Some(why) if error.is_connect() => ConnectFailed(why).into(),
+        _ => error.into(),
     }
 }
 

@@ -215,6 +215,9 @@ fn contexts_patterns_touch_only_matching_contexts_and_complete_context_names() {
     let names: Vec<&str> = listed.iter().map(|r| r["context"].as_str().unwrap()).collect();
     assert_eq!(names, ["staging-eu", "dead-closed", "dead-silent"], "{ran:?}");
     assert_eq!(row(&listed, "staging-eu")["enabled"], false);
+    // `get`'s calls race for the first connection: each says why it failed, not "canceled".
+    let refused = row(&listed, "dead-closed")["error"].as_str().unwrap();
+    assert!(refused.contains("cannot reach") && refused.contains("Connection refused"), "{ran:?}");
     assert!(row(&listed, "staging-eu")["activeRequests"].is_array());
     let none = fleet(&a, &kubeconfig, &["get", "--contexts", "qa-*"]);
     assert_eq!(none.code, 1, "{none:?}");
