@@ -291,13 +291,13 @@ fn summarize(rows: &[Row], format: Option<OutputFormat>) -> Result<()> {
         _ => {
             let mut table = output::table(&["CONTEXT", "CLUSTER", "RESULT", "DETAIL"]);
             for row in rows {
-                let (result, detail) = match (&row.outcome, &row.same_as) {
-                    (_, Some(first)) => ("ok", format!("same cluster and user as {first}")),
-                    (Ok((_, detail)), None) => ("ok", detail.clone()),
-                    (Err(why), None) => ("failed", why.clone()),
+                let result = if row.outcome.is_ok() { "ok" } else { "failed" };
+                let detail = match (&row.outcome, &row.same_as) {
+                    (_, Some(first)) => format!("same cluster and user as {first}"),
+                    (Ok((_, detail)), None) => detail.clone(),
+                    (Err(why), None) => why.clone(),
                 };
-                let result = if row.outcome.is_err() { "failed" } else { result };
-                table.add_row(output::row([row.context.clone(), row.cluster.clone(), result.to_string(), detail]));
+                table.add_row(output::row([row.context.clone(), row.cluster.clone(), result.into(), detail]));
             }
             println!("{table}");
             for row in rows {

@@ -118,7 +118,18 @@ pub async fn lazy(conn: &Connection) -> Result<SweepReport> {
         let grants = Grants::read(conn, Scan::Managed).await?;
         sweep(conn, &grants, Some(&history), now).await
     };
-    match swept.await {
+    quietly(swept.await)
+}
+
+/// The lazy sweep of a listing just read in full (`get`): no extra call unless something has to go.
+pub async fn of_listing(conn: &Connection, grants: &Grants) -> Result<SweepReport> {
+    quietly(sweep(conn, grants, None, Utc::now()).await)
+}
+
+/// A lazy sweep's end: a caller that may not sweep is no failure; what was swept is said on
+/// stderr (or kept for a fleet's summary).
+fn quietly(swept: Result<SweepReport>) -> Result<SweepReport> {
+    match swept {
         Err(e) if e.kind == ErrorKind::Forbidden => Ok(SweepReport::default()),
         Err(e) => Err(e),
         Ok(report) => {

@@ -119,7 +119,10 @@ async fn disable(conn: Connection, now: bool) -> Result<Disabled> {
 /// everything there will be. Skipped on a server without admission guards.
 async fn guards_see_disabled(conn: &Connection, written: &enforce::Written) -> Result<()> {
     if written.guards.available && !enforce::wait(conn, Some(&written.change.after)).await? {
-        crate::output::warn("the API server's admission guards did not yet refuse new support bindings after 30s");
+        crate::output::warn(&format!(
+            "the API server's admission guards did not yet refuse new support bindings after {}",
+            crate::duration::format_duration(enforce::IN_FORCE_WITHIN)
+        ));
     }
     Ok(())
 }

@@ -178,7 +178,6 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
     let roles = match wanted.roles.clone() {
         Some(roles) => Some(roles),
         None if output::stdin_is_tty() && output::stdout_is_tty() && !global.yes => {
-            crate::sweep::lazy(&conn).await?;
             let current = read_policy(&conn).await.ok().flatten();
             let stored = current.as_ref().map(|p| p.enabled_roles.as_slice()).filter(|roles| !roles.is_empty());
             Some(pick_roles(stored.unwrap_or(&[Role::Readonly]))?)
@@ -288,9 +287,10 @@ async fn enable(conn: Connection, args: &EnableArgs, wanted: &Wanted, roles: Opt
     history::record(&conn, &[HistoryEvent::policy(EventKind::Enabled, &by, detail)]).await?;
     // A written guard takes a moment to reach the API server's admission chain.
     if guards.available && !enforce::wait(&conn, Some(policy)).await? {
-        output::warn(
-            "the API server did not enforce this policy's admission guards within 30s; run `roles --verify` to check them",
-        );
+        output::warn(&format!(
+            "the API server did not enforce this policy's admission guards within {}; run `roles --verify` to check them",
+            format_duration(enforce::IN_FORCE_WITHIN)
+        ));
     }
 
     Ok(Enabled {

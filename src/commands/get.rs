@@ -92,14 +92,7 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
         let plan = Plan { command: "get", destructive: None };
         return crate::fleet::run(global, &args.fleet, plan, |conn| async move {
             let (status, grants) = read_status(&conn).await?;
-            // The same lazy sweep as one cluster's `get`; a Forbidden sweep is no failure.
-            match crate::sweep::sweep(&conn, &grants, None, Utc::now()).await {
-                Err(e) if e.kind != crate::error::ErrorKind::Forbidden => return Err(e),
-                Ok(report) if !report.is_empty() => {
-                    crate::fleet::capture(&crate::sweep::describe(&report));
-                }
-                _ => {}
-            }
+            crate::sweep::of_listing(&conn, &grants).await?;
             Ok(status)
         })
         .await;
@@ -108,13 +101,7 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
     let (status, grants) = read_status(&conn).await?;
     // Everything found is reported (with why), then what the sweep removed of it.
     warn_about(&status);
-    // The lazy sweep, from what was just read: no extra call unless something has to go.
-    match crate::sweep::sweep(&conn, &grants, None, Utc::now()).await {
-        Ok(report) if !report.is_empty() => eprintln!("{}", crate::sweep::describe(&report)),
-        Ok(_) => {}
-        Err(e) if e.kind == crate::error::ErrorKind::Forbidden => {}
-        Err(e) => return Err(e),
-    }
+    crate::sweep::of_listing(&conn, &grants).await?;
     match global.output.unwrap_or(OutputFormat::Text) {
         OutputFormat::Text => {
             note_details(&status, Utc::now());

@@ -32,7 +32,10 @@ pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<()> {
         println!("Deleted {object}.");
     }
     if !guards.is_empty() && !crate::enforce::wait(&conn, None).await? {
-        crate::output::warn("the API server still applied the removed admission guards after 30s");
+        crate::output::warn(&format!(
+            "the API server still applied the removed admission guards after {}",
+            crate::duration::format_duration(crate::enforce::IN_FORCE_WITHIN)
+        ));
     }
     let (deleted, helm) = roles::uninstall(&conn).await?;
     for object in &deleted {

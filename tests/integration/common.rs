@@ -202,6 +202,15 @@ pub fn run(command: &mut Command) -> Ran {
     }
 }
 
+/// Runs a command with `input` on its stdin and says how it ended.
+fn fed(command: &mut Command, input: &str) -> Ran {
+    use std::io::Write;
+    let piped = std::process::Stdio::piped;
+    let mut child = command.stdin(piped()).stdout(piped()).stderr(piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    finish(child)
+}
+
 /// Waits for a spawned command (stdout and stderr piped) and says how it ended.
 pub fn finish(child: std::process::Child) -> Ran {
     let Output { status, stdout, stderr } = child.wait_with_output().unwrap();
@@ -326,38 +335,12 @@ spec: {policyName: no-tokens, validationActions: [Deny]}
 
     /// `kubectl create -f -` of a manifest as the holder of `kubeconfig`, whatever it comes to.
     pub fn create_as(&self, kubeconfig: &Path, manifest: &str) -> Ran {
-        use std::io::Write;
-        let mut child = self
-            .kubectl()
-            .env("KUBECONFIG", kubeconfig)
-            .args(["create", "-f", "-"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(manifest.as_bytes()).unwrap();
-        finish(child)
+        fed(self.kubectl().env("KUBECONFIG", kubeconfig).args(["create", "-f", "-"]), manifest)
     }
 
     /// `kubectl apply -f -` of a manifest, as admin, whatever it comes to.
     pub fn apply_result(&self, manifest: &str) -> Ran {
-        use std::io::Write;
-        let mut child = self
-            .kubectl()
-            .args(["apply", "-f", "-"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(manifest.as_bytes()).unwrap();
-        let Output { status, stdout, stderr } = child.wait_with_output().unwrap();
-        Ran {
-            code: status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
-        }
+        fed(self.kubectl().args(["apply", "-f", "-"]), manifest)
     }
 }
 
