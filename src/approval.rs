@@ -184,7 +184,7 @@ fn record_version(grant: &Grant) -> Result<(String, String)> {
 pub async fn approve_request(conn: &Connection, grant: &Grant, policy: &Policy, by: &str) -> Result<Grant> {
     let now = Utc::now().trunc_subsecs(0);
     let (uid, version) = record_version(grant)?;
-    let account = crate::credential::create_account(conn, &grant.id, grant.expires_at).await?;
+    let account = crate::credential::create_account(conn, &grant.id, grant.expires_at, &grant.requested_by).await?;
     let approved = Grant {
         pending: false,
         pending_until: None,

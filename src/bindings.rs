@@ -73,7 +73,7 @@ impl NewGrant {
     pub async fn create(&self, conn: &Connection) -> Result<()> {
         let created = self.create_all(conn).await;
         if created.is_err() {
-            let _ = delete_own_bindings(conn, &self.grant.id, self.grant.scope.as_deref()).await;
+            let _ = end_own(conn, &self.grant).await;
         }
         created
     }
@@ -111,14 +111,14 @@ impl NewGrant {
             uid: record_uid,
             ..OwnerReference::default()
         };
-        // An approved request's companions say who asked and who approved, as the admission guard
-        // wants them to.
-        let annotations = self.grant.approved_by.as_ref().map(|approver| {
-            BTreeMap::from([
-                (state::annotations::REQUESTED_BY.to_string(), self.grant.requested_by.clone()),
-                (state::annotations::APPROVED_BY.to_string(), approver.clone()),
-            ])
-        });
+        // A companion says who asked (its ServiceAccount carries that requester), and an approved
+        // request's who approved, as the admission guard wants them to.
+        let mut annotations =
+            BTreeMap::from([(state::annotations::REQUESTED_BY.to_string(), self.grant.requested_by.clone())]);
+        if let Some(approver) = &self.grant.approved_by {
+            annotations.insert(state::annotations::APPROVED_BY.to_string(), approver.clone());
+        }
+        let annotations = Some(annotations);
         let namespaces = existing_namespaces(conn, &self.policy.companion_namespaces()).await?;
         let (owner, annotations) = (&owner, &annotations);
         let creations = namespaces.iter().flat_map(|ns| {
@@ -161,7 +161,7 @@ where
     F: FnOnce(serde_json::Value) -> Fut,
     Fut: std::future::Future<Output = Result<()>>,
 {
-    let account = crate::credential::create_account(conn, &grant.id, end).await?;
+    let account = crate::credential::create_account(conn, &grant.id, end, &grant.requested_by).await?;
     let subjects = serde_json::json!([account_subject(&conn.namespace, &account)]);
     if let Err(e) = write_record(subjects).await {
         if grant.account.as_deref() != Some(account.as_str()) {
@@ -208,6 +208,27 @@ pub async fn delete_own_bindings(conn: &Connection, id: &str, scope: Option<&str
     let refs: Vec<BindingRef> = std::iter::once(record).chain(own_companions(conn, id).await?).collect();
     delete_refs(conn, &refs).await?;
     crate::credential::delete_accounts(conn, &[id]).await
+}
+
+/// Ends a request the way its requester may, since a requester never deletes a record (the owner's
+/// side does, and writes the history line, so every access reaches the history): its end moves to
+/// now, its record loses its subject, and its companions and its requester's ServiceAccounts are
+/// deleted, so their tokens die and a ServiceAccount made again under the old name binds nothing.
+/// A record already gone is fine.
+pub async fn end_own(conn: &Connection, grant: &Grant) -> Result<()> {
+    use crate::state::annotations as ann;
+    let now = crate::output::rfc3339(chrono::Utc::now().max(grant.requested_at));
+    let mut annotations = serde_json::json!({ ann::EXPIRES_AT: now, ann::EXTENSION_REQUESTED: null });
+    if grant.credential_expires_at.is_some() {
+        annotations[ann::CREDENTIAL_EXPIRES_AT] = serde_json::json!(now);
+    }
+    let body = serde_json::json!({ "metadata": { "annotations": annotations }, "subjects": null });
+    match merge_patch_record(conn, grant, body).await {
+        Err(e) if !e.is_not_found() => return Err(e),
+        _ => {}
+    }
+    delete_own_companions(conn, &grant.id).await?;
+    crate::credential::delete_accounts_of(conn, &grant.id, &grant.requested_by).await
 }
 
 /// Deletes a request's companion RoleBindings only (an approval that failed half-way).

@@ -208,7 +208,7 @@ async fn prove(conn: &Connection, policy: &Policy, requester: &TemporaryRequeste
     };
     proofs.push(proof(REQUESTERS, "as a requester: dropping a history line", "refused", dropped));
 
-    let mut helper = crate::credential::account("verify", now);
+    let mut helper = crate::credential::account("verify", now, &requester.user)?;
     helper.metadata.name = Some("supportaccess-verify-helper".into());
     let made = as_requester.call(accounts.create(&create, &helper)).await;
     proofs.push(proof(
@@ -220,7 +220,7 @@ async fn prove(conn: &Connection, policy: &Policy, requester: &TemporaryRequeste
 
     // The support flow's own writes.
     let end = now + chrono::TimeDelta::hours(1);
-    let account = crate::credential::account("verifyrq", end);
+    let account = crate::credential::account("verifyrq", end, &requester.user)?;
     let made = as_requester.call(accounts.create(&create, &account)).await;
     proofs.push(proof(
         REQUESTERS,

@@ -396,7 +396,8 @@ fn check_binding(grant: &Grant, role_ref: &RoleRef, subjects: &[Subject], namesp
         return Err(format!("roleRef is {} {}, not ClusterRole {expected_role}", role_ref.kind, role_ref.name));
     }
     match subjects {
-        [] if grant.pending => Ok(()),
+        // Pending, or ended by its requester: it grants nothing.
+        [] => Ok(()),
         _ if grant.pending => Err("a pending request must have no subjects until it is approved".to_string()),
         _ => match &grant.account {
             Some(_) => Ok(()),
@@ -504,7 +505,7 @@ mod tests {
     const NS: &str = "crusoe-system";
 
     fn account(id: &str) -> String {
-        state::request_account(id, crate::record::parse_time("2026-11-23T12:00:00Z").unwrap())
+        state::request_account(id, crate::record::parse_time("2026-11-23T12:00:00Z").unwrap(), "alice").unwrap()
     }
 
     fn live(id: &str) -> Fake {

@@ -31,26 +31,28 @@ pub struct Credential {
 }
 
 /// The request ServiceAccount as `request` and `approve` create it: managed labels and the
-/// request id, no token mounted into pods, no secrets.
-pub fn account(id: &str, end: DateTime<Utc>) -> ServiceAccount {
+/// request id, its requester and end in its name, no token mounted into pods, no secrets.
+pub fn account(id: &str, end: DateTime<Utc>, requester: &str) -> Result<ServiceAccount> {
+    let name = state::request_account(id, end, requester)
+        .ok_or_else(|| Error::refused(state::uncarried_requester(requester)))?;
     let mut labels = state::managed_labels();
     labels.insert(state::REQUEST_ID_LABEL.into(), id.into());
-    ServiceAccount {
+    Ok(ServiceAccount {
         metadata: ObjectMeta {
-            name: Some(state::request_account(id, end)),
+            name: Some(name),
             labels: Some(labels),
             ..ObjectMeta::default()
         },
         automount_service_account_token: Some(false),
         ..ServiceAccount::default()
-    }
+    })
 }
 
-/// Creates the ServiceAccount whose tokens may last until `end`; one already there is kept.
-/// Returns its name.
-pub async fn create_account(conn: &Connection, id: &str, end: DateTime<Utc>) -> Result<String> {
+/// Creates the ServiceAccount of `requester`'s request whose tokens may last until `end`; one
+/// already there is kept. Returns its name.
+pub async fn create_account(conn: &Connection, id: &str, end: DateTime<Utc>, requester: &str) -> Result<String> {
     let api: Api<ServiceAccount> = Api::namespaced(conn.client.clone(), &conn.namespace);
-    let account = account(id, end);
+    let account = account(id, end, requester)?;
     let name = account.metadata.name.clone().unwrap_or_default();
     match conn.call(api.create(&PostParams::default(), &account)).await {
         Ok(_) => Ok(name),
@@ -72,6 +74,24 @@ pub async fn delete_accounts(conn: &Connection, ids: &[&str]) -> Result<()> {
         .iter()
         .filter_map(|sa| sa.metadata.name.clone())
         .filter(|name| state::parse_request_account(name).is_some_and(|(id, _)| ids.contains(&id)))
+        .collect();
+    futures::future::try_join_all(doomed.iter().map(|name| delete_account(conn, name))).await?;
+    Ok(())
+}
+
+/// Deletes the ServiceAccounts of request `id` that carry `requester`: what a requester may
+/// delete of its own request.
+pub async fn delete_accounts_of(conn: &Connection, id: &str, requester: &str) -> Result<()> {
+    let api: Api<ServiceAccount> = Api::namespaced(conn.client.clone(), &conn.namespace);
+    let listed = conn.call(api.list_metadata(&ListParams::default())).await?;
+    let doomed: Vec<String> = listed
+        .items
+        .iter()
+        .filter_map(|sa| sa.metadata.name.clone())
+        .filter(|name| {
+            state::read_request_account(name)
+                .is_some_and(|a| a.id == id && a.requester.as_deref() == Some(requester))
+        })
         .collect();
     futures::future::try_join_all(doomed.iter().map(|name| delete_account(conn, name))).await?;
     Ok(())

@@ -189,7 +189,7 @@ where
         let servers: std::collections::HashSet<Option<&str>> =
             asked.iter().map(|m| files.server_of(&m.cluster)).collect();
         let question = format!("{what} on {} context(s) ({} cluster(s))?", members.len(), servers.len());
-        crate::commands::confirm(global, &question)?;
+        crate::prompt::confirm(global, &question)?;
     }
     let structured = matches!(global.output, Some(OutputFormat::Json | OutputFormat::Yaml));
     let bar = progress(asked.len() as u64, plan.command, !structured && std::io::stderr().is_terminal());

@@ -19,17 +19,22 @@ use crate::state;
 /// The most the history ConfigMap may hold (a ConfigMap is limited to 1 MiB).
 pub const MAX_BYTES: usize = 900 * 1024;
 
-/// One line of the history.
+/// One line of the history. `by`, its writer, comes first: the admission guard admits a bound
+/// requester's or approver's line only when it starts `{"by":"<the writing user>",`, so a line
+/// cannot be written in another's name (a second `by` makes the line unreadable, never trusted).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEvent {
+    pub by: String,
     #[serde(with = "time_format")]
     pub at: DateTime<Utc>,
     pub event: EventKind,
     pub id: Option<String>,
     pub role: Option<String>,
     pub requestor: Option<String>,
+    /// The user who made the request, as the API server saw it (its record's `requested-by`).
+    #[serde(rename = "requestedBy", default, skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<String>,
     pub reason: Option<String>,
-    pub by: String,
     pub detail: String,
 }
 
@@ -82,6 +87,7 @@ impl HistoryEvent {
             requestor: None,
             reason: None,
             by: by.to_string(),
+            requested_by: None,
             detail: detail.into(),
         }
     }
@@ -97,6 +103,7 @@ impl HistoryEvent {
             id: Some(grant.id.clone()),
             role: Some(grant.role.name().to_string()),
             requestor: Some(grant.requestor.clone()),
+            requested_by: Some(grant.requested_by.clone()).filter(|by| !by.is_empty()),
             reason: Some(grant.reason.clone()),
             ..HistoryEvent::policy(event, by, detail)
         }

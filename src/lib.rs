@@ -26,6 +26,7 @@ pub mod lifecycle;
 pub mod live;
 pub mod output;
 pub mod policy;
+pub mod prompt;
 pub mod proof;
 pub mod record;
 pub mod requesters;

@@ -197,7 +197,7 @@ pub fn record_binding(
     serde_json::from_value::<ClusterRoleBinding>(json!({
         "metadata": { "name": state::binding_name(id), "labels": labels, "annotations": grant.record_annotations() },
         "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": cluster_role_of(role) },
-        "subjects": [crate::record::account_subject(namespace, &state::request_account(id, now + lasts))],
+        "subjects": [crate::record::account_subject(namespace, &state::request_account(id, now + lasts, by).unwrap_or_default())],
     }))
     .expect("a record is a ClusterRoleBinding")
 }

@@ -144,8 +144,10 @@ impl Grant {
         }
     }
 
+    /// Before its end, and able to grant: pending, or bound to its ServiceAccount (a record its
+    /// requester ended has no subject, and waits for the owner's side to delete it).
     pub fn is_live(&self, now: DateTime<Utc>) -> bool {
-        self.end() > now
+        self.end() > now && (self.pending || self.account.is_some())
     }
 
     /// Reads a request record from a binding's name, labels and annotations.
@@ -359,10 +361,14 @@ mod tests {
 
     #[test]
     fn reads_a_complete_record() {
-        let grant = Grant::from_metadata("crusoe-support-ab12", None, &labels("ab12", "readonly"), &record()).unwrap();
+        let mut grant =
+            Grant::from_metadata("crusoe-support-ab12", None, &labels("ab12", "readonly"), &record()).unwrap();
         assert_eq!(grant.id, "ab12");
         assert_eq!(grant.role, Role::Readonly);
         assert_eq!(grant.requestor, "00uix9g0n77KrcdMq5d7");
+        // Without its subject (ended by its requester) it grants nothing.
+        assert!(!grant.is_live("2026-03-31T00:00:00Z".parse().unwrap()));
+        grant.account = state::request_account("ab12", grant.expires_at, "admin");
         assert!(grant.is_live("2026-03-31T00:00:00Z".parse().unwrap()));
         assert!(!grant.is_live("2026-04-01T03:12:53Z".parse().unwrap()));
     }

@@ -84,26 +84,113 @@ pub fn binding_name(id: &str) -> String {
 /// Prefix of every request ServiceAccount's name.
 pub const ACCOUNT_PREFIX: &str = "crusoe-support-";
 
+/// The characters of a user name besides ASCII letters and digits that a request
+/// ServiceAccount's name can carry: each is written `-` and its index here; an upper-case letter
+/// is written `-` and the letter in lower case. The admission guards compute the same form from
+/// `request.userInfo.username` with CEL's `replace` (`admission::build::carried`).
+pub const CARRIED_SPECIALS: [char; 10] = ['-', '.', '@', ':', '_', '+', '/', '=', '|', '#'];
+
+/// A ServiceAccount's name is a DNS-1123 subdomain: at most 253 characters.
+const MAX_ACCOUNT_NAME: usize = 253;
+
+/// The requester as a request ServiceAccount's name carries it: `u` and the user name, lower-case
+/// letters and digits as they are, the rest escaped ([`CARRIED_SPECIALS`]). One-to-one, so no two
+/// users share a form; `None` for a name with any other character (a space, a quote, non-ASCII).
+pub fn carried_user(username: &str) -> Option<String> {
+    if username.is_empty() {
+        return None;
+    }
+    let mut carried = String::from("u");
+    for c in username.chars() {
+        match c {
+            'a'..='z' | '0'..='9' => carried.push(c),
+            'A'..='Z' => {
+                carried.push('-');
+                carried.push(c.to_ascii_lowercase());
+            }
+            _ => {
+                let index = CARRIED_SPECIALS.iter().position(|s| *s == c)?;
+                carried.push('-');
+                carried.push(char::from(b'0' + index as u8));
+            }
+        }
+    }
+    Some(carried)
+}
+
+/// The user name a carried form stands for; `None` for text [`carried_user`] never writes.
+pub fn user_of_carried(carried: &str) -> Option<String> {
+    let mut chars = carried.strip_prefix('u')?.chars();
+    let mut user = String::new();
+    while let Some(c) = chars.next() {
+        match c {
+            'a'..='z' | '0'..='9' => user.push(c),
+            '-' => match chars.next()? {
+                lower @ 'a'..='z' => user.push(lower.to_ascii_uppercase()),
+                digit @ '0'..='9' => user.push(CARRIED_SPECIALS[usize::from(digit as u8 - b'0')]),
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+    (!user.is_empty()).then_some(user)
+}
+
 /// The ServiceAccount (in the system namespace) whose tokens are a request's credentials, and the
-/// subject of its bindings: `crusoe-support-<id>-<end>`, the end its tokens may never pass in Unix
-/// seconds. The admission guard on TokenRequests reads that end from the name (a TokenRequest
-/// shows it nothing else), so an end moved later means a new ServiceAccount.
-pub fn request_account(id: &str, end: DateTime<Utc>) -> String {
-    format!("{ACCOUNT_PREFIX}{id}-{}", end.timestamp())
+/// subject of its bindings: `crusoe-support-<id>-<end>.<requester>`, the end its tokens may never
+/// pass in Unix seconds and its requester as [`carried_user`] writes it. The admission guard on
+/// TokenRequests reads both from the name (a TokenRequest shows it nothing else): the end bounds
+/// every token, and only the requester it names (or the owner) may mint one. An end moved later
+/// means a new ServiceAccount. `None` when the requester's name cannot be carried or is too long.
+pub fn request_account(id: &str, end: DateTime<Utc>, requester: &str) -> Option<String> {
+    let name = format!("{ACCOUNT_PREFIX}{id}-{}.{}", end.timestamp(), carried_user(requester)?);
+    (name.len() <= MAX_ACCOUNT_NAME).then_some(name)
+}
+
+/// Why a user cannot make a request: the name its ServiceAccount would carry.
+pub fn uncarried_requester(requester: &str) -> String {
+    format!(
+        "your user name {:?} cannot be carried in a request ServiceAccount's name, which ties a request to its \
+         requester: it may hold only ASCII letters, digits and {} and be at most about 200 characters",
+        crate::output::terminal(requester),
+        CARRIED_SPECIALS.iter().collect::<String>()
+    )
+}
+
+/// A request ServiceAccount's name, read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestAccount<'a> {
+    pub id: &'a str,
+    pub end: DateTime<Utc>,
+    /// The requester it carries; `None` in the form of before issue 28 (`crusoe-support-<id>-<end>`),
+    /// whose tokens no requester may mint any more.
+    pub requester: Option<String>,
 }
 
 /// The request id and the end a request ServiceAccount's name carries; `None` for any other name.
 pub fn parse_request_account(name: &str) -> Option<(&str, DateTime<Utc>)> {
-    let (id, end) = name.strip_prefix(ACCOUNT_PREFIX)?.rsplit_once('-')?;
+    read_request_account(name).map(|account| (account.id, account.end))
+}
+
+/// Reads a request ServiceAccount's name, in either form; `None` for any other name.
+pub fn read_request_account(name: &str) -> Option<RequestAccount<'_>> {
+    let (base, requester) = match name.split_once('.') {
+        Some((base, carried)) => (base, Some(user_of_carried(carried)?)),
+        None => (name, None),
+    };
+    let (id, end) = base.strip_prefix(ACCOUNT_PREFIX)?.rsplit_once('-')?;
     let digits_only = !end.is_empty() && end.len() <= 11 && end.bytes().all(|b| b.is_ascii_digit());
     if !digits_only || !crate::bindings::is_dns_label(id) {
         return None;
     }
-    Some((id, DateTime::from_timestamp(end.parse().ok()?, 0)?))
+    Some(RequestAccount { id, end: DateTime::from_timestamp(end.parse().ok()?, 0)?, requester })
 }
 
 /// The pattern every request ServiceAccount's name matches (RE2, as the admission guards use it).
-pub const ACCOUNT_PATTERN: &str = "^crusoe-support-[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?-[0-9]{1,11}$";
+pub const ACCOUNT_PATTERN: &str = "^crusoe-support-[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?-[0-9]{1,11}[.]u[-a-z0-9]+$";
+/// The form of before issue 28, without its requester: still bounded by the guards, never minted
+/// for by a requester.
+pub const LEGACY_ACCOUNT_PATTERN: &str = "^crusoe-support-[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?-[0-9]{1,11}$";
 
 /// The user name a ServiceAccount authenticates as.
 pub fn account_user(namespace: &str, name: &str) -> String {
@@ -162,3 +249,34 @@ pub const DEFAULT_SYSTEM_NAMESPACES: &[&str] = &[
 ];
 /// Where, as in the chart, only operator requests get logs and debug.
 pub const DEFAULT_OPERATOR_NAMESPACES: &[&str] = &["slurm"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_account_carries_its_requester_one_to_one() {
+        let end = DateTime::from_timestamp(1_767_225_600, 0).unwrap();
+        for user in ["alice", "Alice", "alice@example.com", "oidc:00u1AbC", "system:serviceaccount:ops:bot", "a-b", "a.b",
+            "https://issuer.example.com#sub", "auth0|123", "x+y=z/w_v"]
+        {
+            let name = request_account("k3x9", end, user).unwrap();
+            let read = read_request_account(&name).unwrap();
+            assert_eq!((read.id, read.end, read.requester.as_deref()), ("k3x9", end, Some(user)), "{name}");
+            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.'), "{name}");
+            assert_eq!(name.matches('.').count(), 1, "{name}");
+        }
+        assert_eq!(request_account("k3x9", end, "Alice").unwrap(), "crusoe-support-k3x9-1767225600.u-alice");
+        assert_ne!(carried_user("Alice"), carried_user("alice"));
+        assert_ne!(carried_user("a-b"), carried_user("a.b"));
+        for bad in ["", "has space", "quo\"te", "zoë", "tab\t"] {
+            assert_eq!(request_account("k3x9", end, bad), None, "{bad:?}");
+        }
+        assert_eq!(request_account("k3x9", end, &"a".repeat(300)), None);
+        let legacy = read_request_account("crusoe-support-k3x9-1767225600").unwrap();
+        assert_eq!(legacy.requester, None);
+        for bad in ["crusoe-support-k3x9-1767225600.", "crusoe-support-k3x9-1767225600.alice", "crusoe-support-k3x9-1767225600.u-"] {
+            assert_eq!(read_request_account(bad), None, "{bad}");
+        }
+    }
+}

@@ -95,7 +95,7 @@ pub async fn approve(global: &GlobalArgs, args: &IdArg) -> Result<()> {
         grant.requestor,
         grant.reason
     );
-    crate::commands::ask_on_terminal(global, &terminal(&question))?;
+    crate::prompt::ask_on_terminal(global, &terminal(&question))?;
     let (events, end) = match grant.extension_requested.filter(|_| !grant.pending) {
         Some(end) => {
             let longest = chrono::Duration::from_std(policy.max_duration).unwrap_or(chrono::Duration::MAX);

@@ -6,7 +6,7 @@ use chrono::Utc;
 use crate::bindings::revoke_everything;
 use crate::cli::{DisableArgs, GlobalArgs, OutputFormat};
 use crate::cluster::{Connection, Target};
-use crate::commands::ask_on_terminal;
+use crate::prompt::ask_on_terminal;
 use crate::enforce::{self, write_policy};
 use crate::error::Result;
 use crate::fleet::{Outcome, Plan};

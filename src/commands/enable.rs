@@ -175,20 +175,64 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
             .await;
     }
     let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
-    let roles = match wanted.roles.clone() {
-        Some(roles) => Some(roles),
-        None if output::stdin_is_tty() && output::stdout_is_tty() && !global.yes => {
+    let on_terminal = output::stdin_is_tty() && output::stdout_is_tty() && !global.yes;
+    let (roles, picked) = match wanted.roles.clone() {
+        Some(roles) => (Some(roles), false),
+        // Changing one setting never changes another: the roles stay as they are.
+        None if other_settings_given(args) => (None, false),
+        None if on_terminal => {
             let current = read_policy(&conn).await.ok().flatten();
             let stored = current.as_ref().map(|p| p.enabled_roles.as_slice()).filter(|roles| !roles.is_empty());
-            Some(pick_roles(stored.unwrap_or(&[Role::Readonly]))?)
+            (Some(pick_roles(stored.unwrap_or(&[Role::Readonly]))?), true)
         }
-        None => Some(vec![Role::Readonly]),
+        // Plain `enable`, as Crusoe's: readonly.
+        None => (Some(vec![Role::Readonly]), false),
     };
+    if let Some(roles) = &roles
+        && !picked
+    {
+        confirm_withdrawal(global, &conn, roles).await?;
+    }
     let done = enable(conn, args, &wanted, roles).await?;
     match global.output {
         Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(&done, format),
         _ => print_enabled(&done),
     }
+}
+
+/// Whether the command line sets anything besides the roles.
+fn other_settings_given(args: &EnableArgs) -> bool {
+    [&args.max_duration, &args.credential_ttl, &args.pending_ttl].iter().any(|v| v.is_some())
+        || [&args.system_namespaces, &args.operator_namespaces, &args.requesters, &args.approvers]
+            .iter()
+            .any(|v| v.is_some())
+        || args.guardrails.is_some()
+        || args.approval.is_some()
+}
+
+/// A role withdrawn from live requests revokes them: said in one line and asked on a terminal,
+/// refused without one unless `--yes`.
+async fn confirm_withdrawal(global: &GlobalArgs, conn: &Connection, roles: &[Role]) -> Result<()> {
+    let grants = Grants::read(conn, Scan::Managed).await?;
+    let live = grants.live(Utc::now());
+    let withdrawn: Vec<&Grant> = live.into_iter().filter(|g| !roles.contains(&g.role)).collect();
+    if withdrawn.is_empty() {
+        return Ok(());
+    }
+    let mut named: Vec<&str> = withdrawn.iter().map(|g| g.role.name()).collect();
+    named.dedup();
+    let ids: Vec<&str> = withdrawn.iter().map(|g| g.id.as_str()).collect();
+    let kept: Vec<&str> = roles.iter().map(|r| r.name()).collect();
+    crate::prompt::confirm(
+        global,
+        &format!(
+            "Enabling only {} withdraws {} and revokes its {} live request(s) ({}) now",
+            kept.join(","),
+            named.join(","),
+            ids.len(),
+            output::terminal(&ids.join(", "))
+        ),
+    )
 }
 
 /// Enables access on one cluster with these roles (`None`: the ones it has, readonly at first).

@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::Namespace;
 use kube::api::Api;
 
 use crate::access::{Permission, caller_can, refuse_unless};
-use crate::bindings::{NewGrant, delete_own_bindings, is_dns_label, new_id};
+use crate::bindings::{NewGrant, end_own, is_dns_label, new_id};
 use crate::cli::{GlobalArgs, OutputFormat, RequestArgs};
 use crate::cluster::{Connection, Target};
 use crate::credential::{self, MIN_LIFETIME};
@@ -152,7 +152,9 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
         .ok_or_else(|| Error::usage(format!("--duration {} ends past the end of time", args.duration)))?;
     // Its ServiceAccount, made beside its bindings (a binding may name a ServiceAccount before it
     // exists); a pending request gets its own from the approver, for the end the approval sets.
-    let account = (!policy.approval_required).then(|| crate::state::request_account(&id, end));
+    let account = crate::state::request_account(&id, end, &by)
+        .ok_or_else(|| Error::refused(crate::state::uncarried_requester(&by)))?;
+    let account = (!policy.approval_required).then_some(account);
     let new = NewGrant {
         grant: Grant {
             id: id.clone(),
@@ -172,7 +174,7 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     };
     let made = async {
         match &new.grant.account {
-            Some(_) => tokio::try_join!(credential::create_account(&conn, &id, end), new.create(&conn)).map(|_| ()),
+            Some(_) => tokio::try_join!(credential::create_account(&conn, &id, end, &by), new.create(&conn)).map(|_| ()),
             None => new.create(&conn).await,
         }
     };
@@ -253,10 +255,11 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     }
 }
 
-/// Deletes a failed request's bindings; the error then says whether that worked.
+/// Ends a failed request (a requester never deletes its record: the owner's sweep does, and
+/// records it); the error then says whether that worked.
 async fn roll_back(conn: &Connection, grant: &Grant, error: Error) -> Error {
-    let note = match delete_own_bindings(conn, &grant.id, grant.scope.as_deref()).await {
-        Ok(_) => "the request was rolled back",
+    let note = match end_own(conn, grant).await {
+        Ok(_) => "the request was ended (it grants nothing; the owner's next sweep removes and records it)",
         Err(_) => "rolling the request back failed too; `kubectl supportaccess sweep` removes what is left",
     };
     Error { message: format!("{}; {note}", error.message), ..error }

@@ -103,14 +103,20 @@ async fn revoke_on(conn: &Connection, ids: &[String]) -> Result<Revoked> {
 pub async fn end(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     let (conn, grant) = open_live(global, &args.id).await?;
     let by = conn.whoami().await?;
-    if grant.requestor != by && grant.requested_by != by {
+    if grant.requested_by != by {
         return Err(Error::refused(format!(
             "refused: request {} belongs to {}; the cluster owner ends it with `kubectl supportaccess revoke {}`",
-            grant.id, grant.requestor, grant.id
+            grant.id,
+            terminal(&grant.requested_by),
+            grant.id
         )));
     }
-    let listing = Grants::read(&conn, Scan::All).await?;
-    end_requests(&conn, &by, &[&grant], &listing, EventKind::Revoked, "ended by its requestor").await?;
+    // A requester never deletes a record: the request ends now and grants nothing, and the owner's
+    // side deletes the record (the lazy sweep below, when the caller may).
+    crate::bindings::end_own(&conn, &grant).await?;
+    crate::credential::forget(&conn.context, &grant.id);
+    history::record(&conn, &[HistoryEvent::request(EventKind::Revoked, &grant, &by, "ended by its requester")]).await?;
+    sweep::lazy(&conn).await?;
     println!("Ended request {}: its credential is refused from its next API call.", terminal(&grant.id));
     Ok(())
 }

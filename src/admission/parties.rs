@@ -1,0 +1,251 @@
+//! `crusoe-support-requesters`: what the requester and approver parties may write.
+
+use k8s_openapi::api::admissionregistration::v1::ValidatingAdmissionPolicy;
+use serde_json::json;
+
+use super::build::*;
+use super::REQUESTERS;
+use super::literal::policy_variables;
+use crate::cel;
+use crate::policy::Policy;
+use crate::state::{self, annotations as ann};
+
+/// The support ClusterRoles a record or companion may bind.
+pub(super) const SUPPORT_ROLES: &str =
+    "['crusoe-support-readonly', 'crusoe-support-operator', 'crusoe-support-logs', 'crusoe-support-debug']";
+
+/// The history line a bound party appends starts `{"by":"<the writing user>",`.
+fn line_start() -> String {
+    format!(r#"'{{"by":' + {} + ','"#, writer_json())
+}
+
+/// CEL: what a write added to the history ConfigMap's key `k` (all of it for a new key).
+fn appended(k: &str) -> String {
+    format!(
+        "(has(oldObject.data) && oldObject.data != null && {k} in oldObject.data ? \
+         object.data[{k}].substring(oldObject.data[{k}].size()) : object.data[{k}])"
+    )
+}
+
+/// CEL: every line appended to key `k` starts with [`line_start`] and ends with a newline, after
+/// a newline.
+fn lines_by_writer(k: &str) -> String {
+    let added = appended(k);
+    let start = line_start();
+    format!(
+        "{added} == '' || ((!(has(oldObject.data) && oldObject.data != null && {k} in oldObject.data) || \
+         oldObject.data[{k}] == '' || oldObject.data[{k}].endsWith('\\n')) && {added}.startsWith({start}) && \
+         {added}.endsWith('\\n') && !{added}.substring(0, {added}.size() - 1).replace('\\n' + {start}, '').contains('\\n'))"
+    )
+}
+
+/// `crusoe-support-requesters`: binds the two parties to their parts, requesters (RBAC verb
+/// `request` without `approve`) and approvers (`approve`, but not the owner who may delete the
+/// guards themselves). Every binding write of either — any name, any subject, CREATE, UPDATE and
+/// DELETE — touches only support records and companions, with no finalizer and no owner but its
+/// own record. A requester's own: a record it creates starts at the server's time and ends within
+/// `maxDuration`; it changes only its own records and never deletes one; its companions and
+/// ServiceAccounts carry its own name; with approval required it never answers. ServiceAccounts:
+/// only request ones, created bare. ConfigMaps: only lines appended to the history, each in the
+/// writer's own name.
+pub(super) fn requesters_policy(namespace: &str, policy: &Policy) -> ValidatingAdmissionPolicy {
+    let ns = cel::string(namespace);
+    let mut variables = policy_variables(REQUESTERS, policy);
+    variables.extend([
+        variable("requester", format!("{} && !{}", may("request"), may("approve"))),
+        variable("approver", format!("{} && !{}", may("approve"), owner())),
+        variable("bound", "variables.requester || variables.approver".into()),
+        // The writer's name as its request ServiceAccounts carry it, after their `.`.
+        variable("me", format!("'.' + {}", carried("request.userInfo.username"))),
+        variable("target", "request.operation == 'DELETE' ? oldObject : object".into()),
+        variable("isBinding", "request.resource.group == 'rbac.authorization.k8s.io'".into()),
+        variable("resource", "request.resource.resource".into()),
+        variable("id", label("variables.target", state::REQUEST_ID_LABEL)),
+        variable(
+            "isSupport",
+            format!(
+                "({managed}) == 'true' && variables.id.matches('^[a-z0-9]([-a-z0-9]{{0,61}}[a-z0-9])?$') && \
+                 has(variables.target.roleRef) && variables.target.roleRef.kind == 'ClusterRole' && \
+                 variables.target.roleRef.name in {SUPPORT_ROLES} && variables.target.metadata.name in \
+                 ['crusoe-support-' + variables.id, 'crusoe-support-' + variables.id + '-logs', \
+                  'crusoe-support-' + variables.id + '-debug']",
+                managed = label("variables.target", state::MANAGED_LABEL),
+            ),
+        ),
+        variable(
+            "wasSupport",
+            format!(
+                "request.operation != 'UPDATE' || (({old_id}) == variables.id && \
+                 oldObject.metadata.name == variables.target.metadata.name && oldObject.roleRef == object.roleRef)",
+                old_id = label("oldObject", state::REQUEST_ID_LABEL),
+            ),
+        ),
+        variable("isRecord", "variables.target.metadata.name == 'crusoe-support-' + variables.id".into()),
+        variable("requestedAt", annotation("object", ann::REQUESTED_AT)),
+        variable("expiresAt", annotation("object", ann::EXPIRES_AT)),
+        variable(
+            "ownSubjects",
+            "(has(variables.target.subjects) ? variables.target.subjects : []).all(s, s.kind == 'ServiceAccount' && \
+             s.name.endsWith(variables.me))"
+                .into(),
+        ),
+    ]);
+    let party = |check: &str| format!("!variables.bound || {check}");
+    let requester = |check: &str| format!("!variables.requester || {check}");
+    let on = |resource: &str, check: &str| party(&format!("variables.resource != '{resource}' || ({check})"));
+    let unchanged = |key: &str| format!("({}) == ({})", annotation("object", key), annotation("oldObject", key));
+    let validations = vec![
+        validation(
+            &party("!variables.isBinding || (variables.isSupport && variables.wasSupport)"),
+            "a requester or approver writes and deletes only support records and companions \
+             (crusoe-support-<id>[-logs|-debug], labelled, bound to a support ClusterRole)"
+                .into(),
+        ),
+        validation(
+            &party(
+                "!variables.isBinding || request.operation == 'DELETE' || \
+                 ((!has(object.metadata.finalizers) || object.metadata.finalizers.size() == 0) && \
+                  (!has(object.metadata.ownerReferences) || object.metadata.ownerReferences.all(o, \
+                   o.kind == 'ClusterRoleBinding' && o.name == 'crusoe-support-' + variables.id)))",
+            ),
+            "a requester's or approver's support binding carries no finalizer and no owner but its own record".into(),
+        ),
+        validation(
+            &party(
+                "!variables.isBinding || request.operation != 'UPDATE' || variables.isRecord || \
+                 (has(object.subjects) ? object.subjects : []) == (has(oldObject.subjects) ? oldObject.subjects : [])",
+            ),
+            "a requester or approver never changes a companion's subjects (it deletes the companion and creates it \
+             again)"
+                .into(),
+        ),
+        validation(
+            &requester("!variables.isBinding || request.operation != 'DELETE' || !variables.isRecord"),
+            "a requester never deletes a support request's record: `kubectl supportaccess end` ends its own request \
+             now, and the owner's side deletes the record and writes the history line"
+                .into(),
+        ),
+        validation(
+            &requester(&format!(
+                "!variables.isBinding || request.operation != 'UPDATE' || !variables.isRecord || ({}) == \
+                 request.userInfo.username",
+                annotation("oldObject", ann::REQUESTED_BY)
+            )),
+            "a requester changes only its own requests (their requested-by is the writing user)".into(),
+        ),
+        validation(
+            &requester("!variables.isBinding || variables.isRecord || variables.ownSubjects"),
+            "a requester's companions bind only its own request ServiceAccounts (whose names carry its user name)"
+                .into(),
+        ),
+        validation(
+            &requester(&format!(
+                "!variables.isBinding || request.operation != 'CREATE' || !variables.isRecord || \
+                 (variables.requestedAt.matches('{TIME}') && variables.expiresAt.matches('{TIME}') && \
+                  has(object.metadata.creationTimestamp) && \
+                  timestamp(variables.requestedAt) >= timestamp(string(object.metadata.creationTimestamp)) - \
+                   duration('60s') && \
+                  timestamp(variables.requestedAt) <= timestamp(string(object.metadata.creationTimestamp)) + \
+                   duration('60s') && \
+                  timestamp(variables.expiresAt) <= timestamp(string(object.metadata.creationTimestamp)) + \
+                   variables.maxDuration)"
+            )),
+            "a requester's new record starts at the API server's time (requested-at within a minute of it) and \
+             ends at most the policy's maxDuration after it"
+                .into(),
+        ),
+        validation(
+            &requester(&format!(
+                "!variables.isBinding || request.operation != 'UPDATE' || variables.approval != 'required' || \
+                 ({} && {})",
+                unchanged(ann::APPROVED_BY),
+                unchanged(ann::APPROVED_AT)
+            )),
+            "approval is required: a requester never sets approved-by or approved-at".into(),
+        ),
+        validation(
+            &on(
+                "serviceaccounts",
+                &format!(
+                    "request.operation != 'UPDATE' && request.namespace == {ns} && \
+                     (variables.target.metadata.name.matches({pattern}) || (request.operation == 'DELETE' && \
+                      variables.approver && variables.target.metadata.name.matches({legacy}))) && \
+                     (!variables.requester || variables.target.metadata.name.endsWith(variables.me))",
+                    pattern = cel::string(state::ACCOUNT_PATTERN),
+                    legacy = cel::string(state::LEGACY_ACCOUNT_PATTERN),
+                ),
+            ),
+            format!(
+                "a requester or approver creates and deletes only request ServiceAccounts \
+                 {namespace}/crusoe-support-<id>-<end>.<requester>, and a requester only its own"
+            ),
+        ),
+        validation(
+            &on(
+                "serviceaccounts",
+                &format!(
+                    "request.operation != 'CREATE' || ((!has(object.secrets) || object.secrets.size() == 0) && \
+                     (!has(object.imagePullSecrets) || object.imagePullSecrets.size() == 0) && \
+                     has(object.automountServiceAccountToken) && object.automountServiceAccountToken == false && \
+                     ({managed}) == 'true' && \
+                     object.metadata.name.startsWith('crusoe-support-' + variables.id + '-') && \
+                     has(object.metadata.creationTimestamp) && \
+                     int(object.metadata.name.split('.')[0].substring(object.metadata.name.split('.')[0].lastIndexOf('-') + 1)) <= \
+                      int(timestamp(string(object.metadata.creationTimestamp)) + variables.maxDuration))",
+                    managed = label("object", state::MANAGED_LABEL),
+                ),
+            ),
+            "a request's ServiceAccount is labelled with its request id, has no secrets or image pull secrets, \
+             mounts no token, and carries an end within the policy's maxDuration"
+                .into(),
+        ),
+        validation(
+            &on(
+                "configmaps",
+                &format!(
+                    "request.operation == 'UPDATE' && object.metadata.name == {history} && \
+                     (!has(oldObject.data) || oldObject.data == null || oldObject.data.all(k, has(object.data) && \
+                      object.data != null && k in object.data && object.data[k].startsWith(oldObject.data[k]))) && \
+                     (!has(object.data) || object.data == null || object.data.all(k, {lines}))",
+                    history = cel::string(state::HISTORY_CONFIGMAP),
+                    lines = lines_by_writer("k"),
+                ),
+            ),
+            format!(
+                "a requester or approver never writes the policy and only appends to the history ConfigMap {namespace}/{}: \
+                 every existing line stays, and each new line is its own, starting {{\"by\":\"<its user name>\",",
+                state::HISTORY_CONFIGMAP
+            ),
+        ),
+    ];
+    self::policy(
+        REQUESTERS,
+        json!({
+            "failurePolicy": "Fail",
+            "matchConstraints": { "resourceRules": [
+                {
+                    "apiGroups": ["rbac.authorization.k8s.io"],
+                    "apiVersions": ["*"],
+                    "operations": ["CREATE", "UPDATE", "DELETE"],
+                    "resources": ["clusterrolebindings", "rolebindings"],
+                },
+                {
+                    "apiGroups": [""],
+                    "apiVersions": ["*"],
+                    "operations": ["CREATE", "UPDATE", "DELETE"],
+                    "resources": ["serviceaccounts", "configmaps"],
+                },
+                probe_rule(),
+            ]},
+            "matchConditions": [{
+                "name": "a-binding-or-the-system-namespace-or-a-probe",
+                "expression": format!(
+                    "request.resource.group == 'rbac.authorization.k8s.io' || request.namespace == {ns} || {}",
+                    is_probe(REQUESTERS)
+                ),
+            }],
+            "variables": variables,
+            "validations": guarded(validations),
+        }),
+    )
+}

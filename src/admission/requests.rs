@@ -1,0 +1,250 @@
+//! `crusoe-support-requests`: what a binding that grants a support identity must be.
+
+use k8s_openapi::api::admissionregistration::v1::ValidatingAdmissionPolicy;
+use serde_json::json;
+
+use super::build::*;
+use super::REQUESTS;
+use super::literal::policy_variables;
+use crate::cel;
+use crate::policy::Policy;
+use crate::state::{self, annotations as ann};
+
+/// `crusoe-support-requests`, enforcing `policy` (kept in the ConfigMap of `namespace`).
+pub(super) fn requests_policy(namespace: &str, policy: &Policy) -> ValidatingAdmissionPolicy {
+    let policy_ref = format!("policy ConfigMap {namespace}/{}", state::POLICY_CONFIGMAP);
+    let p = state::PREFIX;
+    let mut variables = policy_variables(REQUESTS, policy);
+    variables.extend([
+        variable("id", label("object", state::REQUEST_ID_LABEL)),
+        variable("role", label("object", state::ROLE_LABEL)),
+        variable("managed", format!("({}) == 'true'", label("object", state::MANAGED_LABEL))),
+        variable("name", "has(object.metadata.name) ? object.metadata.name : ''".into()),
+        variable("record", "'crusoe-support-' + variables.id".into()),
+        variable("hasSubjects", "has(object.subjects) && object.subjects.size() > 0".into()),
+        // The request's ServiceAccount, and the end its name carries (0 for anything else).
+        variable(
+            "isAccount",
+            format!(
+                "variables.hasSubjects && object.subjects.size() == 1 && object.subjects[0].kind == 'ServiceAccount' && \
+                 has(object.subjects[0].namespace) && object.subjects[0].namespace == {ns} && \
+                 object.subjects[0].name.matches('^crusoe-support-' + variables.id + '-[0-9]{{1,11}}[.]u[-a-z0-9]+$') && \
+                 object.subjects[0].name.endsWith('.' + {requester})",
+                ns = cel::string(namespace),
+                requester = carried("variables.requestedBy"),
+            ),
+        ),
+        variable(
+            "accountEnd",
+            "variables.isAccount ? int(object.subjects[0].name.substring(variables.record.size() + 1, \
+             object.subjects[0].name.indexOf('.'))) : 0"
+                .into(),
+        ),
+        variable("isRecord", "variables.name == variables.record".into()),
+        variable(
+            "isCompanion",
+            "request.kind.kind == 'RoleBinding' && object.roleRef.kind == 'ClusterRole' && \
+             has(object.metadata.namespace) && (object.metadata.namespace in variables.systemNamespaces || \
+              (object.metadata.namespace in variables.operatorNamespaces && variables.role == 'operator')) && \
+             ((variables.name == variables.record + '-logs' && object.roleRef.name == 'crusoe-support-logs') || \
+              (variables.name == variables.record + '-debug' && object.roleRef.name == 'crusoe-support-debug' && \
+               variables.role == 'operator'))"
+                .into(),
+        ),
+        variable("reason", annotation("object", ann::REASON)),
+        variable("requestor", annotation("object", ann::REQUESTOR)),
+        variable("requestedBy", annotation("object", ann::REQUESTED_BY)),
+        variable("requestedAt", annotation("object", ann::REQUESTED_AT)),
+        variable("expiresAt", annotation("object", ann::EXPIRES_AT)),
+        variable("credentialExpiresAt", annotation("object", ann::CREDENTIAL_EXPIRES_AT)),
+        variable(
+            "timesOk",
+            format!(
+                "variables.requestedAt.matches('{TIME}') && variables.expiresAt.matches('{TIME}') && \
+                 (variables.credentialExpiresAt == '' || variables.credentialExpiresAt.matches('{TIME}'))"
+            ),
+        ),
+        variable("isUpdate", "request.operation == 'UPDATE'".into()),
+        variable("oldExpiresAt", annotation("oldObject", ann::EXPIRES_AT)),
+        // On UPDATE: what no write may change on a record.
+        variable(
+            "unchanged",
+            [ann::REASON, ann::REQUESTOR, ann::REQUESTED_BY, ann::REQUESTED_AT]
+                .iter()
+                .map(|key| format!("({}) == ({})", annotation("object", key), annotation("oldObject", key)))
+                .chain([
+                    format!(
+                        "({}) == ({})",
+                        label("object", state::REQUEST_ID_LABEL),
+                        label("oldObject", state::REQUEST_ID_LABEL)
+                    ),
+                    format!("({}) == ({})", label("object", state::ROLE_LABEL), label("oldObject", state::ROLE_LABEL)),
+                ])
+                .collect::<Vec<_>>()
+                .join(" && "),
+        ),
+        variable("approvalRequired", "variables.approval == 'required'".into()),
+        variable("pending", format!("({}) == '{}'", annotation("object", ann::STATE), state::STATE_PENDING)),
+        variable("approver", may("approve")),
+        variable(
+            "hadSubjects",
+            "variables.isUpdate && has(oldObject.subjects) && oldObject.subjects.size() > 0".into(),
+        ),
+        variable(
+            "subjectsUnchanged",
+            "variables.isUpdate && (has(object.subjects) ? object.subjects : []) == \
+             (has(oldObject.subjects) ? oldObject.subjects : [])"
+                .into(),
+        ),
+        variable("approvedBy", annotation("object", ann::APPROVED_BY)),
+        variable("oldApprovedBy", annotation("oldObject", ann::APPROVED_BY)),
+        variable("oldExtension", annotation("oldObject", ann::EXTENSION_REQUESTED)),
+        // The writer answers as approved-by, and is not the requester.
+        variable(
+            "answeredBySomeoneElse",
+            "variables.approvedBy == request.userInfo.username && variables.approvedBy != variables.requestedBy && \
+             variables.approver"
+                .into(),
+        ),
+    ]);
+    // While disabled a record may still change, but only by moving its times earlier (a drain).
+    let disabled_ok = format!(
+        "variables.enabled || (variables.isUpdate && variables.isRecord && variables.unchanged && \
+         variables.subjectsUnchanged && variables.timesOk && (variables.credentialExpiresAt == ({old}) || ({old}).matches('{TIME}') && \
+         timestamp(variables.credentialExpiresAt) <= timestamp({old})))",
+        old = annotation("oldObject", ann::CREDENTIAL_EXPIRES_AT)
+    );
+    let validations = vec![
+        validation(
+            &disabled_ok,
+            format!(
+                "support access is disabled ({policy_ref}): no binding may grant a support identity, and a \
+                 running request's end only moves earlier"
+            ),
+        ),
+        validation(
+            "variables.id.matches('^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$') && variables.managed",
+            format!(
+                "a binding that grants a support identity must be a support request's record or companion: \
+                 labels {} and {}=true are required",
+                state::REQUEST_ID_LABEL,
+                state::MANAGED_LABEL
+            ),
+        ),
+        validation(
+            "variables.pending ? !variables.hasSubjects : (!variables.hasSubjects || variables.isAccount)",
+            format!(
+                "a support request's binding has exactly one subject, its requester's ServiceAccount \
+                 {namespace}/crusoe-support-<its id>-<end>.<its requested-by>, or none (pending approval, or ended)"
+            ),
+        ),
+        validation(
+            "variables.isRecord ? (!has(object.metadata.ownerReferences) || object.metadata.ownerReferences.size() == 0) : \
+             (has(object.metadata.ownerReferences) && object.metadata.ownerReferences.exists(o, \
+              o.apiVersion == 'rbac.authorization.k8s.io/v1' && o.kind == 'ClusterRoleBinding' && o.name == variables.record))",
+            "a support request's record has no owner (nothing may delete it but the owner's side, which records it), and \
+             each companion names its record ClusterRoleBinding crusoe-support-<id> as its owner, so that the garbage \
+             collector removes a companion whose record does not exist"
+                .into(),
+        ),
+        validation(
+            "!variables.isRecord || !variables.isAccount || !variables.timesOk || \
+             (variables.isUpdate && variables.subjectsUnchanged) || \
+             variables.accountEnd <= int(timestamp(variables.expiresAt))",
+            "a support request's ServiceAccount carries an end no later than the request's expires-at".into(),
+        ),
+        validation(
+            "variables.hadSubjects || !variables.isUpdate || !variables.hasSubjects || variables.answeredBySomeoneElse",
+            format!(
+                "a pending support request is approved only by an approver other than its requester: the write that \
+                 adds its subject must set {p}approved-by to the writing user (`kubectl supportaccess approve`)"
+            ),
+        ),
+        validation(
+            "!variables.approvalRequired || !variables.hasSubjects || (variables.isRecord ? \
+             (variables.hadSubjects ? (variables.approvedBy == variables.oldApprovedBy || \
+              variables.answeredBySomeoneElse) : variables.answeredBySomeoneElse) : \
+             (variables.isUpdate || (variables.requestedBy != '' && variables.answeredBySomeoneElse)))",
+            format!(
+                "approval is required ({policy_ref}, key approval): a support request grants nothing until someone \
+                 other than its requester approves it with `kubectl supportaccess approve`"
+            ),
+        ),
+        validation(
+            "variables.role in ['readonly', 'operator'] && variables.role in variables.enabledRoles",
+            format!("the role of this support binding is not enabled ({policy_ref}, key enabledRoles)"),
+        ),
+        validation(
+            "variables.isRecord ? (object.roleRef.kind == 'ClusterRole' && \
+             object.roleRef.name == 'crusoe-support-' + variables.role) : variables.isCompanion",
+            "a support binding is either the record crusoe-support-<id> bound to ClusterRole \
+             crusoe-support-<role>, or its -logs/-debug RoleBinding in a system namespace (or, for operator, \
+             an operator namespace)"
+                .into(),
+        ),
+        validation(
+            &format!(
+                "!variables.isRecord || (variables.reason != '' && variables.requestor != '' && \
+                 variables.requestedBy != '' && variables.timesOk && !variables.reason.matches('{UNPRINTABLE}') && \
+                 !variables.requestor.matches('{UNPRINTABLE}'))"
+            ),
+            format!(
+                "a support request's record needs a printable {p}reason and requestor, {p}requested-by, and \
+                 RFC3339 UTC times {p}requested-at and expires-at"
+            ),
+        ),
+        validation(
+            "!variables.isRecord || !variables.timesOk || \
+             (timestamp(variables.expiresAt) >= timestamp(variables.requestedAt) && \
+              timestamp(variables.expiresAt) - timestamp(variables.requestedAt) <= variables.maxDuration)",
+            format!("a support request lasts at most the policy's maxDuration ({policy_ref})"),
+        ),
+        validation(
+            "!variables.isRecord || !variables.timesOk || variables.credentialExpiresAt == '' || \
+             timestamp(variables.credentialExpiresAt) <= timestamp(variables.expiresAt)",
+            "a support credential never outlives its request: credential-expires-at must not be after expires-at"
+                .into(),
+        ),
+        validation(
+            "variables.isUpdate || !variables.isRecord || variables.requestedBy == request.userInfo.username",
+            format!("a support request's {p}requested-by is the user who creates it"),
+        ),
+        validation(
+            "!variables.isUpdate || !variables.isRecord || (variables.unchanged && \
+             (variables.subjectsUnchanged || !variables.hasSubjects || (variables.hadSubjects && variables.hasSubjects) || \
+              (!variables.hadSubjects && variables.answeredBySomeoneElse)) && \
+             variables.oldExpiresAt.matches('^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$') && \
+             variables.timesOk && (timestamp(variables.expiresAt) <= timestamp(variables.oldExpiresAt) || \
+              (!variables.approvalRequired && variables.enabled) || \
+              (variables.oldExtension == variables.expiresAt && variables.answeredBySomeoneElse)))",
+            "a running support request's end only moves later through an extension (approved by someone other than \
+             its requester when approval is required), and its requester, reason, start, role and subject never \
+             change"
+                .into(),
+        ),
+    ];
+    self::policy(
+        REQUESTS,
+        json!({
+            "failurePolicy": "Fail",
+            "matchConstraints": { "resourceRules": [{
+                "apiGroups": ["rbac.authorization.k8s.io"],
+                "apiVersions": ["*"],
+                "operations": ["CREATE", "UPDATE"],
+                "resources": ["clusterrolebindings", "rolebindings"],
+            }]},
+            "matchConditions": [{
+                "name": "grants-a-support-identity-or-is-a-request",
+                "expression": format!(
+                    "(has(object.subjects) && object.subjects.exists(s, s.name.startsWith('crusoe-support'))) || \
+                     (({managed}) == 'true' && ({id}) != '') || {probe}",
+                    managed = label("object", state::MANAGED_LABEL),
+                    id = label("object", state::REQUEST_ID_LABEL),
+                    probe = is_probe(REQUESTS),
+                ),
+            }],
+            "variables": variables,
+            "validations": guarded(validations),
+        }),
+    )
+}

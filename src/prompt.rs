@@ -1,0 +1,31 @@
+//! Asking before something irreversible: on a terminal, or `--yes` without one. Below the
+//! commands and the fleet, which both ask.
+
+use crate::error::{Error, Result};
+
+/// Asks before something irreversible: on a terminal unless `--yes`; without a terminal `--yes`
+/// is required.
+pub fn confirm(global: &crate::cli::GlobalArgs, question: &str) -> Result<()> {
+    if global.yes {
+        return Ok(());
+    }
+    if !global.yes && !crate::output::stdin_is_tty() {
+        return Err(Error::usage(format!("{question} — refusing without confirmation"))
+            .with_hint("pass --yes to confirm when there is no terminal to ask on"));
+    }
+    ask_on_terminal(global, question)
+}
+
+/// Asks on a terminal unless `--yes`; without a terminal (a script) it does not ask, as Crusoe's
+/// CLI does not.
+pub fn ask_on_terminal(global: &crate::cli::GlobalArgs, question: &str) -> Result<()> {
+    if global.yes || !crate::output::stdin_is_tty() {
+        return Ok(());
+    }
+    let yes = dialoguer::Confirm::new()
+        .with_prompt(question)
+        .default(false)
+        .interact()
+        .map_err(|e| Error::failed(format!("cannot read the answer: {e}")))?;
+    if yes { Ok(()) } else { Err(Error::failed("cancelled; nothing was changed")) }
+}
