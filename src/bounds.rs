@@ -10,7 +10,7 @@ use chrono::{SubsecRound, Utc};
 use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
 use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef, Subject};
-use kube::api::{Api, DeleteParams, PostParams};
+use kube::api::{Api, DeleteParams, ListParams, PostParams};
 
 use crate::access::{Permission, subject_can};
 use crate::admission::{CREDENTIALS, REQUESTERS, REQUESTS};
@@ -168,6 +168,26 @@ async fn prove(conn: &Connection, policy: &Policy, requester: &TemporaryRequeste
         outcome(CREDENTIALS, minted),
     ));
 
+    // Another requester's request: its ServiceAccount's name carries that requester.
+    let others = state::request_account("verifyother", now + chrono::TimeDelta::hours(1), "supportaccess-verify-other")
+        .expect("a name that can be carried");
+    let minted = as_requester.call(accounts.create_token_request(&others, &create, &token)).await;
+    proofs.push(proof(
+        CREDENTIALS,
+        "as a requester: a token of another requester's request",
+        "refused",
+        outcome(CREDENTIALS, minted),
+    ));
+    let mut theirs = crate::credential::account("verifyother", now + chrono::TimeDelta::hours(1), &requester.user)?;
+    theirs.metadata.name = Some(others);
+    let made = as_requester.call(accounts.create(&create, &theirs)).await;
+    proofs.push(proof(
+        REQUESTERS,
+        "as a requester: a ServiceAccount that carries another requester",
+        "refused",
+        outcome(REQUESTERS, made),
+    ));
+
     let to_admin: ClusterRoleBinding = serde_json::from_value(serde_json::json!({
         "metadata": { "name": "supportaccess-verify-admin" },
         "roleRef": { "apiGroup": rbac, "kind": "ClusterRole", "name": "admin" },
@@ -194,6 +214,16 @@ async fn prove(conn: &Connection, policy: &Policy, requester: &TemporaryRequeste
         other => outcome(REQUESTERS, other),
     };
     proofs.push(proof(REQUESTERS, "as a requester: deleting a binding it did not make", "refused", deleted));
+    let records = conn.call(Api::<ClusterRoleBinding>::all(conn.client.clone()).list_metadata(&ListParams::default().labels(state::REQUEST_ID_LABEL))).await?;
+    let record = records.items.iter().find_map(|b| {
+        let id = b.metadata.labels.as_ref()?.get(state::REQUEST_ID_LABEL)?;
+        b.metadata.name.clone().filter(|name| *name == state::binding_name(id))
+    });
+    let deleted = match record {
+        Some(name) => outcome(REQUESTERS, as_requester.call(bindings.delete(&name, &delete)).await),
+        None => "skipped: no request record to try it on".into(),
+    };
+    proofs.push(proof(REQUESTERS, "as a requester: deleting a request's record", "refused", deleted));
 
     let history = Api::<ConfigMap>::namespaced(conn.client.clone(), ns);
     let dropped = match conn.call(history.get_opt(state::HISTORY_CONFIGMAP)).await? {
@@ -207,6 +237,20 @@ async fn prove(conn: &Connection, policy: &Policy, requester: &TemporaryRequeste
         _ => "skipped: the history has no line to drop".into(),
     };
     proofs.push(proof(REQUESTERS, "as a requester: dropping a history line", "refused", dropped));
+    let forged = match conn.call(history.get_opt(state::HISTORY_CONFIGMAP)).await? {
+        Some(mut map) => {
+            let line = crate::history::HistoryEvent::policy(
+                crate::history::EventKind::Revoked,
+                "supportaccess-verify-other",
+                "a line in another's name",
+            );
+            crate::history::append_lines(map.data.get_or_insert_default(), &[line]);
+            let api = Api::<ConfigMap>::namespaced(as_requester.client.clone(), ns);
+            outcome(REQUESTERS, as_requester.call(api.replace(state::HISTORY_CONFIGMAP, &create, &map)).await)
+        }
+        None => "skipped: there is no history yet".into(),
+    };
+    proofs.push(proof(REQUESTERS, "as a requester: a history line in another's name", "refused", forged));
 
     let mut helper = crate::credential::account("verify", now, &requester.user)?;
     helper.metadata.name = Some("supportaccess-verify-helper".into());
@@ -231,13 +275,7 @@ async fn prove(conn: &Connection, policy: &Policy, requester: &TemporaryRequeste
     let role = policy.enabled_roles.first().copied().unwrap_or(Role::Readonly);
     // A record as the requester's `request` writes it: pending (no subject) when approval is required.
     let record_as_written = |id: &str, start: chrono::DateTime<Utc>, lasts: chrono::TimeDelta| {
-        let mut record = crate::proof::record_binding(id, role, start, lasts, &requester.user, ns);
-        if policy.approval_required {
-            record.subjects = None;
-            let annotations = record.metadata.annotations.get_or_insert_default();
-            annotations.insert(state::annotations::STATE.into(), state::STATE_PENDING.into());
-        }
-        record
+        crate::proof::record_as_written(policy, id, role, start, lasts, &requester.user, ns)
     };
     let record = record_as_written("verifyrq", now, chrono::TimeDelta::hours(1));
     let made = as_requester.call(bindings.create(&create, &record)).await;

@@ -184,11 +184,23 @@ impl Grants {
         }
         let managed = labels.get(state::MANAGED_LABEL).map(String::as_str) == Some("true");
         let label_id = labels.get(state::REQUEST_ID_LABEL).cloned();
+        // A support role (or the right to ask or answer) given by a binding of no one's: whoever it
+        // names holds support access outside every request, unless it is a request's ServiceAccount.
+        let gives_support_role = !managed
+            && binding.role_ref.kind == "ClusterRole"
+            && crate::install::helm_release(meta).is_none()
+            && (crate::roles::names().contains(&binding.role_ref.name.as_str())
+                || crate::requesters::Party::ALL.iter().any(|p| p.name() == binding.role_ref.name));
         let support: Vec<&Subject> = binding
             .subjects
             .iter()
             .filter(|s| {
-                matches!(s.kind.as_str(), "Group" | "User" | "ServiceAccount") && state::is_support_subject(&s.name)
+                let support_named =
+                    matches!(s.kind.as_str(), "Group" | "User" | "ServiceAccount") && state::is_support_subject(&s.name);
+                let request_account = s.kind == "ServiceAccount"
+                    && s.namespace.as_deref() == Some(self.namespace.as_str())
+                    && state::parse_request_account(&s.name).is_some();
+                support_named || (gives_support_role && !request_account)
             })
             .collect();
         // Revocation deletes every binding of the request's ServiceAccount, whatever it is called.
@@ -633,8 +645,26 @@ mod tests {
         let mut unrelated = live("xx01");
         unrelated.meta = ObjectMeta { name: Some("admins".into()), ..ObjectMeta::default() };
         unrelated.subjects = vec![group("system:masters")];
+        unrelated.role_ref.name = "cluster-admin".into();
         let grants = sorted(&[unrelated], Some(&policy()));
         assert!(grants.valid.is_empty() && grants.invalid.is_empty() && grants.foreign.is_empty());
         assert!(grants.all_request_bindings().is_empty());
+    }
+
+    #[test]
+    fn a_support_role_given_to_anyone_else_is_a_foreign_grant() {
+        let mut plain = live("xx02");
+        plain.meta = ObjectMeta { name: Some("mallory-operator".into()), ..ObjectMeta::default() };
+        plain.role_ref.name = "crusoe-support-operator".into();
+        let mallory = Subject { kind: "User".into(), name: "mallory".into(), ..Subject::default() };
+        plain.subjects = vec![mallory.clone()];
+        let mut asks = live("xx03");
+        asks.meta = ObjectMeta { name: Some("mallory-asks".into()), ..ObjectMeta::default() };
+        asks.role_ref.name = crate::state::REQUESTER_ROLE.into();
+        asks.subjects = vec![mallory];
+        let grants = sorted(&[plain, asks], Some(&policy()));
+        assert_eq!(grants.foreign.len(), 2, "{:?}", grants.foreign);
+        assert!(grants.foreign.iter().all(|f| f.subjects == ["User mallory"]), "{:?}", grants.foreign);
+        assert!(grants.foreign.iter().any(|f| f.role == "ClusterRole crusoe-support-operator"));
     }
 }

@@ -21,6 +21,8 @@ pub struct SweepReport {
     /// The untrusted bindings deleted ("ClusterRoleBinding crusoe-support-x-backdoor").
     pub invalid: Vec<String>,
     pub removed_out_of_band: Vec<String>,
+    /// Live requests made with no history line (with plain kubectl), recorded by the sweep.
+    pub unrecorded: Vec<String>,
     /// The request ids (and why) whose objects were deleted as untrusted.
     #[serde(skip)]
     pub untrusted: Vec<(String, String)>,
@@ -28,7 +30,10 @@ pub struct SweepReport {
 
 impl SweepReport {
     pub fn is_empty(&self) -> bool {
-        self.expired.is_empty() && self.invalid.is_empty() && self.removed_out_of_band.is_empty()
+        self.expired.is_empty()
+            && self.invalid.is_empty()
+            && self.removed_out_of_band.is_empty()
+            && self.unrecorded.is_empty()
     }
 }
 
@@ -98,6 +103,7 @@ pub async fn sweep(
         }
     }
     if let Some(history) = out_of_band {
+        report.unrecorded = record_unrecorded(conn, &mut sweeper, &history.0, grants, now).await?;
         report.removed_out_of_band = record_out_of_band(conn, &mut sweeper, &history.0, grants).await?;
         delete_stray_accounts(conn, grants, now).await?;
     }
@@ -153,6 +159,7 @@ async fn has_work(conn: &Connection, grants: &Grants, history: &HistoryFirst, no
         .collect();
     Ok(grants.valid.iter().any(|g| !g.is_live(now))
         || grants.invalid.iter().any(|g| g.managed)
+        || !unrecorded(&history.0, grants, now).is_empty()
         || live_in_history(&history.0).iter().any(|(id, _)| !listed.contains(id.as_str()))
         || !stray_accounts(conn, grants, now, true).await?.is_empty())
 }
@@ -177,6 +184,13 @@ pub fn describe(report: &SweepReport) -> String {
             report.removed_out_of_band.join(", ")
         ));
     }
+    if !report.unrecorded.is_empty() {
+        parts.push(format!(
+            "recorded {} request(s) made without a history line: {}",
+            report.unrecorded.len(),
+            report.unrecorded.join(", ")
+        ));
+    }
     if parts.is_empty() {
         "sweep: nothing to do".to_string()
     } else {
@@ -193,6 +207,41 @@ fn invalid_event(invalid: &InvalidGrant, by: &str) -> HistoryEvent {
             format!("binding {} cannot be trusted ({}); deleted", invalid.name, invalid.problem),
         )
     }
+}
+
+/// How long a new record may go without its `requested` line: `request` writes it right after the
+/// record and the first credential.
+const UNRECORDED_AFTER: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+
+/// The records the history has never heard of, made at least [`UNRECORDED_AFTER`] ago: access
+/// taken with plain kubectl, which the sweep puts on the record (a requester cannot delete a
+/// record, so none escapes it).
+fn unrecorded<'a>(events: &[HistoryEvent], grants: &'a Grants, now: DateTime<Utc>) -> Vec<&'a crate::record::Grant> {
+    let known: std::collections::BTreeSet<&str> = events.iter().filter_map(|e| e.id.as_deref()).collect();
+    grants
+        .valid
+        .iter()
+        .filter(|g| g.is_live(now) && !known.contains(g.id.as_str()) && now - g.requested_at >= UNRECORDED_AFTER)
+        .collect()
+}
+
+async fn record_unrecorded(
+    conn: &Connection,
+    sweeper: &mut Sweeper<'_>,
+    events: &[HistoryEvent],
+    grants: &Grants,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>> {
+    let found = unrecorded(events, grants, now);
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let by = sweeper.by().await?;
+    let detail = "found by the sweep: made without kubectl-supportaccess, so no history line was written when it was made";
+    let lines: Vec<HistoryEvent> =
+        found.iter().map(|g| HistoryEvent::request(EventKind::Requested, g, &by, detail)).collect();
+    history::record(conn, &lines).await?;
+    Ok(lines.into_iter().filter_map(|e| e.id).collect())
 }
 
 /// Requests the history says are live but whose binding is gone were removed by someone else.

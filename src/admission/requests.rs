@@ -22,6 +22,7 @@ pub(super) fn requests_policy(namespace: &str, policy: &Policy) -> ValidatingAdm
         variable("name", "has(object.metadata.name) ? object.metadata.name : ''".into()),
         variable("record", "'crusoe-support-' + variables.id".into()),
         variable("hasSubjects", "has(object.subjects) && object.subjects.size() > 0".into()),
+        variable("requestedBy", annotation("object", ann::REQUESTED_BY)),
         // The request's ServiceAccount, and the end its name carries (0 for anything else).
         variable(
             "isAccount",
@@ -53,7 +54,6 @@ pub(super) fn requests_policy(namespace: &str, policy: &Policy) -> ValidatingAdm
         ),
         variable("reason", annotation("object", ann::REASON)),
         variable("requestor", annotation("object", ann::REQUESTOR)),
-        variable("requestedBy", annotation("object", ann::REQUESTED_BY)),
         variable("requestedAt", annotation("object", ann::REQUESTED_AT)),
         variable("expiresAt", annotation("object", ann::EXPIRES_AT)),
         variable("credentialExpiresAt", annotation("object", ann::CREDENTIAL_EXPIRES_AT)),

@@ -52,7 +52,7 @@ fn get_json(cluster: &TestCluster, ns: &str) -> serde_json::Value {
 }
 
 /// Waits until `get` shows exactly one pending request; returns its id.
-fn pending_id(cluster: &TestCluster, ns: &str) -> String {
+pub(crate) fn pending_id(cluster: &TestCluster, ns: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let status = get_json(cluster, ns);

@@ -203,7 +203,7 @@ pub fn run(command: &mut Command) -> Ran {
 }
 
 /// Runs a command with `input` on its stdin and says how it ended.
-fn fed(command: &mut Command, input: &str) -> Ran {
+pub fn fed(command: &mut Command, input: &str) -> Ran {
     use std::io::Write;
     let piped = std::process::Stdio::piped;
     let mut child = command.stdin(piped()).stdout(piped()).stderr(piped()).spawn().unwrap();
@@ -277,9 +277,28 @@ subjects:
     )
 }
 
-/// The request ServiceAccount whose tokens may last until `end` (RFC3339).
+/// The request ServiceAccount of the harness's admin whose tokens may last until `end` (RFC3339).
 pub fn account_name(id: &str, end: &str) -> String {
-    format!("crusoe-support-{id}-{}", chrono::DateTime::parse_from_rfc3339(end).unwrap().timestamp())
+    account_of(id, end, "kubernetes-admin")
+}
+
+/// The request ServiceAccount of `user`'s request whose tokens may last until `end` (RFC3339):
+/// `crusoe-support-<id>-<end>.u<user>`, upper-case letters and `-.@:_` escaped as the state format
+/// says (README, "State format").
+pub fn account_of(id: &str, end: &str, user: &str) -> String {
+    let mut carried = String::from("u");
+    for c in user.chars() {
+        match c {
+            'A'..='Z' => carried.push_str(&format!("-{}", c.to_ascii_lowercase())),
+            '-' => carried.push_str("-0"),
+            '.' => carried.push_str("-1"),
+            '@' => carried.push_str("-2"),
+            ':' => carried.push_str("-3"),
+            '_' => carried.push_str("-4"),
+            _ => carried.push(c),
+        }
+    }
+    format!("crusoe-support-{id}-{}.{carried}", chrono::DateTime::parse_from_rfc3339(end).unwrap().timestamp())
 }
 
 impl TestCluster {
@@ -358,4 +377,14 @@ pub fn eventually(what: &str, mut check: impl FnMut() -> bool) {
         assert!(std::time::Instant::now() < deadline, "{what} did not happen within 10s");
         std::thread::sleep(std::time::Duration::from_millis(25));
     }
+}
+
+/// The control plane's `v1.MINOR`, as tests/cluster/build picks it (KSA_K8S_VERSION, or
+/// K8S_VERSION in tests/cluster/versions.env).
+pub fn server_minor() -> String {
+    let version = std::env::var("KSA_K8S_VERSION").ok().filter(|v| !v.is_empty()).unwrap_or_else(|| {
+        let env = std::fs::read_to_string(repo().join("tests/cluster/versions.env")).unwrap();
+        env.lines().find_map(|l| l.strip_prefix("K8S_VERSION=")).expect("versions.env names K8S_VERSION").to_string()
+    });
+    version.rsplitn(2, '.').nth(1).unwrap_or(&version).to_string()
 }

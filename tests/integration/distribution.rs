@@ -126,7 +126,7 @@ fn krew_installs_the_packed_archive_and_kubectl_runs_the_installed_plugin() {
     assert_eq!(version_out.code, 0, "{version_out:?}");
     assert!(
         version_out.stdout.contains(&format!("Client Version: {version}"))
-            && version_out.stdout.contains("Server Version: v1.35"),
+            && version_out.stdout.contains(&format!("Server Version: {}", crate::common::server_minor())),
         "{version_out:?}"
     );
 

@@ -15,6 +15,7 @@ mod helm;
 mod hostile;
 mod hostile2;
 mod owner;
+mod ownership;
 mod records;
 mod requester;
 mod support;

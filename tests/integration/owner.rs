@@ -393,14 +393,23 @@ fn roles_lists_each_role_and_what_none_of_them_grants() {
 
 /// Runs a command in a real terminal (tmux) and drives it with keys; returns the final screen.
 pub(crate) fn in_terminal(cluster: &TestCluster, command: &str, steps: &[(&str, &[&str])]) -> String {
+    // A tmux server of this terminal's own (-L): one test's last kill-session would stop a shared
+    // server while another test's new-session connects to it.
     let session = format!("ksa-tty-{}", namespace("tty"));
+    let tmux = || {
+        let mut command = std::process::Command::new("tmux");
+        command.args(["-L", &session]);
+        command
+    };
     let env = format!(
         "env KUBECONFIG={} PATH={} NO_COLOR=1 XDG_CONFIG_HOME={}",
         cluster.kubeconfig.display(),
         cluster.path_env(),
         cluster.dir.join("xdg").display()
     );
-    let started = run(std::process::Command::new("tmux").args([
+    let started = run(tmux().args([
+        "-f",
+        "/dev/null",
         "new-session",
         "-d",
         "-s",
@@ -412,7 +421,7 @@ pub(crate) fn in_terminal(cluster: &TestCluster, command: &str, steps: &[(&str, 
         &format!("{env} {command}; echo EXIT=$?; sleep 30"),
     ]));
     assert_eq!(started.code, 0, "tmux is needed for terminal tests: {started:?}");
-    let screen = || run(std::process::Command::new("tmux").args(["capture-pane", "-p", "-t", &session])).stdout;
+    let screen = || run(tmux().args(["capture-pane", "-p", "-t", &session])).stdout;
     let wait_for = |text: &str| {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
         loop {
@@ -429,11 +438,11 @@ pub(crate) fn in_terminal(cluster: &TestCluster, command: &str, steps: &[(&str, 
         if keys.is_empty() {
             continue;
         }
-        let sent = run(std::process::Command::new("tmux").args(["send-keys", "-t", &session]).args(*keys));
+        let sent = run(tmux().args(["send-keys", "-t", &session]).args(*keys));
         assert_eq!(sent.code, 0, "{sent:?}");
     }
     let last = wait_for("EXIT=");
-    let _ = run(std::process::Command::new("tmux").args(["kill-session", "-t", &session]));
+    let _ = run(tmux().arg("kill-server"));
     last
 }
 

@@ -33,16 +33,16 @@ fn parties(cluster: &TestCluster, flags: &[&str]) -> Parties {
 }
 
 /// Plain kubectl as the holder of `kubeconfig`.
-fn as_user(cluster: &TestCluster, kubeconfig: &Path, args: &[&str]) -> Ran {
+pub(crate) fn as_user(cluster: &TestCluster, kubeconfig: &Path, args: &[&str]) -> Ran {
     run(cluster.kubectl().env("KUBECONFIG", kubeconfig).args(args))
 }
 
 /// `kubectl supportaccess ARGS -n NS` as the holder of `kubeconfig`.
-fn plugin_as(cluster: &TestCluster, kubeconfig: &Path, args: &[&str]) -> Ran {
+pub(crate) fn plugin_as(cluster: &TestCluster, kubeconfig: &Path, args: &[&str]) -> Ran {
     run(cluster.kubectl().env("KUBECONFIG", kubeconfig).arg("supportaccess").args(args).args(["-n", NS]))
 }
 
-fn plugin_ok(cluster: &TestCluster, kubeconfig: &Path, args: &[&str]) -> String {
+pub(crate) fn plugin_ok(cluster: &TestCluster, kubeconfig: &Path, args: &[&str]) -> String {
     let ran = plugin_as(cluster, kubeconfig, args);
     assert_eq!(ran.code, 0, "supportaccess {args:?}: {ran:?}");
     ran.stdout
@@ -60,7 +60,7 @@ fn prov_requests(cluster: &TestCluster, parties: &Parties, role: &str, duration:
 }
 
 /// Refused by this admission guard (its name in the message).
-fn refused_by(ran: &Ran, guard: &str) -> bool {
+pub(crate) fn refused_by(ran: &Ran, guard: &str) -> bool {
     ran.code != 0 && ran.stderr.contains(guard)
 }
 
@@ -75,6 +75,10 @@ fn refused_by_rbac(ran: &Ran) -> bool {
 fn record_by_prov(id: &str, requested_at: &str, expires_at: &str, extra_annotation: &str) -> String {
     crate::common::record_manifest(NS, id, "readonly", requested_at, expires_at, None)
         .replace("requested-by: kubernetes-admin", &format!("requested-by: prov\n{extra_annotation}"))
+        .replace(
+            &crate::common::account_name(id, expires_at),
+            &crate::common::account_of(id, expires_at, "prov"),
+        )
 }
 
 #[test]
@@ -351,7 +355,7 @@ fn with_approval_required_only_the_owner_answers_and_prov_cannot_grant_itself() 
 }
 
 /// Polls until a call with this credential is refused as unauthenticated (401).
-fn eventually_unauthorized(cluster: &TestCluster, kubeconfig: &Path) {
+pub(crate) fn eventually_unauthorized(cluster: &TestCluster, kubeconfig: &Path) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !unauthorized(&as_user(cluster, kubeconfig, &["get", "pods", "-A"])) {
         assert!(Instant::now() < deadline, "{} still authenticates after 30 s", kubeconfig.display());
