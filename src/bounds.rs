@@ -21,6 +21,9 @@ use crate::proof::{GuardProof, outcome, proof};
 use crate::requesters::Party;
 use crate::state;
 
+/// The requester of the other request `roles --verify` tries as its temporary requester.
+const OTHER_REQUESTER: &str = "supportaccess-verify-other";
+
 /// Rows refused by RBAC itself carry this in place of a guard's name.
 pub const RBAC: &str = "RBAC (requester roles)";
 
@@ -168,18 +171,22 @@ async fn prove(conn: &Connection, policy: &Policy, requester: &TemporaryRequeste
         outcome(CREDENTIALS, minted),
     ));
 
-    // Another requester's request: its ServiceAccount's name carries that requester.
-    let others = state::request_account("verifyother", now + chrono::TimeDelta::hours(1), "supportaccess-verify-other")
-        .expect("a name that can be carried");
-    let minted = as_requester.call(accounts.create_token_request(&others, &create, &token)).await;
+    // Another requester's request: its ServiceAccount's name carries that requester. The API server
+    // looks the ServiceAccount up before admission, so one exists for the length of the check.
+    let theirs = crate::credential::account("verifyother", now + chrono::TimeDelta::hours(1), OTHER_REQUESTER)?;
+    let others = theirs.metadata.name.clone().unwrap_or_default();
+    let made = crate::credential::create_account(conn, "verifyother", now + chrono::TimeDelta::hours(1), OTHER_REQUESTER).await;
+    let minted = match made {
+        Ok(_) => as_requester.call(accounts.create_token_request(&others, &create, &token)).await,
+        Err(e) => Err(e),
+    };
+    crate::credential::delete_account(conn, &others).await?;
     proofs.push(proof(
         CREDENTIALS,
         "as a requester: a token of another requester's request",
         "refused",
         outcome(CREDENTIALS, minted),
     ));
-    let mut theirs = crate::credential::account("verifyother", now + chrono::TimeDelta::hours(1), &requester.user)?;
-    theirs.metadata.name = Some(others);
     let made = as_requester.call(accounts.create(&create, &theirs)).await;
     proofs.push(proof(
         REQUESTERS,

@@ -159,7 +159,8 @@ async fn as_caller(conn: &Connection, policy: &Policy, by: &str) -> Result<Vec<G
             outcome(REQUESTS, create(record("verifyrole", withdrawn, hour)).await),
         ));
     }
-    let mut bare = record("verifybare", role, hour);
+    // With its subject (a pending record has none, so it would match no guard).
+    let mut bare = record_binding("verifybare", role, now, hour, by, &conn.namespace);
     bare.metadata.labels = None;
     proofs.push(proof(
         REQUESTS,
