@@ -34,7 +34,7 @@ test: deps lint
 # roles --verify (dry runs under impersonation), the guards' attacks (TokenRequest admission, CEL's
 # authorizer: requester::), and the binding scan (the server-side Table).
 OLDEST_SUBSET = owner::enable_shows owner::roles_verify owner::withdrawing_a_role guards:: enforced:: \
-	support::a_readonly_credential support::an_operator_credential records::a_support_subject requester::
+	support::a_readonly_credential support::an_operator_credential records::a_support_subject requester:: ownership::
 
 ## The subset above on the oldest Kubernetes the plugin supports (K8S_OLDEST_VERSION in tests/cluster/versions.env).
 ## One test at a time: two clusters starting at once have raced for a port. GOMAXPROCS=1 for the

@@ -73,7 +73,7 @@ impl NewGrant {
     pub async fn create(&self, conn: &Connection) -> Result<()> {
         let created = self.create_all(conn).await;
         if created.is_err() {
-            let _ = end_own(conn, &self.grant).await;
+            let _ = roll_back(conn, &self.grant).await;
         }
         created
     }
@@ -229,6 +229,15 @@ pub async fn end_own(conn: &Connection, grant: &Grant) -> Result<()> {
     }
     delete_own_companions(conn, &grant.id).await?;
     crate::credential::delete_accounts_of(conn, &grant.id, &grant.requested_by).await
+}
+
+/// Undoes a request that failed half-way: deleted outright when the caller may (an owner), else
+/// ended as its requester may ([`end_own`]; the owner's next sweep deletes and records it).
+pub async fn roll_back(conn: &Connection, grant: &Grant) -> Result<()> {
+    match delete_own_bindings(conn, &grant.id, grant.scope.as_deref()).await {
+        Err(e) if e.kind == crate::error::ErrorKind::Forbidden => end_own(conn, grant).await,
+        other => other,
+    }
 }
 
 /// Deletes a request's companion RoleBindings only (an approval that failed half-way).

@@ -10,7 +10,7 @@ use chrono::{SubsecRound, Utc};
 use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
 use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef, Subject};
-use kube::api::{Api, DeleteParams, ListParams, PostParams};
+use kube::api::{Api, DeleteParams, PostParams};
 
 use crate::access::{Permission, subject_can};
 use crate::admission::{CREDENTIALS, REQUESTERS, REQUESTS};
@@ -175,7 +175,9 @@ async fn prove(conn: &Connection, policy: &Policy, requester: &TemporaryRequeste
     // looks the ServiceAccount up before admission, so one exists for the length of the check.
     let theirs = crate::credential::account("verifyother", now + chrono::TimeDelta::hours(1), OTHER_REQUESTER)?;
     let others = theirs.metadata.name.clone().unwrap_or_default();
-    let made = crate::credential::create_account(conn, "verifyother", now + chrono::TimeDelta::hours(1), OTHER_REQUESTER).await;
+    let made =
+        crate::credential::create_account(conn, "verifyother", now + chrono::TimeDelta::hours(1), OTHER_REQUESTER)
+            .await;
     let minted = match made {
         Ok(_) => as_requester.call(accounts.create_token_request(&others, &create, &token)).await,
         Err(e) => Err(e),
@@ -221,14 +223,21 @@ async fn prove(conn: &Connection, policy: &Policy, requester: &TemporaryRequeste
         other => outcome(REQUESTERS, other),
     };
     proofs.push(proof(REQUESTERS, "as a requester: deleting a binding it did not make", "refused", deleted));
-    let records = conn.call(Api::<ClusterRoleBinding>::all(conn.client.clone()).list_metadata(&ListParams::default().labels(state::REQUEST_ID_LABEL))).await?;
-    let record = records.items.iter().find_map(|b| {
-        let id = b.metadata.labels.as_ref()?.get(state::REQUEST_ID_LABEL)?;
-        b.metadata.name.clone().filter(|name| *name == state::binding_name(id))
-    });
-    let deleted = match record {
-        Some(name) => outcome(REQUESTERS, as_requester.call(bindings.delete(&name, &delete)).await),
-        None => "skipped: no request record to try it on".into(),
+    // A record of the caller's own for the length of the check: pending, so it grants nothing.
+    let pending = Policy { approval_required: true, ..policy.clone() };
+    let by = conn.whoami().await?;
+    let held_role = policy.enabled_roles.first().copied().unwrap_or(Role::Readonly);
+    let held =
+        crate::proof::record_as_written(&pending, "verifydel", held_role, now, chrono::TimeDelta::hours(1), &by, ns);
+    let admin: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
+    let deleted = match conn.call(admin.create(&PostParams::default(), &held)).await {
+        Ok(made) => {
+            let name = made.metadata.name.unwrap_or_default();
+            let tried = outcome(REQUESTERS, as_requester.call(bindings.delete(&name, &delete)).await);
+            conn.call(admin.delete(&name, &DeleteParams::default())).await?;
+            tried
+        }
+        Err(e) => format!("skipped: no record could be made to try it on ({})", e.message),
     };
     proofs.push(proof(REQUESTERS, "as a requester: deleting a request's record", "refused", deleted));
 

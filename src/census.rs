@@ -195,8 +195,8 @@ impl Grants {
             .subjects
             .iter()
             .filter(|s| {
-                let support_named =
-                    matches!(s.kind.as_str(), "Group" | "User" | "ServiceAccount") && state::is_support_subject(&s.name);
+                let support_named = matches!(s.kind.as_str(), "Group" | "User" | "ServiceAccount")
+                    && state::is_support_subject(&s.name);
                 let request_account = s.kind == "ServiceAccount"
                     && s.namespace.as_deref() == Some(self.namespace.as_str())
                     && state::parse_request_account(&s.name).is_some();

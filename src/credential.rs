@@ -38,11 +38,7 @@ pub fn account(id: &str, end: DateTime<Utc>, requester: &str) -> Result<ServiceA
     let mut labels = state::managed_labels();
     labels.insert(state::REQUEST_ID_LABEL.into(), id.into());
     Ok(ServiceAccount {
-        metadata: ObjectMeta {
-            name: Some(name),
-            labels: Some(labels),
-            ..ObjectMeta::default()
-        },
+        metadata: ObjectMeta { name: Some(name), labels: Some(labels), ..ObjectMeta::default() },
         automount_service_account_token: Some(false),
         ..ServiceAccount::default()
     })
@@ -89,8 +85,7 @@ pub async fn delete_accounts_of(conn: &Connection, id: &str, requester: &str) ->
         .iter()
         .filter_map(|sa| sa.metadata.name.clone())
         .filter(|name| {
-            state::read_request_account(name)
-                .is_some_and(|a| a.id == id && a.requester.as_deref() == Some(requester))
+            state::read_request_account(name).is_some_and(|a| a.id == id && a.requester.as_deref() == Some(requester))
         })
         .collect();
     futures::future::try_join_all(doomed.iter().map(|name| delete_account(conn, name))).await?;

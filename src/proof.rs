@@ -127,8 +127,9 @@ async fn as_caller(conn: &Connection, policy: &Policy, by: &str) -> Result<Vec<G
     let api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
     let now = Utc::now();
     let role = policy.enabled_roles.first().copied().unwrap_or(Role::Readonly);
-    let record =
-        |id: &str, role: Role, lasts: chrono::TimeDelta| record_as_written(policy, id, role, now, lasts, by, &conn.namespace);
+    let record = |id: &str, role: Role, lasts: chrono::TimeDelta| {
+        record_as_written(policy, id, role, now, lasts, by, &conn.namespace)
+    };
     let create = |binding: ClusterRoleBinding| {
         let api = api.clone();
         async move {

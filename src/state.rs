@@ -257,13 +257,25 @@ mod tests {
     #[test]
     fn a_request_account_carries_its_requester_one_to_one() {
         let end = DateTime::from_timestamp(1_767_225_600, 0).unwrap();
-        for user in ["alice", "Alice", "alice@example.com", "oidc:00u1AbC", "system:serviceaccount:ops:bot", "a-b", "a.b",
-            "https://issuer.example.com#sub", "auth0|123", "x+y=z/w_v"]
-        {
+        for user in [
+            "alice",
+            "Alice",
+            "alice@example.com",
+            "oidc:00u1AbC",
+            "system:serviceaccount:ops:bot",
+            "a-b",
+            "a.b",
+            "https://issuer.example.com#sub",
+            "auth0|123",
+            "x+y=z/w_v",
+        ] {
             let name = request_account("k3x9", end, user).unwrap();
             let read = read_request_account(&name).unwrap();
             assert_eq!((read.id, read.end, read.requester.as_deref()), ("k3x9", end, Some(user)), "{name}");
-            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.'), "{name}");
+            assert!(
+                name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.'),
+                "{name}"
+            );
             assert_eq!(name.matches('.').count(), 1, "{name}");
         }
         assert_eq!(request_account("k3x9", end, "Alice").unwrap(), "crusoe-support-k3x9-1767225600.u-alice");
@@ -275,7 +287,11 @@ mod tests {
         assert_eq!(request_account("k3x9", end, &"a".repeat(300)), None);
         let legacy = read_request_account("crusoe-support-k3x9-1767225600").unwrap();
         assert_eq!(legacy.requester, None);
-        for bad in ["crusoe-support-k3x9-1767225600.", "crusoe-support-k3x9-1767225600.alice", "crusoe-support-k3x9-1767225600.u-"] {
+        for bad in [
+            "crusoe-support-k3x9-1767225600.",
+            "crusoe-support-k3x9-1767225600.alice",
+            "crusoe-support-k3x9-1767225600.u-",
+        ] {
             assert_eq!(read_request_account(bad), None, "{bad}");
         }
     }

@@ -237,7 +237,8 @@ async fn record_unrecorded(
         return Ok(Vec::new());
     }
     let by = sweeper.by().await?;
-    let detail = "found by the sweep: made without kubectl-supportaccess, so no history line was written when it was made";
+    let detail =
+        "found by the sweep: made without kubectl-supportaccess, so no history line was written when it was made";
     let lines: Vec<HistoryEvent> =
         found.iter().map(|g| HistoryEvent::request(EventKind::Requested, g, &by, detail)).collect();
     history::record(conn, &lines).await?;

@@ -3,8 +3,8 @@
 use k8s_openapi::api::admissionregistration::v1::ValidatingAdmissionPolicy;
 use serde_json::json;
 
-use super::build::*;
 use super::CREDENTIALS;
+use super::build::*;
 use super::literal::policy_variables;
 use crate::cel;
 use crate::policy::Policy;

@@ -4,8 +4,8 @@
 use k8s_openapi::api::admissionregistration::v1::ValidatingAdmissionPolicy;
 use serde_json::{Value, json};
 
-use super::build::*;
 use super::GUARDRAILS;
+use super::build::*;
 use super::literal::policy_variables;
 use crate::policy::Policy;
 

@@ -3,8 +3,8 @@
 use k8s_openapi::api::admissionregistration::v1::ValidatingAdmissionPolicy;
 use serde_json::json;
 
-use super::build::*;
 use super::REQUESTS;
+use super::build::*;
 use super::literal::policy_variables;
 use crate::cel;
 use crate::policy::Policy;
@@ -135,7 +135,7 @@ pub(super) fn requests_policy(namespace: &str, policy: &Policy) -> ValidatingAdm
             "variables.pending ? !variables.hasSubjects : (!variables.hasSubjects || variables.isAccount)",
             format!(
                 "a support request's binding has exactly one subject, its requester's ServiceAccount \
-                 {namespace}/crusoe-support-<its id>-<end>.<its requested-by>, or none (pending approval, or ended)"
+                 {namespace}/crusoe-support-<its id>-<end>.u<its requested-by>, or none (pending approval, or ended)"
             ),
         ),
         validation(

@@ -6,7 +6,6 @@ use chrono::Utc;
 use crate::bindings::revoke_everything;
 use crate::cli::{DisableArgs, GlobalArgs, OutputFormat};
 use crate::cluster::{Connection, Target};
-use crate::prompt::ask_on_terminal;
 use crate::enforce::{self, write_policy};
 use crate::error::Result;
 use crate::fleet::{Outcome, Plan};
@@ -14,6 +13,7 @@ use crate::history::{self, EventKind, HistoryEvent};
 use crate::lifecycle::drain_requests;
 use crate::output::print_structured;
 use crate::policy::Policy;
+use crate::prompt::ask_on_terminal;
 use serde::Serialize;
 
 /// What `disable` did on one cluster: `-o json|yaml`, and a fleet's row.

@@ -55,4 +55,3 @@ fn completion(args: &crate::cli::CompletionArgs) -> Result<()> {
         .write_all(&crate::complete::script(shell))
         .map_err(|e| Error::failed(format!("cannot write the script: {e}")))
 }
-

@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::Namespace;
 use kube::api::Api;
 
 use crate::access::{Permission, caller_can, refuse_unless};
-use crate::bindings::{NewGrant, end_own, is_dns_label, new_id};
+use crate::bindings::{NewGrant, is_dns_label, new_id};
 use crate::cli::{GlobalArgs, OutputFormat, RequestArgs};
 use crate::cluster::{Connection, Target};
 use crate::credential::{self, MIN_LIFETIME};
@@ -174,7 +174,9 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     };
     let made = async {
         match &new.grant.account {
-            Some(_) => tokio::try_join!(credential::create_account(&conn, &id, end, &by), new.create(&conn)).map(|_| ()),
+            Some(_) => {
+                tokio::try_join!(credential::create_account(&conn, &id, end, &by), new.create(&conn)).map(|_| ())
+            }
             None => new.create(&conn).await,
         }
     };
@@ -255,11 +257,11 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     }
 }
 
-/// Ends a failed request (a requester never deletes its record: the owner's sweep does, and
-/// records it); the error then says whether that worked.
+/// Rolls a failed request back (a requester, who never deletes its record, ends it: the owner's
+/// sweep deletes and records it); the error then says whether that worked.
 async fn roll_back(conn: &Connection, grant: &Grant, error: Error) -> Error {
-    let note = match end_own(conn, grant).await {
-        Ok(_) => "the request was ended (it grants nothing; the owner's next sweep removes and records it)",
+    let note = match crate::bindings::roll_back(conn, grant).await {
+        Ok(_) => "the request was rolled back",
         Err(_) => "rolling the request back failed too; `kubectl supportaccess sweep` removes what is left",
     };
     Error { message: format!("{}; {note}", error.message), ..error }

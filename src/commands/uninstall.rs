@@ -7,9 +7,9 @@ use kube::api::{Api, DeleteParams};
 use crate::bindings::revoke_everything;
 use crate::cli::{GlobalArgs, UninstallArgs};
 use crate::cluster::{Connection, Target};
-use crate::prompt::confirm;
 use crate::error::Result;
 use crate::history::{self, EventKind, HistoryEvent};
+use crate::prompt::confirm;
 use crate::roles;
 use crate::state;
 

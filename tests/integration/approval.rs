@@ -407,7 +407,8 @@ fn an_interrupted_request_is_picked_up_by_renew_and_plain_kubectl_cannot_skip_th
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let end = (chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let direct = crate::common::record_manifest(&ns, "skip1", "readonly", &now, &end, None)
-        .replace("requested-by: kubernetes-admin", "requested-by: bob");
+        .replace("requested-by: kubernetes-admin", "requested-by: bob")
+        .replace(&crate::common::account_name("skip1", &end), &crate::common::account_of("skip1", &end, "bob"));
     let companion = r#"apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
 metadata:
@@ -421,6 +422,8 @@ metadata:
   annotations:
     support-access.crusoe.ai/requested-by: bob
     support-access.crusoe.ai/approved-by: kubernetes-admin
+  ownerReferences:
+  - {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, name: crusoe-support-skip2, uid: 0b0e0c9a-1111-4222-8333-444455556666}
 roleRef:
   apiGroup: rbac.authorization.k8s.io
   kind: ClusterRole
@@ -428,9 +431,10 @@ roleRef:
 subjects:
 - kind: ServiceAccount
   namespace: NS
-  name: crusoe-support-skip2-4102444800
+  name: ACCOUNT
 "#
-    .replace("NS", &ns);
+    .replace("NS", &ns)
+    .replace("ACCOUNT", &crate::common::account_of("skip2", "2100-01-01T00:00:00Z", "bob"));
     for manifest in [direct.as_str(), companion.as_str()] {
         let ran = cluster.create_as(&bob, manifest);
         assert_ne!(ran.code, 0, "{manifest}\n{ran:?}");

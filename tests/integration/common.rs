@@ -386,5 +386,5 @@ pub fn server_minor() -> String {
         let env = std::fs::read_to_string(repo().join("tests/cluster/versions.env")).unwrap();
         env.lines().find_map(|l| l.strip_prefix("K8S_VERSION=")).expect("versions.env names K8S_VERSION").to_string()
     });
-    version.rsplitn(2, '.').nth(1).unwrap_or(&version).to_string()
+    version.rsplit_once('.').map(|(minor, _)| minor).unwrap_or(&version).to_string()
 }

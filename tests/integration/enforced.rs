@@ -28,7 +28,7 @@ fn after_uninstall_and_enable_the_guards_enforce_the_new_policy_not_the_stale_on
     let cluster = &*CLUSTER;
     cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly,operator"]);
     cluster.supportaccess_ok(NS, &["uninstall", "--yes"]);
-    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly"]);
+    cluster.supportaccess_ok(NS, &["enable", "--yes", "--enabled-roles", "readonly"]);
     cluster.supportaccess_ok(NS, &["disable"]);
     // The review's write: an operator record lasting 70 h, as cluster-admin with plain kubectl.
     let ran = hand_made(cluster, "stale1", "operator", 70 * 60);
@@ -79,12 +79,12 @@ fn each_policy_change_is_in_force_when_the_command_returns() {
     assert!(refused_by(&ran, REQUESTS) && ran.stderr.contains("maxDuration"), "maxDuration 4h: {ran:?}");
 
     // A role withdrawn.
-    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly"]);
+    cluster.supportaccess_ok(NS, &["enable", "--yes", "--enabled-roles", "readonly"]);
     let ran = hand_made(cluster, "role1", "operator", 60);
     assert!(refused_by(&ran, REQUESTS) && ran.stderr.contains("not enabled"), "operator withdrawn: {ran:?}");
 
     // Approval required: a record that grants without an approval.
-    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly", "--approval", "required"]);
+    cluster.supportaccess_ok(NS, &["enable", "--yes", "--enabled-roles", "readonly", "--approval", "required"]);
     let ran = hand_made(cluster, "unapproved1", "readonly", 60);
     assert!(refused_by(&ran, REQUESTS) && ran.stderr.contains("approval is required"), "approval: {ran:?}");
 
@@ -117,7 +117,7 @@ fn a_guard_deleted_by_hand_comes_back_with_the_current_policy() {
 #[test]
 fn a_literal_edited_by_hand_is_named_by_roles_verify_and_get_and_enable_repairs_it() {
     let cluster = &*CLUSTER;
-    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly"]);
+    cluster.supportaccess_ok(NS, &["enable", "--yes", "--enabled-roles", "readonly"]);
     let variables =
         cluster.kubectl_ok(&["get", "validatingadmissionpolicy", REQUESTS, "-o", "jsonpath={.spec.variables[*].name}"]);
     let index = variables.split(' ').position(|name| name == "enabledRoles").expect("the guard carries enabledRoles");

@@ -155,7 +155,7 @@ fn withdrawing_a_role_revokes_its_requests_disable_drains_and_disable_now_revoke
 
     // Withdrawing operator revokes operator requests at once: a record of a role that is not
     // enabled is not trusted.
-    let out = cluster.supportaccess_ok(ns, &["enable", "--enabled-roles", "readonly"]);
+    let out = cluster.supportaccess_ok(ns, &["enable", "--yes", "--enabled-roles", "readonly"]);
     assert!(out.contains("Revoked 1 request(s) of roles no longer enabled: oper1"), "{out}");
     assert_ne!(run(cluster.kubectl().args(["get", "clusterrolebinding", "crusoe-support-oper1"])).code, 0);
     let reader_end = annotation(&cluster, "reader1", "expires-at");
@@ -303,7 +303,7 @@ fn concurrent_enables_and_disables_lose_nothing() {
     let children: Vec<_> = (0..20)
         .map(|i| {
             let args: &[&str] =
-                if i % 2 == 0 { &["enable", "--enabled-roles", "readonly"] } else { &["disable", "--yes"] };
+                if i % 2 == 0 { &["enable", "--yes", "--enabled-roles", "readonly"] } else { &["disable", "--yes"] };
             CLUSTER
                 .kubectl()
                 .arg("supportaccess")

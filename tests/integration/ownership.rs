@@ -91,7 +91,10 @@ fn a_request_is_its_requesters_alone() {
 
     // alice, a requester who asked for nothing, tries bob's request every way.
     let minted = as_user(cluster, &p.alice, &["-n", NS, "create", "token", &account, "--duration", "10m"]);
-    assert!(refused_by(&minted, "crusoe-support-credentials") && minted.stderr.contains("requester's alone"), "{minted:?}");
+    assert!(
+        refused_by(&minted, "crusoe-support-credentials") && minted.stderr.contains("requester's alone"),
+        "{minted:?}"
+    );
     let extended = plugin_as(cluster, &p.alice, &["extend", &bobs, "--by", "30m"]);
     assert_ne!(extended.code, 0, "{extended:?}");
     let later = (chrono::Utc::now() + chrono::TimeDelta::hours(5)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
@@ -106,8 +109,13 @@ fn a_request_is_its_requesters_alone() {
             &format!("support-access.crusoe.ai/extension-requested={later}"),
         ],
     );
-    assert!(refused_by(&stretched, "crusoe-support-requesters") && stretched.stderr.contains("only its own"), "{stretched:?}");
-    for target in [&["clusterrolebinding", &format!("crusoe-support-{bobs}")][..], &["-n", NS, "serviceaccount", &account]] {
+    assert!(
+        refused_by(&stretched, "crusoe-support-requesters") && stretched.stderr.contains("only its own"),
+        "{stretched:?}"
+    );
+    for target in
+        [&["clusterrolebinding", &format!("crusoe-support-{bobs}")][..], &["-n", NS, "serviceaccount", &account]]
+    {
         let deleted = as_user(cluster, &p.alice, &[&["delete", "--dry-run=server"], target].concat());
         assert!(refused_by(&deleted, "crusoe-support-requesters"), "{target:?}: {deleted:?}");
     }
@@ -125,9 +133,23 @@ fn a_request_is_its_requesters_alone() {
     plugin_ok(cluster, &p.bob, &["end", &bobs]);
     eventually_unauthorized(cluster, &kept);
     // The record stays for the owner's side (a requester never deletes one), and binds nothing.
-    let subjects = cluster.kubectl_ok(&["get", "clusterrolebinding", &format!("crusoe-support-{bobs}"), "-o", "jsonpath={.subjects}"]);
+    let subjects = cluster.kubectl_ok(&[
+        "get",
+        "clusterrolebinding",
+        &format!("crusoe-support-{bobs}"),
+        "-o",
+        "jsonpath={.subjects}",
+    ]);
     assert_eq!(subjects.trim(), "", "an ended record binds nothing");
-    let companions = cluster.kubectl_ok(&["get", "rolebindings", "-A", "-l", &format!("support-access.crusoe.ai/request-id={bobs}"), "-o", "name"]);
+    let companions = cluster.kubectl_ok(&[
+        "get",
+        "rolebindings",
+        "-A",
+        "-l",
+        &format!("support-access.crusoe.ai/request-id={bobs}"),
+        "-o",
+        "name",
+    ]);
     assert_eq!(companions.trim(), "", "an ended request's companions are gone");
 
     // The owner (an approver) revokes both requesters' requests, and sweeps bob's ended one.
@@ -176,7 +198,10 @@ fn access_taken_with_plain_kubectl_reaches_the_history_and_cannot_be_deleted() {
     let used = as_user(cluster, &token_kubeconfig(cluster, token.stdout.trim()), &["get", "configmaps", "-A"]);
     assert_eq!(used.code, 0, "the token works: {used:?}");
     let deleted = as_user(cluster, &p.alice, &["delete", "clusterrolebinding", &format!("crusoe-support-{id}")]);
-    assert!(refused_by(&deleted, "crusoe-support-requesters") && deleted.stderr.contains("never deletes"), "{deleted:?}");
+    assert!(
+        refused_by(&deleted, "crusoe-support-requesters") && deleted.stderr.contains("never deletes"),
+        "{deleted:?}"
+    );
     plugin_ok(cluster, &p.owner, &["sweep"]);
     let history = plugin_ok(cluster, &p.owner, &["history", "-o", "json"]);
     let json: serde_json::Value = serde_json::from_str(&history).unwrap();
@@ -204,7 +229,9 @@ fn a_companion_needs_its_record_and_goes_with_it() {
     let made = cluster.create_as(&cluster.kubeconfig, &companion("orph2", owned));
     assert_eq!(made.code, 0, "{made:?}");
     let deadline = Instant::now() + Duration::from_secs(30);
-    while run_ok(cluster, &["-n", "kube-system", "get", "rolebinding", "crusoe-support-orph2-logs", "-o", "name"]).is_some() {
+    while run_ok(cluster, &["-n", "kube-system", "get", "rolebinding", "crusoe-support-orph2-logs", "-o", "name"])
+        .is_some()
+    {
         assert!(Instant::now() < deadline, "the garbage collector removes a companion whose record does not exist");
         std::thread::sleep(Duration::from_millis(500));
     }
@@ -217,18 +244,31 @@ fn history_lines_are_written_in_their_writers_name() {
     let (bobs, _) = request(cluster, &p.bob, "readonly");
     let month = chrono::Utc::now().format("%Y-%m").to_string();
     let append = |who: &Path, line: &str| {
-        let mut map: serde_json::Value = serde_json::from_str(&cluster.kubectl_ok(&["-n", NS, "get", "configmap", "support-access-history", "-o", "json"])).unwrap();
+        let mut map: serde_json::Value = serde_json::from_str(&cluster.kubectl_ok(&[
+            "-n",
+            NS,
+            "get",
+            "configmap",
+            "support-access-history",
+            "-o",
+            "json",
+        ]))
+        .unwrap();
         let old = map["data"][&month].as_str().unwrap_or("").to_string();
         map["data"][&month] = serde_json::Value::String(format!("{old}{line}\n"));
         crate::common::fed(cluster.kubectl().env("KUBECONFIG", who).args(["replace", "-f", "-"]), &map.to_string())
     };
     let at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
-    let forged = format!(r#"{{"by":"owner","at":"{at}","event":"revoked","id":"{bobs}","role":"readonly","requestor":"bob","reason":"r","detail":"revoked by owner"}}"#);
+    let forged = format!(
+        r#"{{"by":"owner","at":"{at}","event":"revoked","id":"{bobs}","role":"readonly","requestor":"bob","reason":"r","detail":"revoked by owner"}}"#
+    );
     let ran = append(&p.alice, &forged);
     assert!(refused_by(&ran, "crusoe-support-requesters") && ran.stderr.contains("its own"), "{ran:?}");
     let hidden = format!(r#"{{"at":"{at}","by":"owner","event":"revoked","id":"{bobs}","detail":"x","by":"alice"}}"#);
     assert!(refused_by(&append(&p.alice, &hidden), "crusoe-support-requesters"), "a second by refused");
-    let own = format!(r#"{{"by":"alice","at":"{at}","event":"renewed","id":"{bobs}","role":null,"requestor":null,"reason":null,"detail":"a note"}}"#);
+    let own = format!(
+        r#"{{"by":"alice","at":"{at}","event":"renewed","id":"{bobs}","role":null,"requestor":null,"reason":null,"detail":"a note"}}"#
+    );
     let ran = append(&p.alice, &own);
     assert_eq!(ran.code, 0, "her own well-formed line: {ran:?}");
     let history = plugin_ok(cluster, &p.owner, &["history"]);
@@ -242,7 +282,13 @@ fn an_approver_only_answers() {
     let owner = p.owner.as_path();
     for binding in [
         &["create", "clusterrolebinding", "x1", "--clusterrole=crusoe-support-operator", "--user=owner"][..],
-        &["create", "clusterrolebinding", "x2", "--clusterrole=crusoe-support-readonly", "--group=system:authenticated"],
+        &[
+            "create",
+            "clusterrolebinding",
+            "x2",
+            "--clusterrole=crusoe-support-readonly",
+            "--group=system:authenticated",
+        ],
         &["delete", "clusterrolebinding", "system:kube-controller-manager", "--dry-run=server"],
     ] {
         let ran = as_user(cluster, owner, binding);
@@ -272,7 +318,8 @@ fn enable_with_another_setting_keeps_the_roles_and_their_requests() {
     let p = parties(cluster, &[]);
     let (id, kubeconfig) = request(cluster, &p.bob, "operator");
     cluster.supportaccess_ok(NS, &["enable", "--approval", "none"]);
-    let policy = cluster.kubectl_ok(&["-n", NS, "get", "configmap", "support-access", "-o", "jsonpath={.data.enabledRoles}"]);
+    let policy =
+        cluster.kubectl_ok(&["-n", NS, "get", "configmap", "support-access", "-o", "jsonpath={.data.enabledRoles}"]);
     assert_eq!(policy.trim(), "readonly,operator");
     assert!(record_exists(cluster, &id) && as_user(cluster, &kubeconfig, &["get", "pods", "-A"]).code == 0);
     // Plain `enable` would withdraw operator: without a terminal it refuses, naming it.
@@ -286,7 +333,13 @@ fn enable_with_another_setting_keeps_the_roles_and_their_requests() {
 fn a_support_role_given_to_anyone_but_a_request_is_named_by_get_and_roles_verify() {
     let cluster = &*CLUSTER;
     let _p = parties(cluster, &[]);
-    cluster.kubectl_ok(&["create", "clusterrolebinding", "mallory-ops", "--clusterrole=crusoe-support-operator", "--user=mallory"]);
+    cluster.kubectl_ok(&[
+        "create",
+        "clusterrolebinding",
+        "mallory-ops",
+        "--clusterrole=crusoe-support-operator",
+        "--user=mallory",
+    ]);
     let get = cluster.supportaccess(NS, &["get"]);
     assert_eq!(get.code, 0, "{get:?}");
     assert!(get.stderr.contains("mallory-ops") && get.stderr.contains("User mallory"), "{get:?}");
@@ -310,9 +363,14 @@ fn roles_verify_holds_after_each_policy_change_approval_required_included() {
         }
         let verify = cluster.supportaccess(NS, &["roles", "--verify"]);
         assert_eq!(verify.code, 0, "after enable {change:?}: {verify:?}");
-        for row in ["a token of another requester's request", "deleting a request's record", "a history line in another's name"] {
+        for row in [
+            "a token of another requester's request",
+            "deleting a request's record",
+            "a history line in another's name",
+        ] {
             assert!(verify.stdout.contains(row), "{row}: {}", verify.stdout);
         }
     }
     let _ = waiting.kill();
+    let _ = waiting.wait();
 }

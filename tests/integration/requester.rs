@@ -75,10 +75,7 @@ fn refused_by_rbac(ran: &Ran) -> bool {
 fn record_by_prov(id: &str, requested_at: &str, expires_at: &str, extra_annotation: &str) -> String {
     crate::common::record_manifest(NS, id, "readonly", requested_at, expires_at, None)
         .replace("requested-by: kubernetes-admin", &format!("requested-by: prov\n{extra_annotation}"))
-        .replace(
-            &crate::common::account_name(id, expires_at),
-            &crate::common::account_of(id, expires_at, "prov"),
-        )
+        .replace(&crate::common::account_name(id, expires_at), &crate::common::account_of(id, expires_at, "prov"))
 }
 
 #[test]
@@ -128,7 +125,20 @@ fn prov_runs_the_whole_support_flow_without_cluster_admin() {
         "-o",
         "name",
     ]);
-    assert_eq!(left, "", "end deletes the request's bindings");
+    // A requester never deletes a record: it stays, bound to nothing, for the owner's side.
+    assert_eq!(
+        left.trim(),
+        format!("clusterrolebinding.rbac.authorization.k8s.io/crusoe-support-{id}"),
+        "end deletes the companions"
+    );
+    let subjects = cluster.kubectl_ok(&[
+        "get",
+        "clusterrolebinding",
+        &format!("crusoe-support-{id}"),
+        "-o",
+        "jsonpath={.subjects}",
+    ]);
+    assert_eq!(subjects.trim(), "", "the ended record binds nothing");
     assert_eq!(crate::support::accounts(cluster), "", "end deletes its ServiceAccount");
     let first = as_user(cluster, &kept, &["get", "pods", "-A"]);
     assert!(first.code != 0, "refused from the first call after end: {first:?}");
@@ -193,7 +203,11 @@ fn as_prov_plain_kubectl_gets_nothing_beyond_asking() {
     assert!(ran.code != 0, "a bound object: {ran:?}");
     // A ServiceAccount of its own whose name ends in 15 minutes: a 20-minute token would outlive it.
     let end15 = (chrono::Utc::now() + chrono::TimeDelta::minutes(15)).timestamp();
-    let short = format!("crusoe-support-{id}-{end15}");
+    let short = crate::common::account_of(
+        &id,
+        &chrono::DateTime::from_timestamp(end15, 0).unwrap().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "prov",
+    );
     let made = cluster.create_as(
         prov,
         &format!(
@@ -423,7 +437,7 @@ fn enable_refuses_a_request_service_account_as_requester_and_uninstall_removes_b
     assert_eq!(json["requesters"], serde_json::json!(["user:prov"]), "{json}");
     assert_eq!(json["approvers"], serde_json::json!(["user:owner"]), "{json}");
     // Plain enable keeps them; an empty list removes them.
-    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly"]);
+    cluster.supportaccess_ok(NS, &["enable", "--yes", "--enabled-roles", "readonly"]);
     let json: serde_json::Value = serde_json::from_str(&cluster.supportaccess_ok(NS, &["get", "-o", "json"])).unwrap();
     assert_eq!(json["requesters"], serde_json::json!(["user:prov"]), "{json}");
     cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly", "--approvers", ""]);
