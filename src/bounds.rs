@@ -27,19 +27,26 @@ const OTHER_REQUESTER: &str = "supportaccess-verify-other";
 /// Rows refused by RBAC itself carry this in place of a guard's name.
 pub const RBAC: &str = "RBAC (requester roles)";
 
-/// A temporary requester: a user no credential carries, bound to both requester roles.
+/// A temporary requester or approver: a user no credential carries, bound to both roles of its
+/// party.
 struct TemporaryRequester {
+    party: Party,
     user: String,
     name: String,
     namespace: String,
 }
 
 impl TemporaryRequester {
-    async fn create(conn: &Connection) -> Result<TemporaryRequester> {
+    async fn create(conn: &Connection, party: Party) -> Result<TemporaryRequester> {
         let id = crate::bindings::new_id()?;
+        let who = match party {
+            Party::Requester => "requester",
+            Party::Approver => "approver",
+        };
         let requester = TemporaryRequester {
-            user: format!("supportaccess-verify:requester-{id}"),
-            name: format!("supportaccess-verify-requester-{id}"),
+            party,
+            user: format!("supportaccess-verify:{who}-{id}"),
+            name: format!("supportaccess-verify-{who}-{id}"),
             namespace: conn.namespace.clone(),
         };
         let created = requester.bind(conn).await;
@@ -65,7 +72,7 @@ impl TemporaryRequester {
         let role_ref = |kind: &str| RoleRef {
             api_group: "rbac.authorization.k8s.io".into(),
             kind: kind.into(),
-            name: Party::Requester.name().into(),
+            name: self.party.name().into(),
         };
         let params = PostParams::default();
         let cluster =
@@ -75,8 +82,12 @@ impl TemporaryRequester {
         conn.call(Api::<RoleBinding>::namespaced(conn.client.clone(), &self.namespace).create(&params, &namespaced))
             .await?;
         // RBAC reads bindings from the API server's watch cache.
+        let verb = match self.party {
+            Party::Requester => "request",
+            Party::Approver => "approve",
+        };
         let seen = [
-            Permission::new("request", state::REQUESTS_GROUP, state::REQUESTS_RESOURCE),
+            Permission::new(verb, state::REQUESTS_GROUP, state::REQUESTS_RESOURCE),
             Permission::new("create", "", "serviceaccounts").within(&self.namespace),
         ];
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
@@ -112,12 +123,62 @@ pub async fn requester_bounds(conn: &Connection, policy: &Policy) -> Result<Vec<
     if !installed {
         return Ok(vec![proof(REQUESTERS, "the requester's bounds", "refused", "skipped: run `enable` first".into())]);
     }
-    let requester = TemporaryRequester::create(conn).await?;
+    let requester = TemporaryRequester::create(conn, Party::Requester).await?;
     let proved = prove(conn, policy, &requester).await;
     let deleted = requester.delete(conn).await;
-    let proved = proved?;
+    let mut proved = proved?;
     deleted?;
+    if crate::roles::missing(conn, &[state::APPROVER_ROLE]).await?.is_empty() {
+        let approver = TemporaryRequester::create(conn, Party::Approver).await?;
+        let answered = prove_approver(conn, &approver).await;
+        let deleted = approver.delete(conn).await;
+        proved.extend(answered?);
+        deleted?;
+    }
     Ok(proved)
+}
+
+/// An approver only answers: no support role bound to anything but a request's ServiceAccount, and
+/// no other binding deleted.
+async fn prove_approver(conn: &Connection, approver: &TemporaryRequester) -> Result<Vec<GuardProof>> {
+    let as_approver = conn.impersonating(&approver.user, &TemporaryRequester::groups())?;
+    let bindings: Api<ClusterRoleBinding> = Api::all(as_approver.client.clone());
+    let create = PostParams { dry_run: true, ..PostParams::default() };
+    let rbac = "rbac.authorization.k8s.io";
+    let mut proofs = Vec::new();
+    for (check, name, role, subject) in [
+        (
+            "as an approver: a binding of crusoe-support-operator to itself",
+            "supportaccess-verify-operator",
+            crate::roles::OPERATOR,
+            serde_json::json!({ "apiGroup": rbac, "kind": "User", "name": approver.user }),
+        ),
+        (
+            "as an approver: a binding of crusoe-support-readonly to system:authenticated",
+            "supportaccess-verify-everyone",
+            crate::roles::READONLY,
+            serde_json::json!({ "apiGroup": rbac, "kind": "Group", "name": "system:authenticated" }),
+        ),
+    ] {
+        let binding: ClusterRoleBinding = serde_json::from_value(serde_json::json!({
+            "metadata": { "name": name },
+            "roleRef": { "apiGroup": rbac, "kind": "ClusterRole", "name": role },
+            "subjects": [subject],
+        }))
+        .expect("a ClusterRoleBinding");
+        let made = as_approver.call(bindings.create(&create, &binding)).await;
+        proofs.push(proof(REQUESTERS, check, "refused", outcome(REQUESTERS, made)));
+    }
+    // A binding that exists and is no support binding: the approver's own.
+    let delete = DeleteParams { dry_run: true, ..DeleteParams::default() };
+    let deleted = as_approver.call(bindings.delete(&approver.name, &delete)).await;
+    proofs.push(proof(
+        REQUESTERS,
+        "as an approver: deleting a binding that is no support request's",
+        "refused",
+        outcome(REQUESTERS, deleted),
+    ));
+    Ok(proofs)
 }
 
 async fn prove(conn: &Connection, policy: &Policy, requester: &TemporaryRequester) -> Result<Vec<GuardProof>> {
@@ -227,8 +288,10 @@ async fn prove(conn: &Connection, policy: &Policy, requester: &TemporaryRequeste
     let pending = Policy { approval_required: true, ..policy.clone() };
     let by = conn.whoami().await?;
     let held_role = policy.enabled_roles.first().copied().unwrap_or(Role::Readonly);
-    let held =
-        crate::proof::record_as_written(&pending, "verifydel", held_role, now, chrono::TimeDelta::hours(1), &by, ns);
+    let held = crate::proof::as_written(
+        &pending,
+        crate::proof::record_binding("verifydel", held_role, now, chrono::TimeDelta::hours(1), &by, ns),
+    );
     let admin: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
     let deleted = match conn.call(admin.create(&PostParams::default(), &held)).await {
         Ok(made) => {
@@ -291,7 +354,7 @@ async fn prove(conn: &Connection, policy: &Policy, requester: &TemporaryRequeste
     let role = policy.enabled_roles.first().copied().unwrap_or(Role::Readonly);
     // A record as the requester's `request` writes it: pending (no subject) when approval is required.
     let record_as_written = |id: &str, start: chrono::DateTime<Utc>, lasts: chrono::TimeDelta| {
-        crate::proof::record_as_written(policy, id, role, start, lasts, &requester.user, ns)
+        crate::proof::as_written(policy, crate::proof::record_binding(id, role, start, lasts, &requester.user, ns))
     };
     let record = record_as_written("verifyrq", now, chrono::TimeDelta::hours(1));
     let made = as_requester.call(bindings.create(&create, &record)).await;

@@ -63,32 +63,26 @@ pub async fn delete_accounts(conn: &Connection, ids: &[&str]) -> Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
-    let api: Api<ServiceAccount> = Api::namespaced(conn.client.clone(), &conn.namespace);
-    let listed = conn.call(api.list_metadata(&ListParams::default())).await?;
-    let doomed: Vec<String> = listed
-        .items
-        .iter()
-        .filter_map(|sa| sa.metadata.name.clone())
-        .filter(|name| state::parse_request_account(name).is_some_and(|(id, _)| ids.contains(&id)))
-        .collect();
-    futures::future::try_join_all(doomed.iter().map(|name| delete_account(conn, name))).await?;
-    Ok(())
+    delete_accounts_where(conn, |account| ids.contains(&account.id)).await
 }
 
 /// Deletes the ServiceAccounts of request `id` that carry `requester`: what a requester may
 /// delete of its own request.
 pub async fn delete_accounts_of(conn: &Connection, id: &str, requester: &str) -> Result<()> {
+    delete_accounts_where(conn, |account| account.id == id && account.requester.as_deref() == Some(requester)).await
+}
+
+/// Deletes the request ServiceAccounts of the system namespace that `doomed` picks.
+async fn delete_accounts_where(conn: &Connection, doomed: impl Fn(&state::RequestAccount) -> bool) -> Result<()> {
     let api: Api<ServiceAccount> = Api::namespaced(conn.client.clone(), &conn.namespace);
     let listed = conn.call(api.list_metadata(&ListParams::default())).await?;
-    let doomed: Vec<String> = listed
+    let names: Vec<String> = listed
         .items
         .iter()
         .filter_map(|sa| sa.metadata.name.clone())
-        .filter(|name| {
-            state::read_request_account(name).is_some_and(|a| a.id == id && a.requester.as_deref() == Some(requester))
-        })
+        .filter(|name| state::read_request_account(name).is_some_and(|account| doomed(&account)))
         .collect();
-    futures::future::try_join_all(doomed.iter().map(|name| delete_account(conn, name))).await?;
+    futures::future::try_join_all(names.iter().map(|name| delete_account(conn, name))).await?;
     Ok(())
 }
 

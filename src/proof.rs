@@ -128,7 +128,7 @@ async fn as_caller(conn: &Connection, policy: &Policy, by: &str) -> Result<Vec<G
     let now = Utc::now();
     let role = policy.enabled_roles.first().copied().unwrap_or(Role::Readonly);
     let record = |id: &str, role: Role, lasts: chrono::TimeDelta| {
-        record_as_written(policy, id, role, now, lasts, by, &conn.namespace)
+        as_written(policy, record_binding(id, role, now, lasts, by, &conn.namespace))
     };
     let create = |binding: ClusterRoleBinding| {
         let api = api.clone();
@@ -172,18 +172,9 @@ async fn as_caller(conn: &Connection, policy: &Policy, by: &str) -> Result<Vec<G
     Ok(proofs)
 }
 
-/// A request record as `request` writes it under `policy`, for dry runs: pending (no subject)
-/// when approval is required.
-pub fn record_as_written(
-    policy: &Policy,
-    id: &str,
-    role: Role,
-    now: DateTime<Utc>,
-    lasts: chrono::TimeDelta,
-    by: &str,
-    namespace: &str,
-) -> ClusterRoleBinding {
-    let mut record = record_binding(id, role, now, lasts, by, namespace);
+/// `record` as `request` writes it under `policy`: pending (no subject) when approval is
+/// required.
+pub fn as_written(policy: &Policy, mut record: ClusterRoleBinding) -> ClusterRoleBinding {
     if policy.approval_required {
         record.subjects = None;
         let annotations = record.metadata.annotations.get_or_insert_default();

@@ -367,6 +367,9 @@ fn roles_verify_holds_after_each_policy_change_approval_required_included() {
             "a token of another requester's request",
             "deleting a request's record",
             "a history line in another's name",
+            "as an approver: a binding of crusoe-support-operator to itself",
+            "as an approver: a binding of crusoe-support-readonly to system:authenticated",
+            "as an approver: deleting a binding that is no support request's",
         ] {
             assert!(verify.stdout.contains(row), "{row}: {}", verify.stdout);
         }
