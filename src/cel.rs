@@ -31,7 +31,7 @@ pub fn list<S: AsRef<str>>(items: &[S]) -> String {
 }
 
 /// Reads one string literal as [`string`] writes it at the start of `text`; returns it and the rest.
-fn parse_string_prefix(text: &str) -> Option<(String, &str)> {
+pub fn parse_string_prefix(text: &str) -> Option<(String, &str)> {
     let mut chars = text.strip_prefix('\'')?.char_indices();
     let body = &text[1..];
     let mut value = String::new();
@@ -65,17 +65,25 @@ pub fn parse_string(text: &str) -> Option<String> {
 
 /// Reads back a list as [`list`] writes it.
 pub fn parse_list(text: &str) -> Option<Vec<String>> {
-    let mut rest = text.trim().strip_prefix('[')?.trim_start();
+    match parse_list_prefix(text.trim())? {
+        (items, rest) if rest.trim().is_empty() => Some(items),
+        _ => None,
+    }
+}
+
+/// Reads one list as [`list`] writes it at the start of `text`; returns it and the rest.
+pub fn parse_list_prefix(text: &str) -> Option<(Vec<String>, &str)> {
+    let mut rest = text.strip_prefix('[')?.trim_start();
     let mut items = Vec::new();
     if let Some(after) = rest.strip_prefix(']') {
-        return after.trim().is_empty().then_some(items);
+        return Some((items, after));
     }
     loop {
         let (item, after) = parse_string_prefix(rest)?;
         items.push(item);
         let after = after.trim_start();
         if let Some(after) = after.strip_prefix(']') {
-            return after.trim().is_empty().then_some(items);
+            return Some((items, after));
         }
         rest = after.strip_prefix(',')?.trim_start();
     }

@@ -63,7 +63,7 @@ pub async fn wait(conn: &Connection, policy: Option<&Policy>) -> Result<bool> {
     let params = PostParams { dry_run: true, ..PostParams::default() };
     let deadline = Instant::now() + IN_FORCE_WITHIN;
     for guard in admission::ALL {
-        let probe = admission::probe(guard, &fingerprint_of);
+        let probe = admission::probe(guard, &conn.namespace, &fingerprint_of);
         loop {
             // None: the guard did not answer (it is not in the chain); Some(stale or in force).
             let answer = match conn.call(api.create(&params, &probe)).await {

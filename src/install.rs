@@ -2,7 +2,10 @@
 //! created when missing, brought back when they drifted, never touched when Helm manages them,
 //! and removed again by `uninstall`.
 
-use k8s_openapi::api::admissionregistration::v1::{ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding};
+use k8s_openapi::api::admissionregistration::v1::{
+    ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding, ValidatingAdmissionPolicyBindingSpec,
+    ValidatingAdmissionPolicySpec,
+};
 use k8s_openapi::api::flowcontrol::v1::{FlowSchema, PriorityLevelConfiguration};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -148,16 +151,17 @@ macro_rules! installable_by_spec {
 
 installable_by_spec!(PriorityLevelConfiguration, FlowSchema);
 
-/// An admission guard's policy or binding matches only without the field through which an older
-/// plugin's guards read the policy (`paramKind`, `paramRef`): `contains` alone would not see a
-/// field that the desired object leaves out.
+/// An admission guard's policy or binding matches only without the fields of an older plugin's
+/// guards, which `contains` alone would not see because the desired object leaves them out: a
+/// parameter (`paramKind`, `paramRef`), through which they read the policy, and `variables`, in
+/// which they carried it.
 macro_rules! installable_guard {
-    ($kind:ident, $param:ident $(, $more:item)*) => {
+    ($kind:ident, $older:expr $(, $more:item)*) => {
         impl Installable for $kind {
             const KIND: &'static str = stringify!($kind);
             fn desired_part(&self) -> serde_json::Value {
-                let reads_a_parameter = self.spec.as_ref().is_some_and(|s| s.$param.is_some());
-                serde_json::json!({ "spec": self.spec, "readsAParameter": reads_a_parameter })
+                let older_form = self.spec.as_ref().is_some_and($older);
+                serde_json::json!({ "spec": self.spec, "olderForm": older_form })
             }
             fn take_desired_part(&mut self, from: &Self) {
                 self.spec = from.spec.clone();
@@ -169,13 +173,12 @@ macro_rules! installable_guard {
 
 installable_guard!(
     ValidatingAdmissionPolicy,
-    param_kind,
+    |s: &ValidatingAdmissionPolicySpec| s.param_kind.is_some() || s.variables.as_ref().is_some_and(|v| !v.is_empty()),
     fn differs_only_in_policy(&self, desired: &Self) -> bool {
-        !self.desired_part()["readsAParameter"].as_bool().unwrap_or(true)
-            && contains(&crate::admission::without_policy(self), &crate::admission::without_policy(desired))
+        crate::admission::differs_only_in_policy(self, desired)
     }
 );
-installable_guard!(ValidatingAdmissionPolicyBinding, param_ref);
+installable_guard!(ValidatingAdmissionPolicyBinding, |s: &ValidatingAdmissionPolicyBindingSpec| s.param_ref.is_some());
 
 pub async fn install_one<K: Installable>(conn: &Connection, desired: K) -> Result<Installed> {
     // Another `enable` may create or repair the same object at the same time: read again and retry.

@@ -1,10 +1,12 @@
 //! The CEL builders the guards share: how an annotation or label is read, who a writer is, the
 //! probe every guard answers, and the JSON shapes of a policy, its binding, a variable and a validation.
 
+use std::collections::{BTreeSet, HashMap};
+
 use k8s_openapi::api::admissionregistration::v1::{ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding};
 use serde_json::{Value, json};
 
-use super::literal::{FINGERPRINT, fingerprint};
+use super::literal::{FINGERPRINT, Literal, carried_values, literals, mark};
 use crate::cel;
 use crate::policy::Policy;
 use crate::state::{self, annotations as ann};
@@ -88,13 +90,16 @@ pub(super) fn probe_rule() -> Value {
     })
 }
 
-/// A probe of `guard` for `policy`: a ClusterRoleBinding without subjects, only ever dry-run.
-pub fn probe(guard: &str, policy: &Policy) -> k8s_openapi::api::rbac::v1::ClusterRoleBinding {
+/// A probe of the guard that enforces `policy` (kept in the ConfigMap of `namespace`): a
+/// ClusterRoleBinding without subjects, only ever dry-run, naming the values the guard carries.
+pub fn probe(guard: &str, namespace: &str, policy: &Policy) -> k8s_openapi::api::rbac::v1::ClusterRoleBinding {
+    let fingerprint =
+        super::build_guard(guard, namespace, policy).and_then(|g| super::carried_by(&g)).unwrap_or_default();
     serde_json::from_value(json!({
         "metadata": {
             "name": "supportaccess-probe",
             "labels": { state::REQUEST_ID_LABEL: "probe" },
-            "annotations": { ann::PROBE: guard, ann::PROBE_POLICY: fingerprint(policy) },
+            "annotations": { ann::PROBE: guard, ann::PROBE_POLICY: fingerprint },
         },
         "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "crusoe-support-readonly" },
     }))
@@ -109,12 +114,145 @@ pub(super) fn validation(expression: &str, message: String) -> Value {
     json!({ "expression": expression, "message": message, "reason": "Forbidden" })
 }
 
-pub(super) fn policy(name: &str, spec: Value) -> ValidatingAdmissionPolicy {
+/// The named expressions of a guard's `source`, and whether the object is a probe of guard `name`.
+fn named(name: &str, source: &Value) -> HashMap<String, String> {
+    let mut named: HashMap<String, String> = source["variables"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| (v["name"].as_str().unwrap_or_default().into(), v["expression"].as_str().unwrap_or_default().into()))
+        .collect();
+    named.insert(
+        "probe".into(),
+        format!("request.operation == 'CREATE' && ({}) == {}", annotation("object", ann::PROBE), cel::string(name)),
+    );
+    named
+}
+
+fn expressions(source: &Value) -> Vec<String> {
+    let validations = source["validations"].as_array().into_iter().flatten();
+    validations.map(|v| v["expression"].as_str().unwrap_or_default().to_string()).collect()
+}
+
+/// Writes the guard `name` from its `source` (a spec whose `variables` name the sub-expressions its
+/// validations read as `variables.<name>`; the policy's values are read under their ConfigMap keys,
+/// the probe as `probe`, the fingerprint as `fingerprint`). The guard is written without
+/// `spec.variables`: each reference is replaced by its expression in parentheses, each policy value
+/// by its CEL literal. On Kubernetes 1.30 to 1.35 the API server compiles every policy's variables
+/// into one map that all policies share, and reads that map unlocked while it evaluates any policy
+/// with variables, so writing a policy with variables under load can crash it
+/// (kubernetes/kubernetes#135757, fixed in 1.36.0). A guard without variables neither writes the
+/// map when it is compiled nor reads it when it is evaluated. A guard carries only the policy
+/// values its expressions read, and its fingerprint names exactly those, so a policy change
+/// rewrites only the guards that read a changed value.
+pub(super) fn policy(name: &str, namespace: &str, policy: &Policy, mut source: Value) -> ValidatingAdmissionPolicy {
+    let mut named = named(name, &source);
+    let read = reads(&expressions(&source), &named);
+    let values = literals(policy);
+    let carried: Vec<(&str, &Literal)> =
+        values.iter().filter(|(key, _)| read.contains(*key)).map(|(key, literal)| (*key, literal)).collect();
+    named.insert(FINGERPRINT.into(), cel::string(&carried_values(namespace, &carried)));
+    named.extend(values.iter().map(|(key, literal)| (key.to_string(), literal.cel())));
+    if let Some(Value::Array(validations)) = source.get_mut("validations") {
+        for validation in validations {
+            let expanded = expand(validation["expression"].as_str().unwrap_or_default(), &named, 0);
+            validation["expression"] = Value::String(expanded);
+        }
+    }
+    if let Some(spec) = source.as_object_mut() {
+        spec.remove("variables");
+    }
     serde_json::from_value(json!({
         "metadata": { "name": name, "labels": state::managed_labels() },
-        "spec": spec,
+        "spec": source,
     }))
     .expect("the guard's spec matches admissionregistration.k8s.io/v1")
+}
+
+/// The validation expressions [`policy`] writes from `source`, with a mark (`literal::mark`) in
+/// place of each policy value and of the fingerprint: what a written guard is read back against.
+pub(super) fn template(name: &str, source: &Value) -> Vec<String> {
+    let mut named = named(name, source);
+    named.insert(FINGERPRINT.into(), mark(FINGERPRINT));
+    named.extend(literals(&Policy::default()).iter().map(|(key, _)| (key.to_string(), mark(key))));
+    expressions(source).iter().map(|e| expand(e, &named, 0)).collect()
+}
+
+/// Every name that `expressions` read, directly or through the named expressions they read.
+fn reads(expressions: &[String], named: &HashMap<String, String>) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut next: Vec<String> = expressions.iter().flat_map(|e| references(e)).collect();
+    while let Some(name) = next.pop() {
+        if let Some(expression) = named.get(&name).filter(|_| !seen.contains(&name)) {
+            next.extend(references(expression));
+        }
+        seen.insert(name);
+    }
+    seen
+}
+
+/// The names an expression reads as `variables.<name>`.
+pub(super) fn references(expression: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    rewrite(expression, |name| {
+        names.push(name.to_string());
+        None
+    });
+    names
+}
+
+/// `expression` with each `variables.<name>` replaced by the named expression (itself expanded),
+/// in parentheses. A name not in `named` stays as it is (the API server then refuses the guard as
+/// reading an undeclared name; a unit test writes every guard and finds none).
+pub(super) fn expand(expression: &str, named: &HashMap<String, String>, depth: usize) -> String {
+    rewrite(expression, |name| {
+        let inner = named.get(name).filter(|_| depth < 16)?;
+        Some(format!("({})", expand(inner, named, depth + 1)))
+    })
+}
+
+/// Walks a CEL expression outside its string literals, and replaces each `variables.<name>` with
+/// what `with` returns for the name, or keeps it when that is `None`.
+fn rewrite(expression: &str, mut with: impl FnMut(&str) -> Option<String>) -> String {
+    const PREFIX: &str = "variables.";
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(expression.len());
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut at = 0;
+    while let Some(c) = expression[at..].chars().next() {
+        if let Some(q) = quote {
+            out.push(c);
+            at += c.len_utf8();
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                _ if c == q => quote = None,
+                _ => {}
+            }
+            continue;
+        }
+        let starts_name = expression[at..].starts_with(PREFIX)
+            && !expression[..at].chars().next_back().is_some_and(|p| ident(p) || p == '.');
+        if starts_name {
+            let rest = &expression[at + PREFIX.len()..];
+            let name = &rest[..rest.find(|c: char| !ident(c)).unwrap_or(rest.len())];
+            if !name.is_empty() {
+                match with(name) {
+                    Some(replacement) => out.push_str(&replacement),
+                    None => out.push_str(&expression[at..at + PREFIX.len() + name.len()]),
+                }
+                at += PREFIX.len() + name.len();
+                continue;
+            }
+        }
+        if c == '\'' || c == '"' {
+            quote = Some(c);
+        }
+        out.push(c);
+        at += c.len_utf8();
+    }
+    out
 }
 
 pub(super) fn binding(name: &str) -> ValidatingAdmissionPolicyBinding {

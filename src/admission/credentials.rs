@@ -1,22 +1,19 @@
 //! `crusoe-support-credentials`: which tokens of request ServiceAccounts may be minted.
 
-use k8s_openapi::api::admissionregistration::v1::ValidatingAdmissionPolicy;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::CREDENTIALS;
 use super::build::*;
-use super::literal::policy_variables;
 use crate::cel;
-use crate::policy::Policy;
 use crate::state::{self};
 
 /// `crusoe-support-credentials`: a token of a request ServiceAccount only while enabled, for at
 /// most `credentialTTL`, for the API server's own audience, bound to no object, and never past the
 /// end its ServiceAccount's name carries, on the API server's clock (a TokenRequest's
 /// `creationTimestamp` is the server's time on CREATE); a requester's tokens only for those.
-pub(super) fn credentials_policy(namespace: &str, policy: &Policy) -> ValidatingAdmissionPolicy {
+pub(super) fn source(namespace: &str) -> Value {
     let policy_ref = format!("policy ConfigMap {namespace}/{}", state::POLICY_CONFIGMAP);
-    let mut variables = policy_variables(CREDENTIALS, policy);
+    let mut variables: Vec<Value> = Vec::new();
     variables.extend([
         // A request ServiceAccount, in the form that carries its requester or the one before it.
         variable(
@@ -89,28 +86,25 @@ pub(super) fn credentials_policy(namespace: &str, policy: &Policy) -> Validating
             ),
         ),
     ];
-    self::policy(
-        CREDENTIALS,
-        json!({
-            "failurePolicy": "Fail",
-            "matchConstraints": {
-                "resourceRules": [{
-                    "apiGroups": [""],
-                    "apiVersions": ["*"],
-                    "operations": ["CREATE"],
-                    "resources": ["serviceaccounts/token"],
-                }, probe_rule()],
-            },
-            "matchConditions": [{
-                "name": "a-token-in-the-system-namespace-or-a-probe",
-                "expression": format!(
-                    "(request.resource.resource == 'serviceaccounts' && request.namespace == {}) || {}",
-                    cel::string(namespace),
-                    is_probe(CREDENTIALS)
-                ),
-            }],
-            "variables": variables,
-            "validations": guarded(validations),
-        }),
-    )
+    json!({
+        "failurePolicy": "Fail",
+        "matchConstraints": {
+            "resourceRules": [{
+                "apiGroups": [""],
+                "apiVersions": ["*"],
+                "operations": ["CREATE"],
+                "resources": ["serviceaccounts/token"],
+            }, probe_rule()],
+        },
+        "matchConditions": [{
+            "name": "a-token-in-the-system-namespace-or-a-probe",
+            "expression": format!(
+                "(request.resource.resource == 'serviceaccounts' && request.namespace == {}) || {}",
+                cel::string(namespace),
+                is_probe(CREDENTIALS)
+            ),
+        }],
+        "variables": variables,
+        "validations": guarded(validations),
+    })
 }

@@ -1,13 +1,10 @@
 //! `crusoe-support-guardrails`: what a support identity may change in workloads, nodes and
 //! operator resources.
 
-use k8s_openapi::api::admissionregistration::v1::ValidatingAdmissionPolicy;
 use serde_json::{Value, json};
 
 use super::GUARDRAILS;
 use super::build::*;
-use super::literal::policy_variables;
-use crate::policy::Policy;
 
 /// The GPU and network operators' API groups, whose resources choose the images of privileged
 /// DaemonSets.
@@ -49,10 +46,10 @@ pub(super) fn same_watched_fields(new: &str, old: &str, depth: usize) -> String 
 /// sets.
 pub(super) const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
 
-/// The guardrails' variables: the policy's, and a workload's pod-template labels and annotations
-/// before and after (evaluated only when a validation reads them, for `apps` resources).
-pub(super) fn guardrail_variables(policy: &Policy) -> Vec<Value> {
-    let mut variables = policy_variables(GUARDRAILS, policy);
+/// The guardrails' named expressions: a workload's pod-template labels and annotations before and
+/// after.
+pub(super) fn guardrail_variables() -> Vec<Value> {
+    let mut variables = Vec::new();
     for (name, object, field) in [
         ("newLabels", "object", "labels"),
         ("oldLabels", "oldObject", "labels"),
@@ -71,7 +68,7 @@ pub(super) fn guardrail_variables(policy: &Policy) -> Vec<Value> {
 /// `crusoe-support-guardrails`: for support identities only, no change of a workload's pod
 /// template (spec, labels, annotations but `restartedAt`), of a node beyond cordon, or of an
 /// operator resource's images and versions.
-pub(super) fn guardrails_policy(namespace: &str, policy: &Policy) -> ValidatingAdmissionPolicy {
+pub(super) fn source(namespace: &str) -> Value {
     let unchanged = |field: &str| {
         format!(
             "has(object.{field}) == has(oldObject.{field}) && (!has(object.{field}) || object.{field} == oldObject.{field})"
@@ -85,62 +82,59 @@ pub(super) fn guardrails_policy(namespace: &str, policy: &Policy) -> ValidatingA
             .join(" && ");
     let spec = "(has(object.spec) ? object.spec : {})";
     let old_spec = "(has(oldObject.spec) ? oldObject.spec : {})";
-    self::policy(
-        GUARDRAILS,
-        json!({
-            "failurePolicy": "Fail",
-            "matchConstraints": { "resourceRules": [
-                {
-                    "apiGroups": ["apps"],
-                    "apiVersions": ["*"],
-                    "operations": ["UPDATE"],
-                    "resources": ["deployments", "daemonsets", "statefulsets", "replicasets"],
-                },
-                { "apiGroups": [""], "apiVersions": ["*"], "operations": ["UPDATE"], "resources": ["nodes"] },
-                { "apiGroups": OPERATOR_GROUPS, "apiVersions": ["*"], "operations": ["UPDATE"], "resources": ["*"] },
-                probe_rule(),
-            ]},
-            "matchConditions": [{
-                "name": "support-identity",
-                "expression": format!("{} || {}", support_identity(namespace), is_probe(GUARDRAILS)),
-            }],
-            "variables": guardrail_variables(policy),
-            "validations": guarded(vec![
-                validation(
-                    "request.resource.group != 'apps' || object.spec.template.spec == oldObject.spec.template.spec",
-                    "a support identity may restart or scale a workload but not change its pod template \
-                     (service account, volumes, containers, images, security context)"
-                        .into(),
+    json!({
+        "failurePolicy": "Fail",
+        "matchConstraints": { "resourceRules": [
+            {
+                "apiGroups": ["apps"],
+                "apiVersions": ["*"],
+                "operations": ["UPDATE"],
+                "resources": ["deployments", "daemonsets", "statefulsets", "replicasets"],
+            },
+            { "apiGroups": [""], "apiVersions": ["*"], "operations": ["UPDATE"], "resources": ["nodes"] },
+            { "apiGroups": OPERATOR_GROUPS, "apiVersions": ["*"], "operations": ["UPDATE"], "resources": ["*"] },
+            probe_rule(),
+        ]},
+        "matchConditions": [{
+            "name": "support-identity",
+            "expression": format!("{} || {}", support_identity(namespace), is_probe(GUARDRAILS)),
+        }],
+        "variables": guardrail_variables(),
+        "validations": guarded(vec![
+            validation(
+                "request.resource.group != 'apps' || object.spec.template.spec == oldObject.spec.template.spec",
+                "a support identity may restart or scale a workload but not change its pod template \
+                 (service account, volumes, containers, images, security context)"
+                    .into(),
+            ),
+            validation(
+                &format!(
+                    "request.resource.group != 'apps' || (variables.newLabels == variables.oldLabels && \
+                     variables.newAnnotations.all(k, k == '{RESTARTED_AT}' || (k in variables.oldAnnotations && \
+                      variables.oldAnnotations[k] == variables.newAnnotations[k])) && \
+                     variables.oldAnnotations.all(k, k == '{RESTARTED_AT}' || k in variables.newAnnotations))"
                 ),
-                validation(
-                    &format!(
-                        "request.resource.group != 'apps' || (variables.newLabels == variables.oldLabels && \
-                         variables.newAnnotations.all(k, k == '{RESTARTED_AT}' || (k in variables.oldAnnotations && \
-                          variables.oldAnnotations[k] == variables.newAnnotations[k])) && \
-                         variables.oldAnnotations.all(k, k == '{RESTARTED_AT}' || k in variables.newAnnotations))"
-                    ),
-                    format!(
-                        "a support identity may not change a workload's pod template labels or annotations, but for \
-                         {RESTARTED_AT} (`kubectl rollout restart`)"
-                    ),
+                format!(
+                    "a support identity may not change a workload's pod template labels or annotations, but for \
+                     {RESTARTED_AT} (`kubectl rollout restart`)"
                 ),
-                validation(
-                    &format!("request.resource.group != '' || request.resource.resource != 'nodes' || ({node})"),
-                    "a support identity may cordon or uncordon a node and change nothing else on it".into(),
+            ),
+            validation(
+                &format!("request.resource.group != '' || request.resource.resource != 'nodes' || ({node})"),
+                "a support identity may cordon or uncordon a node and change nothing else on it".into(),
+            ),
+            validation(
+                &format!(
+                    "!(request.resource.group in {groups}) || ({check})",
+                    groups = serde_json::to_string(&OPERATOR_GROUPS).unwrap_or_default().replace('"', "'"),
+                    check = same_watched_fields(spec, old_spec, OPERATOR_DEPTH),
                 ),
-                validation(
-                    &format!(
-                        "!(request.resource.group in {groups}) || ({check})",
-                        groups = serde_json::to_string(&OPERATOR_GROUPS).unwrap_or_default().replace('"', "'"),
-                        check = same_watched_fields(spec, old_spec, OPERATOR_DEPTH),
-                    ),
-                    "a support identity may not change the image, repository or version fields of a GPU or \
-                     network operator resource"
-                        .into(),
-                ),
-            ]),
-        }),
-    )
+                "a support identity may not change the image, repository or version fields of a GPU or \
+                 network operator resource"
+                    .into(),
+            ),
+        ]),
+    })
 }
 
 #[cfg(test)]

@@ -1,13 +1,13 @@
-//! The policy's values as the guards carry them: CEL literals in `spec.variables` named after the
-//! policy ConfigMap's keys, and the fingerprint a probe compares.
+//! The policy's values as the guards carry them: CEL literals in place of each `variables.<key>`
+//! the guard's expressions read (named after the policy ConfigMap's keys), and the fingerprint a
+//! probe compares, which names exactly the values a guard carries.
 
-use serde_json::Value;
+use serde_json::json;
 
-use super::build::{annotation, variable};
 use crate::cel;
 use crate::duration::{format_duration, parse_duration};
 use crate::policy::{Policy, approval_name};
-use crate::state::{annotations as ann, policy_keys as key};
+use crate::state::policy_keys as key;
 
 /// One policy value as the guards carry it.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,21 +28,20 @@ impl Literal {
         }
     }
 
-    /// Reads back what [`Literal::cel`] writes, shaped like `like`; `None` for anything else.
-    pub(super) fn parse(expression: &str, like: &Literal) -> Option<Literal> {
-        let expression = expression.trim();
-        match like {
-            Literal::Switch(_) => match expression {
-                "true" => Some(Literal::Switch(true)),
-                "false" => Some(Literal::Switch(false)),
-                _ => None,
+    /// Reads one literal shaped like `self` as [`Literal::cel`] writes it at the start of `text`;
+    /// returns it and the rest.
+    fn parse_prefix<'a>(&self, text: &'a str) -> Option<(Literal, &'a str)> {
+        match self {
+            Literal::Switch(_) => match text.strip_prefix("true") {
+                Some(rest) => Some((Literal::Switch(true), rest)),
+                None => text.strip_prefix("false").map(|rest| (Literal::Switch(false), rest)),
             },
             Literal::Duration(_) => {
-                let inner = expression.strip_prefix("duration(")?.strip_suffix(')')?;
-                parse_duration(&cel::parse_string(inner)?).ok().map(Literal::Duration)
+                let (spelled, rest) = cel::parse_string_prefix(text.strip_prefix("duration(")?)?;
+                Some((Literal::Duration(parse_duration(&spelled).ok()?), rest.strip_prefix(')')?))
             }
-            Literal::Text(_) => cel::parse_string(expression).map(Literal::Text),
-            Literal::List(_) => cel::parse_list(expression).map(Literal::List),
+            Literal::Text(_) => cel::parse_string_prefix(text).map(|(text, rest)| (Literal::Text(text), rest)),
+            Literal::List(_) => cel::parse_list_prefix(text).map(|(items, rest)| (Literal::List(items), rest)),
         }
     }
 
@@ -58,7 +57,7 @@ impl Literal {
     }
 }
 
-/// The policy's values, each under its ConfigMap key (the guards' variable names).
+/// The policy's values, each under its ConfigMap key (the names the guards' expressions read).
 pub(super) fn literals(policy: &Policy) -> Vec<(&'static str, Literal)> {
     vec![
         (key::ENABLED, Literal::Switch(policy.enabled)),
@@ -74,54 +73,59 @@ pub(super) fn literals(policy: &Policy) -> Vec<(&'static str, Literal)> {
     ]
 }
 
-/// The variable holding the fingerprint of the policy a guard enforces.
+/// The name under which a guard's expressions read its fingerprint.
 pub(super) const FINGERPRINT: &str = "fingerprint";
 
-impl Literal {
-    /// The literal as CEL's `string()` (or `join`) spells its value: what the guard's
-    /// fingerprint expression makes of it.
-    pub(super) fn as_cel_string(&self) -> String {
-        match self {
-            Literal::Switch(on) => on.to_string(),
-            Literal::Duration(d) => format!("{}s", d.as_secs()),
-            Literal::Text(text) => text.clone(),
-            Literal::List(items) => items.join(","),
-        }
-    }
+/// What stands for a policy value (or the fingerprint) in a guard's template (`build::template`):
+/// a character no written guard contains (a CEL literal escapes every control character).
+const MARK: char = '\u{1}';
 
-    /// CEL that turns the variable `name` holding this literal into that string.
-    pub(super) fn to_cel_string(&self, name: &str) -> String {
-        match self {
-            Literal::Switch(_) | Literal::Duration(_) => format!("string(variables.{name})"),
-            Literal::Text(_) => format!("variables.{name}"),
-            Literal::List(_) => format!("variables.{name}.join(',')"),
-        }
-    }
+pub(super) fn mark(key: &str) -> String {
+    format!("{MARK}{key}{MARK}")
 }
 
-/// The policy's values as one line, `key=value;…`: what a probe names to learn whether the API
-/// server runs a guard carrying exactly these values. The guard computes the same line from the
-/// literals it holds (never from a stored copy), so a guard whose literals were edited answers a
-/// probe of the written policy as stale until the written guard is in force.
+/// Reads a written expression against its template: each marked value in turn, as the literal the
+/// written expression holds there (the fingerprint as text). `None` when the expression is not the
+/// template with literals in place of its marks.
+pub(super) fn read(template: &str, written: &str) -> Option<Vec<(String, Literal)>> {
+    let shapes = literals(&Policy::default());
+    let mut rest = written;
+    let mut found = Vec::new();
+    for (index, part) in template.split(MARK).enumerate() {
+        if index % 2 == 0 {
+            rest = rest.strip_prefix(part)?;
+            continue;
+        }
+        let text = Literal::Text(String::new());
+        let like = shapes.iter().find(|(key, _)| *key == part).map(|(_, like)| like).unwrap_or(&text);
+        let (literal, after) = like.parse_prefix(rest)?;
+        found.push((part.to_string(), literal));
+        rest = after;
+    }
+    rest.is_empty().then_some(found)
+}
+
+/// The policy's values as one line, `key=value;…`: whether two policies are the same to the guards.
 pub fn fingerprint(policy: &Policy) -> String {
-    let parts: Vec<String> = literals(policy).iter().map(|(k, l)| format!("{k}={}", l.as_cel_string())).collect();
+    let parts: Vec<String> = literals(policy).iter().map(|(k, l)| format!("{k}={}", l.show(k))).collect();
     parts.join(";")
 }
 
-/// CEL computing [`fingerprint`] from the guard's own literal variables.
-pub(super) fn fingerprint_expression(policy: &Policy) -> String {
-    let parts: Vec<String> = literals(policy).iter().map(|(k, l)| format!("'{k}=' + {}", l.to_cel_string(k))).collect();
-    format!("[{}].join(';')", parts.join(", "))
+/// What a guard carries, as a probe names it: the policy ConfigMap it enforces and the values it
+/// reads (ConfigMap spellings, in [`literals`] order), as JSON.
+pub(super) fn carried_values(namespace: &str, values: &[(&str, &Literal)]) -> String {
+    let values: Vec<[String; 2]> = values.iter().map(|(k, l)| [k.to_string(), l.show(k)]).collect();
+    json!({ "namespace": namespace, "values": values }).to_string()
 }
 
-/// The variables every guard starts with: the policy's literals, the fingerprint, and whether the
-/// object is a probe of this guard.
-pub(super) fn policy_variables(guard: &str, policy: &Policy) -> Vec<Value> {
-    let mut variables: Vec<Value> = literals(policy).iter().map(|(k, l)| variable(k, l.cel())).collect();
-    variables.push(variable(FINGERPRINT, fingerprint_expression(policy)));
-    variables.push(variable(
-        "probe",
-        format!("request.operation == 'CREATE' && ({}) == {}", annotation("object", ann::PROBE), cel::string(guard)),
-    ));
-    variables
+/// Reads back what [`carried_values`] writes: the namespace and each key's value.
+pub(super) fn read_carried(text: &str) -> Option<(String, Vec<(String, String)>)> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Carried {
+        namespace: String,
+        values: Vec<(String, String)>,
+    }
+    let carried: Carried = serde_json::from_str(text).ok()?;
+    Some((carried.namespace, carried.values))
 }

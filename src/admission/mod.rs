@@ -1,17 +1,18 @@
 //! The admission guards: ValidatingAdmissionPolicies that the API server itself evaluates, so the
-//! policy holds for someone who bypasses the plugin (DESIGN.md, "Admission"). Three policies, each
-//! with a binding of the same name. Each carries the policy's values itself, as CEL literals in
-//! `spec.variables` named after the ConfigMap's keys: never through `paramKind`, whose parameter
-//! informer freezes on a stale ConfigMap once no binding uses it for a moment (upstream
-//! kubernetes/kubernetes#130887). Each also answers a probe (a dry-run ClusterRoleBinding that
-//! names it), so that a command can wait until the API server enforces exactly the policy it wrote.
+//! policy holds for someone who bypasses the plugin (DESIGN.md, "Admission"). Four policies, each
+//! with a binding of the same name. Each carries the policy values it reads itself, as CEL
+//! literals written into its expressions: never through `paramKind`, whose parameter informer
+//! freezes on a stale ConfigMap once no binding uses it for a moment (upstream
+//! kubernetes/kubernetes#130887), and never in `spec.variables`, whose compilation can crash the
+//! API servers of 1.30 to 1.35 under load (kubernetes/kubernetes#135757; see `build::policy`).
+//! Each also answers a probe (a dry-run ClusterRoleBinding that names it), so that a command can
+//! wait until the API server enforces exactly the values it wrote.
 //! This module writes their CEL; `enforce` writes them together with the policy ConfigMap.
 
 use k8s_openapi::api::admissionregistration::v1::{ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding};
 use kube::ResourceExt;
 use kube::api::{Api, ListParams};
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::cluster::Connection;
 use crate::error::Result;
@@ -29,7 +30,8 @@ mod requests;
 pub use build::{PROBE_IN_FORCE, PROBE_STALE, probe};
 pub use guardrails::OPERATOR_GROUPS;
 pub use literal::fingerprint;
-use literal::{FINGERPRINT, Literal, literals};
+use literal::read_carried;
+use serde_json::Value;
 
 /// Support bindings: well-formed records and companions of enabled roles only, within
 /// `maxDuration`, none while disabled, ends only ever earlier.
@@ -54,15 +56,80 @@ pub fn wanted(guardrails: bool) -> Vec<&'static str> {
 
 /// The guards and their bindings that enforce `policy`, kept in the ConfigMap of `namespace`.
 pub fn desired(namespace: &str, policy: &Policy) -> Vec<(ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding)> {
-    let mut guards = vec![
-        (requests::requests_policy(namespace, policy), build::binding(REQUESTS)),
-        (credentials::credentials_policy(namespace, policy), build::binding(CREDENTIALS)),
-        (parties::requesters_policy(namespace, policy), build::binding(REQUESTERS)),
-    ];
-    if policy.guardrails {
-        guards.push((guardrails::guardrails_policy(namespace, policy), build::binding(GUARDRAILS)));
+    wanted(policy.guardrails)
+        .into_iter()
+        .filter_map(|name| Some((build_guard(name, namespace, policy)?, build::binding(name))))
+        .collect()
+}
+
+/// The source of guard `name` for the policy kept in the ConfigMap of `namespace`: its spec, with
+/// the named expressions its validations read in `variables` (`build::policy` writes them out).
+fn source(name: &str, namespace: &str) -> Option<Value> {
+    match name {
+        REQUESTS => Some(requests::source(namespace)),
+        CREDENTIALS => Some(credentials::source(namespace)),
+        REQUESTERS => Some(parties::source(namespace)),
+        GUARDRAILS => Some(guardrails::source(namespace)),
+        _ => None,
     }
-    guards
+}
+
+/// The guard `name` that enforces `policy`, kept in the ConfigMap of `namespace`.
+fn build_guard(name: &str, namespace: &str, policy: &Policy) -> Option<ValidatingAdmissionPolicy> {
+    Some(build::policy(name, namespace, policy, source(name, namespace)?))
+}
+
+/// The fingerprint a guard answers a probe with: the text after the ` == ` of its first
+/// validation (`build::guarded`), a CEL string literal.
+fn carried_by(guard: &ValidatingAdmissionPolicy) -> Option<String> {
+    let first = guard.spec.as_ref()?.validations.as_ref()?.first()?;
+    let (_, literal) = first.expression.rsplit_once(" == (")?;
+    crate::cel::parse_string(literal.strip_suffix(')')?)
+}
+
+/// What a guard as the cluster holds it enforces: the namespace of its policy ConfigMap (as its
+/// fingerprint names it) and each policy value its expressions hold, as the ConfigMap spells it,
+/// when it is a guard `enable` writes for some values, whatever its fingerprint says. `None` for
+/// anything else (an older form, rules edited by hand).
+fn enforced(guard: &ValidatingAdmissionPolicy) -> Option<(String, Vec<(String, String)>)> {
+    let name = guard.name_any();
+    let (namespace, _) = read_carried(&carried_by(guard)?)?;
+    let source = source(&name, &namespace)?;
+    let written = guard.spec.as_ref()?.validations.as_ref()?;
+    let template = build::template(&name, &source);
+    if template.len() != written.len() {
+        return None;
+    }
+    let mut values: Vec<(String, literal::Literal)> = Vec::new();
+    for (template, written) in template.iter().zip(written) {
+        for (key, value) in literal::read(template, &written.expression)? {
+            match values.iter().find(|(k, _)| *k == key) {
+                Some((_, seen)) if *seen != value && key != literal::FINGERPRINT => return None,
+                Some(_) => {}
+                None => values.push((key, value)),
+            }
+        }
+    }
+    values.retain(|(key, _)| key != literal::FINGERPRINT);
+    let mut data = Policy::default().to_data();
+    data.extend(values.iter().map(|(key, value)| (key.clone(), value.show(key))));
+    let policy = Policy::from_data(&data).ok()?;
+    let mut rebuilt = build::policy(&name, &namespace, &policy, source);
+    if let Some(spec) = rebuilt.spec.as_mut() {
+        spec.validations = Some(written.clone());
+    }
+    // As `same` compares: what the API server adds (defaults) is not a difference.
+    let spec = |g: &ValidatingAdmissionPolicy| serde_json::to_value(&g.spec).unwrap_or_default();
+    // As the expressions hold them (the policy read back may differ: `operator` implies `readonly`).
+    let order = |key: &str| literal::literals(&policy).iter().position(|(k, _)| *k == key);
+    values.sort_by_key(|(key, _)| order(key));
+    let shown = values.iter().map(|(key, value)| (key.clone(), value.show(key))).collect();
+    crate::install::contains(&spec(guard), &spec(&rebuilt)).then_some((namespace, shown))
+}
+
+/// Whether an installed guard is one `enable` writes, for other values than `desired` carries.
+pub fn differs_only_in_policy(installed: &ValidatingAdmissionPolicy, desired: &ValidatingAdmissionPolicy) -> bool {
+    installed.name_any() == desired.name_any() && enforced(installed).is_some()
 }
 
 /// Every guard, whatever the policy says (for removal).
@@ -140,20 +207,6 @@ pub async fn remove(conn: &Connection, names: &[&str], removed: &mut Vec<String>
     Ok(())
 }
 
-/// The guard's spec without what depends on the policy's values (its literals and fingerprint):
-/// two guards equal here differ only in the policy they enforce.
-pub fn without_policy(guard: &ValidatingAdmissionPolicy) -> Value {
-    let mut spec = serde_json::to_value(&guard.spec).unwrap_or_default();
-    let policy_keys: Vec<&str> = literals(&Policy::default()).iter().map(|(k, _)| *k).collect();
-    if let Some(Value::Array(variables)) = spec.get_mut("variables") {
-        variables.retain(|v| {
-            let name = v["name"].as_str().unwrap_or_default();
-            name != FINGERPRINT && !policy_keys.contains(&name)
-        });
-    }
-    spec
-}
-
 /// One way a guard differs from the one that enforces the stored policy.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -173,7 +226,6 @@ fn differences(
     installed: &ValidatingAdmissionPolicy,
     installed_binding: &ValidatingAdmissionPolicyBinding,
     desired: &ValidatingAdmissionPolicy,
-    policy: &Policy,
 ) -> Vec<GuardDifference> {
     let guard = desired.name_any();
     let spec = installed.spec.as_ref();
@@ -188,37 +240,42 @@ fn differences(
                 .into(),
         )];
     }
-    let variables = spec.and_then(|s| s.variables.as_ref());
-    let carries = |key: &str| variables.is_some_and(|vars| vars.iter().any(|v| v.name == key));
-    if !carries(FINGERPRINT) && !literals(policy).iter().any(|(key, _)| carries(key)) {
+    if spec.and_then(|s| s.variables.as_ref()).is_some_and(|v| !v.is_empty()) {
         return vec![other(
-            "carries no policy values (written by an older version of the plugin); `enable` or `disable` rewrites it"
+            "carries spec.variables (written by an older version of the plugin; rewriting a guard with variables \
+             can crash the API server on Kubernetes 1.30 to 1.35: kubernetes/kubernetes#135757); `enable` or \
+             `disable` rewrites it"
                 .into(),
         )];
     }
+    let Some((namespace, carried)) = enforced(installed) else {
+        return vec![other("has rules that differ from what `enable` writes".into())];
+    };
+    let Some((wanted_namespace, wanted)) = enforced(desired) else {
+        return vec![other("cannot be compared with what `enable` writes".into())];
+    };
     let mut found = Vec::new();
-    for (key, literal) in literals(policy) {
-        let expression = variables.and_then(|vars| vars.iter().find(|v| v.name == key)).map(|v| v.expression.as_str());
-        if expression == Some(literal.cel().as_str()) {
+    if namespace != wanted_namespace {
+        found.push(other(format!(
+            "enforces the policy ConfigMap of namespace {namespace:?}, not of {wanted_namespace:?}"
+        )));
+    }
+    for (key, value) in &wanted {
+        let enforced = carried.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+        if enforced.as_ref() == Some(value) {
             continue;
         }
-        let enforced =
-            expression.map(|e| Literal::parse(e, &literal).map(|l| l.show(key)).unwrap_or_else(|| e.to_string()));
-        let wanted = literal.show(key);
         let detail = match &enforced {
-            Some(enforced) => format!("enforces {key} {enforced:?}, but the policy ConfigMap says {wanted:?}"),
-            None => format!("does not carry {key} (the policy ConfigMap says {wanted:?})"),
+            Some(enforced) => format!("enforces {key} {enforced:?}, but the policy ConfigMap says {value:?}"),
+            None => format!("does not carry {key} (the policy ConfigMap says {value:?})"),
         };
         found.push(GuardDifference {
             guard: guard.clone(),
-            key: Some(key.into()),
+            key: Some(key.clone()),
             enforced,
-            policy: Some(wanted),
+            policy: Some(value.clone()),
             detail,
         });
-    }
-    if !crate::install::contains(&without_policy(installed), &without_policy(desired)) {
-        found.push(other("has rules that differ from what `enable` writes".into()));
     }
     found
 }
@@ -281,7 +338,7 @@ impl InstalledGuards {
             match (found_policy, found_binding) {
                 (Some(p), Some(b)) if same(p, &guard) && same(b, &binding) => status.in_force.push(name),
                 (Some(p), Some(b)) => {
-                    let mut found = differences(p, b, &guard, policy);
+                    let mut found = differences(p, b, &guard);
                     if found.is_empty() {
                         found.push(GuardDifference {
                             guard: name.clone(),
@@ -305,6 +362,7 @@ impl InstalledGuards {
 mod tests {
     use super::*;
     use crate::policy::Role;
+    use std::collections::HashMap;
 
     fn enabled() -> Policy {
         Policy { enabled: true, enabled_roles: vec![Role::Readonly, Role::Operator], ..Policy::default() }
@@ -337,43 +395,111 @@ mod tests {
         }
     }
 
-    #[test]
-    fn each_guard_carries_every_policy_value_as_a_literal() {
-        let policy = Policy { max_duration: std::time::Duration::from_secs(8 * 3600), ..enabled() };
-        for (guard, _) in desired("crusoe-system", &policy) {
-            let variables = guard.spec.unwrap().variables.unwrap();
-            let get = |name: &str| variables.iter().find(|v| v.name == name).unwrap().expression.clone();
-            assert_eq!(get("enabled"), "true");
-            assert_eq!(get("enabledRoles"), "['readonly', 'operator']");
-            assert_eq!(get("maxDuration"), "duration('8h')");
-            assert_eq!(get("approval"), "'none'");
-            assert_eq!(get("systemNamespaces"), crate::cel::list(&policy.system_namespaces));
-            assert!(get(FINGERPRINT).starts_with("['enabled=' + string(variables.enabled), "), "{}", get(FINGERPRINT));
-        }
+    fn carried(guard: &ValidatingAdmissionPolicy) -> Vec<(String, String)> {
+        enforced(guard).expect("a written guard reads back").1
+    }
+
+    fn keys(guard: &ValidatingAdmissionPolicy) -> Vec<String> {
+        carried(guard).into_iter().map(|(k, _)| k).collect()
     }
 
     #[test]
-    fn a_changed_value_changes_the_fingerprint_and_is_named_as_a_difference() {
-        let (before, after) = (enabled(), Policy { enabled_roles: vec![Role::Readonly], ..enabled() });
-        assert_ne!(fingerprint(&before), fingerprint(&after));
-        assert_eq!(fingerprint(&before), fingerprint(&enabled()));
-        let (old, old_binding) = desired("ns", &before).remove(0);
+    fn no_guard_has_variables_and_each_carries_only_the_values_it_reads() {
+        let policy = Policy { max_duration: std::time::Duration::from_secs(8 * 3600), ..enabled() };
+        for (guard, _) in desired("crusoe-system", &policy) {
+            let spec = guard.spec.clone().unwrap();
+            assert!(spec.variables.is_none(), "{}", guard.name_any());
+            for validation in spec.validations.unwrap() {
+                assert_eq!(
+                    build::references(&validation.expression),
+                    Vec::<String>::new(),
+                    "{}",
+                    validation.expression
+                );
+            }
+            assert_eq!(enforced(&guard).unwrap().0, "crusoe-system");
+        }
+        let guards: Vec<_> = desired("crusoe-system", &policy).into_iter().map(|(g, _)| g).collect();
+        assert_eq!(
+            keys(&guards[0]),
+            ["enabled", "enabledRoles", "maxDuration", "systemNamespaces", "operatorNamespaces", "approval"]
+        );
+        assert_eq!(keys(&guards[1]), ["enabled", "credentialTTL", "apiAudiences"]);
+        assert_eq!(keys(&guards[2]), ["maxDuration", "approval"]);
+        assert_eq!(keys(&guards[3]), Vec::<String>::new());
+        assert!(carried(&guards[0]).contains(&("maxDuration".into(), "8h".into())));
+        assert!(carried(&guards[0]).contains(&("enabledRoles".into(), "readonly,operator".into())));
+    }
+
+    #[test]
+    fn a_value_no_guard_reads_rewrites_none_and_a_value_one_reads_rewrites_that_one() {
+        let guards = |policy: &Policy| desired("crusoe-system", policy);
+        let before = guards(&enabled());
+        let ttl = guards(&Policy { pending_ttl: std::time::Duration::from_secs(600), ..enabled() });
+        assert_eq!(before, ttl, "pendingTTL is read by no guard");
+        let roles = guards(&Policy { enabled_roles: vec![Role::Readonly], ..enabled() });
+        let changed: Vec<String> =
+            before.iter().zip(&roles).filter(|(a, b)| a != b).map(|(a, _)| a.0.name_any()).collect();
+        assert_eq!(changed, [REQUESTS]);
+        let audiences = guards(&Policy { api_audiences: vec!["https://variables.example".into()], ..enabled() });
+        let changed: Vec<String> =
+            before.iter().zip(&audiences).filter(|(a, b)| a != b).map(|(a, _)| a.0.name_any()).collect();
+        assert_eq!(changed, [CREDENTIALS]);
+        assert!(carried(&audiences[1].0).contains(&("apiAudiences".into(), "https://variables.example".into())));
+    }
+
+    #[test]
+    fn a_changed_value_is_named_as_a_difference_and_a_hand_edit_as_other_rules() {
+        let after = Policy { enabled_roles: vec![Role::Readonly], ..enabled() };
+        assert_ne!(fingerprint(&enabled()), fingerprint(&after));
+        assert_eq!(fingerprint(&enabled()), fingerprint(&enabled()));
+        let (old, old_binding) = desired("ns", &enabled()).remove(0);
         let (new, _) = desired("ns", &after).remove(0);
-        assert_eq!(without_policy(&old), without_policy(&new));
-        let found = differences(&old, &old_binding, &new, &after);
+        assert!(differs_only_in_policy(&old, &new));
+        let found = differences(&old, &old_binding, &new);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].key.as_deref(), Some("enabledRoles"));
         assert_eq!(found[0].enforced.as_deref(), Some("readonly,operator"));
         assert_eq!(found[0].policy.as_deref(), Some("readonly"));
+        let mut literal = old.clone();
+        for validation in literal.spec.as_mut().unwrap().validations.as_mut().unwrap() {
+            validation.expression = validation.expression.replace("(['readonly', 'operator'])", "(['operator'])");
+        }
+        let found = differences(&literal, &old_binding, &old);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].enforced.as_deref(), Some("operator"), "the expressions say, not the fingerprint");
+        let mut edited = old.clone();
+        let validations = edited.spec.as_mut().unwrap().validations.as_mut().unwrap();
+        validations[3].expression = format!("true || {}", validations[3].expression);
+        assert!(enforced(&edited).is_none());
+        assert!(!differs_only_in_policy(&edited, &new));
+        let found = differences(&edited, &old_binding, &new);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].detail.contains("rules that differ"), "{found:?}");
+        let elsewhere = desired("other-ns", &enabled()).remove(0).0;
+        assert!(differences(&elsewhere, &old_binding, &old)[0].detail.contains("\"other-ns\""));
     }
 
     #[test]
-    fn literals_read_back_and_hand_edits_show_as_written() {
-        for (key, literal) in literals(&enabled()) {
-            assert_eq!(Literal::parse(&literal.cel(), &literal), Some(literal.clone()), "{key}");
-        }
-        let like = Literal::Duration(std::time::Duration::from_secs(1));
-        assert_eq!(Literal::parse("duration('72h') + duration('1h')", &like), None);
-        assert_eq!(Literal::Switch(false).show("guardrails"), "off");
+    fn a_guard_written_with_variables_is_named_as_the_older_form() {
+        let (mut old, binding) = desired("ns", &enabled()).remove(0);
+        let wanted = old.clone();
+        old.spec.as_mut().unwrap().variables =
+            Some(vec![serde_json::from_value(serde_json::json!({"name": "enabled", "expression": "true"})).unwrap()]);
+        let found = differences(&old, &binding, &wanted);
+        assert!(found[0].detail.contains("#135757"), "{found:?}");
+    }
+
+    #[test]
+    fn references_are_replaced_outside_string_literals_only() {
+        let named =
+            HashMap::from([("a".to_string(), "variables.b + 1".to_string()), ("b".to_string(), "2".to_string())]);
+        let text =
+            r#"variables.a == 3 && 'variables.a' != "variables.b\"variables.a" && myvariables.a && x.variables.a"#;
+        assert_eq!(
+            build::expand(text, &named, 0),
+            r#"((2) + 1) == 3 && 'variables.a' != "variables.b\"variables.a" && myvariables.a && x.variables.a"#
+        );
+        assert_eq!(build::references("variables.x1 || variables.y_2 || variables."), ["x1", "y_2"]);
     }
 }

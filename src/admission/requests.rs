@@ -1,20 +1,18 @@
 //! `crusoe-support-requests`: what a binding that grants a support identity must be.
 
-use k8s_openapi::api::admissionregistration::v1::ValidatingAdmissionPolicy;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::REQUESTS;
 use super::build::*;
-use super::literal::policy_variables;
 use crate::cel;
-use crate::policy::Policy;
 use crate::state::{self, annotations as ann};
 
-/// `crusoe-support-requests`, enforcing `policy` (kept in the ConfigMap of `namespace`).
-pub(super) fn requests_policy(namespace: &str, policy: &Policy) -> ValidatingAdmissionPolicy {
+/// The source of `crusoe-support-requests` for the policy kept in the ConfigMap of `namespace`
+/// (`build::policy` writes it out with the policy's values).
+pub(super) fn source(namespace: &str) -> Value {
     let policy_ref = format!("policy ConfigMap {namespace}/{}", state::POLICY_CONFIGMAP);
     let p = state::PREFIX;
-    let mut variables = policy_variables(REQUESTS, policy);
+    let mut variables: Vec<Value> = Vec::new();
     variables.extend([
         variable("id", label("object", state::REQUEST_ID_LABEL)),
         variable("role", label("object", state::ROLE_LABEL)),
@@ -223,28 +221,25 @@ pub(super) fn requests_policy(namespace: &str, policy: &Policy) -> ValidatingAdm
                 .into(),
         ),
     ];
-    self::policy(
-        REQUESTS,
-        json!({
-            "failurePolicy": "Fail",
-            "matchConstraints": { "resourceRules": [{
-                "apiGroups": ["rbac.authorization.k8s.io"],
-                "apiVersions": ["*"],
-                "operations": ["CREATE", "UPDATE"],
-                "resources": ["clusterrolebindings", "rolebindings"],
-            }]},
-            "matchConditions": [{
-                "name": "grants-a-support-identity-or-is-a-request",
-                "expression": format!(
-                    "(has(object.subjects) && object.subjects.exists(s, s.name.startsWith('crusoe-support'))) || \
-                     (({managed}) == 'true' && ({id}) != '') || {probe}",
-                    managed = label("object", state::MANAGED_LABEL),
-                    id = label("object", state::REQUEST_ID_LABEL),
-                    probe = is_probe(REQUESTS),
-                ),
-            }],
-            "variables": variables,
-            "validations": guarded(validations),
-        }),
-    )
+    json!({
+        "failurePolicy": "Fail",
+        "matchConstraints": { "resourceRules": [{
+            "apiGroups": ["rbac.authorization.k8s.io"],
+            "apiVersions": ["*"],
+            "operations": ["CREATE", "UPDATE"],
+            "resources": ["clusterrolebindings", "rolebindings"],
+        }]},
+        "matchConditions": [{
+            "name": "grants-a-support-identity-or-is-a-request",
+            "expression": format!(
+                "(has(object.subjects) && object.subjects.exists(s, s.name.startsWith('crusoe-support'))) || \
+                 (({managed}) == 'true' && ({id}) != '') || {probe}",
+                managed = label("object", state::MANAGED_LABEL),
+                id = label("object", state::REQUEST_ID_LABEL),
+                probe = is_probe(REQUESTS),
+            ),
+        }],
+        "variables": variables,
+        "validations": guarded(validations),
+    })
 }

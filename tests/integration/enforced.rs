@@ -118,12 +118,21 @@ fn a_guard_deleted_by_hand_comes_back_with_the_current_policy() {
 fn a_literal_edited_by_hand_is_named_by_roles_verify_and_get_and_enable_repairs_it() {
     let cluster = &*CLUSTER;
     cluster.supportaccess_ok(NS, &["enable", "--yes", "--enabled-roles", "readonly"]);
-    let variables =
-        cluster.kubectl_ok(&["get", "validatingadmissionpolicy", REQUESTS, "-o", "jsonpath={.spec.variables[*].name}"]);
-    let index = variables.split(' ').position(|name| name == "enabledRoles").expect("the guard carries enabledRoles");
-    let patch = format!(
-        r#"[{{"op":"replace","path":"/spec/variables/{index}/expression","value":"['readonly', 'operator']"}}]"#
-    );
+    // The guard carries its values as literals in its expressions (no spec.variables): edit the one
+    // that holds enabledRoles.
+    let guard: serde_json::Value =
+        serde_json::from_str(&cluster.kubectl_ok(&["get", "validatingadmissionpolicy", REQUESTS, "-o", "json"]))
+            .unwrap();
+    assert!(guard["spec"]["variables"].is_null(), "{guard}");
+    let validations = guard["spec"]["validations"].as_array().unwrap();
+    let (index, expression) = validations
+        .iter()
+        .enumerate()
+        .find_map(|(i, v)| v["expression"].as_str().filter(|e| e.contains("in (['readonly'])")).map(|e| (i, e)))
+        .expect("the guard carries enabledRoles");
+    let edited = expression.replace("in (['readonly'])", "in (['readonly', 'operator'])");
+    let patch = serde_json::json!([{"op": "replace", "path": format!("/spec/validations/{index}/expression"), "value": edited}])
+        .to_string();
     cluster.kubectl_ok(&["patch", "validatingadmissionpolicy", REQUESTS, "--type=json", "-p", &patch]);
 
     let ran = cluster.supportaccess(NS, &["roles", "--verify"]);
@@ -146,6 +155,52 @@ fn a_literal_edited_by_hand_is_named_by_roles_verify_and_get_and_enable_repairs_
     verify_passes(cluster);
     let get = cluster.supportaccess(NS, &["get"]);
     assert!(!get.stderr.contains("admission guard"), "{get:?}");
+}
+
+/// The shape the release before issue 29 wrote: the policy's values in `spec.variables`, which the
+/// API servers of 1.30 to 1.35 share between policies (kubernetes/kubernetes#135757).
+const VARIABLES_GUARD: &str = r#"apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: crusoe-support-requests
+  labels: {app.kubernetes.io/managed-by: kubectl-supportaccess, support-access.crusoe.ai/managed: "true"}
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [rbac.authorization.k8s.io], apiVersions: ["*"], operations: [CREATE, UPDATE], resources: [clusterrolebindings, rolebindings]}
+  matchConditions:
+  - name: grants-a-support-identity
+    expression: "has(object.subjects) && object.subjects.exists(s, s.name.startsWith('crusoe-support'))"
+  variables:
+  - {name: enabled, expression: "true"}
+  validations:
+  - expression: "variables.enabled"
+    message: support access is disabled
+"#;
+
+#[test]
+fn a_guard_with_variables_is_named_and_rewritten_in_place_without_them() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly,operator"]);
+    let file = cluster.dir.join("variables-guard.yaml");
+    std::fs::write(&file, VARIABLES_GUARD).unwrap();
+    cluster.kubectl_ok(&["replace", "-f", file.to_str().unwrap()]);
+    let uid = || cluster.kubectl_ok(&["get", "validatingadmissionpolicy", REQUESTS, "-o", "jsonpath={.metadata.uid}"]);
+    let before = uid();
+    let ran = cluster.supportaccess(NS, &["roles", "--verify"]);
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert!(ran.stderr.contains("carries spec.variables") && ran.stderr.contains("#135757"), "{ran:?}");
+    let get = cluster.supportaccess(NS, &["get"]);
+    assert!(get.stderr.contains("carries spec.variables"), "{get:?}");
+
+    let out = cluster.supportaccess_ok(NS, &["enable"]);
+    assert!(out.contains(&format!("ValidatingAdmissionPolicy {REQUESTS}: repaired")), "{out}");
+    assert_eq!(uid(), before, "the guard was updated in place, never deleted");
+    let variables =
+        cluster.kubectl_ok(&["get", "validatingadmissionpolicy", REQUESTS, "-o", "jsonpath={.spec.variables}"]);
+    assert_eq!(variables.trim(), "", "no variables once rewritten");
+    verify_passes(cluster);
 }
 
 /// The shape an older plugin wrote: the policy read through `paramKind`, the binding's `paramRef`.
@@ -211,7 +266,7 @@ fn guards_an_older_plugin_wrote_are_replaced_in_place_and_nothing_reads_a_parame
     ]);
     let json: serde_json::Value = serde_json::from_str(&written).unwrap();
     assert_eq!(json["items"].as_array().unwrap().len(), 8, "four guards and their bindings");
-    for forbidden in ["paramKind", "paramRef", "params."] {
+    for forbidden in ["paramKind", "paramRef", "params.", "\"variables\"", "variables."] {
         assert!(!written.contains(forbidden), "{forbidden} in\n{written}");
     }
     let ran = run(cluster.kubectl().args(["get", "validatingadmissionpolicy", REQUESTS]));

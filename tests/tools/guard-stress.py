@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
-"""Rewrites the admission guards many times under concurrent guarded writes, and reports whether
-kube-apiserver survived (issue 29: upstream kubernetes/kubernetes#135757, "fatal error: concurrent
-map read and map write" in k8s.io/apiserver/pkg/cel when a policy's spec.variables compile while
+"""Rewrites the admission guards many times under concurrent guarded writes, and counts how often
+kube-apiserver died (issue 29: upstream kubernetes/kubernetes#135757, "fatal error: concurrent map
+read and map write" in k8s.io/apiserver/pkg/cel when a policy's spec.variables compile while
 other policies with variables are evaluated; fixed in 1.36.0).
 
 One thread runs `kubectl-supportaccess enable --max-duration <changing>` and `disable` in turn (each
-rewrites the guards); WRITERS threads send server-side dry-run creates of support-looking
-ClusterRoleBindings, which the requests guard evaluates. The control plane is the project's own
-(tests/cluster/up) at --version, with the default GOMAXPROCS. Prints one Markdown table row:
+rewrites the guards that read the values it changes); WRITERS threads send server-side dry-run
+creates of support-looking ClusterRoleBindings, which the requests guard evaluates (and refuses:
+the row counts those refusals, so a run whose guard was never evaluated shows it). The control
+plane is the project's own (tests/cluster/up) at --version, with the default GOMAXPROCS. When
+kube-apiserver dies, the tool starts it again (same etcd, same state) and goes on, so a run always
+makes --commands commands. Prints one Markdown table row:
 
-  version | policy commands | guarded writes | seconds | API server
+  version | guards | policy commands | guarded writes (refused by the guard) | seconds | crashes | writes per crash
 
 Usage: tests/tools/guard-stress.py --version v1.30.14 [--commands 300] [--writers 6] [--plugin PATH]
+       [--guards LABEL]
 """
 
 import argparse
@@ -47,6 +51,7 @@ def main():
     parser.add_argument("--commands", type=int, default=300, help="guard-changing commands to run")
     parser.add_argument("--writers", type=int, default=6, help="threads sending guarded writes")
     parser.add_argument("--plugin", default=os.path.join(REPO, "target/debug/kubectl-supportaccess"))
+    parser.add_argument("--guards", default="this tree's", help="what the row calls the plugin's guards")
     args = parser.parse_args()
     if not os.access(args.plugin, os.X_OK):
         sys.exit(f"guard-stress: {args.plugin} is not built (cargo build)")
@@ -72,6 +77,9 @@ def main():
 
     stop = threading.Event()
     writes = [0] * args.writers
+    refused = [0] * args.writers
+    state_lock = threading.Lock()
+    current = {"pid": apiserver}
 
     def writer(n):
         context = ssl.create_default_context(cafile=os.path.join(pki, "ca.crt"))
@@ -91,40 +99,53 @@ def main():
                     connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
                 connection.request("POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings?dryRun=All", body,
                                    {"Content-Type": "application/json"})
-                connection.getresponse().read()
+                response = connection.getresponse()
+                text = response.read()
                 writes[n] += 1
+                if response.status in (403, 422) and b"crusoe-support-requests" in text:
+                    refused[n] += 1
             except (OSError, http.client.HTTPException):
                 connection = None
-                if not alive(apiserver):
-                    return
                 time.sleep(0.05)
+
+    crashes = []  # (command index, guarded writes so far, the fatal line)
+
+    def restart_if_dead():
+        with state_lock:
+            if alive(current["pid"]):
+                return
+            log = open(os.path.join(directory, "kube-apiserver.log"), errors="replace").read()
+            fatal = [line.strip() for line in log.splitlines() if line.startswith("fatal error")]
+            crashes.append((done, sum(writes), fatal[-1] if fatal else "exited"))
+            subprocess.run([sys.executable, os.path.join(REPO, "tests/cluster/harness.py"), "start", directory,
+                            "kube-apiserver"], env=env, check=True, capture_output=True)
+            current["pid"] = json.load(open(os.path.join(directory, "state.json")))["pids"]["kube-apiserver"]
 
     threads = [threading.Thread(target=writer, args=(n,), daemon=True) for n in range(args.writers)]
     started = time.time()
     for thread in threads:
         thread.start()
     done = 0
-    for i in range(args.commands):
-        if not alive(apiserver):
-            break
-        if i % 2 == 0:
-            plugin("enable", "--max-duration", f"{10 + i % 50}h")
+    while done < args.commands:
+        restart_if_dead()
+        if done % 2 == 0:
+            result = plugin("enable", "--max-duration", f"{10 + done % 50}h")
         else:
-            plugin("disable", "--yes")
+            result = plugin("disable", "--yes")
+        if result.returncode != 0 and alive(current["pid"]):
+            sys.exit(f"guard-stress: command {done} failed with the API server alive: {result.stderr}")
         done += 1
     time.sleep(1)
+    restart_if_dead()
     stop.set()
     for thread in threads:
         thread.join(timeout=15)
     seconds = time.time() - started
-    survived = alive(apiserver)
-    verdict = "survived"
-    if not survived:
-        log = open(os.path.join(directory, "kube-apiserver.log"), errors="replace").read()
-        fatal = next((line.strip() for line in log.splitlines() if line.startswith("fatal error")), "exited")
-        verdict = f"**died**: {fatal}"
-        # The command that was running when it died counts too.
-    print(f"| {args.version} | {done} of {args.commands} | {sum(writes):,} | {seconds:.0f} | {verdict} |")
+    total = sum(writes)
+    per_crash = f"{total // len(crashes):,}" if crashes else "–"
+    fatal = f" ({crashes[0][2]}; first after {crashes[0][0] + 1} command(s))" if crashes else ""
+    print(f"| {args.version} | {args.guards} | {done} | {total:,} ({sum(refused):,}) | {seconds:.0f} | "
+          f"{len(crashes)}{fatal} | {per_crash} |")
     subprocess.run([os.path.join(REPO, "tests/cluster/down"), directory], env=env, capture_output=True)
     sys.exit(0)
 
