@@ -67,8 +67,8 @@ pub mod annotations {
     /// say who denied it and why.
     pub const DENIED_BY: &str = "support-access.crusoe.ai/denied-by";
     pub const DENIED_REASON: &str = "support-access.crusoe.ai/denied-reason";
-    /// On a dry-run probe only: the admission guard it probes, and the fingerprint of the policy
-    /// the guard should enforce (DESIGN.md, "Admission").
+    /// On a dry-run probe only: the admission guard it probes, and the fingerprint of the values
+    /// that guard should carry (DESIGN.md, "Admission"; `admission::probe`).
     pub const PROBE: &str = "support-access.crusoe.ai/probe";
     pub const PROBE_POLICY: &str = "support-access.crusoe.ai/probe-policy";
 }

@@ -157,35 +157,47 @@ fn a_literal_edited_by_hand_is_named_by_roles_verify_and_get_and_enable_repairs_
     assert!(!get.stderr.contains("admission guard"), "{get:?}");
 }
 
-/// The shape the release before issue 29 wrote: the policy's values in `spec.variables`, which the
-/// API servers of 1.30 to 1.35 share between policies (kubernetes/kubernetes#135757).
-const VARIABLES_GUARD: &str = r#"apiVersion: admissionregistration.k8s.io/v1
+/// The requests guard as an older plugin wrote it: `extra` spec fields, then `validations` of
+/// `expression`.
+fn older_requests_guard(extra: &str, expression: &str) -> String {
+    format!(
+        r#"apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
 metadata:
   name: crusoe-support-requests
-  labels: {app.kubernetes.io/managed-by: kubectl-supportaccess, support-access.crusoe.ai/managed: "true"}
+  labels: {{app.kubernetes.io/managed-by: kubectl-supportaccess, support-access.crusoe.ai/managed: "true"}}
 spec:
   failurePolicy: Fail
+{extra}
   matchConstraints:
     resourceRules:
-    - {apiGroups: [rbac.authorization.k8s.io], apiVersions: ["*"], operations: [CREATE, UPDATE], resources: [clusterrolebindings, rolebindings]}
+    - {{apiGroups: [rbac.authorization.k8s.io], apiVersions: ["*"], operations: [CREATE, UPDATE], resources: [clusterrolebindings, rolebindings]}}
   matchConditions:
   - name: grants-a-support-identity
     expression: "has(object.subjects) && object.subjects.exists(s, s.name.startsWith('crusoe-support'))"
-  variables:
-  - {name: enabled, expression: "true"}
   validations:
-  - expression: "variables.enabled"
+  - expression: "{expression}"
     message: support access is disabled
-"#;
+"#
+    )
+}
+
+/// Enables, then puts `yaml` in place of the guards with `kubectl replace` (an older plugin wrote
+/// them without kubectl's last-applied annotation).
+fn plant_older_guards(cluster: &TestCluster, yaml: &str) {
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly,operator"]);
+    let file = cluster.dir.join("older-guard.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    cluster.kubectl_ok(&["replace", "-f", file.to_str().unwrap()]);
+}
 
 #[test]
 fn a_guard_with_variables_is_named_and_rewritten_in_place_without_them() {
     let cluster = &*CLUSTER;
-    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly,operator"]);
-    let file = cluster.dir.join("variables-guard.yaml");
-    std::fs::write(&file, VARIABLES_GUARD).unwrap();
-    cluster.kubectl_ok(&["replace", "-f", file.to_str().unwrap()]);
+    // The form of the release before issue 29: the policy's values in `spec.variables`, which the
+    // API servers of 1.30 to 1.35 share between policies (kubernetes/kubernetes#135757).
+    let guard = older_requests_guard("  variables:\n  - {name: enabled, expression: \"true\"}", "variables.enabled");
+    plant_older_guards(cluster, &guard);
     let uid = || cluster.kubectl_ok(&["get", "validatingadmissionpolicy", REQUESTS, "-o", "jsonpath={.metadata.uid}"]);
     let before = uid();
     let ran = cluster.supportaccess(NS, &["roles", "--verify"]);
@@ -204,24 +216,11 @@ fn a_guard_with_variables_is_named_and_rewritten_in_place_without_them() {
 }
 
 /// The shape an older plugin wrote: the policy read through `paramKind`, the binding's `paramRef`.
-const PARAM_GUARD: &str = r#"apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingAdmissionPolicy
-metadata:
-  name: crusoe-support-requests
-  labels: {app.kubernetes.io/managed-by: kubectl-supportaccess, support-access.crusoe.ai/managed: "true"}
-spec:
-  failurePolicy: Fail
-  paramKind: {apiVersion: v1, kind: ConfigMap}
-  matchConstraints:
-    resourceRules:
-    - {apiGroups: [rbac.authorization.k8s.io], apiVersions: ["*"], operations: [CREATE, UPDATE], resources: [clusterrolebindings, rolebindings]}
-  matchConditions:
-  - name: grants-a-support-identity
-    expression: "has(object.subjects) && object.subjects.exists(s, s.name.startsWith('crusoe-support'))"
-  validations:
-  - expression: "has(params.data) && 'enabled' in params.data && params.data['enabled'] == 'true'"
-    message: support access is disabled
----
+fn param_guard() -> String {
+    older_requests_guard(
+        "  paramKind: {apiVersion: v1, kind: ConfigMap}",
+        "has(params.data) && 'enabled' in params.data && params.data['enabled'] == 'true'",
+    ) + r#"---
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicyBinding
 metadata:
@@ -231,16 +230,13 @@ spec:
   policyName: crusoe-support-requests
   validationActions: [Deny]
   paramRef: {name: support-access, namespace: crusoe-system, parameterNotFoundAction: Deny}
-"#;
+"#
+}
 
 #[test]
 fn guards_an_older_plugin_wrote_are_replaced_in_place_and_nothing_reads_a_parameter() {
     let cluster = &*CLUSTER;
-    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly,operator"]);
-    // Replaced, not applied: an older plugin wrote them without kubectl's last-applied annotation.
-    let file = cluster.dir.join("param-guard.yaml");
-    std::fs::write(&file, PARAM_GUARD).unwrap();
-    cluster.kubectl_ok(&["replace", "-f", file.to_str().unwrap()]);
+    plant_older_guards(cluster, &param_guard());
     let uid = |kind: &str| cluster.kubectl_ok(&["get", kind, REQUESTS, "-o", "jsonpath={.metadata.uid}"]);
     let (policy_uid, binding_uid) = (uid("validatingadmissionpolicy"), uid("validatingadmissionpolicybinding"));
     let ran = cluster.supportaccess(NS, &["roles", "--verify"]);
