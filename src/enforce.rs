@@ -64,12 +64,15 @@ pub async fn wait(conn: &Connection, policy: Option<&Policy>) -> Result<bool> {
     let deadline = Instant::now() + IN_FORCE_WITHIN;
     for guard in admission::ALL {
         let probe = admission::probe(guard, &conn.namespace, &fingerprint_of);
+        // The answer must come from the write of the guard the cluster holds (another command's
+        // write may follow this one's).
+        let mut stamp = admission::stored_stamp(conn, guard).await?;
         loop {
             // None: the guard did not answer (it is not in the chain); Some(stale or in force).
             let answer = match conn.call(api.create(&params, &probe)).await {
                 Ok(_) => None,
                 Err(e) if e.message.contains(&format!("admission guard {guard}:")) => {
-                    Some(e.message.contains(PROBE_IN_FORCE))
+                    Some(e.message.contains(PROBE_IN_FORCE) && e.message.contains(&stamp))
                 }
                 Err(e) => return Err(e),
             };
@@ -81,6 +84,7 @@ pub async fn wait(conn: &Connection, policy: Option<&Policy>) -> Result<bool> {
                 return Ok(false);
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
+            stamp = admission::stored_stamp(conn, guard).await?;
         }
     }
     Ok(true)

@@ -154,14 +154,14 @@ installable_by_spec!(PriorityLevelConfiguration, FlowSchema);
 /// An admission guard's policy or binding matches only without the fields of an older plugin's
 /// guards, which `contains` alone would not see because the desired object leaves them out: a
 /// parameter (`paramKind`, `paramRef`), through which they read the policy, and `variables`, in
-/// which they carried it.
+/// which they carried it. `$spec` gives the spec as compared (a guard's without its write stamp).
 macro_rules! installable_guard {
-    ($kind:ident, $older:expr $(, $more:item)*) => {
+    ($kind:ident, $older:expr, $spec:expr $(, $more:item)*) => {
         impl Installable for $kind {
             const KIND: &'static str = stringify!($kind);
             fn desired_part(&self) -> serde_json::Value {
                 let older_form = self.spec.as_ref().is_some_and($older);
-                serde_json::json!({ "spec": self.spec, "olderForm": older_form })
+                serde_json::json!({ "spec": $spec(self), "olderForm": older_form })
             }
             fn take_desired_part(&mut self, from: &Self) {
                 self.spec = from.spec.clone();
@@ -174,11 +174,16 @@ macro_rules! installable_guard {
 installable_guard!(
     ValidatingAdmissionPolicy,
     |s: &ValidatingAdmissionPolicySpec| s.param_kind.is_some() || s.variables.as_ref().is_some_and(|v| !v.is_empty()),
+    crate::admission::unstamped,
     fn differs_only_in_policy(&self, desired: &Self) -> bool {
         crate::admission::differs_only_in_policy(self, desired)
     }
 );
-installable_guard!(ValidatingAdmissionPolicyBinding, |s: &ValidatingAdmissionPolicyBindingSpec| s.param_ref.is_some());
+installable_guard!(
+    ValidatingAdmissionPolicyBinding,
+    |s: &ValidatingAdmissionPolicyBindingSpec| s.param_ref.is_some(),
+    |b: &ValidatingAdmissionPolicyBinding| b.spec.clone()
+);
 
 pub async fn install_one<K: Installable>(conn: &Connection, desired: K) -> Result<Installed> {
     // Another `enable` may create or repair the same object at the same time: read again and retry.

@@ -75,8 +75,42 @@ pub(super) fn guarded(validations: Vec<Value>) -> Vec<Value> {
     all
 }
 
-/// What a guard answers a probe of the policy it enforces.
+/// What a guard answers a probe of the policy it enforces (then, in parentheses, which write of
+/// the guard answers: [`stamp`]).
 pub const PROBE_IN_FORCE: &str = "probe of kubectl-supportaccess: in force with the policy probed";
+
+/// How the in-force answer names the write of the guard that gives it.
+const WRITE: &str = " (write ";
+
+/// Stamps a guard about to be written with `write`, in the message of its in-force answer (the
+/// second validation, `guarded`): a probe then tells this write from an earlier one that carried
+/// the same values (a guard edited by hand, or written by a release with other rules), which its
+/// fingerprint alone cannot. Comparisons leave the stamp out ([`unstamped`]).
+pub(super) fn stamp(guard: &mut ValidatingAdmissionPolicy, write: &str) {
+    if let Some(answer) = guard.spec.as_mut().and_then(|s| s.validations.as_mut()).and_then(|v| v.get_mut(1)) {
+        answer.message = Some(format!("{PROBE_IN_FORCE}{WRITE}{write})"));
+    }
+}
+
+/// The write a guard's in-force answer names, if it was stamped.
+pub(super) fn stamp_of(guard: &ValidatingAdmissionPolicy) -> Option<String> {
+    let answer = guard.spec.as_ref()?.validations.as_ref()?.get(1)?.message.as_deref()?;
+    let write = answer.strip_prefix(PROBE_IN_FORCE)?.strip_prefix(WRITE)?.strip_suffix(')')?;
+    Some(format!("{WRITE}{write})"))
+}
+
+/// A guard's spec without its stamp, as `enable` compares guards.
+pub fn unstamped(
+    guard: &ValidatingAdmissionPolicy,
+) -> Option<k8s_openapi::api::admissionregistration::v1::ValidatingAdmissionPolicySpec> {
+    let mut spec = guard.spec.clone()?;
+    if let Some(answer) = spec.validations.as_mut().and_then(|v| v.get_mut(1))
+        && answer.message.as_deref().is_some_and(|m| m.starts_with(&format!("{PROBE_IN_FORCE}{WRITE}")))
+    {
+        answer.message = Some(PROBE_IN_FORCE.into());
+    }
+    Some(spec)
+}
 /// What it answers a probe of another policy.
 pub const PROBE_STALE: &str = "probe of kubectl-supportaccess";
 

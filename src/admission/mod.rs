@@ -27,7 +27,7 @@ mod literal;
 mod parties;
 mod requests;
 
-pub use build::{PROBE_IN_FORCE, PROBE_STALE, probe};
+pub use build::{PROBE_IN_FORCE, PROBE_STALE, probe, unstamped};
 pub use guardrails::OPERATOR_GROUPS;
 pub use literal::fingerprint;
 use literal::read_carried;
@@ -182,8 +182,10 @@ pub async fn available(conn: &Connection) -> Result<bool> {
 /// guardrails when the policy turns them off. The caller checked that the server has the API.
 pub async fn install(conn: &Connection, policy: &Policy) -> Result<GuardsInstalled> {
     let mut installed = Vec::new();
+    let write = this_write();
     // The requests guard last: it is the one a racing `request` meets.
-    for (guard, binding) in desired(&conn.namespace, policy).into_iter().rev() {
+    for (mut guard, binding) in desired(&conn.namespace, policy).into_iter().rev() {
+        build::stamp(&mut guard, &write);
         installed.push(install_one(conn, guard).await?);
         installed.push(install_one(conn, binding).await?);
     }
@@ -192,6 +194,21 @@ pub async fn install(conn: &Connection, policy: &Policy) -> Result<GuardsInstall
         remove(conn, &[GUARDRAILS], &mut removed).await?;
     }
     Ok(GuardsInstalled { available: true, installed, removed })
+}
+
+/// How the in-force answer of guard `name` as the cluster holds it names the write that stored it
+/// (`build::stamp`); empty when it is missing or unstamped.
+pub async fn stored_stamp(conn: &Connection, name: &str) -> Result<String> {
+    let api: Api<ValidatingAdmissionPolicy> = Api::all(conn.client.clone());
+    let stored = conn.call(api.get_opt(name)).await?;
+    Ok(stored.as_ref().and_then(build::stamp_of).unwrap_or_default())
+}
+
+/// A name for one write of the guards, different from any other's: the time in nanoseconds and the
+/// process id.
+fn this_write() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
+    format!("{nanos:x}.{:x}", std::process::id())
 }
 
 /// Removes these guards (bindings first), if the plugin made them.
@@ -478,6 +495,18 @@ mod tests {
         assert!(found[0].detail.contains("rules that differ"), "{found:?}");
         let elsewhere = desired("other-ns", &enabled()).remove(0).0;
         assert!(differences(&elsewhere, &old_binding, &old)[0].detail.contains("\"other-ns\""));
+    }
+
+    #[test]
+    fn a_stamped_guard_compares_as_unstamped_and_names_its_write() {
+        let (guard, _) = desired("ns", &enabled()).remove(0);
+        assert_eq!(build::stamp_of(&guard), None);
+        let mut stamped = guard.clone();
+        build::stamp(&mut stamped, "17.2a");
+        assert_eq!(build::stamp_of(&stamped).as_deref(), Some(" (write 17.2a)"));
+        assert!(crate::install::same(&stamped, &guard) && crate::install::same(&guard, &stamped));
+        assert_ne!(stamped, guard);
+        assert_eq!(enforced(&stamped), enforced(&guard));
     }
 
     #[test]
