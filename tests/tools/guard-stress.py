@@ -15,6 +15,8 @@ Prints one Markdown table row:
 
   version | guards | policy commands | guarded writes (refused by the guard) | seconds | crashes | writes per crash
 
+SIGTERM or Ctrl-C ends a run early; the row then says how many commands were made.
+
 Usage: tests/tools/guard-stress.py --version v1.30.14 [--commands 300] [--writers 6] [--plugin PATH]
        [--guards LABEL]
 """
@@ -23,6 +25,7 @@ import argparse
 import http.client
 import json
 import os
+import signal
 import ssl
 import subprocess
 import sys
@@ -70,7 +73,10 @@ def main():
     env["KUBECONFIG"] = kubeconfig
 
     def plugin(*argv):
-        return subprocess.run([args.plugin, *argv], env=env, capture_output=True, text=True, timeout=300)
+        try:
+            return subprocess.run([args.plugin, *argv], env=env, capture_output=True, text=True, timeout=300)
+        except subprocess.TimeoutExpired:
+            return subprocess.CompletedProcess(argv, 1, "", "timed out after 300 s")
 
     first = plugin("enable", "--yes", "--enabled-roles", "readonly,operator")
     if first.returncode != 0:
@@ -128,7 +134,10 @@ def main():
     for thread in threads:
         thread.start()
     done = 0
-    while done < args.commands:
+    # SIGTERM (or Ctrl-C) ends the run early: the row then says how many commands were made.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    while done < args.commands and not stop.is_set():
         restart_if_dead()
         if done % 2 == 0:
             result = plugin("enable", "--max-duration", f"{10 + done % 50}h")
@@ -139,6 +148,7 @@ def main():
             if alive(current["pid"]):
                 failed.append((done, result.stderr.strip().splitlines()[0] if result.stderr.strip() else "no output"))
         done += 1
+    stopped_early = stop.is_set()
     time.sleep(1)
     restart_if_dead()
     stop.set()
@@ -148,7 +158,8 @@ def main():
     total = sum(writes)
     per_crash = f"{total // len(crashes):,}" if crashes else "–"
     fatal = f" ({crashes[0][2]}; first after {crashes[0][0] + 1} command(s))" if crashes else ""
-    print(f"| {args.version} | {args.guards} | {done} | {total:,} ({sum(refused):,}) | {seconds:.0f} | "
+    made = f"{done} of {args.commands} (stopped)" if stopped_early else f"{done}"
+    print(f"| {args.version} | {args.guards} | {made} | {total:,} ({sum(refused):,}) | {seconds:.0f} | "
           f"{len(crashes)}{fatal} | {per_crash} |")
     for index, error in failed:
         print(f"guard-stress: command {index} failed with the API server up: {error}", file=sys.stderr)
