@@ -34,7 +34,8 @@ test: deps lint
 # roles --verify (dry runs under impersonation), the guards' attacks (TokenRequest admission, CEL's
 # authorizer: requester::, ownership::), and the binding scan (the server-side Table).
 VERSIONS_SUBSET = owner::enable_shows owner::roles_verify owner::withdrawing_a_role guards:: enforced:: \
-	support::a_readonly_credential support::an_operator_credential records::a_support_subject requester:: ownership::
+	support::a_readonly_credential support::an_operator_credential records::a_support_subject requester:: ownership:: \
+	clusterroles::a_clusterrole_not_allowed
 
 ## The subset above on the oldest Kubernetes upstream supports (K8S_SUPPORTED_VERSION) and on the
 ## oldest the plugin supports (K8S_OLDEST_VERSION), both named in tests/cluster/versions.env, with

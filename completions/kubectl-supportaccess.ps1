@@ -69,6 +69,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
             [CompletionResult]::new('--guardrails', '--guardrails', [CompletionResultType]::ParameterName, 'Whether the API server refuses a support identity''s changes to pod templates, nodes (beyond cordon) and GPU/network operator images (default on)')
             [CompletionResult]::new('--approval', '--approval', [CompletionResultType]::ParameterName, 'Whether each request waits for the owner''s `approve` (default none: enabled means any support engineer may get in, as Crusoe''s)')
             [CompletionResult]::new('--pending-ttl', '--pending-ttl', [CompletionResultType]::ParameterName, 'How long a request waits for approval before it expires (default 1h)')
+            [CompletionResult]::new('--clusterroles', '--clusterroles', [CompletionResultType]::ParameterName, 'Existing ClusterRoles support may request besides readonly and operator (jitsudo''s model): NAME (cluster-wide or in one namespace) or NAME/namespaced (in a namespace only), e.g. view,edit/namespaced. Kept when left out; "" allows none')
+            [CompletionResult]::new('--default-scope', '--default-scope', [CompletionResultType]::ParameterName, 'The namespace a request without --scope is made in (jitsudo''s default_namespace); "" (the default) makes it cluster-wide')
             [CompletionResult]::new('--requesters', '--requesters', [CompletionResultType]::ParameterName, 'Who may request support access without holding more (the crusoe-support-requester roles): user:NAME, group:NAME, serviceaccount:NS/NAME. Kept when left out; "" removes them')
             [CompletionResult]::new('--approvers', '--approvers', [CompletionResultType]::ParameterName, 'Who may approve, deny and revoke requests (the crusoe-support-approver roles), spelled as --requesters. Kept when left out; "" removes them')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)')
@@ -139,10 +141,10 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
             break
         }
         'kubectl-supportaccess;request' {
-            [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'The role to request: readonly or operator')
+            [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'The role to request: readonly, operator, or an existing ClusterRole the owner allows (`enable --clusterroles`; `get` lists them)')
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why access is needed (recorded on the grant and in the history)')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How long the access lasts (e.g. 2h), at most the policy''s maximum: the request ends this long after it is made. The shortest request lasts 11m, so that its first credential (the TokenRequest API issues none shorter than 10m) fits with a minute to mint it: `--duration 10m` ends 11m later')
-            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Limit the grant to one namespace (a RoleBinding instead of a ClusterRoleBinding), which becomes the kubeconfig''s namespace; ''*'' or '''' is cluster-wide')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Limit the grant to one namespace (a RoleBinding instead of a ClusterRoleBinding), which becomes the kubeconfig''s namespace; ''*'' or '''' is cluster-wide. Without it, the owner''s default scope (`enable --default-scope`), else cluster-wide')
             [CompletionResult]::new('--requestor', '--requestor', [CompletionResultType]::ParameterName, 'Who the access is for (default: the caller''s identity)')
             [CompletionResult]::new('--kubeconfig-out', '--kubeconfig-out', [CompletionResultType]::ParameterName, 'Where to write the credential''s kubeconfig')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)')

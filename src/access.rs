@@ -2,6 +2,8 @@
 //! before a command writes anything (so a denied command leaves nothing half-done), and
 //! SubjectAccessReview for `roles --verify`.
 
+use std::borrow::Cow;
+
 use k8s_openapi::api::authorization::v1::{
     ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec, SubjectAccessReview,
     SubjectAccessReviewSpec,
@@ -14,16 +16,21 @@ use crate::error::{Error, ErrorKind, Result};
 /// One permission: a verb on a resource (`pods/log` for a subresource), in a namespace or not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Permission {
-    pub verb: &'static str,
-    pub group: &'static str,
-    pub resource: &'static str,
+    pub verb: Cow<'static, str>,
+    pub group: Cow<'static, str>,
+    pub resource: Cow<'static, str>,
     pub namespace: Option<String>,
-    pub name: Option<&'static str>,
+    pub name: Option<Cow<'static, str>>,
 }
 
 impl Permission {
     pub fn new(verb: &'static str, group: &'static str, resource: &'static str) -> Permission {
-        Permission { verb, group, resource, namespace: None, name: None }
+        Permission { verb: verb.into(), group: group.into(), resource: resource.into(), namespace: None, name: None }
+    }
+
+    /// A permission read from the cluster (a ClusterRole's rule).
+    pub fn of(verb: String, group: String, resource: String) -> Permission {
+        Permission { verb: verb.into(), group: group.into(), resource: resource.into(), namespace: None, name: None }
     }
 
     pub fn within(mut self, namespace: &str) -> Permission {
@@ -31,23 +38,23 @@ impl Permission {
         self
     }
 
-    pub fn named(mut self, name: &'static str) -> Permission {
-        self.name = Some(name);
+    pub fn named(mut self, name: impl Into<Cow<'static, str>>) -> Permission {
+        self.name = Some(name.into());
         self
     }
 
     fn attributes(&self) -> ResourceAttributes {
         let (resource, subresource) = match self.resource.split_once('/') {
             Some((resource, sub)) => (resource, Some(sub.to_string())),
-            None => (self.resource, None),
+            None => (self.resource.as_ref(), None),
         };
         ResourceAttributes {
-            verb: Some(self.verb.into()),
-            group: Some(self.group.into()),
+            verb: Some(self.verb.to_string()),
+            group: Some(self.group.to_string()),
             resource: Some(resource.into()),
             subresource,
             namespace: self.namespace.clone(),
-            name: self.name.map(str::to_string),
+            name: self.name.as_ref().map(|name| name.to_string()),
             ..ResourceAttributes::default()
         }
     }

@@ -12,7 +12,7 @@ use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use crate::cluster::Connection;
 use crate::error::{Error, Result};
 use crate::policy::Policy;
-use crate::record::{BindingRef, Grant, Grants, account_subject, cluster_role_of};
+use crate::record::{BindingRef, Grant, Grants, account_subject};
 use crate::state;
 
 /// A short lowercase random id, valid as a DNS-1123 label: a letter, then letters and digits.
@@ -52,7 +52,7 @@ impl NewGrant {
     fn labels(&self) -> BTreeMap<String, String> {
         let mut labels = state::managed_labels();
         labels.insert(state::REQUEST_ID_LABEL.into(), self.grant.id.clone());
-        labels.insert(state::ROLE_LABEL.into(), self.grant.role.name().into());
+        labels.insert(state::ROLE_LABEL.into(), self.grant.role.label().into());
         labels
     }
 
@@ -85,7 +85,7 @@ impl NewGrant {
             annotations: Some(self.grant.record_annotations()),
             ..ObjectMeta::default()
         };
-        let role_ref = Self::role_ref(cluster_role_of(self.grant.role));
+        let role_ref = Self::role_ref(self.grant.role.cluster_role());
         if let Some(scope) = &self.grant.scope {
             let api: Api<RoleBinding> = Api::namespaced(conn.client.clone(), scope);
             let binding = RoleBinding { metadata: meta, role_ref, subjects: self.subjects(&conn.namespace) };
@@ -122,7 +122,7 @@ impl NewGrant {
         let namespaces = existing_namespaces(conn, &self.policy.companion_namespaces()).await?;
         let (owner, annotations) = (&owner, &annotations);
         let creations = namespaces.iter().flat_map(|ns| {
-            self.policy.companions_in(self.grant.role, ns).iter().map(move |companion| {
+            self.policy.companions_in(&self.grant.role, ns).iter().map(move |companion| {
                 let api: Api<RoleBinding> = Api::namespaced(conn.client.clone(), ns);
                 let binding = RoleBinding {
                     metadata: ObjectMeta {

@@ -358,10 +358,10 @@ async fn prove(conn: &Connection, policy: &Policy, requester: &TemporaryRequeste
     };
     let record = record_as_written("verifyrq", now, chrono::TimeDelta::hours(1));
     let made = as_requester.call(bindings.create(&create, &record)).await;
-    let expected = if policy.allows(role) { "allowed" } else { "refused" };
+    let expected = if policy.allows(&role.into()) { "allowed" } else { "refused" };
     proofs.push(proof(REQUESTS, "as a requester: a well-formed record of its own", expected, outcome(REQUESTS, made)));
     let backdated = record_as_written("verifyold", now - chrono::TimeDelta::hours(1), chrono::TimeDelta::hours(2));
-    let observed = match policy.allows(role) {
+    let observed = match policy.allows(&role.into()) {
         true => outcome(REQUESTERS, as_requester.call(bindings.create(&create, &backdated)).await),
         // The requests guard refuses every record then, whichever guard would answer first.
         false => "skipped: access is disabled".into(),

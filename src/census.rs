@@ -13,8 +13,8 @@ use serde::Serialize;
 use crate::bindings::is_dns_label;
 use crate::cluster::Connection;
 use crate::error::Result;
-use crate::policy::{Policy, PolicyError, Role, read_stored_policy};
-use crate::record::{BindingRef, Companion, ForeignGrant, Grant, HelmRelease, InvalidGrant, cluster_role_of};
+use crate::policy::{GrantRole, Policy, PolicyError, read_stored_policy};
+use crate::record::{BindingRef, Companion, ForeignGrant, Grant, HelmRelease, InvalidGrant};
 pub use crate::scan::Scan;
 use crate::scan::{Binding, Bindings};
 use crate::state;
@@ -69,7 +69,7 @@ impl<'a> Listed<'a> {
 
 /// What a binding that claims a request id turned out to be, before the claims are counted.
 enum Claim {
-    Record(Grant),
+    Record(Box<Grant>),
     Companion { id: String, suffix: Companion, namespace: String },
     Invalid(InvalidGrant),
 }
@@ -126,7 +126,7 @@ impl Grants {
                     );
                     grants.invalid.push(InvalidGrant::of_record(&grant, problem));
                 }
-                Claim::Record(grant) => grants.valid.push(grant),
+                Claim::Record(grant) => grants.valid.push(*grant),
                 Claim::Invalid(mut invalid) => {
                     if let Some(n) = invalid.id.as_ref().and_then(|id| claimed.get(id)).filter(|n| **n > 1) {
                         invalid.problem = format!("{}; {n} objects claim its request id", invalid.problem);
@@ -142,7 +142,7 @@ impl Grants {
             let problem = match record {
                 None => Some("its request has no trusted record".to_string()),
                 Some(grant) if grant.scope.is_some() => Some("its request is scoped to a namespace".to_string()),
-                Some(grant) if !companions_in(policy, grant.role, &namespace).contains(&suffix) => {
+                Some(grant) if !companions_in(policy, &grant.role, &namespace).contains(&suffix) => {
                     Some(format!("a {} request has no -{} binding in {namespace}", grant.role, suffix.suffix()))
                 }
                 Some(_) => None,
@@ -308,10 +308,10 @@ impl Grants {
 }
 
 /// The companions a request of this role has in this namespace; without a policy, the role's.
-fn companions_in(policy: Option<&Policy>, role: Role, namespace: &str) -> &'static [Companion] {
+fn companions_in(policy: Option<&Policy>, role: &GrantRole, namespace: &str) -> &'static [Companion] {
     match policy {
         Some(policy) => policy.companions_in(role, namespace),
-        None => Companion::of(role),
+        None => role.companions(),
     }
 }
 
@@ -396,14 +396,14 @@ fn judge(binding: &Listed<'_>, labels: &BTreeMap<String, String>, policy: Option
         }
     });
     match record {
-        Ok(grant) => Claim::Record(grant),
+        Ok(grant) => Claim::Record(Box::new(grant)),
         Err(invalid) => Claim::Invalid(InvalidGrant { kind: binding.kind, ..invalid }),
     }
 }
 
 /// A record whose roleRef or subject was edited is not trusted.
 fn check_binding(grant: &Grant, role_ref: &RoleRef, subjects: &[Subject], namespace: &str) -> Result<(), String> {
-    let expected_role = cluster_role_of(grant.role);
+    let expected_role = grant.role.cluster_role();
     if role_ref.kind != "ClusterRole" || role_ref.name != expected_role {
         return Err(format!("roleRef is {} {}, not ClusterRole {expected_role}", role_ref.kind, role_ref.name));
     }
@@ -424,8 +424,14 @@ fn check_binding(grant: &Grant, role_ref: &RoleRef, subjects: &[Subject], namesp
 
 /// A record the policy would not have let anyone make is not trusted either.
 fn check_policy(grant: &Grant, policy: &Policy) -> Result<(), String> {
-    if !policy.enabled_roles.contains(&grant.role) {
-        return Err(format!("role {} is not enabled", grant.role));
+    if !policy.lists(&grant.role, grant.scope.as_deref()) {
+        return Err(match (&grant.role, &grant.scope) {
+            (GrantRole::Cluster(_), None) if policy.allowed_cluster_role(grant.role.name()).is_some() => {
+                format!("ClusterRole {} is allowed in namespaces only", grant.role)
+            }
+            (GrantRole::Cluster(_), _) => format!("ClusterRole {} is not allowed (key clusterRoles)", grant.role),
+            (GrantRole::Support(_), _) => format!("role {} is not enabled", grant.role),
+        });
     }
     let longest = chrono::Duration::from_std(policy.max_duration).unwrap_or(chrono::Duration::MAX);
     if grant.expires_at - grant.requested_at > longest {
@@ -464,6 +470,7 @@ pub fn warn_untrusted(invalid: &[InvalidGrant], foreign: &[ForeignGrant]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::Role;
     use crate::state::annotations as ann;
 
     struct Fake {

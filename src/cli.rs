@@ -19,7 +19,9 @@ use crate::state::DEFAULT_NAMESPACE;
     propagate_version = true,
     disable_help_subcommand = true,
     after_help = "Run as `kubectl supportaccess <command>`. kubectl does not pass its own global \
-                  flags to plugins, so give --context, --kubeconfig, -n … after `supportaccess`."
+                  flags to plugins, so give --context, --kubeconfig, -n … after `supportaccess`.\n\n\
+                  Read on: README.md and docs/ (owner-guide, support-guide, enforcement, state-format, \
+                  many-clusters, development) at https://github.com/kubectl-supportaccess/kubectl-supportaccess"
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -227,6 +229,17 @@ pub struct EnableArgs {
     #[arg(long, value_name = "DURATION")]
     pub pending_ttl: Option<String>,
 
+    /// Existing ClusterRoles support may request besides readonly and operator (jitsudo's model):
+    /// NAME (cluster-wide or in one namespace) or NAME/namespaced (in a namespace only), e.g.
+    /// view,edit/namespaced. Kept when left out; "" allows none.
+    #[arg(long = "clusterroles", value_delimiter = ',', value_name = "NAMES")]
+    pub cluster_roles: Option<Vec<String>>,
+
+    /// The namespace a request without --scope is made in (jitsudo's default_namespace); ""
+    /// (the default) makes it cluster-wide.
+    #[arg(long, value_name = "NS")]
+    pub default_scope: Option<String>,
+
     /// Who may request support access without holding more (the crusoe-support-requester roles):
     /// user:NAME, group:NAME, serviceaccount:NS/NAME. Kept when left out; "" removes them.
     #[arg(long, value_delimiter = ',', value_name = "SUBJECTS")]
@@ -277,8 +290,9 @@ pub struct GetArgs {
 
 #[derive(Debug, Args)]
 pub struct RequestArgs {
-    /// The role to request: readonly or operator.
-    #[arg(long, value_name = "ROLE")]
+    /// The role to request: readonly, operator, or an existing ClusterRole the owner allows
+    /// (`enable --clusterroles`; `get` lists them).
+    #[arg(long, value_name = "ROLE", env = "KUBECTL_SUPPORTACCESS_ROLE")]
     pub role: String,
 
     /// Why access is needed (recorded on the grant and in the history).
@@ -292,8 +306,9 @@ pub struct RequestArgs {
     pub duration: String,
 
     /// Limit the grant to one namespace (a RoleBinding instead of a ClusterRoleBinding), which
-    /// becomes the kubeconfig's namespace; '*' or '' is cluster-wide.
-    #[arg(long, value_name = "NS")]
+    /// becomes the kubeconfig's namespace; '*' or '' is cluster-wide. Without it, the owner's
+    /// default scope (`enable --default-scope`), else cluster-wide.
+    #[arg(long, value_name = "NS", env = "KUBECTL_SUPPORTACCESS_SCOPE")]
     pub scope: Option<String>,
 
     /// Who the access is for (default: the caller's identity).

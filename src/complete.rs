@@ -183,7 +183,7 @@ pub async fn complete(words: &[String], live: bool) -> Completion {
                 Vec::new()
             }
             "output" => values::<OutputFormat>(),
-            "role" => Role::ALL.iter().map(|r| (r.name().to_string(), String::new())).collect(),
+            "role" => requestable_roles(&parsed.typed, live).await,
             "enabled_roles" => {
                 ["readonly", "operator", "readonly,operator"].map(|r| (r.to_string(), String::new())).into()
             }
@@ -249,9 +249,9 @@ fn contexts(typed: &Typed) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Live request ids; with `waiting`, only those waiting for the owner's answer (a pending request
-/// or an extension).
-async fn request_ids(typed: &Typed, waiting: bool) -> Vec<(String, String)> {
+/// A connection for live completion, and the time left of its budget; `None` when the cluster
+/// cannot be reached in time.
+async fn live_connection(typed: &Typed) -> Option<(Connection, std::time::Duration)> {
     let global = GlobalArgs {
         kubeconfig: typed.kubeconfig.clone(),
         context: typed.context.clone(),
@@ -266,10 +266,16 @@ async fn request_ids(typed: &Typed, waiting: bool) -> Vec<(String, String)> {
     let started = std::time::Instant::now();
     // Bounded by its own timeout (the request timeout above), which stops a credential plugin
     // that hangs; cancelling it from outside would leave the plugin running.
-    let Ok(conn) = Connection::open(&global, &Target::default()).await else {
+    let conn = Connection::open(&global, &Target::default()).await.ok()?;
+    Some((conn, LIVE_TIMEOUT.saturating_sub(started.elapsed())))
+}
+
+/// Live request ids; with `waiting`, only those waiting for the owner's answer (a pending request
+/// or an extension).
+async fn request_ids(typed: &Typed, waiting: bool) -> Vec<(String, String)> {
+    let Some((conn, left)) = live_connection(typed).await else {
         return Vec::new();
     };
-    let left = LIVE_TIMEOUT.saturating_sub(started.elapsed());
     let read = Grants::read(&conn, crate::record::Scan::Managed);
     let Ok(Ok(grants)) = tokio::time::timeout(left, read).await else {
         return Vec::new();
@@ -278,6 +284,25 @@ async fn request_ids(typed: &Typed, waiting: bool) -> Vec<(String, String)> {
     id_candidates(
         &live.into_iter().filter(|g| !waiting || g.pending || g.extension_requested.is_some()).collect::<Vec<_>>(),
     )
+}
+
+/// The roles `request --role` takes: Crusoe's two, and with a cluster at hand, the ClusterRoles
+/// its policy allows.
+async fn requestable_roles(typed: &Typed, live: bool) -> Vec<(String, String)> {
+    let mut roles: Vec<(String, String)> = Role::ALL.iter().map(|r| (r.name().to_string(), String::new())).collect();
+    if !live {
+        return roles;
+    }
+    let Some((conn, left)) = live_connection(typed).await else {
+        return roles;
+    };
+    if let Ok(Ok(Some(policy))) = tokio::time::timeout(left, crate::policy::read_policy(&conn)).await {
+        roles.extend(policy.cluster_roles.iter().map(|allowed| {
+            let help = if allowed.namespaced_only { "ClusterRole, in a namespace only" } else { "ClusterRole" };
+            (allowed.name.clone(), help.to_string())
+        }));
+    }
+    roles
 }
 
 /// A request id is offered only when it is one: a DNS-1123 label, as `revoke` and `renew` accept.
@@ -391,7 +416,7 @@ mod tests {
     fn planted_ids_and_descriptions_never_break_the_protocol() {
         let grant = |id: &str, reason: &str| Grant {
             id: id.into(),
-            role: Role::Readonly,
+            role: Role::Readonly.into(),
             scope: None,
             requestor: "mallory\tx".into(),
             reason: reason.into(),

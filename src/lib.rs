@@ -6,6 +6,7 @@ pub mod admission;
 pub mod approval;
 pub mod bindings;
 pub mod bounds;
+pub mod capabilities;
 pub mod cel;
 pub mod census;
 pub mod cli;

@@ -67,7 +67,7 @@ pub async fn renew(conn: &Connection, grant: &Grant, by: &str) -> Result<chrono:
         Some(policy) if policy.enabled => policy,
         _ => return Err(Error::refused(format!("refused: support access is disabled on context {:?}", conn.context))),
     };
-    if !policy.allows(grant.role) {
+    if !grant.allowed_by(&policy) {
         return Err(Error::refused(format!(
             "refused: role {} is no longer enabled; request {} drains",
             grant.role, grant.id

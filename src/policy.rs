@@ -65,6 +65,164 @@ impl FromStr for Role {
     }
 }
 
+/// What a request binds: one of Crusoe's two support roles, or an existing ClusterRole the owner
+/// allows (policy key `clusterRoles`, jitsudo's model). A record names the latter with label
+/// `role: clusterrole` and annotation `cluster-role` (a label value cannot hold every name).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GrantRole {
+    Support(Role),
+    Cluster(String),
+}
+
+impl From<Role> for GrantRole {
+    fn from(role: Role) -> Self {
+        GrantRole::Support(role)
+    }
+}
+
+impl Default for GrantRole {
+    fn default() -> Self {
+        GrantRole::Support(Role::Readonly)
+    }
+}
+
+impl GrantRole {
+    /// `readonly`, `operator`, or the ClusterRole's name: what `--role` takes and `get` shows.
+    pub fn name(&self) -> &str {
+        match self {
+            GrantRole::Support(role) => role.name(),
+            GrantRole::Cluster(name) => name,
+        }
+    }
+
+    /// The value of the record's role label.
+    pub fn label(&self) -> &str {
+        match self {
+            GrantRole::Support(role) => role.name(),
+            GrantRole::Cluster(_) => state::CLUSTER_ROLE_LABEL_VALUE,
+        }
+    }
+
+    /// The ClusterRole the record binds.
+    pub fn cluster_role(&self) -> &str {
+        match self {
+            GrantRole::Support(role) => crate::record::cluster_role_of(*role),
+            GrantRole::Cluster(name) => name,
+        }
+    }
+
+    /// How `get` and `request` name it: Crusoe's API name, or the ClusterRole.
+    pub fn api_name(&self) -> String {
+        match self {
+            GrantRole::Support(role) => role.api_name().to_string(),
+            GrantRole::Cluster(name) => format!("ClusterRole {}", crate::output::terminal(name)),
+        }
+    }
+
+    /// The Crusoe role, if it is one.
+    pub fn support(&self) -> Option<Role> {
+        match self {
+            GrantRole::Support(role) => Some(*role),
+            GrantRole::Cluster(_) => None,
+        }
+    }
+
+    /// The `-logs`/`-debug` companions a cluster-wide request of it gets (none for a ClusterRole).
+    pub fn companions(&self) -> &'static [Companion] {
+        self.support().map(Companion::of).unwrap_or(&[])
+    }
+}
+
+impl fmt::Display for GrantRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::output::terminal(self.name()))
+    }
+}
+
+impl Serialize for GrantRole {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// An existing ClusterRole support may request (policy key `clusterRoles`): cluster-wide or in a
+/// namespace, or — spelled `NAME/namespaced` — in a namespace only. A ClusterRole's name never
+/// holds `/`, so the suffix cannot be mistaken for a name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AllowedClusterRole {
+    pub name: String,
+    pub namespaced_only: bool,
+}
+
+/// The suffix of a ClusterRole allowed in namespaces only.
+pub const NAMESPACED_SUFFIX: &str = "/namespaced";
+
+impl AllowedClusterRole {
+    /// As key `clusterRoles` and `--clusterroles` spell it.
+    pub fn spelled(&self) -> String {
+        match self.namespaced_only {
+            true => format!("{}{NAMESPACED_SUFFIX}", self.name),
+            false => self.name.clone(),
+        }
+    }
+
+    /// Whether a request of it may have this scope (`None`: cluster-wide).
+    pub fn allows_scope(&self, scope: Option<&str>) -> bool {
+        scope.is_some() || !self.namespaced_only
+    }
+}
+
+/// Why a name cannot be allowed as a ClusterRole support may request; `None` when it can.
+pub fn unallowable_cluster_role(name: &str) -> Option<String> {
+    let shown = crate::output::terminal(&format!("{name:?}")).into_owned();
+    if name.is_empty() || name.len() > 253 || name == "." || name == ".." {
+        return Some(format!("{shown} is not a ClusterRole name"));
+    }
+    if !name.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '/' | '%' | ',')) {
+        return Some(format!(
+            "{shown} is not a ClusterRole name this plugin allows: printable ASCII without spaces, '/', '%' or ','"
+        ));
+    }
+    if Role::ALL.iter().any(|role| role.name() == name) {
+        return Some(format!("{shown} is the name of a Crusoe role: allow it with --enabled-roles"));
+    }
+    if name.starts_with(state::ACCOUNT_PREFIX) {
+        return Some(format!(
+            "{shown} is one of this plugin's own ClusterRoles: support requests readonly or operator (--enabled-roles)"
+        ));
+    }
+    None
+}
+
+/// Parses a comma list of allowed ClusterRoles (`NAME` or `NAME/namespaced`), sorted by name,
+/// each once.
+pub fn parse_cluster_roles<S: AsRef<str>>(items: &[S]) -> Result<Vec<AllowedClusterRole>, String> {
+    let mut allowed: Vec<AllowedClusterRole> = Vec::new();
+    for item in items.iter().flat_map(|item| item.as_ref().split(',')).map(str::trim).filter(|i| !i.is_empty()) {
+        let (name, namespaced_only) = match item.strip_suffix(NAMESPACED_SUFFIX) {
+            Some(name) => (name, true),
+            None => (item, false),
+        };
+        if let Some(problem) = unallowable_cluster_role(name) {
+            return Err(problem);
+        }
+        match allowed.iter().find(|a| a.name == name) {
+            Some(seen) if seen.namespaced_only != namespaced_only => {
+                return Err(format!(
+                    "{} is listed both cluster-wide and as {}{NAMESPACED_SUFFIX}: say one",
+                    crate::output::terminal(name),
+                    crate::output::terminal(name)
+                ));
+            }
+            Some(_) => {}
+            None => allowed.push(AllowedClusterRole { name: name.to_string(), namespaced_only }),
+        }
+    }
+    allowed.sort();
+    Ok(allowed)
+}
+
 /// Parses a comma list of roles; `operator` implies `readonly`. The result is sorted, unique.
 pub fn parse_roles<S: AsRef<str>>(items: &[S]) -> Result<Vec<Role>, String> {
     let mut roles = Vec::new();
@@ -109,6 +267,12 @@ pub struct Policy {
     /// The API server's own token audiences (key `apiAudiences`), learned by `enable`: a support
     /// token may carry no other. Empty (never learned) admits no support token.
     pub api_audiences: Vec<String>,
+    /// Existing ClusterRoles support may request besides readonly and operator (key
+    /// `clusterRoles`).
+    pub cluster_roles: Vec<AllowedClusterRole>,
+    /// The namespace a request without `--scope` is made in (key `defaultScope`, jitsudo's
+    /// `default_namespace`); `None`: cluster-wide.
+    pub default_scope: Option<String>,
     pub updated_at: Option<DateTime<Utc>>,
     pub updated_by: Option<String>,
 }
@@ -139,6 +303,8 @@ impl Default for Policy {
             approval_required: false,
             pending_ttl: parse_duration(state::DEFAULT_PENDING_TTL).expect("valid default"),
             api_audiences: Vec::new(),
+            cluster_roles: Vec::new(),
+            default_scope: None,
             updated_at: None,
             updated_by: None,
         }
@@ -206,6 +372,16 @@ impl Policy {
         if let Some(value) = data.get(key::API_AUDIENCES) {
             policy.api_audiences = audience_list(value).map_err(|e| fail(key::API_AUDIENCES, e))?;
         }
+        if let Some(value) = data.get(key::CLUSTER_ROLES) {
+            policy.cluster_roles = parse_cluster_roles(&[value]).map_err(|e| fail(key::CLUSTER_ROLES, e))?;
+        }
+        if let Some(value) = data.get(key::DEFAULT_SCOPE).filter(|v| !v.is_empty()) {
+            if !crate::bindings::is_dns_label(value) {
+                let shown = crate::output::terminal(&format!("{value:?}")).into_owned();
+                return Err(fail(key::DEFAULT_SCOPE, format!("is {shown}, not a namespace name")));
+            }
+            policy.default_scope = Some(value.clone());
+        }
         if let Some(value) = data.get(key::UPDATED_AT) {
             let at = DateTime::parse_from_rfc3339(value)
                 .map_err(|e| fail(key::UPDATED_AT, format!("is {value:?}, not an RFC3339 time ({e})")))?;
@@ -229,6 +405,8 @@ impl Policy {
             (key::APPROVAL.to_string(), approval_name(self.approval_required).to_string()),
             (key::PENDING_TTL.to_string(), format_duration(self.pending_ttl)),
             (key::API_AUDIENCES.to_string(), self.api_audiences.join(",")),
+            (key::CLUSTER_ROLES.to_string(), self.cluster_roles_spelled().join(",")),
+            (key::DEFAULT_SCOPE.to_string(), self.default_scope.clone().unwrap_or_default()),
         ]);
         if let Some(at) = self.updated_at {
             data.insert(key::UPDATED_AT.to_string(), crate::output::rfc3339(at));
@@ -239,13 +417,18 @@ impl Policy {
         data
     }
 
+    /// The allowed ClusterRoles as key `clusterRoles` spells them.
+    pub fn cluster_roles_spelled(&self) -> Vec<String> {
+        self.cluster_roles.iter().map(AllowedClusterRole::spelled).collect()
+    }
+
     /// The companion RoleBindings a cluster-wide request of this role gets in this namespace: logs
     /// (and debug for operator) in a system namespace, logs and debug for operator only in an
-    /// operator namespace, none elsewhere.
-    pub fn companions_in(&self, role: Role, namespace: &str) -> &'static [Companion] {
+    /// operator namespace, none elsewhere (and none for a ClusterRole the owner allows).
+    pub fn companions_in(&self, role: &GrantRole, namespace: &str) -> &'static [Companion] {
         if self.system_namespaces.iter().any(|ns| ns == namespace) {
-            Companion::of(role)
-        } else if role == Role::Operator && self.operator_namespaces.iter().any(|ns| ns == namespace) {
+            role.companions()
+        } else if role.support() == Some(Role::Operator) && self.operator_namespaces.iter().any(|ns| ns == namespace) {
             &[Companion::Logs, Companion::Debug]
         } else {
             &[]
@@ -260,9 +443,40 @@ impl Policy {
         all
     }
 
-    /// True when access is enabled and the role may be requested.
-    pub fn allows(&self, role: Role) -> bool {
-        self.enabled && self.enabled_roles.contains(&role)
+    /// True when access is enabled and the role may be requested (in some scope).
+    pub fn allows(&self, role: &GrantRole) -> bool {
+        self.enabled
+            && match role {
+                GrantRole::Support(role) => self.enabled_roles.contains(role),
+                GrantRole::Cluster(name) => self.allowed_cluster_role(name).is_some(),
+            }
+    }
+
+    /// True when access is enabled and the role may be requested in this scope (`None`:
+    /// cluster-wide).
+    pub fn allows_in(&self, role: &GrantRole, scope: Option<&str>) -> bool {
+        self.enabled && self.lists(role, scope)
+    }
+
+    /// Whether the role is listed for this scope, enabled or not: a record of a role not listed
+    /// was not made under this policy.
+    pub fn lists(&self, role: &GrantRole, scope: Option<&str>) -> bool {
+        match role {
+            GrantRole::Support(role) => self.enabled_roles.contains(role),
+            GrantRole::Cluster(name) => self.allowed_cluster_role(name).is_some_and(|a| a.allows_scope(scope)),
+        }
+    }
+
+    /// The entry of `clusterRoles` that allows this ClusterRole.
+    pub fn allowed_cluster_role(&self, name: &str) -> Option<&AllowedClusterRole> {
+        self.cluster_roles.iter().find(|allowed| allowed.name == name)
+    }
+
+    /// Every role support may request, as `--role` names them: the Crusoe roles enabled, then the
+    /// allowed ClusterRoles (`NAME/namespaced` for those allowed in namespaces only).
+    pub fn requestable(&self) -> Vec<String> {
+        let roles = self.enabled_roles.iter().map(|r| r.name().to_string());
+        roles.chain(self.cluster_roles_spelled()).collect()
     }
 
     /// What both policies allow and no more: enabled only if both are, the roles and namespaces
@@ -281,6 +495,19 @@ impl Policy {
             approval_required: self.approval_required || other.approval_required,
             pending_ttl: self.pending_ttl.min(other.pending_ttl),
             api_audiences: both(&self.api_audiences, &other.api_audiences),
+            // A ClusterRole both allow, in namespaces only if either says so.
+            cluster_roles: self
+                .cluster_roles
+                .iter()
+                .filter_map(|a| {
+                    let b = other.allowed_cluster_role(&a.name)?;
+                    Some(AllowedClusterRole {
+                        name: a.name.clone(),
+                        namespaced_only: a.namespaced_only || b.namespaced_only,
+                    })
+                })
+                .collect(),
+            default_scope: other.default_scope.clone(),
             updated_at: other.updated_at,
             updated_by: other.updated_by.clone(),
         }
@@ -409,7 +636,7 @@ mod tests {
     fn an_empty_configmap_is_a_disabled_default_policy() {
         let policy = Policy::from_data(&BTreeMap::new()).unwrap();
         assert_eq!(policy, Policy::default());
-        assert!(!policy.allows(Role::Readonly));
+        assert!(!policy.allows(&Role::Readonly.into()));
     }
 
     #[test]
@@ -425,6 +652,8 @@ mod tests {
             approval_required: true,
             pending_ttl: Duration::from_secs(1800),
             api_audiences: vec!["https://kubernetes.default.svc".into(), "k3s".into()],
+            cluster_roles: parse_cluster_roles(&["view,edit/namespaced,system:aggregate-to-admin"]).unwrap(),
+            default_scope: Some("staging".into()),
             updated_at: Some("2026-11-23T10:00:00Z".parse().unwrap()),
             updated_by: Some("alice".into()),
         };
@@ -433,18 +662,20 @@ mod tests {
         assert_eq!(stored["maxDuration"], "8h");
         assert_eq!(stored["apiAudiences"], "https://kubernetes.default.svc,k3s");
         assert_eq!(stored["updatedAt"], "2026-11-23T10:00:00Z");
+        assert_eq!(stored["clusterRoles"], "edit/namespaced,system:aggregate-to-admin,view");
+        assert_eq!(stored["defaultScope"], "staging");
         assert_eq!(Policy::from_data(&stored).unwrap(), policy);
-        assert!(policy.allows(Role::Operator));
+        assert!(policy.allows(&Role::Operator.into()));
     }
 
     #[test]
     fn operator_namespaces_give_logs_and_debug_to_operator_requests_only() {
         let policy = Policy::default();
         assert_eq!(policy.operator_namespaces, ["slurm"]);
-        assert_eq!(policy.companions_in(Role::Operator, "slurm"), [Companion::Logs, Companion::Debug]);
-        assert!(policy.companions_in(Role::Readonly, "slurm").is_empty());
-        assert_eq!(policy.companions_in(Role::Readonly, "kube-system"), [Companion::Logs]);
-        assert!(policy.companions_in(Role::Operator, "team-a").is_empty());
+        assert_eq!(policy.companions_in(&Role::Operator.into(), "slurm"), [Companion::Logs, Companion::Debug]);
+        assert!(policy.companions_in(&Role::Readonly.into(), "slurm").is_empty());
+        assert_eq!(policy.companions_in(&Role::Readonly.into(), "kube-system"), [Companion::Logs]);
+        assert!(policy.companions_in(&Role::Operator.into(), "team-a").is_empty());
         assert_eq!(policy.companion_namespaces().last().map(String::as_str), Some("slurm"));
     }
 
@@ -492,9 +723,38 @@ mod tests {
             ("approval", "sometimes"),
             ("pendingTTL", "soon"),
             ("updatedAt", "yesterday"),
+            ("clusterRoles", "view,operator"),
+            ("clusterRoles", "view,crusoe-support-readonly"),
+            ("clusterRoles", "edit,edit/namespaced"),
+            ("clusterRoles", "has space"),
+            ("clusterRoles", "\u{1b}[2J"),
+            ("defaultScope", "Production"),
+            ("defaultScope", "../x"),
         ] {
             let error = Policy::from_data(&data(&[(key, value)])).unwrap_err();
             assert_eq!(error.key, key);
         }
+    }
+
+    #[test]
+    fn an_allowed_cluster_role_is_requested_by_name_in_the_scopes_the_owner_allows() {
+        let policy = Policy {
+            enabled: true,
+            enabled_roles: vec![Role::Readonly],
+            cluster_roles: parse_cluster_roles(&["view", "edit/namespaced"]).unwrap(),
+            ..Policy::default()
+        };
+        let (view, edit) = (GrantRole::Cluster("view".into()), GrantRole::Cluster("edit".into()));
+        assert!(policy.allows_in(&view, None) && policy.allows_in(&view, Some("staging")));
+        assert!(policy.allows_in(&edit, Some("production")) && !policy.allows_in(&edit, None));
+        assert!(!policy.allows(&GrantRole::Cluster("cluster-admin".into())));
+        assert!(!policy.allows(&Role::Operator.into()));
+        assert_eq!(policy.requestable(), ["readonly", "edit/namespaced", "view"]);
+        assert!(policy.companions_in(&view, "kube-system").is_empty());
+        // Narrowing keeps only what both allow, in namespaces only if either says so.
+        let wider =
+            Policy { cluster_roles: parse_cluster_roles(&["edit", "view/namespaced"]).unwrap(), ..policy.clone() };
+        assert_eq!(policy.stricter(&wider).cluster_roles_spelled(), ["edit/namespaced", "view/namespaced"]);
+        assert!(!Policy { enabled: false, ..policy }.allows(&view));
     }
 }

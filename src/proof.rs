@@ -109,7 +109,7 @@ pub async fn guards(conn: &Connection, policy: &Policy, by: &str) -> Result<Vec<
     if policy.guardrails {
         let namespaces = existing(conn, &policy.system_namespaces).await?;
         let namespace = namespaces.first().cloned().unwrap_or_else(|| "kube-system".into());
-        let identity = VerifyIdentity::create(conn, Role::Operator, &namespace).await?;
+        let identity = VerifyIdentity::create(conn, &Role::Operator.into(), &namespace, false).await?;
         let proved = as_support(conn, &identity, &namespaces).await;
         let deleted = identity.delete(conn).await;
         proofs.extend(proved?);
@@ -194,7 +194,7 @@ pub fn record_binding(
 ) -> ClusterRoleBinding {
     let grant = Grant {
         id: id.to_string(),
-        role,
+        role: role.into(),
         scope: None,
         requestor: "roles-verify".into(),
         reason: "dry run of kubectl-supportaccess".into(),

@@ -9,7 +9,7 @@ use k8s_openapi::api::rbac::v1::Subject;
 use serde::Serialize;
 
 use crate::output::rfc3339;
-use crate::policy::Role;
+use crate::policy::{GrantRole, Role};
 use crate::state::{self, annotations as ann};
 
 pub use crate::census::{Grants, Scan};
@@ -26,7 +26,7 @@ const DEFAULT_PENDING_TTL: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 #[serde(rename_all = "camelCase")]
 pub struct Grant {
     pub id: String,
-    pub role: Role,
+    pub role: GrantRole,
     /// The namespace of a scoped request; `None` for a cluster-wide one.
     pub scope: Option<String>,
     pub requestor: String,
@@ -144,6 +144,11 @@ impl Grant {
         }
     }
 
+    /// Whether the policy allows its role, in its scope.
+    pub fn allowed_by(&self, policy: &crate::policy::Policy) -> bool {
+        policy.allows_in(&self.role, self.scope.as_deref())
+    }
+
     /// Before its end, and able to grant: pending, or bound to its ServiceAccount (a record its
     /// requester ended has no subject, and waits for the owner's side to delete it).
     pub fn is_live(&self, now: DateTime<Utc>) -> bool {
@@ -169,11 +174,33 @@ impl Grant {
         let Some(request_id) = id.clone() else {
             return Err(invalid(format!("label {} is missing", state::REQUEST_ID_LABEL)));
         };
-        let role = labels
-            .get(state::ROLE_LABEL)
-            .ok_or_else(|| invalid(format!("label {} is missing", state::ROLE_LABEL)))?
-            .parse::<Role>()
-            .map_err(|e| invalid(format!("label {}: {e}", state::ROLE_LABEL)))?;
+        let label =
+            labels.get(state::ROLE_LABEL).ok_or_else(|| invalid(format!("label {} is missing", state::ROLE_LABEL)))?;
+        let role = match (label.as_str(), annotations.get(ann::CLUSTER_ROLE)) {
+            (state::CLUSTER_ROLE_LABEL_VALUE, Some(name)) => match crate::policy::unallowable_cluster_role(name) {
+                None => GrantRole::Cluster(name.clone()),
+                Some(problem) => return Err(invalid(format!("annotation {}: {problem}", ann::CLUSTER_ROLE))),
+            },
+            (state::CLUSTER_ROLE_LABEL_VALUE, None) => {
+                return Err(invalid(format!(
+                    "label {} is {}, but annotation {} is missing",
+                    state::ROLE_LABEL,
+                    state::CLUSTER_ROLE_LABEL_VALUE,
+                    ann::CLUSTER_ROLE
+                )));
+            }
+            (_, Some(_)) => {
+                return Err(invalid(format!(
+                    "annotation {} is only for label {}={}",
+                    ann::CLUSTER_ROLE,
+                    state::ROLE_LABEL,
+                    state::CLUSTER_ROLE_LABEL_VALUE
+                )));
+            }
+            (label, None) => GrantRole::Support(
+                label.parse::<Role>().map_err(|e| invalid(format!("label {}: {e}", state::ROLE_LABEL)))?,
+            ),
+        };
         let text = |key: &str| {
             annotations
                 .get(key)
@@ -238,6 +265,9 @@ impl Grant {
         ]);
         if let Some(at) = self.credential_expires_at {
             record.insert(ann::CREDENTIAL_EXPIRES_AT.into(), rfc3339(at));
+        }
+        if let GrantRole::Cluster(name) = &self.role {
+            record.insert(ann::CLUSTER_ROLE.into(), name.clone());
         }
         if self.pending {
             record.insert(ann::STATE.into(), state::STATE_PENDING.into());
@@ -364,7 +394,7 @@ mod tests {
         let mut grant =
             Grant::from_metadata("crusoe-support-ab12", None, &labels("ab12", "readonly"), &record()).unwrap();
         assert_eq!(grant.id, "ab12");
-        assert_eq!(grant.role, Role::Readonly);
+        assert_eq!(grant.role, GrantRole::Support(Role::Readonly));
         assert_eq!(grant.requestor, "00uix9g0n77KrcdMq5d7");
         // Without its subject (ended by its requester) it grants nothing.
         assert!(!grant.is_live("2026-03-31T00:00:00Z".parse().unwrap()));
@@ -398,5 +428,34 @@ mod tests {
         let invalid =
             Grant::from_metadata("crusoe-support-ab12", None, &labels("ab12", "root"), &record()).unwrap_err();
         assert!(invalid.problem.contains("unknown role"));
+    }
+
+    #[test]
+    fn a_record_of_an_allowed_cluster_role_names_it_in_an_annotation() {
+        let mut annotations = record();
+        annotations.insert(ann::CLUSTER_ROLE.into(), "system:aggregate-to-edit".into());
+        let grant = Grant::from_metadata(
+            "crusoe-support-ab12",
+            Some("production"),
+            &labels("ab12", "clusterrole"),
+            &annotations,
+        )
+        .unwrap();
+        assert_eq!(grant.role, GrantRole::Cluster("system:aggregate-to-edit".into()));
+        assert_eq!(grant.role.label(), "clusterrole");
+        assert_eq!(grant.role.cluster_role(), "system:aggregate-to-edit");
+        assert!(grant.role.companions().is_empty());
+        assert_eq!(grant.record_annotations(), annotations);
+        assert_eq!(serde_json::to_value(&grant).unwrap()["role"], "system:aggregate-to-edit");
+        // The annotation and the label go together; a name the owner could never allow is refused.
+        let problem = |labels: BTreeMap<String, String>, annotations: &BTreeMap<String, String>| {
+            Grant::from_metadata("crusoe-support-ab12", None, &labels, annotations).unwrap_err().problem
+        };
+        assert!(problem(labels("ab12", "clusterrole"), &record()).contains("annotation"));
+        assert!(problem(labels("ab12", "readonly"), &annotations).contains("only for label"));
+        for bad in ["readonly", "crusoe-support-operator", "a/b", "", "esc\u{1b}[2J"] {
+            annotations.insert(ann::CLUSTER_ROLE.into(), bad.into());
+            assert!(problem(labels("ab12", "clusterrole"), &annotations).contains(ann::CLUSTER_ROLE), "{bad:?}");
+        }
     }
 }

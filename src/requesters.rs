@@ -41,9 +41,11 @@ impl Party {
     }
 
     /// Cluster-wide: the bindings of support requests (RBAC cannot narrow these by name; the
-    /// requesters guard does), `bind` on the four support ClusterRoles only, and reading what
-    /// `get` shows. The requester's verb is `request`, the approver's `approve`.
-    pub fn cluster_rules(self) -> Vec<PolicyRule> {
+    /// requesters guard does), `bind` on the four support ClusterRoles and the ClusterRoles the
+    /// owner allows (`allowed`: a requester's record binds one, and an approver's write adds its
+    /// subject) only, and reading what `get` shows. The requester's verb is `request`, the
+    /// approver's `approve`.
+    pub fn cluster_rules(self, allowed: &[String]) -> Vec<PolicyRule> {
         let rbac = "rbac.authorization.k8s.io";
         let verb = match self {
             Party::Requester => "request",
@@ -56,7 +58,9 @@ impl Party {
                 &["get", "list", "watch", "create", "update", "patch", "delete"],
             ),
             PolicyRule {
-                resource_names: Some(crate::roles::names().iter().map(|n| n.to_string()).collect()),
+                resource_names: Some(
+                    crate::roles::names().iter().map(|n| n.to_string()).chain(allowed.iter().cloned()).collect(),
+                ),
                 ..rule(rbac, &["clusterroles"], &["bind"])
             },
             rule(rbac, &["clusterroles"], &["get", "list"]),
@@ -213,6 +217,7 @@ pub async fn install(
     conn: &Connection,
     requesters: Option<Vec<Subject>>,
     approvers: Option<Vec<Subject>>,
+    cluster_roles: &[String],
 ) -> Result<Vec<Installed>> {
     let ns = conn.namespace.as_str();
     let mut installed = Vec::new();
@@ -223,7 +228,7 @@ pub async fn install(
                 conn,
                 ClusterRole {
                     metadata: metadata(name, None),
-                    rules: Some(party.cluster_rules()),
+                    rules: Some(party.cluster_rules(cluster_roles)),
                     aggregation_rule: None,
                 },
             )
@@ -338,7 +343,7 @@ mod tests {
     #[test]
     fn neither_party_reads_secrets_execs_or_signs() {
         for party in Party::ALL {
-            for rule in party.cluster_rules().iter().chain(&party.namespace_rules()) {
+            for rule in party.cluster_rules(&[]).iter().chain(&party.namespace_rules()) {
                 let resources = rule.resources.clone().unwrap_or_default();
                 for forbidden in ["secrets", "pods/exec", "certificatesigningrequests", "*", "users", "groups"] {
                     assert!(!resources.iter().any(|r| r == forbidden), "{party:?} {rule:?}");
@@ -358,5 +363,14 @@ mod tests {
                 .any(|r| r.resources.as_ref().unwrap().contains(&"serviceaccounts/token".to_string()))
         };
         assert!(tokens(Party::Requester) && !tokens(Party::Approver));
+        // The ClusterRoles the owner allows are bound by name, and nothing else.
+        let binds = |party: Party| {
+            let rules = party.cluster_rules(&["view".to_string()]);
+            rules.into_iter().find(|r| r.verbs.contains(&"bind".to_string())).unwrap().resource_names.unwrap()
+        };
+        for party in Party::ALL {
+            assert_eq!(binds(party).len(), 5);
+            assert_eq!(binds(party).last().map(String::as_str), Some("view"));
+        }
     }
 }

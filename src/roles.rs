@@ -282,16 +282,22 @@ pub async fn helm_installation(conn: &Connection) -> Result<Option<(String, Stri
 /// consistent list waits for that cache to catch up after any write, up to about 100 ms; a role
 /// created or removed a moment ago only changes a warning). A caller who may not list
 /// ClusterRoles cannot tell, and is told none is missing.
-pub async fn missing(conn: &Connection, names: &[&'static str]) -> Result<Vec<&'static str>> {
+pub async fn missing<'a>(conn: &Connection, names: &[&'a str]) -> Result<Vec<&'a str>> {
+    Ok(match present(conn).await? {
+        Some(present) => names.iter().filter(|name| !present.contains(**name)).copied().collect(),
+        None => Vec::new(),
+    })
+}
+
+/// The names of every ClusterRole, as the watch cache has them; `None` for a caller who may not
+/// list them.
+pub async fn present(conn: &Connection) -> Result<Option<std::collections::BTreeSet<String>>> {
     let api: Api<ClusterRole> = Api::all(conn.client.clone());
-    let listed = match conn.call(api.list_metadata(&kube::api::ListParams::default().match_any())).await {
-        Ok(list) => list,
-        Err(e) if e.kind == crate::error::ErrorKind::Forbidden => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
-    let present: std::collections::BTreeSet<String> =
-        listed.items.into_iter().filter_map(|r| r.metadata.name).collect();
-    Ok(names.iter().filter(|name| !present.contains(**name)).copied().collect())
+    match conn.call(api.list_metadata(&kube::api::ListParams::default().match_any())).await {
+        Ok(list) => Ok(Some(list.items.into_iter().filter_map(|r| r.metadata.name).collect())),
+        Err(e) if e.kind == crate::error::ErrorKind::Forbidden => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// The four support ClusterRoles' names.

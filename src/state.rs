@@ -24,6 +24,10 @@ pub const MANAGED_BY_VALUE: &str = "kubectl-supportaccess";
 pub const MANAGED_LABEL: &str = "support-access.crusoe.ai/managed";
 pub const REQUEST_ID_LABEL: &str = "support-access.crusoe.ai/request-id";
 pub const ROLE_LABEL: &str = "support-access.crusoe.ai/role";
+/// The role label's value on the record of a ClusterRole the owner allows (policy key
+/// `clusterRoles`): annotation [`annotations::CLUSTER_ROLE`] names it, and the record's roleRef
+/// binds it.
+pub const CLUSTER_ROLE_LABEL_VALUE: &str = "clusterrole";
 
 /// Label on the temporary bindings of `roles --verify` (bound to a group no credential carries).
 pub const VERIFY_LABEL: &str = "support-access.crusoe.ai/verify";
@@ -45,6 +49,11 @@ pub mod policy_keys {
     /// The audiences the API server gives a token that asks for none: the only ones a support
     /// token may carry (`enable` learns them).
     pub const API_AUDIENCES: &str = "apiAudiences";
+    /// Existing ClusterRoles support may request besides readonly and operator: a comma list of
+    /// names, each `NAME` (cluster-wide or in a namespace) or `NAME/namespaced` (in a namespace only).
+    pub const CLUSTER_ROLES: &str = "clusterRoles";
+    /// The namespace a request without `--scope` is made in; empty: cluster-wide.
+    pub const DEFAULT_SCOPE: &str = "defaultScope";
     pub const UPDATED_AT: &str = "updatedAt";
     pub const UPDATED_BY: &str = "updatedBy";
 }
@@ -57,6 +66,9 @@ pub mod annotations {
     pub const EXPIRES_AT: &str = "support-access.crusoe.ai/expires-at";
     pub const CREDENTIAL_EXPIRES_AT: &str = "support-access.crusoe.ai/credential-expires-at";
     pub const REQUESTED_BY: &str = "support-access.crusoe.ai/requested-by";
+    /// On the record of a ClusterRole the owner allows (label role `clusterrole`): its name, which
+    /// the record's roleRef binds.
+    pub const CLUSTER_ROLE: &str = "support-access.crusoe.ai/cluster-role";
     /// `pending` while a request waits for the owner's approval (it then has no subjects).
     pub const STATE: &str = "support-access.crusoe.ai/state";
     pub const APPROVED_BY: &str = "support-access.crusoe.ai/approved-by";

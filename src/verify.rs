@@ -1,11 +1,12 @@
-//! The temporary identity of `roles --verify`: bindings of one role (and its companions in one
-//! system namespace) to a group no credential carries, so that the API server can be asked what
-//! a support identity of that role may do — and deleted again whatever happened.
+//! The temporary identity of `roles --verify` (and of `enable`'s look at a ClusterRole it is asked
+//! to allow): bindings of one role (and its companions in one system namespace) to a group no
+//! credential carries, so that the API server can be asked what a support identity of that role
+//! may do — and deleted again whatever happened.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef, Subject};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, DeleteParams, ListParams, PostParams};
 
@@ -13,14 +14,14 @@ use crate::access::{Permission, subject_can};
 use crate::bindings::{delete_refs, new_id};
 use crate::cluster::Connection;
 use crate::error::{Error, Result};
-use crate::policy::Role;
-use crate::record::{BindingRef, Companion, cluster_role_of};
+use crate::policy::GrantRole;
+use crate::record::BindingRef;
 use crate::state;
 
 /// A synthetic support identity with one role's bindings.
 pub struct VerifyIdentity {
     pub id: String,
-    pub role: Role,
+    pub role: GrantRole,
     bindings: Vec<BindingRef>,
 }
 
@@ -36,14 +37,25 @@ impl VerifyIdentity {
         vec![state::verify_group(&self.id), state::SUPPORT_GROUP.to_string(), "system:authenticated".to_string()]
     }
 
-    /// Binds the role cluster-wide and its companions in `namespace`, and waits until the API
-    /// server's RBAC sees them (it reads from its watch cache).
-    pub async fn create(conn: &Connection, role: Role, namespace: &str) -> Result<VerifyIdentity> {
+    /// Binds the role cluster-wide and its companions in `namespace` (or, `scoped`, the role in
+    /// `namespace` only, as a scoped request binds it), and waits until the API server's RBAC sees
+    /// them (it reads from its watch cache).
+    pub async fn create(conn: &Connection, role: &GrantRole, namespace: &str, scoped: bool) -> Result<VerifyIdentity> {
         let id = new_id()?;
-        let mut identity = VerifyIdentity { id, role, bindings: Vec::new() };
+        let mut identity = VerifyIdentity { id, role: role.clone(), bindings: Vec::new() };
+        let seen = match role {
+            GrantRole::Support(_) => {
+                vec![Permission::new("list", "", "pods"), Permission::new("get", "", "pods/log").within(namespace)]
+            }
+            GrantRole::Cluster(name) => {
+                let api: Api<ClusterRole> = Api::all(conn.client.clone());
+                let rules = conn.call(api.get_opt(name)).await?.and_then(|r| r.rules).unwrap_or_default();
+                witness(&rules, scoped.then_some(namespace)).into_iter().collect()
+            }
+        };
         let created = async {
-            identity.create_all(conn, namespace).await?;
-            identity.wait_until_bound(conn, namespace).await
+            identity.create_all(conn, namespace, scoped).await?;
+            identity.wait_until_bound(conn, &seen).await
         }
         .await;
         if created.is_err() {
@@ -52,10 +64,10 @@ impl VerifyIdentity {
         created.map(|()| identity)
     }
 
-    async fn wait_until_bound(&self, conn: &Connection, namespace: &str) -> Result<()> {
-        let seen = [Permission::new("list", "", "pods"), Permission::new("get", "", "pods/log").within(namespace)];
+    /// Waits until every one of `seen` (what the bindings grant) is allowed.
+    async fn wait_until_bound(&self, conn: &Connection, seen: &[Permission]) -> Result<()> {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while subject_can(conn, &self.user(), &self.groups(), &seen).await?.contains(&false) {
+        while subject_can(conn, &self.user(), &self.groups(), seen).await?.contains(&false) {
             if std::time::Instant::now() > deadline {
                 return Err(Error::failed(
                     "the API server did not apply the temporary verification bindings within 10s",
@@ -66,7 +78,7 @@ impl VerifyIdentity {
         Ok(())
     }
 
-    async fn create_all(&mut self, conn: &Connection, namespace: &str) -> Result<()> {
+    async fn create_all(&mut self, conn: &Connection, namespace: &str, scoped: bool) -> Result<()> {
         let meta = verification_meta;
         let subjects = Some(vec![Subject {
             kind: "Group".into(),
@@ -80,16 +92,26 @@ impl VerifyIdentity {
             name: name.into(),
         };
         let name = format!("crusoe-support-verify-{}", self.id);
-        let api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
+        let api: Api<RoleBinding> = Api::namespaced(conn.client.clone(), namespace);
+        if scoped {
+            let binding = RoleBinding {
+                metadata: meta(name.clone(), Some(namespace)),
+                role_ref: role_ref(self.role.cluster_role()),
+                subjects: subjects.clone(),
+            };
+            self.bindings.push(BindingRef { kind: "RoleBinding", namespace: Some(namespace.to_string()), name });
+            conn.call(api.create(&PostParams::default(), &binding)).await?;
+            return Ok(());
+        }
+        let cluster_api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
         let binding = ClusterRoleBinding {
             metadata: meta(name.clone(), None),
-            role_ref: role_ref(cluster_role_of(self.role)),
+            role_ref: role_ref(self.role.cluster_role()),
             subjects: subjects.clone(),
         };
         self.bindings.push(BindingRef { kind: "ClusterRoleBinding", namespace: None, name: name.clone() });
-        conn.call(api.create(&PostParams::default(), &binding)).await?;
-        let api: Api<RoleBinding> = Api::namespaced(conn.client.clone(), namespace);
-        for companion in Companion::of(self.role) {
+        conn.call(cluster_api.create(&PostParams::default(), &binding)).await?;
+        for companion in self.role.companions() {
             let name = format!("{name}-{}", companion.suffix());
             let binding = RoleBinding {
                 metadata: meta(name.clone(), Some(namespace)),
@@ -105,6 +127,26 @@ impl VerifyIdentity {
     pub async fn delete(&self, conn: &Connection) -> Result<()> {
         delete_refs(conn, &self.bindings).await.map(|_| ())
     }
+}
+
+/// One permission a ClusterRole's rules grant, to tell when its binding is in force: the first
+/// resource rule, a wildcard asked as a concrete value it matches. `None` for a role with no
+/// resource rule (there is nothing it grants to wait for).
+fn witness(rules: &[PolicyRule], namespace: Option<&str>) -> Option<Permission> {
+    rules.iter().find_map(|rule| {
+        let concrete = |value: &str, instead: &str| value.replace('*', instead);
+        let verb = concrete(rule.verbs.first()?, "get");
+        let group = concrete(rule.api_groups.as_ref()?.first()?, "");
+        let resource = concrete(rule.resources.as_ref()?.first()?, "pods");
+        let mut permission = Permission::of(verb, group, resource);
+        if let Some(name) = rule.resource_names.as_ref().and_then(|names| names.first()) {
+            permission = permission.named(name.clone());
+        }
+        Some(match namespace {
+            Some(ns) => permission.within(ns),
+            None => permission,
+        })
+    })
 }
 
 /// The metadata of a temporary verification binding: named, labelled so that
@@ -138,4 +180,38 @@ pub async fn delete_leftovers(conn: &Connection) -> Result<()> {
         })
         .collect();
     delete_refs(conn, &refs).await.map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
+        PolicyRule {
+            api_groups: Some(groups.iter().map(|g| g.to_string()).collect()),
+            resources: Some(resources.iter().map(|r| r.to_string()).collect()),
+            verbs: verbs.iter().map(|v| v.to_string()).collect(),
+            ..PolicyRule::default()
+        }
+    }
+
+    #[test]
+    fn a_binding_is_seen_through_the_first_resource_rule_of_its_role() {
+        let url_only = PolicyRule {
+            non_resource_urls: Some(vec!["/healthz".into()]),
+            verbs: vec!["get".into()],
+            ..PolicyRule::default()
+        };
+        let found =
+            witness(&[url_only.clone(), rule(&["apps"], &["deployments/scale"], &["patch"])], Some("prod")).unwrap();
+        assert_eq!(
+            (found.verb.as_ref(), found.group.as_ref(), found.resource.as_ref()),
+            ("patch", "apps", "deployments/scale")
+        );
+        assert_eq!(found.namespace.as_deref(), Some("prod"));
+        let admin = witness(&[rule(&["*"], &["*"], &["*"])], None).unwrap();
+        assert_eq!((admin.verb.as_ref(), admin.group.as_ref(), admin.resource.as_ref()), ("get", "", "pods"));
+        assert_eq!(witness(&[url_only], None), None);
+        assert_eq!(witness(&[], None), None);
+    }
 }

@@ -70,6 +70,7 @@ pub(super) fn literals(policy: &Policy) -> Vec<(&'static str, Literal)> {
         (key::PENDING_TTL, Literal::Duration(policy.pending_ttl)),
         (key::GUARDRAILS, Literal::Switch(policy.guardrails)),
         (key::API_AUDIENCES, Literal::List(policy.api_audiences.clone())),
+        (key::CLUSTER_ROLES, Literal::List(policy.cluster_roles_spelled())),
     ]
 }
 

@@ -439,7 +439,15 @@ mod tests {
         let guards: Vec<_> = desired("crusoe-system", &policy).into_iter().map(|(g, _)| g).collect();
         assert_eq!(
             keys(&guards[0]),
-            ["enabled", "enabledRoles", "maxDuration", "systemNamespaces", "operatorNamespaces", "approval"]
+            [
+                "enabled",
+                "enabledRoles",
+                "maxDuration",
+                "systemNamespaces",
+                "operatorNamespaces",
+                "approval",
+                "clusterRoles"
+            ]
         );
         assert_eq!(keys(&guards[1]), ["enabled", "credentialTTL", "apiAudiences"]);
         assert_eq!(keys(&guards[2]), ["maxDuration", "approval"]);
@@ -463,6 +471,14 @@ mod tests {
             before.iter().zip(&audiences).filter(|(a, b)| a != b).map(|(a, _)| a.0.name_any()).collect();
         assert_eq!(changed, [CREDENTIALS]);
         assert!(carried(&audiences[1].0).contains(&("apiAudiences".into(), "https://variables.example".into())));
+        let allowed = crate::policy::parse_cluster_roles(&["view,edit/namespaced"]).unwrap();
+        let cluster_roles = guards(&Policy { cluster_roles: allowed, ..enabled() });
+        let changed: Vec<String> =
+            before.iter().zip(&cluster_roles).filter(|(a, b)| a != b).map(|(a, _)| a.0.name_any()).collect();
+        assert_eq!(changed, [REQUESTS]);
+        assert!(carried(&cluster_roles[0].0).contains(&("clusterRoles".into(), "edit/namespaced,view".into())));
+        let scope = guards(&Policy { default_scope: Some("staging".into()), ..enabled() });
+        assert_eq!(before, scope, "defaultScope is read by no guard");
     }
 
     #[test]

@@ -67,10 +67,15 @@ pub(super) fn source(namespace: &str) -> Value {
             format!(
                 "({managed}) == 'true' && variables.id.matches('^[a-z0-9]([-a-z0-9]{{0,61}}[a-z0-9])?$') && \
                  has(variables.target.roleRef) && variables.target.roleRef.kind == 'ClusterRole' && \
-                 variables.target.roleRef.name in {SUPPORT_ROLES} && variables.target.metadata.name in \
+                 (variables.target.roleRef.name in {SUPPORT_ROLES} || \
+                  (variables.target.metadata.name == 'crusoe-support-' + variables.id && ({role}) == '{cluster}' && \
+                   variables.target.roleRef.name == ({cluster_role}))) && variables.target.metadata.name in \
                  ['crusoe-support-' + variables.id, 'crusoe-support-' + variables.id + '-logs', \
                   'crusoe-support-' + variables.id + '-debug']",
                 managed = label("variables.target", state::MANAGED_LABEL),
+                role = label("variables.target", state::ROLE_LABEL),
+                cluster = state::CLUSTER_ROLE_LABEL_VALUE,
+                cluster_role = annotation("variables.target", ann::CLUSTER_ROLE),
             ),
         ),
         variable(
@@ -98,7 +103,8 @@ pub(super) fn source(namespace: &str) -> Value {
         validation(
             "!variables.isBinding || (variables.isSupport && variables.wasSupport)",
             "a requester or approver writes and deletes only support records and companions \
-             (crusoe-support-<id>[-logs|-debug], labelled, bound to a support ClusterRole)"
+             (crusoe-support-<id>[-logs|-debug], labelled, bound to a support ClusterRole, or a record bound to the \
+             ClusterRole its cluster-role annotation names)"
                 .into(),
         ),
         validation(

@@ -16,6 +16,8 @@ pub(super) fn source(namespace: &str) -> Value {
     variables.extend([
         variable("id", label("object", state::REQUEST_ID_LABEL)),
         variable("role", label("object", state::ROLE_LABEL)),
+        // The ClusterRole a record of an allowed ClusterRole names (label role `clusterrole`).
+        variable("clusterRole", annotation("object", ann::CLUSTER_ROLE)),
         variable("managed", format!("({}) == 'true'", label("object", state::MANAGED_LABEL))),
         variable("name", "has(object.metadata.name) ? object.metadata.name : ''".into()),
         variable("record", "'crusoe-support-' + variables.id".into()),
@@ -67,7 +69,7 @@ pub(super) fn source(namespace: &str) -> Value {
         // On UPDATE: what no write may change on a record.
         variable(
             "unchanged",
-            [ann::REASON, ann::REQUESTOR, ann::REQUESTED_BY, ann::REQUESTED_AT]
+            [ann::REASON, ann::REQUESTOR, ann::REQUESTED_BY, ann::REQUESTED_AT, ann::CLUSTER_ROLE]
                 .iter()
                 .map(|key| format!("({}) == ({})", annotation("object", key), annotation("oldObject", key)))
                 .chain([
@@ -169,15 +171,35 @@ pub(super) fn source(namespace: &str) -> Value {
             ),
         ),
         validation(
-            "variables.role in ['readonly', 'operator'] && variables.role in variables.enabledRoles",
-            format!("the role of this support binding is not enabled ({policy_ref}, key enabledRoles)"),
+            &format!(
+                "variables.role in ['readonly', 'operator'] ? \
+                 (variables.role in variables.enabledRoles && variables.clusterRole == '') : \
+                 (variables.role == '{cluster}' && variables.isRecord && variables.clusterRole != '' && \
+                  (variables.clusterRole in variables.clusterRoles || (request.kind.kind == 'RoleBinding' && \
+                   variables.clusterRole + '{namespaced}' in variables.clusterRoles)))",
+                cluster = state::CLUSTER_ROLE_LABEL_VALUE,
+                namespaced = crate::policy::NAMESPACED_SUFFIX,
+            ),
+            format!(
+                "the role of this support binding is not enabled ({policy_ref}, keys enabledRoles and clusterRoles): \
+                 a record of an allowed ClusterRole has label {}={} and names it in annotation {}, and one listed \
+                 as NAME{} is bound in a namespace only",
+                state::ROLE_LABEL,
+                state::CLUSTER_ROLE_LABEL_VALUE,
+                ann::CLUSTER_ROLE,
+                crate::policy::NAMESPACED_SUFFIX
+            ),
         ),
         validation(
-            "variables.isRecord ? (object.roleRef.kind == 'ClusterRole' && \
-             object.roleRef.name == 'crusoe-support-' + variables.role) : variables.isCompanion",
+            &format!(
+                "variables.isRecord ? (object.roleRef.kind == 'ClusterRole' && object.roleRef.name == \
+                 (variables.role == '{}' ? variables.clusterRole : 'crusoe-support-' + variables.role)) : \
+                 variables.isCompanion",
+                state::CLUSTER_ROLE_LABEL_VALUE
+            ),
             "a support binding is either the record crusoe-support-<id> bound to ClusterRole \
-             crusoe-support-<role>, or its -logs/-debug RoleBinding in a system namespace (or, for operator, \
-             an operator namespace)"
+             crusoe-support-<role> (or to the allowed ClusterRole it names), or its -logs/-debug RoleBinding in a \
+             system namespace (or, for operator, an operator namespace)"
                 .into(),
         ),
         validation(

@@ -60,7 +60,7 @@ async fn open_question(global: &GlobalArgs, id: &str) -> Result<(Connection, Gra
 /// The policy, which must let this request's role in.
 async fn enabled_policy(conn: &Connection, grant: &Grant) -> Result<Policy> {
     match read_policy(conn).await? {
-        Some(policy) if policy.allows(grant.role) => Ok(policy),
+        Some(policy) if grant.allowed_by(&policy) => Ok(policy),
         Some(policy) if policy.enabled => Err(Error::refused(format!(
             "refused: role {} is not enabled, so request {} cannot be approved",
             grant.role, grant.id

@@ -10,6 +10,7 @@ use crate::access::{Permission, require};
 use crate::admission;
 use crate::admission::GuardsInstalled;
 use crate::bindings::is_dns_label;
+use crate::capabilities::Weighed;
 use crate::cli::{Approval, EnableArgs, GlobalArgs, OutputFormat, Switch};
 use crate::cluster::{Connection, Target};
 use crate::duration::{format_duration, parse_duration};
@@ -20,7 +21,7 @@ use crate::history::{self, EventKind, HistoryEvent};
 use crate::install::{Installed, Outcome as InstallOutcome};
 use crate::lifecycle::end_requests;
 use crate::output::{self, print_structured};
-use crate::policy::{Policy, Role, parse_roles, read_policy};
+use crate::policy::{AllowedClusterRole, Policy, Role, parse_cluster_roles, parse_roles, read_policy};
 use crate::record::{Grant, Grants, Scan};
 use crate::requesters::{self, Holders, Party};
 use crate::roles;
@@ -37,6 +38,9 @@ struct Wanted {
     pending_ttl: Option<Duration>,
     requesters: Option<Vec<Subject>>,
     approvers: Option<Vec<Subject>>,
+    cluster_roles: Option<Vec<AllowedClusterRole>>,
+    /// `Some(None)`: cluster-wide (`--default-scope ''`).
+    default_scope: Option<Option<String>>,
 }
 
 /// A namespace list flag, trimmed, each a namespace name.
@@ -77,7 +81,22 @@ fn validate(args: &EnableArgs) -> Result<Wanted> {
     let subjects = |party: Party, list: &Option<Vec<String>>| {
         list.as_ref().map(|list| requesters::parse_subjects(party.flag(), list)).transpose()
     };
+    let cluster_roles = args
+        .cluster_roles
+        .as_ref()
+        .map(|list| parse_cluster_roles(list))
+        .transpose()
+        .map_err(|e| Error::usage(format!("--clusterroles: {e}")))?;
+    let default_scope = args.default_scope.as_deref().map(str::trim).map(|ns| (!ns.is_empty()).then(|| ns.to_string()));
+    if let Some(Some(bad)) = default_scope.as_ref().filter(|ns| !ns.as_deref().is_none_or(is_dns_label)) {
+        return Err(Error::usage(format!(
+            "--default-scope: {} is not a namespace name (lowercase letters, digits and '-')",
+            output::terminal(&format!("{bad:?}"))
+        )));
+    }
     Ok(Wanted {
+        cluster_roles,
+        default_scope,
         roles,
         max_duration,
         credential_ttl,
@@ -134,6 +153,8 @@ pub struct Enabled {
     installed: Vec<Installed>,
     guards: GuardsInstalled,
     revoked: Vec<String>,
+    /// What each ClusterRole support may request can do, asked of the API server.
+    cluster_roles: Vec<Weighed>,
     #[serde(flatten)]
     holders: Holders,
     #[serde(skip)]
@@ -169,10 +190,23 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
             let names: Vec<&str> = roles.iter().map(|r| r.name()).collect();
             format!("Enable support access with only {}, revoking the requests of any other role", names.join(","))
         });
+        // A ClusterRole list replaces each cluster's: requests of ClusterRoles left out are revoked.
+        let destructive = destructive.or_else(|| {
+            let allowed = wanted.cluster_roles.as_ref()?;
+            let names: Vec<String> = allowed.iter().map(AllowedClusterRole::spelled).collect();
+            Some(format!(
+                "Enable support access allowing only ClusterRoles {}, revoking the requests of any other ClusterRole",
+                output::terminal(&if names.is_empty() { "(none)".to_string() } else { names.join(",") })
+            ))
+        });
         let plan = Plan { command: "enable", destructive };
         let wanted = &wanted;
-        return crate::fleet::run(global, &args.fleet, plan, |conn| enable(conn, args, wanted, wanted.roles.clone()))
-            .await;
+        // Many clusters cannot be asked one by one: a ClusterRole that voids the guarantees needs --yes.
+        let asks = Asks { global, on_terminal: false };
+        return crate::fleet::run(global, &args.fleet, plan, |conn| {
+            enable(conn, args, wanted, wanted.roles.clone(), asks)
+        })
+        .await;
     }
     let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
     let on_terminal = output::stdin_is_tty() && output::stdout_is_tty() && !global.yes;
@@ -188,12 +222,11 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
         // Plain `enable`, as Crusoe's: readonly.
         None => (Some(vec![Role::Readonly]), false),
     };
-    if let Some(roles) = &roles
-        && !picked
-    {
-        confirm_withdrawal(global, &conn, roles).await?;
-    }
-    let done = enable(conn, args, &wanted, roles).await?;
+    // A ClusterRole or namespace that does not exist is named before anything is asked.
+    check_exists(&conn, &wanted).await?;
+    let given_roles = roles.as_deref().filter(|_| !picked);
+    confirm_withdrawal(global, &conn, given_roles, wanted.cluster_roles.as_deref()).await?;
+    let done = enable(conn, args, &wanted, roles, Asks { global, on_terminal: true }).await?;
     match global.output {
         Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(&done, format),
         _ => print_enabled(&done),
@@ -203,35 +236,51 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
 /// Whether the command line sets anything besides the roles.
 fn other_settings_given(args: &EnableArgs) -> bool {
     [&args.max_duration, &args.credential_ttl, &args.pending_ttl].iter().any(|v| v.is_some())
-        || [&args.system_namespaces, &args.operator_namespaces, &args.requesters, &args.approvers]
+        || [&args.system_namespaces, &args.operator_namespaces, &args.requesters, &args.approvers, &args.cluster_roles]
             .iter()
             .any(|v| v.is_some())
+        || args.default_scope.is_some()
         || args.guardrails.is_some()
         || args.approval.is_some()
 }
 
 /// A role withdrawn from live requests revokes them: said in one line and asked on a terminal,
-/// refused without one unless `--yes`.
-async fn confirm_withdrawal(global: &GlobalArgs, conn: &Connection, roles: &[Role]) -> Result<()> {
+/// refused without one unless `--yes`. `roles` and `cluster_roles` are what the command line sets
+/// (`None`: kept as stored).
+async fn confirm_withdrawal(
+    global: &GlobalArgs,
+    conn: &Connection,
+    roles: Option<&[Role]>,
+    cluster_roles: Option<&[AllowedClusterRole]>,
+) -> Result<()> {
+    if roles.is_none() && cluster_roles.is_none() {
+        return Ok(());
+    }
     // A caller who may not list bindings learns what it lacks from enable's own permission check.
     let grants = match Grants::read(conn, Scan::Managed).await {
         Err(e) if e.kind == crate::error::ErrorKind::Forbidden => return Ok(()),
         read => read?,
     };
+    let stored = read_policy(conn).await.ok().flatten().unwrap_or_default();
+    let after = Policy {
+        enabled_roles: roles.map(<[Role]>::to_vec).unwrap_or(stored.enabled_roles),
+        cluster_roles: cluster_roles.map(<[AllowedClusterRole]>::to_vec).unwrap_or(stored.cluster_roles),
+        ..Policy::default()
+    };
     let live = grants.live(Utc::now());
-    let withdrawn: Vec<&Grant> = live.into_iter().filter(|g| !roles.contains(&g.role)).collect();
+    let withdrawn: Vec<&Grant> = live.into_iter().filter(|g| !after.lists(&g.role, g.scope.as_deref())).collect();
     if withdrawn.is_empty() {
         return Ok(());
     }
-    let mut named: Vec<&str> = withdrawn.iter().map(|g| g.role.name()).collect();
+    let mut named: Vec<String> = withdrawn.iter().map(|g| g.role.to_string()).collect();
+    named.sort();
     named.dedup();
     let ids: Vec<&str> = withdrawn.iter().map(|g| g.id.as_str()).collect();
-    let kept: Vec<&str> = roles.iter().map(|r| r.name()).collect();
     crate::prompt::confirm(
         global,
         &format!(
             "Enabling only {} withdraws {} and revokes its {} live request(s) ({}) now",
-            kept.join(","),
+            output::terminal(&after.requestable().join(",")),
             named.join(","),
             ids.len(),
             output::terminal(&ids.join(", "))
@@ -240,7 +289,60 @@ async fn confirm_withdrawal(global: &GlobalArgs, conn: &Connection, roles: &[Rol
 }
 
 /// Enables access on one cluster with these roles (`None`: the ones it has, readonly at first).
-async fn enable(conn: Connection, args: &EnableArgs, wanted: &Wanted, roles: Option<Vec<Role>>) -> Result<Enabled> {
+/// How `enable` may ask before allowing a ClusterRole that voids the product's guarantees: on a
+/// terminal (one cluster), or only through `--yes` (a fleet).
+#[derive(Clone, Copy)]
+struct Asks<'a> {
+    global: &'a GlobalArgs,
+    on_terminal: bool,
+}
+
+/// Asks the API server what each ClusterRole the policy is about to allow can do, and before one
+/// newly allowed (or newly allowed cluster-wide) that voids the guarantees, asks the owner: on a
+/// terminal, or `--yes`; refused otherwise, before anything is written.
+async fn weigh(
+    conn: &Connection,
+    allowed: &[AllowedClusterRole],
+    before: &[AllowedClusterRole],
+    asks: Asks<'_>,
+) -> Result<Vec<Weighed>> {
+    let weighed = Weighed::all(conn, allowed).await?;
+    // Allowed before as widely: asked then.
+    let new = |w: &&Weighed| {
+        !before.iter().any(|b| b.name == w.allowed.name && (!b.namespaced_only || w.allowed.namespaced_only))
+    };
+    let dangerous: Vec<&Weighed> = weighed.iter().filter(|w| w.capabilities.voids_guarantees()).filter(new).collect();
+    if dangerous.is_empty() {
+        return Ok(weighed);
+    }
+    let named: Vec<String> = dangerous
+        .iter()
+        .map(|w| {
+            let powers: Vec<&str> =
+                w.capabilities.held.iter().filter(|p| p.voids_guarantees()).map(|p| p.label()).collect();
+            format!("{} ({})", w.allowed.name, powers.join(", "))
+        })
+        .collect();
+    let question = format!(
+        "Allowing ClusterRole {} lets support remove the admission guards or grant itself anything, so every \
+         guarantee of this product then rests on trust in support; allow it",
+        output::terminal(&named.join(", "))
+    );
+    match asks.on_terminal {
+        true => crate::prompt::confirm(asks.global, &question)?,
+        false if asks.global.yes => {}
+        false => return Err(Error::usage(format!("{question}? refusing without --yes"))),
+    }
+    Ok(weighed)
+}
+
+async fn enable(
+    conn: Connection,
+    args: &EnableArgs,
+    wanted: &Wanted,
+    roles: Option<Vec<Role>>,
+    asks: Asks<'_>,
+) -> Result<Enabled> {
     crate::sweep::lazy(&conn).await?;
     let current = read_policy(&conn).await.ok().flatten();
     let roles = roles.unwrap_or_else(|| {
@@ -260,6 +362,8 @@ async fn enable(conn: Connection, args: &EnableArgs, wanted: &Wanted, roles: Opt
             approval_required: args.approval.map(|a| a == Approval::Required).unwrap_or(base.approval_required),
             pending_ttl: wanted.pending_ttl.unwrap_or(base.pending_ttl),
             api_audiences: base.api_audiences,
+            cluster_roles: wanted.cluster_roles.clone().unwrap_or(base.cluster_roles),
+            default_scope: wanted.default_scope.clone().unwrap_or(base.default_scope),
             updated_at: Some(Utc::now()),
             updated_by: Some(by.to_string()),
         }
@@ -303,9 +407,15 @@ async fn enable(conn: Connection, args: &EnableArgs, wanted: &Wanted, roles: Opt
         require(&conn, &by, &role_writes).await?;
     }
 
+    check_exists(&conn, wanted).await?;
+    let before_roles = current.as_ref().map(|p| p.cluster_roles.clone()).unwrap_or_default();
+    let cluster_roles = weigh(&conn, &desired(current.as_ref(), "").cluster_roles, &before_roles, asks).await?;
     let created_namespace = conn.ensure_namespace().await?;
     let mut installed = roles::install(&conn).await?;
-    installed.extend(requesters::install(&conn, wanted.requesters.clone(), wanted.approvers.clone()).await?);
+    // Both parties may bind the ClusterRoles the policy is about to allow (RBAC checks `bind` on
+    // every write of a binding: a requester's record, an approver's subject).
+    let allowed = desired(current.as_ref(), "").cluster_roles.iter().map(|a| a.name.clone()).collect::<Vec<_>>();
+    installed.extend(requesters::install(&conn, wanted.requesters.clone(), wanted.approvers.clone(), &allowed).await?);
     let holders = Holders::read(&conn).await?;
     let api_audiences = crate::credential::api_audiences(&conn).await?;
     // Read before the policy changes: afterwards a withdrawn role's requests no longer count as
@@ -317,14 +427,15 @@ async fn enable(conn: Connection, args: &EnableArgs, wanted: &Wanted, roles: Opt
         output::warn(&format!("the stored policy could not be trusted ({problem}); it was rewritten"));
     }
     let policy = &change.after;
-    let withdrawn: Vec<&Grant> =
-        before.live(Utc::now()).into_iter().filter(|g| !policy.enabled_roles.contains(&g.role)).collect();
+    let withdrawn: Vec<&Grant> = before.live(Utc::now()).into_iter().filter(|g| !g.allowed_by(policy)).collect();
     let revoked =
         end_requests(&conn, &by, &withdrawn, &before, EventKind::Revoked, "its role is no longer enabled").await?;
     let detail = format!(
-        "roles {}; maxDuration {}; credentialTTL {}; systemNamespaces {}; operatorNamespaces {}; approval {}; \
-         pendingTTL {}",
+        "roles {}; clusterRoles {}; defaultScope {}; maxDuration {}; credentialTTL {}; systemNamespaces {}; \
+         operatorNamespaces {}; approval {}; pendingTTL {}",
         policy.enabled_roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(","),
+        policy.cluster_roles_spelled().join(","),
+        policy.default_scope.as_deref().unwrap_or("*"),
         format_duration(policy.max_duration),
         format_duration(policy.credential_ttl),
         policy.system_namespaces.join(","),
@@ -347,10 +458,37 @@ async fn enable(conn: Connection, args: &EnableArgs, wanted: &Wanted, roles: Opt
         installed,
         guards,
         revoked,
+        cluster_roles,
         holders,
         created_namespace,
         namespace: ns,
     })
+}
+
+/// The ClusterRoles `--clusterroles` names and the namespace `--default-scope` names exist: a
+/// request of a ClusterRole that does not would grant nothing.
+async fn check_exists(conn: &Connection, wanted: &Wanted) -> Result<()> {
+    if let Some(allowed) = &wanted.cluster_roles {
+        let names: Vec<&str> = allowed.iter().map(|a| a.name.as_str()).collect();
+        let missing = roles::missing(conn, &names).await?;
+        if !missing.is_empty() {
+            return Err(Error::usage(format!(
+                "--clusterroles: ClusterRole {} does not exist on context {:?}; nothing was changed",
+                output::terminal(&missing.join(", ")),
+                conn.context
+            )));
+        }
+    }
+    if let Some(Some(scope)) = &wanted.default_scope {
+        let api = kube::api::Api::<k8s_openapi::api::core::v1::Namespace>::all(conn.client.clone());
+        if conn.call(api.get_opt(scope)).await?.is_none() {
+            return Err(Error::usage(format!(
+                "--default-scope: namespace {scope} does not exist on context {:?}; nothing was changed",
+                conn.context
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn print_enabled(done: &Enabled) -> Result<()> {
@@ -384,6 +522,12 @@ fn print_enabled(done: &Enabled) -> Result<()> {
         format_duration(policy.max_duration),
         format_duration(policy.credential_ttl)
     );
+    for weighed in &done.cluster_roles {
+        println!("Support may also request {}.", weighed.describe());
+    }
+    if let Some(scope) = &policy.default_scope {
+        println!("A request without --scope is made in namespace {scope}.");
+    }
     if policy.approval_required {
         println!(
             "Each request waits for approval (`kubectl supportaccess approve ID`) for at most {}.",
@@ -415,6 +559,8 @@ mod tests {
             pending_ttl: None,
             requesters: None,
             approvers: None,
+            cluster_roles: None,
+            default_scope: None,
         }
     }
 

@@ -35,7 +35,7 @@ pub async fn run(global: &GlobalArgs, args: &ExtendArgs) -> Result<()> {
         )));
     }
     let policy = match read_policy(&conn).await? {
-        Some(policy) if policy.allows(grant.role) => policy,
+        Some(policy) if grant.allowed_by(&policy) => policy,
         _ => {
             return Err(Error::refused(format!(
                 "refused: support access for role {} is disabled on context {:?}; request {} drains and cannot be extended",

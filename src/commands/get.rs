@@ -8,13 +8,14 @@ use serde::Serialize;
 use crate::requesters::Holders;
 
 use crate::admission::{GuardsStatus, InstalledGuards};
+use crate::capabilities::Capabilities;
 use crate::census::warn_untrusted;
 use crate::cli::{GetArgs, GlobalArgs, OutputFormat};
 use crate::cluster::{Connection, Target};
 use crate::error::Result;
 use crate::fleet::{Outcome, Plan};
 use crate::output::{self, print_structured, relative, rfc3339, terminal};
-use crate::policy::{Policy, untrusted};
+use crate::policy::{GrantRole, Policy, untrusted};
 use crate::record::{ForeignGrant, Grant, Grants, HelmRelease, InvalidGrant, Scan};
 
 /// What `get -o json|yaml` prints: a stable shape, documented in the README.
@@ -54,6 +55,40 @@ pub struct ActiveRequest {
     /// Its role is no longer allowed (access disabled, or the role withdrawn): it ends with its
     /// current credential, at `expiresAt`, and cannot be renewed.
     pub draining: bool,
+    /// For a request of a ClusterRole the owner allows: what its credential can do, asked of the
+    /// API server (absent when the caller may not ask).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<Capabilities>,
+}
+
+impl ActiveRequest {
+    /// Its credential can remove the guards or grant itself anything.
+    pub fn voids_guarantees(&self) -> bool {
+        self.capabilities.as_ref().is_some_and(Capabilities::voids_guarantees)
+    }
+}
+
+/// What the credential of each request of an allowed ClusterRole can do (SubjectAccessReviews as
+/// its ServiceAccount, in its scope); `None` for the others, and for a caller who may not ask.
+async fn powers(conn: &Connection, requests: &[ActiveRequest]) -> Result<Vec<Option<Capabilities>>> {
+    let asked = requests.iter().map(|request| async move {
+        let (GrantRole::Cluster(_), Some(account)) = (&request.grant.role, &request.grant.account) else {
+            return Ok(None);
+        };
+        let ns = &conn.namespace;
+        let user = crate::state::account_user(ns, account);
+        let groups = [
+            "system:serviceaccounts".to_string(),
+            format!("system:serviceaccounts:{ns}"),
+            "system:authenticated".to_string(),
+        ];
+        match Capabilities::of(conn, &user, &groups, request.grant.scope.as_deref()).await {
+            Ok(capabilities) => Ok(Some(capabilities)),
+            Err(e) if e.kind == crate::error::ErrorKind::Forbidden => Ok(None),
+            Err(e) => Err(e),
+        }
+    });
+    futures::future::try_join_all(asked).await
 }
 
 /// A request waiting for the owner's `approve` or `deny`: its record and how long it has waited.
@@ -116,14 +151,19 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
 /// Reads the policy, every binding, the guards and the roles' names concurrently: six API calls
 /// at once.
 pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
-    let support_roles = crate::roles::names();
-    let (grants, guards, missing_roles, holders) = tokio::try_join!(
+    let (grants, guards, present_roles, holders) = tokio::try_join!(
         Grants::read(conn, Scan::All),
         InstalledGuards::read(conn),
-        crate::roles::missing(conn, &support_roles),
+        crate::roles::present(conn),
         Holders::read(conn)
     )?;
     let policy = grants.policy.clone();
+    let allowed = policy.iter().flat_map(|p| p.cluster_roles.iter().map(|a| a.name.clone()));
+    let wanted_roles: Vec<String> = crate::roles::names().iter().map(|n| n.to_string()).chain(allowed).collect();
+    let missing_roles: Vec<String> = match present_roles {
+        Some(present) => wanted_roles.into_iter().filter(|name| !present.contains(name)).collect(),
+        None => Vec::new(),
+    };
     let enabled = policy.as_ref().is_some_and(|p| p.enabled);
     let policy_problem = grants.policy_problem.as_ref().map(|problem| untrusted(conn, problem));
     let now = Utc::now();
@@ -131,13 +171,14 @@ pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
         policy_problem,
         context: conn.context.clone(),
         enabled,
-        missing_roles: if enabled { missing_roles.iter().map(|r| r.to_string()).collect() } else { Vec::new() },
+        missing_roles: if enabled { missing_roles } else { Vec::new() },
         active_requests: grants
             .working(now)
             .into_iter()
             .map(|grant| ActiveRequest {
                 grant: grant.clone(),
-                draining: !policy.as_ref().is_some_and(|p| p.allows(grant.role)),
+                draining: !policy.as_ref().is_some_and(|p| grant.allowed_by(p)),
+                capabilities: None,
             })
             .collect(),
         pending_requests: grants.pending(now).into_iter().map(|g| PendingRequest::of(g, now)).collect(),
@@ -149,6 +190,11 @@ pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
         policy,
         holders,
     };
+    let mut status = status;
+    let asked = powers(conn, &status.active_requests).await?;
+    for (request, capabilities) in std::iter::zip(&mut status.active_requests, asked) {
+        request.capabilities = capabilities;
+    }
     Ok((status, grants))
 }
 
@@ -157,6 +203,14 @@ fn note_details(status: &Status, now: DateTime<Utc>) {
     for request in &status.active_requests {
         if let Some(scope) = &request.scope {
             eprintln!("note: request {} is scoped to namespace {}", terminal(&request.id), terminal(scope));
+        }
+        if request.voids_guarantees() {
+            eprintln!(
+                "note: request {} holds ClusterRole {}, which {}: the admission guards do not bind it",
+                terminal(&request.id),
+                request.role,
+                describe_powers(request)
+            );
         }
         if request.draining {
             eprintln!(
@@ -171,6 +225,12 @@ fn note_details(status: &Status, now: DateTime<Utc>) {
     if let Some(helm) = &status.helm {
         eprintln!("note: {}", terminal(&describe_helm(helm)));
     }
+}
+
+/// "writes RBAC, deletes admission policies".
+fn describe_powers(request: &ActiveRequest) -> String {
+    let held = request.capabilities.iter().flat_map(|c| c.held.iter()).filter(|p| p.voids_guarantees());
+    held.map(|p| p.label()).collect::<Vec<_>>().join(", ")
 }
 
 fn describe_helm(helm: &HelmRelease) -> String {
@@ -195,10 +255,17 @@ fn warn_about(status: &Status) {
         ));
     }
     for role in &status.missing_roles {
-        output::warn(&format!(
-            "ClusterRole {role} is missing: requests cannot be made until `kubectl supportaccess enable` \
-             installs it (or the crusoe-support-roles chart is reinstalled)"
-        ));
+        let role = terminal(role);
+        output::warn(&match crate::roles::names().contains(&role.as_ref()) {
+            true => format!(
+                "ClusterRole {role} is missing: requests cannot be made until `kubectl supportaccess enable` \
+                 installs it (or the crusoe-support-roles chart is reinstalled)"
+            ),
+            false => format!(
+                "ClusterRole {role}, which support may request, is missing: its requests cannot be made until it \
+                 is created again or `kubectl supportaccess enable --clusterroles` leaves it out"
+            ),
+        });
     }
     if let Some(guards) = &status.guards {
         if !guards.available {
@@ -228,12 +295,22 @@ fn role_names(status: &Status) -> String {
     roles.iter().map(|r| r.api_name()).collect::<Vec<_>>().join(",")
 }
 
+/// The ClusterRoles support may request besides Crusoe's roles, while enabled (not in Crusoe's
+/// output: only where the owner allows some).
+fn allowed_cluster_roles(status: &Status) -> Option<String> {
+    let policy = status.policy.as_ref().filter(|p| p.enabled && !p.cluster_roles.is_empty())?;
+    Some(policy.cluster_roles_spelled().join(","))
+}
+
 pub fn render_text(status: &Status) -> String {
     let mut lines = vec![
         format!("Support Access Status: {}", if status.enabled { "Enabled" } else { "Disabled" }),
         format!("Enabled Roles: {}", role_names(status)).trim_end().to_string(),
-        format!("Active Requests: {}", status.active_requests.len()),
     ];
+    if let Some(allowed) = allowed_cluster_roles(status) {
+        lines.push(format!("Allowed ClusterRoles: {allowed}"));
+    }
+    lines.push(format!("Active Requests: {}", status.active_requests.len()));
     for (number, grant) in status.active_requests.iter().enumerate() {
         lines.push(format!("Request {}:", number + 1));
         lines.push(format!("Request ID: {}", grant.id));
@@ -278,7 +355,7 @@ fn render_table(status: &Status, now: DateTime<Utc>) -> String {
         .policy
         .as_ref()
         .filter(|p| p.enabled)
-        .map(|p| p.enabled_roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(","))
+        .map(|p| p.requestable().join(","))
         .filter(|r| !r.is_empty())
         .unwrap_or_else(|| "none".into());
     let summary = format!(
@@ -305,7 +382,10 @@ fn render_table(status: &Status, now: DateTime<Utc>) -> String {
     for grant in &status.active_requests {
         table.add_row(output::row([
             grant.id.clone(),
-            grant.role.name().to_string(),
+            match grant.voids_guarantees() {
+                true => format!("{} (unbound: {})", grant.role.name(), describe_powers(grant)),
+                false => grant.role.name().to_string(),
+            },
             grant.scope.clone().unwrap_or_else(|| "cluster".into()),
             if grant.draining { "yes" } else { "no" }.to_string(),
             grant.requestor.clone(),
@@ -341,7 +421,7 @@ impl Outcome for Status {
         let Some(policy) = self.policy.as_ref().filter(|p| p.enabled) else {
             return format!("Disabled; {} active request(s)", self.active_requests.len());
         };
-        let roles: Vec<&str> = policy.enabled_roles.iter().map(|r| r.name()).collect();
+        let roles = policy.requestable();
         let mut detail = format!("Enabled ({}); {} active request(s)", roles.join(","), self.active_requests.len());
         // Who has access, for the incident's first question: the first three requests.
         let shown: Vec<String> = self
@@ -376,7 +456,7 @@ mod tests {
     fn reference_request() -> Grant {
         Grant {
             id: "k3x9q2".into(),
-            role: Role::Readonly,
+            role: Role::Readonly.into(),
             scope: None,
             requestor: "00uix9g0n77KrcdMq5d7".into(),
             reason: "This is a test!".into(),
@@ -395,7 +475,7 @@ mod tests {
             policy,
             active_requests: active_requests
                 .into_iter()
-                .map(|grant| ActiveRequest { grant, draining: false })
+                .map(|grant| ActiveRequest { grant, draining: false, capabilities: None })
                 .collect(),
             pending_requests: vec![],
             requests_being_made: vec![],

@@ -17,8 +17,8 @@ use crate::error::{Error, Result};
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::live::await_approval;
 use crate::output::{print_structured, rfc3339, terminal};
-use crate::policy::{Role, read_policy};
-use crate::record::{Companion, Grant, cluster_role_of};
+use crate::policy::{GrantRole, Policy, Role, read_policy, unallowable_cluster_role};
+use crate::record::Grant;
 use crate::text::{MAX_REASON, check_text};
 use crate::{roles, sweep};
 
@@ -32,18 +32,37 @@ pub fn lifetime(duration: Duration) -> Duration {
 }
 
 struct Wanted {
-    role: Role,
+    role: GrantRole,
     duration: Duration,
 }
 
-/// The namespace a request is scoped to: `None` (cluster-wide) without `--scope`, and for
-/// `--scope '*'` or `--scope ''`, as jitsudo spells cluster-wide.
-fn requested_scope(args: &RequestArgs) -> Option<&str> {
-    args.scope.as_deref().filter(|scope| !matches!(*scope, "" | "*"))
+/// The scope `--scope` asks for: `None` without it, `Some(None)` for `'*'` or `''` (cluster-wide,
+/// as jitsudo spells it), `Some(Some(ns))` for a namespace.
+fn asked_scope(args: &RequestArgs) -> Option<Option<&str>> {
+    args.scope.as_deref().map(|scope| Some(scope).filter(|scope| !matches!(*scope, "" | "*")))
+}
+
+/// The namespace a request is scoped to: the one `--scope` names, else the policy's default scope;
+/// `None` is cluster-wide.
+fn requested_scope<'a>(args: &'a RequestArgs, policy: &'a Policy) -> Option<&'a str> {
+    asked_scope(args).unwrap_or(policy.default_scope.as_deref())
+}
+
+/// `--role`: one of Crusoe's roles, or the name of a ClusterRole (whether the owner allows it is
+/// the policy's to say).
+fn requested_role(text: &str) -> Result<GrantRole> {
+    let text = text.trim();
+    if let Ok(role) = text.parse::<Role>() {
+        return Ok(GrantRole::Support(role));
+    }
+    match unallowable_cluster_role(text) {
+        None => Ok(GrantRole::Cluster(text.to_string())),
+        Some(problem) => Err(Error::usage(format!("--role: {problem}"))),
+    }
 }
 
 fn validate(args: &RequestArgs) -> Result<Wanted> {
-    let role: Role = args.role.parse().map_err(Error::usage)?;
+    let role = requested_role(&args.role)?;
     let duration = parse_duration(&args.duration).map_err(|e| Error::usage(format!("--duration: {e}")))?;
     if duration < MIN_LIFETIME {
         return Err(Error::usage(format!(
@@ -63,7 +82,7 @@ fn validate(args: &RequestArgs) -> Result<Wanted> {
         }
         check_text("--requestor", requestor, 256)?;
     }
-    if let Some(scope) = requested_scope(args)
+    if let Some(Some(scope)) = asked_scope(args)
         && !is_dns_label(scope)
     {
         return Err(Error::usage(format!("--scope {scope:?} is not a namespace name")));
@@ -83,12 +102,9 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
                 .with_hint("the cluster owner enables it with `kubectl supportaccess enable`"));
         }
     };
-    if !policy.allows(wanted.role) {
-        return Err(Error::refused(format!(
-            "refused: role {} is not enabled (enabled: {})",
-            wanted.role,
-            policy.enabled_roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(", ")
-        )));
+    let scope = requested_scope(args, &policy);
+    if !policy.allows_in(&wanted.role, scope) {
+        return Err(not_allowed(&policy, &wanted.role));
     }
     if wanted.duration > policy.max_duration {
         return Err(Error::refused(format!(
@@ -107,21 +123,21 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
         .with_hint("the cluster owner raises it with `kubectl supportaccess enable --max-duration 11m` or more"));
     }
     let mut needed = credential::minting_permissions(&conn.namespace);
-    needed.push(match requested_scope(args) {
+    needed.push(match scope {
         Some(ns) => Permission::new("create", "rbac.authorization.k8s.io", "rolebindings").within(ns),
         None => Permission::new("create", "rbac.authorization.k8s.io", "clusterrolebindings"),
     });
-    let bound: Vec<&'static str> = match requested_scope(args) {
-        Some(_) => vec![cluster_role_of(wanted.role)],
-        None => std::iter::once(cluster_role_of(wanted.role))
-            .chain(Companion::of(wanted.role).iter().map(|c| c.cluster_role()))
+    let bound: Vec<&str> = match scope {
+        Some(_) => vec![wanted.role.cluster_role()],
+        None => std::iter::once(wanted.role.cluster_role())
+            .chain(wanted.role.companions().iter().map(|c| c.cluster_role()))
             .collect(),
     };
     // Who asks, what they may do and whether the roles exist: asked at once.
     let (by, allowed, missing) =
         tokio::try_join!(conn.whoami(), caller_can(&conn, &needed), roles::missing(&conn, &bound))?;
     refuse_unless(&by, &needed, &allowed)?;
-    if let Some(scope) = requested_scope(args)
+    if let Some(scope) = scope
         && conn.call(Api::<Namespace>::all(conn.client.clone()).get_opt(scope)).await?.is_none()
     {
         return Err(Error::failed(format!("namespace {scope} does not exist, so no request can be scoped to it")));
@@ -130,7 +146,7 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     if !missing.is_empty() {
         return Err(Error::failed(format!(
             "ClusterRole {} does not exist, so a request would grant nothing; nothing was created",
-            missing.join(", ")
+            terminal(&missing.join(", "))
         ))
         .with_hint(
             "the cluster owner installs it with `kubectl supportaccess enable`, or reinstalls the \
@@ -158,8 +174,8 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     let new = NewGrant {
         grant: Grant {
             id: id.clone(),
-            role: wanted.role,
-            scope: requested_scope(args).map(str::to_string),
+            role: wanted.role.clone(),
+            scope: scope.map(str::to_string),
             requestor: args.requestor.clone().unwrap_or_else(|| by.clone()),
             reason: args.reason.clone(),
             requested_at: now,
@@ -189,7 +205,7 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
         "{} for {}{}",
         wanted.role,
         format_duration(wanted.duration),
-        requested_scope(args).map(|ns| format!(" in namespace {ns}")).unwrap_or_default()
+        scope.map(|ns| format!(" in namespace {ns}")).unwrap_or_default()
     );
     if grant.pending {
         // The question is on the record for the owner and the auditor before anyone answers it.
@@ -251,8 +267,32 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
             println!("Request Expires At: {}", rfc3339(grant.expires_at));
             println!("Credential Expires At: {}", rfc3339(credential_expires_at));
             println!("Kubeconfig: {}", terminal(&path.display().to_string()));
-            println!("Use it with: kubectl supportaccess exec {id} -- kubectl get pods -A");
+            let pods = match &grant.scope {
+                Some(scope) => format!("-n {scope}"),
+                None => "-A".to_string(),
+            };
+            println!("Use it with: kubectl supportaccess exec {id} -- kubectl get pods {pods}");
             Ok(())
+        }
+    }
+}
+
+/// Why the policy does not let anyone request this role (here, or cluster-wide).
+fn not_allowed(policy: &Policy, role: &GrantRole) -> Error {
+    let requestable = match policy.requestable() {
+        roles if roles.is_empty() => "none".to_string(),
+        roles => terminal(&roles.join(", ")).into_owned(),
+    };
+    match role {
+        GrantRole::Cluster(name) if policy.allowed_cluster_role(name).is_some() => Error::refused(format!(
+            "refused: ClusterRole {role} is allowed in one namespace only: add --scope NAMESPACE"
+        )),
+        GrantRole::Cluster(_) => Error::refused(format!(
+            "refused: ClusterRole {role} is not one support may request (requestable: {requestable})"
+        ))
+        .with_hint("the cluster owner allows it with `kubectl supportaccess enable --clusterroles NAME,…`"),
+        GrantRole::Support(_) => {
+            Error::refused(format!("refused: role {role} is not enabled (requestable: {requestable})"))
         }
     }
 }

@@ -136,6 +136,8 @@ pub struct Verified {
     mismatches: usize,
     guards: Vec<GuardProof>,
     indirect_paths: Vec<IndirectPath>,
+    /// What each ClusterRole support may request besides readonly and operator can do.
+    cluster_roles: Vec<crate::capabilities::Weighed>,
     invalid: Vec<InvalidGrant>,
     foreign_grants: Vec<ForeignGrant>,
     #[serde(flatten)]
@@ -241,6 +243,7 @@ async fn verify(conn: Connection) -> Result<Verified> {
         crate::bounds::requester_bounds(conn, &policy)
     )?;
     proofs.extend(bounds);
+    let cluster_roles = crate::capabilities::Weighed::all(conn, &policy.cluster_roles).await?;
     let holders = crate::requesters::Holders::read(conn).await?;
     let mismatches = rows.iter().filter(|r| !r.ok()).count() + proofs.iter().filter(|p| !p.ok()).count();
     Ok(Verified {
@@ -249,6 +252,7 @@ async fn verify(conn: Connection) -> Result<Verified> {
         mismatches,
         guards: proofs,
         indirect_paths: paths,
+        cluster_roles,
         invalid: grants.invalid,
         foreign_grants: grants.foreign,
         holders,
@@ -287,6 +291,9 @@ fn print_verified(verified: &Verified) {
     println!("{table}");
     println!("{}.", output::terminal(&verified.holders.describe()));
     print_indirect_paths(&verified.indirect_paths);
+    for weighed in &verified.cluster_roles {
+        println!("Support may also request {}.", weighed.describe());
+    }
 }
 
 /// What no guard closes: exec into pods whose service accounts hold more than the role.
@@ -315,7 +322,7 @@ fn print_indirect_paths(paths: &[IndirectPath]) {
 /// Binds a temporary identity of this role, asks the matrix, and deletes the bindings again
 /// whatever happened.
 async fn observe(conn: &Connection, role: Role, checks: &[Check]) -> Result<Vec<bool>> {
-    let identity = VerifyIdentity::create(conn, role, SYSTEM_NAMESPACE).await?;
+    let identity = VerifyIdentity::create(conn, &role.into(), SYSTEM_NAMESPACE, false).await?;
     let observed = ask(conn, &identity, checks).await;
     let deleted = identity.delete(conn).await;
     let observed = observed?;

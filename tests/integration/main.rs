@@ -3,6 +3,7 @@
 
 mod approval;
 mod chart;
+mod clusterroles;
 mod common;
 mod connection;
 mod distribution;

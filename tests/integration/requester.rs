@@ -14,12 +14,12 @@ use crate::support::unauthorized;
 const NS: &str = "crusoe-system";
 
 /// The two parties, bound by `enable` (admin's) with these extra flags.
-struct Parties {
-    prov: PathBuf,
-    owner: PathBuf,
+pub(crate) struct Parties {
+    pub(crate) prov: PathBuf,
+    pub(crate) owner: PathBuf,
 }
 
-fn parties(cluster: &TestCluster, flags: &[&str]) -> Parties {
+pub(crate) fn parties(cluster: &TestCluster, flags: &[&str]) -> Parties {
     let (prov, owner) = (cluster.user("prov", &[]), cluster.user("owner", &[]));
     let enable =
         [&["enable", "--enabled-roles", "operator", "--requesters", "user:prov", "--approvers", "user:owner"], flags]
@@ -46,6 +46,23 @@ pub(crate) fn plugin_ok(cluster: &TestCluster, kubeconfig: &Path, args: &[&str])
     let ran = plugin_as(cluster, kubeconfig, args);
     assert_eq!(ran.code, 0, "supportaccess {args:?}: {ran:?}");
     ran.stdout
+}
+
+/// `kubectl supportaccess shell ID` (with /bin/sh) as the holder of `kubeconfig`, fed `input`;
+/// what it printed.
+pub(crate) fn shell_as(cluster: &TestCluster, kubeconfig: &Path, id: &str, input: &str) -> String {
+    let mut shell = cluster
+        .kubectl()
+        .env("KUBECONFIG", kubeconfig)
+        .env("SHELL", "/bin/sh")
+        .args(["supportaccess", "shell", id, "-n", NS])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    shell.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let output = shell.wait_with_output().unwrap();
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// `request -o json` as prov; returns the id and the kubeconfig path.
@@ -88,18 +105,8 @@ fn prov_runs_the_whole_support_flow_without_cluster_admin() {
     plugin_ok(cluster, &parties.prov, &["renew", &id]);
     let exec = plugin_as(cluster, &parties.prov, &["exec", &id, "--", "kubectl", "auth", "whoami", "-o", "name"]);
     assert_eq!(exec.code, 0, "{exec:?}");
-    let mut shell = cluster
-        .kubectl()
-        .env("KUBECONFIG", &parties.prov)
-        .env("SHELL", "/bin/sh")
-        .args(["supportaccess", "shell", &id, "-n", NS])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    shell.stdin.take().unwrap().write_all(b"kubectl get nodes >/dev/null && echo shell-ok\n").unwrap();
-    let output = shell.wait_with_output().unwrap();
-    assert!(String::from_utf8_lossy(&output.stdout).contains("shell-ok"), "{output:?}");
+    let said = shell_as(cluster, &parties.prov, &id, "kubectl get nodes >/dev/null && echo shell-ok\n");
+    assert!(said.contains("shell-ok"), "{said}");
     let old_account = cluster.account_of(&id);
     let extended = plugin_ok(cluster, &parties.prov, &["extend", &id, "--by", "30m"]);
     assert!(extended.contains("now ends at"), "{extended}");

@@ -1,0 +1,220 @@
+//! What a ClusterRole the owner allows lets a support identity do, asked of the API server with
+//! SubjectAccessReviews (never guessed from its rules): `enable` shows it and asks before allowing
+//! one that puts every guarantee of the product in the holder's hands, `roles --verify` lists it,
+//! and `get` marks the live requests that hold such power.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::access::{Permission, subject_can};
+use crate::cluster::Connection;
+use crate::error::Result;
+use crate::policy::{AllowedClusterRole, GrantRole};
+use crate::verify::VerifyIdentity;
+
+/// One power worth knowing before support holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Power {
+    ReadsSecrets,
+    WritesRbac,
+    Binds,
+    Escalates,
+    Impersonates,
+    MintsTokens,
+    Execs,
+    DeletesAdmissionPolicies,
+}
+
+const RBAC: &str = "rbac.authorization.k8s.io";
+const ADMISSION: &str = "admissionregistration.k8s.io";
+
+impl Power {
+    pub const ALL: [Power; 8] = [
+        Power::ReadsSecrets,
+        Power::WritesRbac,
+        Power::Binds,
+        Power::Escalates,
+        Power::Impersonates,
+        Power::MintsTokens,
+        Power::Execs,
+        Power::DeletesAdmissionPolicies,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Power::ReadsSecrets => "reads secrets",
+            Power::WritesRbac => "writes RBAC",
+            Power::Binds => "binds",
+            Power::Escalates => "escalates",
+            Power::Impersonates => "impersonates",
+            Power::MintsTokens => "mints tokens",
+            Power::Execs => "execs",
+            Power::DeletesAdmissionPolicies => "deletes admission policies",
+        }
+    }
+
+    /// Whoever holds it can undo what the product promises: remove the admission guards, bind
+    /// themselves anything, or act as the owner.
+    pub fn voids_guarantees(self) -> bool {
+        matches!(self, Power::WritesRbac | Power::Escalates | Power::Impersonates | Power::DeletesAdmissionPolicies)
+    }
+
+    /// What the API server is asked: any of these allowed means the power is held. Namespaced
+    /// permissions are asked in `scope` (every namespace when `None`); cluster-scoped ones, which
+    /// a RoleBinding never grants, cluster-wide.
+    fn permissions(self, scope: Option<&str>) -> Vec<Permission> {
+        let namespaced = |p: Permission| match scope {
+            Some(ns) => p.within(ns),
+            None => p,
+        };
+        match self {
+            Power::ReadsSecrets => vec![
+                namespaced(Permission::new("get", "", "secrets")),
+                namespaced(Permission::new("list", "", "secrets")),
+            ],
+            Power::WritesRbac => vec![
+                namespaced(Permission::new("create", RBAC, "rolebindings")),
+                namespaced(Permission::new("update", RBAC, "rolebindings")),
+                namespaced(Permission::new("create", RBAC, "roles")),
+                Permission::new("create", RBAC, "clusterrolebindings"),
+                Permission::new("update", RBAC, "clusterrolebindings"),
+                Permission::new("update", RBAC, "clusterroles"),
+            ],
+            Power::Binds => vec![namespaced(Permission::new("bind", RBAC, "clusterroles"))],
+            Power::Escalates => vec![
+                namespaced(Permission::new("escalate", RBAC, "clusterroles")),
+                namespaced(Permission::new("escalate", RBAC, "roles")),
+            ],
+            // Any user or group, the owner's included.
+            Power::Impersonates => {
+                vec![Permission::new("impersonate", "", "users"), Permission::new("impersonate", "", "groups")]
+            }
+            // Acting as a ServiceAccount: a token of it, or impersonating it.
+            Power::MintsTokens => vec![
+                namespaced(Permission::new("create", "", "serviceaccounts/token")),
+                namespaced(Permission::new("impersonate", "", "serviceaccounts")),
+            ],
+            Power::Execs => vec![namespaced(Permission::new("create", "", "pods/exec"))],
+            Power::DeletesAdmissionPolicies => vec![
+                Permission::new("delete", ADMISSION, "validatingadmissionpolicies"),
+                Permission::new("delete", ADMISSION, "validatingadmissionpolicybindings"),
+            ],
+        }
+    }
+}
+
+/// The powers an identity holds, each asked of the API server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Capabilities {
+    pub held: Vec<Power>,
+}
+
+impl Capabilities {
+    /// Asks what a user in these groups may do, within `scope` (`None`: cluster-wide).
+    pub async fn of(conn: &Connection, user: &str, groups: &[String], scope: Option<&str>) -> Result<Capabilities> {
+        let asked: Vec<(Power, Permission)> = Power::ALL
+            .iter()
+            .flat_map(|power| power.permissions(scope).into_iter().map(move |p| (*power, p)))
+            .collect();
+        let permissions: Vec<Permission> = asked.iter().map(|(_, p)| p.clone()).collect();
+        let allowed = subject_can(conn, user, groups, &permissions).await?;
+        let mut held: Vec<Power> =
+            asked.iter().zip(allowed).filter(|(_, ok)| *ok).map(|((power, _), _)| *power).collect();
+        held.dedup();
+        Ok(Capabilities { held })
+    }
+
+    /// Binds a temporary identity to the ClusterRole as a request of it would be (cluster-wide, or
+    /// in `namespace` when it is allowed in namespaces only), asks, and deletes the binding again.
+    pub async fn of_allowed(conn: &Connection, allowed: &AllowedClusterRole, namespace: &str) -> Result<Capabilities> {
+        let role = GrantRole::Cluster(allowed.name.clone());
+        let scope = allowed.namespaced_only.then_some(namespace);
+        let identity = VerifyIdentity::create(conn, &role, namespace, scope.is_some()).await?;
+        let asked = Capabilities::of(conn, &identity.user(), &identity.groups(), scope).await;
+        let deleted = identity.delete(conn).await;
+        let asked = asked?;
+        deleted?;
+        Ok(asked)
+    }
+
+    pub fn holds(&self, power: Power) -> bool {
+        self.held.contains(&power)
+    }
+
+    /// Whether it puts every guarantee of the product in the holder's hands.
+    pub fn voids_guarantees(&self) -> bool {
+        self.held.iter().any(|power| power.voids_guarantees())
+    }
+}
+
+/// Where a ClusterRole allowed in namespaces only is bound for the moment its powers are asked
+/// (the system namespace may not exist yet on a first `enable`; `default` does).
+const WEIGHING_NAMESPACE: &str = "default";
+
+/// A ClusterRole support may request, and what it can do.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Weighed {
+    #[serde(flatten)]
+    pub allowed: AllowedClusterRole,
+    pub capabilities: Capabilities,
+}
+
+impl Weighed {
+    /// Asks what each of these ClusterRoles can do, concurrently.
+    pub async fn all(conn: &Connection, allowed: &[AllowedClusterRole]) -> Result<Vec<Weighed>> {
+        futures::future::try_join_all(allowed.iter().map(|a| async move {
+            let capabilities = Capabilities::of_allowed(conn, a, WEIGHING_NAMESPACE).await?;
+            Ok(Weighed { allowed: a.clone(), capabilities })
+        }))
+        .await
+    }
+
+    /// "ClusterRole edit (in a namespace only): reads secrets: yes, …".
+    pub fn describe(&self) -> String {
+        format!(
+            "ClusterRole {}{}: {}{}",
+            crate::output::terminal(&self.allowed.name),
+            if self.allowed.namespaced_only { " (in a namespace only)" } else { "" },
+            self.capabilities,
+            if self.capabilities.voids_guarantees() { " — the guards do not bind it" } else { "" }
+        )
+    }
+}
+
+/// "reads secrets: yes, writes RBAC: no, …".
+impl fmt::Display for Capabilities {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = Power::ALL
+            .iter()
+            .map(|power| format!("{}: {}", power.label(), if self.holds(*power) { "yes" } else { "no" }))
+            .collect();
+        f.write_str(&parts.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cluster_scoped_powers_are_asked_cluster_wide_even_for_a_namespace() {
+        for power in Power::ALL {
+            for permission in power.permissions(Some("production")) {
+                let cluster_scoped = ["clusterrolebindings", "users", "groups", "validatingadmissionpolicies"]
+                    .contains(&permission.resource.as_ref())
+                    || permission.resource.starts_with("validatingadmissionpolicy")
+                    || (permission.resource == "clusterroles" && permission.verb == "update");
+                assert_eq!(permission.namespace.is_none(), cluster_scoped, "{permission:?}");
+            }
+            assert!(power.permissions(None).iter().all(|p| p.namespace.is_none()));
+        }
+        let held = Capabilities { held: vec![Power::ReadsSecrets, Power::Execs] };
+        assert!(!held.voids_guarantees());
+        assert!(held.to_string().starts_with("reads secrets: yes, writes RBAC: no"));
+        assert!(Capabilities { held: vec![Power::DeletesAdmissionPolicies] }.voids_guarantees());
+    }
+}
