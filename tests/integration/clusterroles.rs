@@ -121,6 +121,9 @@ fn the_jitsudo_examples_work_for_prov_with_the_clusterroles_the_owner_allows() {
     let scaled = as_edit(&["scale", "deployment", "web", "--replicas", "2", "-n", "production"]);
     assert_eq!(scaled.code, 0, "{scaled:?}");
     assert!(refused(&as_edit(&["get", "pods", "-n", "staging"])));
+    // The guardrails bind every support identity, whatever its role: edit may scale, not swap images.
+    let swapped = as_edit(&["set", "image", "deployment/web", "pause=registry.example/evil:1", "-n", "production"]);
+    assert!(refused_by(&swapped, "crusoe-support-guardrails"), "{swapped:?}");
     let secrets = as_user(cluster, &admin_config, &["get", "secrets", "-A"]);
     assert_eq!(secrets.code, 0, "what the owner chose: {secrets:?}");
 
@@ -261,7 +264,7 @@ fn withdrawing_a_clusterrole_revokes_its_requests_at_once() {
 }
 
 #[test]
-fn role_and_scope_come_from_the_environment_and_the_owners_default_scope() {
+fn role_and_scope_come_from_the_environment_and_the_owners_default_scope_and_only_existing_roles_are_used() {
     let cluster = &*CLUSTER;
     workloads(cluster);
     let parties = parties(cluster, &["--clusterroles", "view", "--default-scope", "staging"]);
@@ -282,6 +285,25 @@ fn role_and_scope_come_from_the_environment_and_the_owners_default_scope() {
         assert_eq!(ran.code, 2, "{ran:?}");
         assert!(ran.stderr.contains("does not exist") && ran.stderr.lines().count() <= 2, "{}", ran.stderr);
     }
+    // One that disappears after it was allowed: `get` warns, `request` refuses and makes nothing.
+    cluster.kubectl_ok(&["create", "clusterrole", "support-extra", "--verb=get", "--resource=pods"]);
+    cluster.supportaccess_ok(NS, &["enable", "--clusterroles", "view,support-extra"]);
+    cluster.kubectl_ok(&["delete", "clusterrole", "support-extra"]);
+    eventually("get warns", || {
+        cluster
+            .supportaccess(NS, &["get"])
+            .stderr
+            .contains("ClusterRole support-extra, which support may request, is missing")
+    });
+    let before = cluster.managed_bindings();
+    let ran = plugin_as(
+        cluster,
+        &parties.prov,
+        &["request", "--role", "support-extra", "--scope", "staging", "--duration", "30m", "--reason", "x"],
+    );
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert!(ran.stderr.contains("ClusterRole support-extra does not exist"), "{}", ran.stderr);
+    assert_eq!(cluster.managed_bindings(), before);
 }
 
 #[test]
