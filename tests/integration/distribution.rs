@@ -191,7 +191,10 @@ fn kubectl_completes_subcommands_live_request_ids_and_contexts_and_never_hangs()
     let (roles, _) = complete(&cluster, &shim, &["request", "--role", ""]);
     assert_eq!(roles, ["readonly", "operator"]);
 
-    cluster.supportaccess_ok("crusoe-system", &["enable"]);
+    // The ClusterRoles the owner allows come from the cluster's policy.
+    cluster.supportaccess_ok("crusoe-system", &["enable", "--clusterroles", "view,edit/namespaced"]);
+    let (roles, _) = complete(&cluster, &shim, &["request", "--role", ""]);
+    assert_eq!(roles, ["readonly", "operator", "edit", "view"]);
     let out = cluster.supportaccess_ok(
         "crusoe-system",
         &["request", "--role", "readonly", "--reason", "tab", "--duration", "1h", "-o", "json"],

@@ -409,7 +409,10 @@ fn bad_input_gets_a_clear_error_and_nothing_is_made() {
         (request("1y", "readonly", "r"), 2, "invalid duration"),
         (request("abc", "readonly", "r"), 2, "invalid duration"),
         (request("9h", "readonly", "r"), 3, "longer than the policy's maximum of 8h"),
-        (request("1h", "admin", "r"), 2, "unknown role"),
+        // Any ClusterRole's name may be asked for; the policy says which are allowed (issue 30).
+        (request("1h", "admin", "r"), 3, "ClusterRole admin is not one support may request"),
+        (request("1h", "has space", "r"), 2, "not a ClusterRole name"),
+        (request("1h", "crusoe-support-debug", "r"), 2, "this plugin's own ClusterRoles"),
         (request("1h", "readonly", "  "), 3, "reason is required"),
         (request("1h", "readonly", &long), 2, "at most 1024"),
         (request("1h", "readonly", "two\nlines"), 2, "one line"),
