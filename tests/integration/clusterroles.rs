@@ -355,3 +355,71 @@ fn roles_verify_says_what_each_allowed_clusterrole_can_do_and_enable_asks_before
     assert!(allowed.contains("ClusterRole cluster-admin: reads secrets: yes, writes RBAC: yes"), "{allowed}");
     assert!(allowed.contains("the guards do not bind it"), "{allowed}");
 }
+
+#[test]
+fn a_clusterrole_request_waits_for_approval_and_is_extended_like_any_other() {
+    let cluster = &*CLUSTER;
+    workloads(cluster);
+    let parties = parties(cluster, &["--clusterroles", "view", "--approval", "required"]);
+    let spawn = |args: &[&str]| {
+        cluster
+            .kubectl()
+            .env("KUBECONFIG", &parties.prov)
+            .args(["supportaccess", "-n", NS])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let asked = ["-o", "json", "--role", "view", "--scope", "staging", "--duration", "20m", "--reason", "audit"];
+    let waiting = spawn(&[&["request"], &asked[..]].concat());
+    let pending = |field: &str| {
+        let mut found = None;
+        eventually("a request waits for the owner", || {
+            let json: serde_json::Value =
+                serde_json::from_str(&plugin_ok(cluster, &parties.owner, &["get", "-o", "json"])).unwrap();
+            found = json["pendingRequests"][0][field].as_str().map(str::to_string).or_else(|| {
+                json["activeRequests"]
+                    .as_array()
+                    .and_then(|all| all.iter().find(|r| !r["extensionRequested"].is_null()))
+                    .and_then(|r| r[field].as_str().map(str::to_string))
+            });
+            found.is_some()
+        });
+        found.unwrap()
+    };
+    let id = pending("id");
+    assert_eq!(pending("role"), "view");
+    // Pending, it grants nothing; the owner approves; the waiting request mints its credential.
+    let approved = plugin_ok(cluster, &parties.owner, &["approve", &id]);
+    assert!(approved.contains("Approved view access"), "{approved}");
+    let made = crate::common::finish(waiting);
+    assert_eq!(made.code, 0, "{made:?}");
+    let json: serde_json::Value = serde_json::from_str(&made.stdout).unwrap();
+    let config = PathBuf::from(json["kubeconfig"].as_str().unwrap());
+    assert_eq!(as_user(cluster, &config, &["get", "pods", "-n", "staging"]).code, 0);
+    let record =
+        || cluster.kubectl_ok(&["get", "rolebinding", &format!("crusoe-support-{id}"), "-n", "staging", "-o", "json"]);
+    let before: serde_json::Value = serde_json::from_str(&record()).unwrap();
+    assert_eq!(before["metadata"]["annotations"]["support-access.crusoe.ai/approved-by"], "owner");
+    // An extension waits for the owner too, and moves the request to a new ServiceAccount.
+    let extending = spawn(&["extend", &id, "--by", "10m"]);
+    eventually("the extension waits", || {
+        serde_json::from_str::<serde_json::Value>(&record()).unwrap()["metadata"]["annotations"]
+            ["support-access.crusoe.ai/extension-requested"]
+            .is_string()
+    });
+    plugin_ok(cluster, &parties.owner, &["approve", &id]);
+    let extended = crate::common::finish(extending);
+    assert_eq!(extended.code, 0, "{extended:?}");
+    let after: serde_json::Value = serde_json::from_str(&record()).unwrap();
+    assert_ne!(after["subjects"][0]["name"], before["subjects"][0]["name"]);
+    assert_ne!(
+        after["metadata"]["annotations"]["support-access.crusoe.ai/expires-at"],
+        before["metadata"]["annotations"]["support-access.crusoe.ai/expires-at"]
+    );
+    assert_eq!(as_user(cluster, &config, &["get", "pods", "-n", "staging"]).code, 0, "the new credential works");
+    let history = plugin_ok(cluster, &parties.owner, &["history"]);
+    assert!(history.contains("approved") && history.contains("extended"), "{history}");
+}
