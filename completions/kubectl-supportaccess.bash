@@ -343,7 +343,7 @@ _kubectl__supportaccess() {
             return 0
             ;;
         kubectl__subcmd__supportaccess__subcmd__enable)
-            opts="-n -o -y -v -h -V --all-contexts --contexts --parallel --enabled-roles --max-duration --credential-ttl --system-namespaces --operator-namespaces --guardrails --approval --pending-ttl --clusterroles --default-scope --requesters --approvers --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
+            opts="-n -o -y -v -h -V --all-contexts --contexts --parallel --enabled-roles --max-duration --credential-ttl --system-namespaces --operator-namespaces --guardrails --approval --pending-ttl --approvals --reason-pattern --clusterroles --default-scope --requesters --approvers --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -386,6 +386,14 @@ _kubectl__supportaccess() {
                     return 0
                     ;;
                 --pending-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approvals)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reason-pattern)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

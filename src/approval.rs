@@ -14,7 +14,7 @@ use crate::cluster::Connection;
 use crate::error::{Error, Result};
 use crate::output::rfc3339;
 use crate::policy::Policy;
-use crate::record::Grant;
+use crate::record::{Approval, Grant, approvals_text};
 use crate::scan::Binding;
 use crate::state::{self, annotations as ann};
 
@@ -178,66 +178,115 @@ fn record_version(grant: &Grant) -> Result<(String, String)> {
     })
 }
 
-/// Approves a pending request as `by`: its ServiceAccount and companions first (they grant
-/// nothing until a token of that ServiceAccount exists, which only an approved record leads to),
-/// then the record's subject with `approved-by`/`approved-at`. Returns the approved record.
-pub async fn approve_request(conn: &Connection, grant: &Grant, policy: &Policy, by: &str) -> Result<Grant> {
+/// What one approval did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Approved {
+    /// Recorded; the policy asks for `needed` approvers in all, so the request (or extension)
+    /// still waits and grants nothing.
+    Waiting { approvals: Vec<Approval>, needed: u8 },
+    /// The last approval the policy asks for: the request is granted (or extended).
+    Granted { approvals: Vec<Approval> },
+}
+
+/// The approvals so far and `by`'s own, now; refused if `by` already approved.
+fn with_approval(grant: &Grant, so_far: &[Approval], by: &str, now: DateTime<Utc>) -> Result<Vec<Approval>> {
+    if so_far.iter().any(|a| a.by == by) {
+        return Err(Error::refused(format!(
+            "refused: {} already approved request {}; each approval must come from another approver",
+            crate::output::terminal(by),
+            grant.id
+        )));
+    }
+    let mut approvals = so_far.to_vec();
+    approvals.push(Approval { by: by.to_string(), at: now });
+    Ok(approvals)
+}
+
+/// Approves a pending request as `by`. Short of the policy's quorum only the approval is
+/// written. The last one creates its ServiceAccount and companions first (they grant nothing
+/// until a token of that ServiceAccount exists, which only an approved record leads to), then
+/// writes the record's subject with `approved-by`/`approved-at` and the approvals.
+pub async fn approve_request(conn: &Connection, grant: &Grant, policy: &Policy, by: &str) -> Result<Approved> {
     let now = Utc::now().trunc_subsecs(0);
     let (uid, version) = record_version(grant)?;
+    let approvals = with_approval(grant, &grant.approvals, by, now)?;
+    let lines = Some(approvals_text(&approvals));
+    if approvals.len() < usize::from(policy.approvals) {
+        patch_record(conn, grant, &version, &[(ann::APPROVALS, lines)], None).await?;
+        return Ok(Approved::Waiting { approvals, needed: policy.approvals });
+    }
     let account = crate::credential::create_account(conn, &grant.id, grant.expires_at, &grant.requested_by).await?;
     let approved = Grant {
         pending: false,
         pending_until: None,
         approved_by: Some(by.to_string()),
         approved_at: Some(now),
+        approvals: approvals.clone(),
         account: Some(account.clone()),
         ..grant.clone()
     };
-    let new = NewGrant { grant: approved.clone(), policy: policy.clone() };
+    let new = NewGrant { grant: approved, policy: policy.clone() };
     if grant.scope.is_none() {
         new.create_companions(conn, uid).await?;
     }
     let subjects = json!([crate::record::account_subject(&conn.namespace, &account)]);
-    let annotations =
-        [(ann::STATE, None), (ann::APPROVED_BY, Some(by.to_string())), (ann::APPROVED_AT, Some(rfc3339(now)))];
+    let annotations = [
+        (ann::STATE, None),
+        (ann::APPROVED_BY, Some(by.to_string())),
+        (ann::APPROVED_AT, Some(rfc3339(now))),
+        (ann::APPROVALS, lines),
+    ];
     if let Err(e) = patch_record(conn, grant, &version, &annotations, Some(subjects)).await {
         if grant.scope.is_none() {
             let _ = crate::bindings::delete_own_companions(conn, &grant.id).await;
         }
         return Err(e);
     }
-    Ok(approved)
+    Ok(Approved::Granted { approvals })
 }
 
-/// Approves a live request's extension as `by`: its end moves to the one asked for, and the
-/// request to a ServiceAccount whose tokens may last that long.
+/// Approves a live request's extension as `by`. Short of the quorum only the approval is
+/// written; the last one moves its end to the one asked for, and the request to a ServiceAccount
+/// whose tokens may last that long.
 pub async fn approve_extension(
     conn: &Connection,
     grant: &Grant,
     policy: &Policy,
     end: DateTime<Utc>,
     by: &str,
-) -> Result<()> {
+) -> Result<Approved> {
     let (_, version) = record_version(grant)?;
     let now = Utc::now().trunc_subsecs(0);
+    let approvals = with_approval(grant, &grant.extension_approvals, by, now)?;
+    let lines = Some(approvals_text(&approvals));
+    if approvals.len() < usize::from(policy.approvals) {
+        patch_record(conn, grant, &version, &[(ann::EXTENSION_APPROVALS, lines)], None).await?;
+        return Ok(Approved::Waiting { approvals, needed: policy.approvals });
+    }
     let annotations = [
         (ann::EXPIRES_AT, Some(rfc3339(end))),
         (ann::EXTENSION_REQUESTED, None),
         (ann::APPROVED_BY, Some(by.to_string())),
         (ann::APPROVED_AT, Some(rfc3339(now))),
+        (ann::EXTENSION_APPROVALS, lines),
     ];
     crate::bindings::move_to_account(conn, grant, policy, end, Some(by), |subjects| async move {
         patch_record(conn, grant, &version, &annotations, Some(subjects)).await
     })
-    .await
+    .await?;
+    Ok(Approved::Granted { approvals })
 }
 
 /// Asks for a live request's end to move to `end` (approval required), clearing an earlier
 /// denial.
 pub async fn ask_extension(conn: &Connection, grant: &Grant, end: DateTime<Utc>) -> Result<()> {
     let (_, version) = record_version(grant)?;
-    let annotations =
-        [(ann::EXTENSION_REQUESTED, Some(rfc3339(end))), (ann::DENIED_BY, None), (ann::DENIED_REASON, None)];
+    let annotations = [
+        (ann::EXTENSION_REQUESTED, Some(rfc3339(end))),
+        (ann::EXTENSION_APPROVALS, None),
+        (ann::DENIED_BY, None),
+        (ann::DENIED_REASON, None),
+    ];
     patch_record(conn, grant, &version, &annotations, None).await
 }
 

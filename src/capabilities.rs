@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
+use kube::api::Api;
 use serde::Serialize;
 
 use crate::access::{Permission, subject_can};
@@ -150,6 +152,80 @@ impl Capabilities {
     }
 }
 
+/// Whether one RBAC rule grants a permission asked without a resource name, as RBAC's rule
+/// matching decides it (`*` in verbs, groups and resources, `*/<subresource>`; a rule naming
+/// resources never grants an unnamed request).
+fn rule_grants(rule: &PolicyRule, permission: &Permission) -> bool {
+    let subresource = permission.resource.split_once('/').map(|(_, sub)| format!("*/{sub}"));
+    let listed = |list: &Option<Vec<String>>, want: &str| list.iter().flatten().any(|x| x == "*" || x == want);
+    rule.verbs.iter().any(|v| v == "*" || v == permission.verb.as_ref())
+        && listed(&rule.api_groups, &permission.group)
+        && (listed(&rule.resources, &permission.resource)
+            || subresource.as_deref().is_some_and(|sub| rule.resources.iter().flatten().any(|r| r == sub)))
+        && rule.resource_names.as_ref().is_none_or(Vec::is_empty)
+}
+
+/// Whether any of these rules grants any of the power's permissions, bound in `namespace`
+/// (a RoleBinding, which never grants cluster-scoped resources) or cluster-wide (`None`).
+fn rules_hold(rules: &[PolicyRule], power: Power, namespace: Option<&str>) -> bool {
+    let permissions = power.permissions(namespace);
+    let bound = permissions.iter().filter(|p| namespace.is_none() || p.namespace.is_some());
+    bound.into_iter().any(|p| rules.iter().any(|rule| rule_grants(rule, p)))
+}
+
+/// What a request can do once granted, for the one who answers it: each power held where the
+/// request's binding puts its role (everywhere, or its namespace) or only in the namespaces its
+/// companions reach. Read from the rules of the ClusterRoles it binds, matched as RBAC matches
+/// them: an approver may read ClusterRoles but not bind the temporary identity `enable` asks with.
+pub async fn reach(conn: &Connection, grant: &crate::record::Grant, policy: &crate::policy::Policy) -> Result<String> {
+    let api: Api<ClusterRole> = Api::all(conn.client.clone());
+    let rules_of = |name: &'static str| {
+        let api = api.clone();
+        async move {
+            let role = conn.call(api.get_opt(name)).await?;
+            Ok::<_, crate::error::Error>(role.map(|r| r.rules.unwrap_or_default()))
+        }
+    };
+    let name = grant.role.cluster_role().to_string();
+    let Some(main) = conn.call(api.get_opt(&name)).await? else {
+        return Ok(format!("unknown: ClusterRole {} does not exist", crate::output::terminal(&name)));
+    };
+    let main = main.rules.unwrap_or_default();
+    let mut companions: Vec<(String, Vec<PolicyRule>)> = Vec::new();
+    if grant.scope.is_none() {
+        for namespace in policy.companion_namespaces() {
+            let mut rules = Vec::new();
+            for companion in policy.companions_in(&grant.role, &namespace) {
+                rules.extend(rules_of(companion.cluster_role()).await?.unwrap_or_default());
+            }
+            companions.push((namespace, rules));
+        }
+    }
+    let parts: Vec<String> = Power::ALL
+        .iter()
+        .map(|power| {
+            let label = power.label();
+            if rules_hold(&main, *power, grant.scope.as_deref()) {
+                return match &grant.scope {
+                    Some(ns) => format!("{label}: in {}", crate::output::terminal(ns)),
+                    None => format!("{label}: yes"),
+                };
+            }
+            let reached: Vec<&str> = companions
+                .iter()
+                .filter(|(ns, rules)| rules_hold(rules, *power, Some(ns)))
+                .map(|(ns, _)| ns.as_str())
+                .collect();
+            match reached.as_slice() {
+                [] => format!("{label}: no"),
+                [a, b, c, _, ..] => format!("{label}: in {a}, {b}, {c}… ({} namespaces)", reached.len()),
+                some => format!("{label}: in {}", some.join(", ")),
+            }
+        })
+        .collect();
+    Ok(parts.join(", "))
+}
+
 /// Where a ClusterRole allowed in namespaces only is bound for the moment its powers are asked
 /// (the system namespace may not exist yet on a first `enable`; `default` does).
 const WEIGHING_NAMESPACE: &str = "default";
@@ -199,6 +275,29 @@ impl fmt::Display for Capabilities {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rules_are_matched_as_rbac_matches_them() {
+        let rule = |groups: &[&str], resources: &[&str], verbs: &[&str], names: Option<&[&str]>| PolicyRule {
+            api_groups: Some(groups.iter().map(|g| g.to_string()).collect()),
+            resources: Some(resources.iter().map(|r| r.to_string()).collect()),
+            verbs: verbs.iter().map(|v| v.to_string()).collect(),
+            resource_names: names.map(|n| n.iter().map(|x| x.to_string()).collect()),
+            ..PolicyRule::default()
+        };
+        let admin = [rule(&["*"], &["*"], &["*"], None)];
+        assert!(Power::ALL.iter().all(|p| rules_hold(&admin, *p, None)));
+        // A RoleBinding never grants cluster-scoped resources.
+        assert!(!rules_hold(&admin, Power::Impersonates, Some("ns")));
+        assert!(rules_hold(&admin, Power::ReadsSecrets, Some("ns")));
+        let exec = [rule(&[""], &["*/exec"], &["create"], None)];
+        assert!(rules_hold(&exec, Power::Execs, Some("kube-system")));
+        assert!(!rules_hold(&exec, Power::ReadsSecrets, None));
+        let named = [rule(&[""], &["secrets"], &["get"], Some(&["one"]))];
+        assert!(!rules_hold(&named, Power::ReadsSecrets, None));
+        let view = [rule(&["", "apps"], &["pods", "pods/log"], &["get", "list", "watch"], None)];
+        assert!(Power::ALL.iter().all(|p| !rules_hold(&view, *p, None)));
+    }
 
     #[test]
     fn cluster_scoped_powers_are_asked_cluster_wide_even_for_a_namespace() {

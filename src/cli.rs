@@ -229,6 +229,16 @@ pub struct EnableArgs {
     #[arg(long, value_name = "DURATION")]
     pub pending_ttl: Option<String>,
 
+    /// How many distinct approvers, none of them its requester, a request (and an extension)
+    /// needs before it grants anything, with --approval required (1 to 5, default 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub approvals: Option<u8>,
+
+    /// A regular expression (RE2) every request's --reason must match, checked by `request` and
+    /// by the API server, e.g. '^CASE-[0-9]+: '. Kept when left out; "" allows any reason.
+    #[arg(long, value_name = "REGEX")]
+    pub reason_pattern: Option<String>,
+
     /// Existing ClusterRoles support may request besides readonly and operator (jitsudo's model):
     /// NAME (cluster-wide or in one namespace) or NAME/namespaced (in a namespace only), e.g.
     /// view,edit/namespaced. Kept when left out; "" allows none.

@@ -36,6 +36,13 @@ pub struct HistoryEvent {
     pub requested_by: Option<String>,
     pub reason: Option<String>,
     pub detail: String,
+    /// What the request is after this event (`pending`, `active`, `denied`, `revoked`, `ended`,
+    /// …), for the Kubernetes Event's label: not a part of the history line.
+    #[serde(skip)]
+    pub state: Option<&'static str>,
+    /// The ClusterRole a request of an allowed ClusterRole binds, for the Kubernetes Event.
+    #[serde(skip)]
+    pub cluster_role: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +96,8 @@ impl HistoryEvent {
             by: by.to_string(),
             requested_by: None,
             detail: detail.into(),
+            state: None,
+            cluster_role: None,
         }
     }
 
@@ -105,8 +114,27 @@ impl HistoryEvent {
             requestor: Some(grant.requestor.clone()),
             requested_by: Some(grant.requested_by.clone()).filter(|by| !by.is_empty()),
             reason: Some(grant.reason.clone()),
+            state: Some(match event {
+                EventKind::Requested if grant.pending => "pending",
+                EventKind::Requested | EventKind::Renewed | EventKind::Approved | EventKind::Extended => "active",
+                EventKind::Denied if grant.pending => "denied",
+                EventKind::Denied => "active",
+                EventKind::Revoked => "revoked",
+                EventKind::Expired => "ended",
+                EventKind::Drained => "draining",
+                _ => "removed",
+            }),
+            cluster_role: match &grant.role {
+                crate::policy::GrantRole::Cluster(name) => Some(name.clone()),
+                crate::policy::GrantRole::Support(_) => None,
+            },
             ..HistoryEvent::policy(event, by, detail)
         }
+    }
+
+    /// The same event, the request then in `state`.
+    pub fn in_state(self, state: &'static str) -> HistoryEvent {
+        HistoryEvent { state: Some(state), ..self }
     }
 
     fn month(&self) -> String {
@@ -244,10 +272,37 @@ async fn emit_event(conn: &Connection, event: &HistoryEvent) {
         return;
     };
     let time = Time(stamp);
+    // What an event exporter routes on, besides `reason`: labels for the request, the event and
+    // the state it leaves the request in; annotations for the free text (never a label value).
+    let mut labels = state::managed_labels();
+    let mut annotations = BTreeMap::from([(format!("{}by", state::PREFIX), event.by.clone())]);
+    labels.insert(format!("{}event", state::PREFIX), event.event.name());
+    if let Some(id) = &event.id {
+        labels.insert(state::REQUEST_ID_LABEL.into(), id.clone());
+        message.push_str(&format!(" [state {}]", event.state.unwrap_or("unknown")));
+    }
+    if let Some(at) = event.state {
+        labels.insert(format!("{}state", state::PREFIX), at.into());
+    }
+    if let Some(role) = &event.role {
+        let value = if event.cluster_role.is_some() { state::CLUSTER_ROLE_LABEL_VALUE } else { role.as_str() };
+        labels.insert(state::ROLE_LABEL.into(), value.into());
+    }
+    for (key, value) in [
+        (state::annotations::REQUESTOR, &event.requestor),
+        (state::annotations::REQUESTED_BY, &event.requested_by),
+        (state::annotations::REASON, &event.reason),
+        (state::annotations::CLUSTER_ROLE, &event.cluster_role),
+    ] {
+        if let Some(value) = value {
+            annotations.insert(key.into(), value.clone());
+        }
+    }
     let object = Event {
         metadata: ObjectMeta {
             generate_name: Some("support-access-".into()),
-            labels: Some(state::managed_labels()),
+            labels: Some(labels),
+            annotations: Some(annotations),
             ..ObjectMeta::default()
         },
         involved_object: ObjectReference {
@@ -259,6 +314,9 @@ async fn emit_event(conn: &Connection, event: &HistoryEvent) {
         },
         reason: Some(reason),
         message: Some(message),
+        action: Some(event.event.name()),
+        reporting_component: Some(state::MANAGED_BY_VALUE.into()),
+        reporting_instance: Some(state::MANAGED_BY_VALUE.into()),
         type_: Some("Normal".into()),
         first_timestamp: Some(time.clone()),
         last_timestamp: Some(time),

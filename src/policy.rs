@@ -264,6 +264,11 @@ pub struct Policy {
     /// How long a request waits for approval before it expires (key `pendingTTL`).
     #[serde(rename = "pendingTTL", serialize_with = "serialize_duration")]
     pub pending_ttl: Duration,
+    /// How many distinct approvers a request and an extension need when approval is required
+    /// (key `approvals`, 1 to 5).
+    pub approvals: u8,
+    /// The RE2 expression every request's reason must match (key `reasonPattern`); `None`: any.
+    pub reason_pattern: Option<String>,
     /// The API server's own token audiences (key `apiAudiences`), learned by `enable`: a support
     /// token may carry no other. Empty (never learned) admits no support token.
     pub api_audiences: Vec<String>,
@@ -285,6 +290,31 @@ fn serialize_approval<S: serde::Serializer>(required: &bool, serializer: S) -> R
     serializer.serialize_str(approval_name(*required))
 }
 
+/// Reads key `approvals` (or `--approvals`): a whole number from 1 to [`state::MAX_APPROVALS`].
+pub fn parse_approvals(value: &str) -> std::result::Result<u8, String> {
+    match value.parse::<u8>() {
+        Ok(n) if (1..=state::MAX_APPROVALS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "is {}, not a number of approvers from 1 to {}",
+            crate::output::terminal(&format!("{value:?}")),
+            state::MAX_APPROVALS
+        )),
+    }
+}
+
+/// Why a reason pattern cannot be used, if it cannot: it must compile as a regular expression of
+/// the RE2 syntax both the plugin (the `regex` crate) and the API server's CEL `matches` read, be
+/// printable and short. The API server compiles it too when `enable` writes the guard.
+pub fn unusable_reason_pattern(pattern: &str) -> Option<String> {
+    const MAX_PATTERN: usize = 256;
+    if pattern.chars().count() > MAX_PATTERN || pattern.chars().any(char::is_control) {
+        return Some(format!("must be printable and at most {MAX_PATTERN} characters"));
+    }
+    regex::Regex::new(pattern)
+        .err()
+        .map(|e| format!("is not a regular expression: {}", e.to_string().lines().last().unwrap_or_default().trim()))
+}
+
 /// `required` or `none`, as key `approval` spells it.
 pub fn approval_name(required: bool) -> &'static str {
     if required { "required" } else { "none" }
@@ -302,6 +332,8 @@ impl Default for Policy {
             guardrails: true,
             approval_required: false,
             pending_ttl: parse_duration(state::DEFAULT_PENDING_TTL).expect("valid default"),
+            approvals: 1,
+            reason_pattern: None,
             api_audiences: Vec::new(),
             cluster_roles: Vec::new(),
             default_scope: None,
@@ -369,6 +401,13 @@ impl Policy {
         if let Some(value) = data.get(key::PENDING_TTL) {
             policy.pending_ttl = parse_duration(value).map_err(|e| fail(key::PENDING_TTL, e))?;
         }
+        if let Some(value) = data.get(key::APPROVALS) {
+            policy.approvals = parse_approvals(value).map_err(|e| fail(key::APPROVALS, e))?;
+        }
+        if let Some(value) = data.get(key::REASON_PATTERN).filter(|v| !v.is_empty()) {
+            unusable_reason_pattern(value).map_or(Ok(()), |e| Err(fail(key::REASON_PATTERN, e)))?;
+            policy.reason_pattern = Some(value.clone());
+        }
         if let Some(value) = data.get(key::API_AUDIENCES) {
             policy.api_audiences = audience_list(value).map_err(|e| fail(key::API_AUDIENCES, e))?;
         }
@@ -404,6 +443,8 @@ impl Policy {
             (key::GUARDRAILS.to_string(), if self.guardrails { "on" } else { "off" }.to_string()),
             (key::APPROVAL.to_string(), approval_name(self.approval_required).to_string()),
             (key::PENDING_TTL.to_string(), format_duration(self.pending_ttl)),
+            (key::APPROVALS.to_string(), self.approvals.to_string()),
+            (key::REASON_PATTERN.to_string(), self.reason_pattern.clone().unwrap_or_default()),
             (key::API_AUDIENCES.to_string(), self.api_audiences.join(",")),
             (key::CLUSTER_ROLES.to_string(), self.cluster_roles_spelled().join(",")),
             (key::DEFAULT_SCOPE.to_string(), self.default_scope.clone().unwrap_or_default()),
@@ -415,6 +456,11 @@ impl Policy {
             data.insert(key::UPDATED_BY.to_string(), by.clone());
         }
         data
+    }
+
+    /// Whether a request's reason matches the policy's `reasonPattern` (any does without one).
+    pub fn reason_matches(&self, reason: &str) -> bool {
+        self.reason_pattern.as_deref().is_none_or(|p| regex::Regex::new(p).is_ok_and(|r| r.is_match(reason)))
     }
 
     /// The allowed ClusterRoles as key `clusterRoles` spells them.
@@ -494,6 +540,10 @@ impl Policy {
             guardrails: self.guardrails || other.guardrails,
             approval_required: self.approval_required || other.approval_required,
             pending_ttl: self.pending_ttl.min(other.pending_ttl),
+            approvals: self.approvals.max(other.approvals),
+            // Two patterns cannot be made one that asks both: the new one holds from the start,
+            // the old one until the end when the new policy has none.
+            reason_pattern: other.reason_pattern.clone().or_else(|| self.reason_pattern.clone()),
             api_audiences: both(&self.api_audiences, &other.api_audiences),
             // A ClusterRole both allow, in namespaces only if either says so.
             cluster_roles: self
@@ -651,6 +701,8 @@ mod tests {
             guardrails: false,
             approval_required: true,
             pending_ttl: Duration::from_secs(1800),
+            approvals: 3,
+            reason_pattern: Some("^CASE-[0-9]+: ".into()),
             api_audiences: vec!["https://kubernetes.default.svc".into(), "k3s".into()],
             cluster_roles: parse_cluster_roles(&["view,edit/namespaced,system:aggregate-to-admin"]).unwrap(),
             default_scope: Some("staging".into()),
@@ -664,7 +716,14 @@ mod tests {
         assert_eq!(stored["updatedAt"], "2026-11-23T10:00:00Z");
         assert_eq!(stored["clusterRoles"], "edit/namespaced,system:aggregate-to-admin,view");
         assert_eq!(stored["defaultScope"], "staging");
+        assert_eq!((stored["approvals"].as_str(), stored["reasonPattern"].as_str()), ("3", "^CASE-[0-9]+: "));
         assert_eq!(Policy::from_data(&stored).unwrap(), policy);
+        assert!(policy.reason_matches("CASE-4711: node down") && !policy.reason_matches("x"));
+        for (key, bad) in [("approvals", "0"), ("approvals", "6"), ("approvals", "two"), ("reasonPattern", "(")] {
+            let mut data = stored.clone();
+            data.insert(key.into(), bad.into());
+            assert_eq!(Policy::from_data(&data).unwrap_err().key, key, "{key}={bad}");
+        }
         assert!(policy.allows(&Role::Operator.into()));
     }
 

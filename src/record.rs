@@ -43,8 +43,15 @@ pub struct Grant {
     pub pending_until: Option<DateTime<Utc>>,
     pub approved_by: Option<String>,
     pub approved_at: Option<DateTime<Utc>>,
+    /// Who approved it, in order (annotation `approvals`); with a quorum of N it grants nothing
+    /// until N are here.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<Approval>,
     /// The end a live request asks to move to, until the owner approves it.
     pub extension_requested: Option<DateTime<Utc>>,
+    /// Who approved the extension asked for (annotation `extension-approvals`), in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension_approvals: Vec<Approval>,
     /// The ServiceAccount its record binds (`crusoe-support-<id>-<end>`); `None` while pending.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
@@ -55,6 +62,34 @@ pub struct Grant {
     /// record that changed after it was shown.
     #[serde(skip)]
     pub read_as: Option<(String, String)>,
+}
+
+/// One approver's yes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Approval {
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Reads annotation `approvals` (or `extension-approvals`): lines `<time> <user>`, no user twice.
+pub fn parse_approvals(text: &str) -> Result<Vec<Approval>, String> {
+    let mut approvals: Vec<Approval> = Vec::new();
+    for line in text.split('\n').filter(|_| !text.is_empty()) {
+        let (at, by) = line.split_once(' ').ok_or_else(|| format!("line {line:?} is not \"<time> <user>\""))?;
+        let at =
+            parse_time(at).filter(|_| at.len() == 20).ok_or_else(|| format!("{at:?} is not an RFC3339 UTC time"))?;
+        if by.is_empty() || approvals.iter().any(|a| a.by == by) {
+            return Err(format!("approver {by:?} is empty or named twice"));
+        }
+        approvals.push(Approval { by: by.to_string(), at });
+    }
+    Ok(approvals)
+}
+
+/// Writes what [`parse_approvals`] reads.
+pub fn approvals_text(approvals: &[Approval]) -> String {
+    let lines: Vec<String> = approvals.iter().map(|a| state::approval_line(a.at, &a.by)).collect();
+    lines.join("\n")
 }
 
 /// A binding that claims to be part of a request but cannot be trusted: a record that does not
@@ -231,6 +266,10 @@ impl Grant {
         if expires_at < requested_at {
             return Err(invalid("annotation expires-at is before requested-at".to_string()));
         }
+        let approvals = |key: &str| {
+            parse_approvals(annotations.get(key).map(String::as_str).unwrap_or_default())
+                .map_err(|problem| invalid(format!("annotation {key}: {}", crate::output::terminal(&problem))))
+        };
         Ok(Grant {
             id: request_id,
             role,
@@ -245,7 +284,9 @@ impl Grant {
             pending_until: None,
             approved_by,
             approved_at: optional_time(ann::APPROVED_AT)?,
+            approvals: approvals(ann::APPROVALS)?,
             extension_requested: optional_time(ann::EXTENSION_REQUESTED)?,
+            extension_approvals: approvals(ann::EXTENSION_APPROVALS)?,
             account: None,
             annotations: annotations.clone(),
             read_as: None,
@@ -274,6 +315,13 @@ impl Grant {
         }
         if let Some(by) = &self.approved_by {
             record.insert(ann::APPROVED_BY.into(), by.clone());
+        }
+        for (key, approvals) in
+            [(ann::APPROVALS, &self.approvals), (ann::EXTENSION_APPROVALS, &self.extension_approvals)]
+        {
+            if !approvals.is_empty() {
+                record.insert(key.into(), approvals_text(approvals));
+            }
         }
         for (key, at) in [(ann::APPROVED_AT, self.approved_at), (ann::EXTENSION_REQUESTED, self.extension_requested)] {
             if let Some(at) = at {

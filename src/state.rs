@@ -46,6 +46,12 @@ pub mod policy_keys {
     pub const GUARDRAILS: &str = "guardrails";
     pub const APPROVAL: &str = "approval";
     pub const PENDING_TTL: &str = "pendingTTL";
+    /// How many distinct approvers, none of them its requester, a request (and an extension)
+    /// needs before it grants anything, when approval is required: 1 to 5, default 1.
+    pub const APPROVALS: &str = "approvals";
+    /// An RE2 expression every request's reason must match (`matches`, unanchored unless it says
+    /// so); empty: any reason.
+    pub const REASON_PATTERN: &str = "reasonPattern";
     /// The audiences the API server gives a token that asks for none: the only ones a support
     /// token may carry (`enable` learns them).
     pub const API_AUDIENCES: &str = "apiAudiences";
@@ -73,6 +79,12 @@ pub mod annotations {
     pub const STATE: &str = "support-access.crusoe.ai/state";
     pub const APPROVED_BY: &str = "support-access.crusoe.ai/approved-by";
     pub const APPROVED_AT: &str = "support-access.crusoe.ai/approved-at";
+    /// Who approved a request, in order: one line `<RFC3339 time> <user>` per approver
+    /// ([`crate::state::approval_line`]); `approved-by`/`approved-at` repeat the last one, whose
+    /// write granted it.
+    pub const APPROVALS: &str = "support-access.crusoe.ai/approvals";
+    /// The same for the extension asked for in `extension-requested`; a new ask starts it afresh.
+    pub const EXTENSION_APPROVALS: &str = "support-access.crusoe.ai/extension-approvals";
     /// The end a live request asks to move to, until the owner approves it.
     pub const EXTENSION_REQUESTED: &str = "support-access.crusoe.ai/extension-requested";
     /// Set by `deny` just before it deletes a pending record, so that the waiting `request` can
@@ -87,6 +99,16 @@ pub mod annotations {
 
 /// The value of annotation [`annotations::STATE`] on a request waiting for approval.
 pub const STATE_PENDING: &str = "pending";
+
+/// The most approvers policy key `approvals` may ask for.
+pub const MAX_APPROVALS: u8 = 5;
+
+/// One approval as annotation [`annotations::APPROVALS`] holds it: the time (RFC3339, UTC,
+/// seconds), one space, the approver's user name. Lines are joined by `\n`; a user name with a line
+/// break cannot approve (the guard refuses it).
+pub fn approval_line(at: DateTime<Utc>, by: &str) -> String {
+    format!("{} {by}", crate::output::rfc3339(at))
+}
 
 /// Name of a request's binding.
 pub fn binding_name(id: &str) -> String {

@@ -14,6 +14,7 @@ use crate::state::policy_keys as key;
 pub(super) enum Literal {
     Switch(bool),
     Duration(std::time::Duration),
+    Count(u8),
     Text(String),
     List(Vec<String>),
 }
@@ -23,6 +24,7 @@ impl Literal {
         match self {
             Literal::Switch(on) => on.to_string(),
             Literal::Duration(d) => format!("duration({})", cel::string(&format_duration(*d))),
+            Literal::Count(n) => n.to_string(),
             Literal::Text(text) => cel::string(text),
             Literal::List(items) => cel::list(items),
         }
@@ -40,6 +42,10 @@ impl Literal {
                 let (spelled, rest) = cel::parse_string_prefix(text.strip_prefix("duration(")?)?;
                 Some((Literal::Duration(parse_duration(&spelled).ok()?), rest.strip_prefix(')')?))
             }
+            Literal::Count(_) => {
+                let digits = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+                Some((Literal::Count(text[..digits].parse().ok()?), &text[digits..]))
+            }
             Literal::Text(_) => cel::parse_string_prefix(text).map(|(text, rest)| (Literal::Text(text), rest)),
             Literal::List(_) => cel::parse_list_prefix(text).map(|(items, rest)| (Literal::List(items), rest)),
         }
@@ -51,6 +57,7 @@ impl Literal {
             Literal::Switch(on) if key == key::GUARDRAILS => if *on { "on" } else { "off" }.into(),
             Literal::Switch(on) => on.to_string(),
             Literal::Duration(d) => format_duration(*d),
+            Literal::Count(n) => n.to_string(),
             Literal::Text(text) => text.clone(),
             Literal::List(items) => items.join(","),
         }
@@ -68,6 +75,8 @@ pub(super) fn literals(policy: &Policy) -> Vec<(&'static str, Literal)> {
         (key::OPERATOR_NAMESPACES, Literal::List(policy.operator_namespaces.clone())),
         (key::APPROVAL, Literal::Text(approval_name(policy.approval_required).into())),
         (key::PENDING_TTL, Literal::Duration(policy.pending_ttl)),
+        (key::APPROVALS, Literal::Count(policy.approvals)),
+        (key::REASON_PATTERN, Literal::Text(policy.reason_pattern.clone().unwrap_or_default())),
         (key::GUARDRAILS, Literal::Switch(policy.guardrails)),
         (key::API_AUDIENCES, Literal::List(policy.api_audiences.clone())),
         (key::CLUSTER_ROLES, Literal::List(policy.cluster_roles_spelled())),

@@ -446,6 +446,8 @@ mod tests {
                 "systemNamespaces",
                 "operatorNamespaces",
                 "approval",
+                "approvals",
+                "reasonPattern",
                 "clusterRoles"
             ]
         );

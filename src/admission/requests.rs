@@ -7,6 +7,18 @@ use super::build::*;
 use crate::cel;
 use crate::state::{self, annotations as ann};
 
+/// CEL: whether the lines `new` are the lines `old` and one more, the writer's own, written by
+/// someone who may approve and who is not among `old` (each line is `<time> <user>`).
+fn appended(new: &str, old: &str) -> String {
+    let head = format!("({old} == '' ? '' : {old} + '\\n')");
+    format!(
+        "variables.mayApprove && {new}.startsWith({head}) && \
+         {new}.substring({head}.size()).matches('^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}Z ') && \
+         {new}.substring({head}.size() + 21) == request.userInfo.username && \
+         !('\\n' + {old} + '\\n').contains('Z ' + request.userInfo.username + '\\n')"
+    )
+}
+
 /// The source of `crusoe-support-requests` for the policy kept in the ConfigMap of `namespace`
 /// (`build::policy` writes it out with the policy's values).
 pub(super) fn source(namespace: &str) -> Value {
@@ -99,6 +111,38 @@ pub(super) fn source(namespace: &str) -> Value {
         variable("approvedBy", annotation("object", ann::APPROVED_BY)),
         variable("oldApprovedBy", annotation("oldObject", ann::APPROVED_BY)),
         variable("oldExtension", annotation("oldObject", ann::EXTENSION_REQUESTED)),
+        // Who approved, one line `<time> <user>` each (annotations approvals, extension-approvals).
+        variable("approvalLines", annotation("object", ann::APPROVALS)),
+        variable("oldApprovalLines", annotation("oldObject", ann::APPROVALS)),
+        variable("extensionLines", annotation("object", ann::EXTENSION_APPROVALS)),
+        variable("oldExtensionLines", annotation("oldObject", ann::EXTENSION_APPROVALS)),
+        variable("extensionRequested", annotation("object", ann::EXTENSION_REQUESTED)),
+        variable("oldPending", format!("({}) == '{}'", annotation("oldObject", ann::STATE), state::STATE_PENDING)),
+        // The writer may add its own yes: an approver, not the requester, without a line break.
+        variable(
+            "mayApprove",
+            "variables.approver && request.userInfo.username != variables.requestedBy && \
+             !request.userInfo.username.contains('\\n')"
+                .into(),
+        ),
+        variable(
+            "approvalAppended",
+            appended("variables.approvalLines", "variables.oldApprovalLines"),
+        ),
+        variable(
+            "extensionAppended",
+            appended("variables.extensionLines", "variables.oldExtensionLines"),
+        ),
+        // As many distinct approvers as the policy asks for (each line was checked when added).
+        variable(
+            "quorum",
+            "variables.approvalLines != '' && variables.approvalLines.split('\\n').size() >= variables.approvals".into(),
+        ),
+        variable(
+            "extensionQuorum",
+            "variables.extensionLines != '' && variables.extensionLines.split('\\n').size() >= variables.approvals"
+                .into(),
+        ),
         // The writer answers as approved-by, and is not the requester.
         variable(
             "answeredBySomeoneElse",
@@ -163,11 +207,12 @@ pub(super) fn source(namespace: &str) -> Value {
         validation(
             "!variables.approvalRequired || !variables.hasSubjects || (variables.isRecord ? \
              (variables.hadSubjects ? (variables.approvedBy == variables.oldApprovedBy || \
-              variables.answeredBySomeoneElse) : variables.answeredBySomeoneElse) : \
+              variables.answeredBySomeoneElse) : (variables.answeredBySomeoneElse && variables.quorum)) : \
              (variables.isUpdate || (variables.requestedBy != '' && variables.answeredBySomeoneElse)))",
             format!(
-                "approval is required ({policy_ref}, key approval): a support request grants nothing until someone \
-                 other than its requester approves it with `kubectl supportaccess approve`"
+                "approval is required ({policy_ref}, keys approval and approvals): a support request grants nothing \
+                 until as many approvers as key approvals asks, none of them its requester, have approved it with \
+                 `kubectl supportaccess approve`"
             ),
         ),
         validation(
@@ -203,6 +248,14 @@ pub(super) fn source(namespace: &str) -> Value {
                 .into(),
         ),
         validation(
+            "variables.isUpdate || !variables.isRecord || variables.reasonPattern == '' || \
+             variables.reason.matches(variables.reasonPattern)",
+            format!(
+                "a support request's {p}reason must match the policy's reasonPattern ({policy_ref}, key \
+                 reasonPattern)"
+            ),
+        ),
+        validation(
             &format!(
                 "!variables.isRecord || (variables.reason != '' && variables.requestor != '' && \
                  variables.requestedBy != '' && variables.timesOk && !variables.reason.matches('{UNPRINTABLE}') && \
@@ -226,6 +279,22 @@ pub(super) fn source(namespace: &str) -> Value {
                 .into(),
         ),
         validation(
+            "!variables.isRecord || (variables.isUpdate ? \
+             ((variables.approvalLines == variables.oldApprovalLines || \
+               (variables.oldPending && variables.approvalAppended)) && \
+              (variables.extensionRequested != variables.oldExtension && variables.extensionRequested != '' ? \
+               variables.extensionLines == '' : \
+               (variables.extensionLines == variables.oldExtensionLines || \
+                (variables.oldExtension != '' && variables.extensionAppended)))) : \
+             (variables.approvalLines == '' && variables.extensionLines == ''))",
+            format!(
+                "an approval is its approver's own line `<time> <user>` added to {p}approvals while the request is \
+                 pending (or to {p}extension-approvals while an extension is asked): written by an approver other \
+                 than the requester, in their own name, once each; no line is changed or removed, a request is \
+                 made with none, and a new extension starts with none"
+            ),
+        ),
+        validation(
             "variables.isUpdate || !variables.isRecord || variables.requestedBy == request.userInfo.username",
             format!("a support request's {p}requested-by is the user who creates it"),
         ),
@@ -236,10 +305,11 @@ pub(super) fn source(namespace: &str) -> Value {
              variables.oldExpiresAt.matches('^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$') && \
              variables.timesOk && (timestamp(variables.expiresAt) <= timestamp(variables.oldExpiresAt) || \
               (!variables.approvalRequired && variables.enabled) || \
-              (variables.oldExtension == variables.expiresAt && variables.answeredBySomeoneElse)))",
-            "a running support request's end only moves later through an extension (approved by someone other than \
-             its requester when approval is required), and its requester, reason, start, role and subject never \
-             change"
+              (variables.oldExtension == variables.expiresAt && variables.answeredBySomeoneElse && \
+               variables.extensionQuorum)))",
+            "a running support request's end only moves later through an extension (approved by as many approvers \
+             as key approvals asks, none of them its requester, when approval is required), and its requester, \
+             reason, start, role and subject never change"
                 .into(),
         ),
     ];

@@ -5,7 +5,7 @@
 use chrono::Utc;
 
 use crate::access::{Permission, require};
-use crate::approval;
+use crate::approval::{self, Approved};
 use crate::cli::{DenyArgs, GlobalArgs, IdArg, OutputFormat};
 use crate::cluster::Connection;
 use crate::duration::format_duration;
@@ -14,7 +14,7 @@ use crate::history::{self, EventKind, HistoryEvent};
 use crate::live::open_live;
 use crate::output::{print_structured, rfc3339, terminal};
 use crate::policy::{Policy, read_policy};
-use crate::record::Grant;
+use crate::record::{Approval, Grant};
 use crate::text::{MAX_REASON, check_text};
 
 /// What a pending request asks for, in one line.
@@ -72,6 +72,50 @@ async fn enabled_policy(conn: &Connection, grant: &Grant) -> Result<Policy> {
     }
 }
 
+/// "1 of 2 (alice)": the approvals so far against the quorum.
+pub fn tally(approvals: &[Approval], needed: u8) -> String {
+    let names: Vec<String> = approvals.iter().map(|a| terminal(&a.by).into_owned()).collect();
+    match names.is_empty() {
+        true => format!("0 of {needed}"),
+        false => format!("{} of {needed} ({})", names.len(), names.join(", ")),
+    }
+}
+
+/// On a terminal, before asking: what is granted, by whom and why, what the role can do, and for
+/// an extension its old and new end.
+async fn show_question(conn: &Connection, grant: &Grant, policy: &Policy, so_far: &[Approval]) -> Result<()> {
+    let mut lines = vec![format!("Request {}:", grant.id)];
+    lines.push(format!(
+        "  Role:      {}, {}",
+        grant.role.api_name(),
+        match &grant.scope {
+            Some(ns) => format!("in namespace {}", terminal(ns)),
+            None => "cluster-wide".to_string(),
+        }
+    ));
+    match grant.extension_requested.filter(|_| !grant.pending) {
+        Some(end) => lines.push(format!(
+            "  Ends:      {} now, {} if approved (+{})",
+            rfc3339(grant.expires_at),
+            rfc3339(end),
+            format_duration((end - grant.expires_at).to_std().unwrap_or_default())
+        )),
+        None => lines.push(format!(
+            "  Duration:  {} (until {})",
+            format_duration((grant.expires_at - grant.requested_at).to_std().unwrap_or_default()),
+            rfc3339(grant.expires_at)
+        )),
+    }
+    lines.push(format!("  Asked by:  {} for {}", terminal(&grant.requested_by), terminal(&grant.requestor)));
+    lines.push(format!("  Reason:    {}", terminal(&format!("{:?}", grant.reason))));
+    lines.push(format!("  Can:       {}", crate::capabilities::reach(conn, grant, policy).await?));
+    if policy.approvals > 1 {
+        lines.push(format!("  Approvals: {} so far", tally(so_far, policy.approvals)));
+    }
+    eprintln!("{}", lines.join("\n"));
+    Ok(())
+}
+
 pub async fn approve(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     let (conn, grant) = open_question(global, &args.id).await?;
     let by = conn.whoami().await?;
@@ -84,8 +128,31 @@ pub async fn approve(global: &GlobalArgs, args: &IdArg) -> Result<()> {
         )));
     }
     let policy = enabled_policy(&conn, &grant).await?;
+    let extension = grant.extension_requested.filter(|_| !grant.pending);
+    let so_far = if extension.is_some() { &grant.extension_approvals } else { &grant.approvals };
+    if so_far.iter().any(|a| a.by == by) {
+        return Err(Error::refused(format!(
+            "refused: {} already approved {}; the policy asks for {} distinct approvers, so another must approve it",
+            terminal(&by),
+            terminal(&asked(&grant)),
+            policy.approvals
+        )));
+    }
+    if let Some(end) = extension {
+        let longest = chrono::Duration::from_std(policy.max_duration).unwrap_or(chrono::Duration::MAX);
+        if end - grant.requested_at > longest {
+            return Err(Error::refused(format!(
+                "refused: the extension would make request {} last longer than the policy's maxDuration {}",
+                grant.id,
+                format_duration(policy.max_duration)
+            )));
+        }
+    }
     let what = asked(&grant);
     // On a terminal, what is granted, as read (the write is pinned to that read), before it is.
+    if !global.yes && crate::output::stdin_is_tty() {
+        show_question(&conn, &grant, &policy, so_far).await?;
+    }
     let question = format!(
         "Approve {}? Role {}, scope {}, asked by {} for {}, reason {:?}",
         what,
@@ -96,45 +163,68 @@ pub async fn approve(global: &GlobalArgs, args: &IdArg) -> Result<()> {
         grant.reason
     );
     crate::prompt::ask_on_terminal(global, &terminal(&question))?;
-    let (events, end) = match grant.extension_requested.filter(|_| !grant.pending) {
-        Some(end) => {
-            let longest = chrono::Duration::from_std(policy.max_duration).unwrap_or(chrono::Duration::MAX);
-            if end - grant.requested_at > longest {
-                return Err(Error::refused(format!(
-                    "refused: the extension would make request {} last longer than the policy's maxDuration {}",
-                    grant.id,
-                    format_duration(policy.max_duration)
-                )));
-            }
-            approval::approve_extension(&conn, &grant, &policy, end, &by).await?;
-            let detail = format!("until {} (was {}), approved by {by}", rfc3339(end), rfc3339(grant.expires_at));
-            let events = vec![
-                HistoryEvent::request(EventKind::Approved, &grant, &by, format!("extension to {}", rfc3339(end))),
-                HistoryEvent::request(EventKind::Extended, &grant, &by, detail),
-            ];
-            (events, end)
+    let (approved, end) = match extension {
+        Some(end) => (approval::approve_extension(&conn, &grant, &policy, end, &by).await?, end),
+        None => (approval::approve_request(&conn, &grant, &policy, &by).await?, grant.expires_at),
+    };
+    let (approvals, granted) = match &approved {
+        Approved::Waiting { approvals, .. } => (approvals, false),
+        Approved::Granted { approvals } => (approvals, true),
+    };
+    let count = (policy.approvals > 1).then(|| format!(" ({})", tally(approvals, policy.approvals)));
+    let count = count.unwrap_or_default();
+    let events = match (extension, granted) {
+        (_, false) => {
+            let detail = format!("{what}: approval {}, waiting for more", tally(approvals, policy.approvals));
+            let state = if extension.is_some() { "active" } else { "pending" };
+            vec![HistoryEvent::request(EventKind::Approved, &grant, &by, detail).in_state(state)]
         }
-        None => {
-            approval::approve_request(&conn, &grant, &policy, &by).await?;
+        (Some(end), true) => {
+            let detail = format!("until {} (was {}), approved by {by}{count}", rfc3339(end), rfc3339(grant.expires_at));
+            vec![
+                HistoryEvent::request(
+                    EventKind::Approved,
+                    &grant,
+                    &by,
+                    format!("extension to {}{count}", rfc3339(end)),
+                ),
+                HistoryEvent::request(EventKind::Extended, &grant, &by, detail),
+            ]
+        }
+        (None, true) => {
             let waited = format_duration((Utc::now() - grant.requested_at).to_std().unwrap_or_default());
-            let detail = format!("{what}; asked by {} {waited} ago", grant.requested_by);
-            (vec![HistoryEvent::request(EventKind::Approved, &grant, &by, detail)], grant.expires_at)
+            let detail = format!("{what}; asked by {} {waited} ago{count}", grant.requested_by);
+            vec![HistoryEvent::request(EventKind::Approved, &grant, &by, detail)]
         }
     };
     history::record(&conn, &events).await?;
+    let approvers: Vec<&str> = approvals.iter().map(|a| a.by.as_str()).collect();
     match global.output {
         Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
             &serde_json::json!({
                 "id": grant.id,
                 "approvedBy": by,
+                "approvals": approvers,
+                "approvalsNeeded": policy.approvals,
+                "granted": granted,
                 "role": grant.role,
                 "scope": grant.scope,
-                "expiresAt": rfc3339(end),
+                "expiresAt": rfc3339(if granted { end } else { grant.expires_at }),
             }),
             format,
         ),
+        _ if !granted => {
+            let left = usize::from(policy.approvals).saturating_sub(approvals.len());
+            println!(
+                "Approved {}{count}; it grants nothing until {left} more approver{} approve{} it.",
+                terminal(&what),
+                if left == 1 { "" } else { "s" },
+                if left == 1 { "s" } else { "" },
+            );
+            Ok(())
+        }
         _ => {
-            println!("Approved {}; request {} now ends at {}.", terminal(&what), grant.id, rfc3339(end));
+            println!("Approved {}{count}; request {} now ends at {}.", terminal(&what), grant.id, rfc3339(end));
             Ok(())
         }
     }

@@ -41,6 +41,8 @@ struct Wanted {
     cluster_roles: Option<Vec<AllowedClusterRole>>,
     /// `Some(None)`: cluster-wide (`--default-scope ''`).
     default_scope: Option<Option<String>>,
+    /// `Some(None)`: any reason (`--reason-pattern ''`).
+    reason_pattern: Option<Option<String>>,
 }
 
 /// A namespace list flag, trimmed, each a namespace name.
@@ -94,7 +96,12 @@ fn validate(args: &EnableArgs) -> Result<Wanted> {
             output::terminal(&format!("{bad:?}"))
         )));
     }
+    let reason_pattern = args.reason_pattern.as_deref().map(|p| (!p.is_empty()).then(|| p.to_string()));
+    if let Some(problem) = reason_pattern.iter().flatten().find_map(|p| crate::policy::unusable_reason_pattern(p)) {
+        return Err(Error::usage(format!("--reason-pattern {problem}")));
+    }
     Ok(Wanted {
+        reason_pattern,
         cluster_roles,
         default_scope,
         roles,
@@ -240,6 +247,8 @@ fn other_settings_given(args: &EnableArgs) -> bool {
             .iter()
             .any(|v| v.is_some())
         || args.default_scope.is_some()
+        || args.approvals.is_some()
+        || args.reason_pattern.is_some()
         || args.guardrails.is_some()
         || args.approval.is_some()
 }
@@ -361,6 +370,8 @@ async fn enable(
             guardrails: args.guardrails.map(|g| g == Switch::On).unwrap_or(base.guardrails),
             approval_required: args.approval.map(|a| a == Approval::Required).unwrap_or(base.approval_required),
             pending_ttl: wanted.pending_ttl.unwrap_or(base.pending_ttl),
+            approvals: args.approvals.unwrap_or(base.approvals),
+            reason_pattern: wanted.reason_pattern.clone().unwrap_or(base.reason_pattern),
             api_audiences: base.api_audiences,
             cluster_roles: wanted.cluster_roles.clone().unwrap_or(base.cluster_roles),
             default_scope: wanted.default_scope.clone().unwrap_or(base.default_scope),
@@ -368,7 +379,14 @@ async fn enable(
             updated_by: Some(by.to_string()),
         }
     };
-    check_limits(&desired(current.as_ref(), ""))?;
+    let resulting = desired(current.as_ref(), "");
+    check_limits(&resulting)?;
+    if args.approvals.is_some_and(|n| n > 1) && !resulting.approval_required {
+        return Err(Error::usage(format!(
+            "--approvals {} asks for approvers, but approval is not required; add --approval required",
+            args.approvals.unwrap_or_default()
+        )));
+    }
 
     let by = conn.whoami().await?;
     let ns = conn.namespace.clone();
@@ -432,7 +450,7 @@ async fn enable(
         end_requests(&conn, &by, &withdrawn, &before, EventKind::Revoked, "its role is no longer enabled").await?;
     let detail = format!(
         "roles {}; clusterRoles {}; defaultScope {}; maxDuration {}; credentialTTL {}; systemNamespaces {}; \
-         operatorNamespaces {}; approval {}; pendingTTL {}",
+         operatorNamespaces {}; approval {}; approvals {}; pendingTTL {}; reasonPattern {}",
         policy.enabled_roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(","),
         policy.cluster_roles_spelled().join(","),
         policy.default_scope.as_deref().unwrap_or("*"),
@@ -441,7 +459,9 @@ async fn enable(
         policy.system_namespaces.join(","),
         policy.operator_namespaces.join(","),
         crate::policy::approval_name(policy.approval_required),
-        format_duration(policy.pending_ttl)
+        policy.approvals,
+        format_duration(policy.pending_ttl),
+        policy.reason_pattern.as_deref().unwrap_or("")
     );
     history::record(&conn, &[HistoryEvent::policy(EventKind::Enabled, &by, detail)]).await?;
     // A written guard takes a moment to reach the API server's admission chain.
@@ -529,10 +549,17 @@ fn print_enabled(done: &Enabled) -> Result<()> {
         println!("A request without --scope is made in namespace {scope}.");
     }
     if policy.approval_required {
+        let approvers = match policy.approvals {
+            1 => String::new(),
+            n => format!(" by {n} approvers, none of them its requester,"),
+        };
         println!(
-            "Each request waits for approval (`kubectl supportaccess approve ID`) for at most {}.",
+            "Each request waits for approval{approvers} (`kubectl supportaccess approve ID`) for at most {}.",
             format_duration(policy.pending_ttl)
         );
+    }
+    if let Some(pattern) = &policy.reason_pattern {
+        println!("Each request's reason must match {}.", output::terminal(&format!("{pattern:?}")));
     }
     println!("{}.", output::terminal(&holders.describe()));
     if !done.revoked.is_empty() {
@@ -557,6 +584,8 @@ mod tests {
             guardrails: None,
             approval: None,
             pending_ttl: None,
+            approvals: None,
+            reason_pattern: None,
             requesters: None,
             approvers: None,
             cluster_roles: None,

@@ -323,7 +323,8 @@ pub fn render_text(status: &Status) -> String {
             lines.push(format!("Credential Expires At: {}", rfc3339(at)));
         }
         if let Some(at) = grant.extension_requested {
-            lines.push(format!("Extension Requested To: {} (awaiting approval)", rfc3339(at)));
+            let tally = approved(status, &grant.extension_approvals).map(|t| format!(", {t}")).unwrap_or_default();
+            lines.push(format!("Extension Requested To: {} (awaiting approval{tally})", rfc3339(at)));
         }
     }
     // Not in Crusoe's output, which has no approval: only where approval is asked for.
@@ -344,10 +345,19 @@ pub fn render_text(status: &Status) -> String {
             lines.push(format!("Waiting: {}", output::span(pending.waited_seconds.unsigned_abs())));
             lines.push(format!("Request Expires At: {}", rfc3339(pending_grant.expires_at)));
             lines.push(format!("Answer By: {} (then it expires unanswered)", rfc3339(pending.answer_by)));
+            if let Some(tally) = approved(status, &pending_grant.approvals) {
+                lines.push(format!("Approvals: {tally}"));
+            }
         }
     }
     // Every line quotes the cluster (ids, requestor, reason): escaped whole.
     lines.iter().map(|line| format!("{}\n", terminal(line))).collect()
+}
+
+/// "approved 1 of 2 (alice)" where the policy asks for more than one approver (or some approved).
+fn approved(status: &Status, approvals: &[crate::record::Approval]) -> Option<String> {
+    let needed = status.policy.as_ref().map(|p| p.approvals).unwrap_or(1);
+    (needed > 1 || !approvals.is_empty()).then(|| format!("approved {}", super::approve::tally(approvals, needed)))
 }
 
 fn render_table(status: &Status, now: DateTime<Utc>) -> String {
@@ -398,8 +408,17 @@ fn render_table(status: &Status, now: DateTime<Utc>) -> String {
     if status.pending_requests.is_empty() {
         return format!("{summary}\n{table}");
     }
-    let mut pending =
-        output::table(&["PENDING ID", "ROLE", "SCOPE", "REQUESTOR", "REQUESTED BY", "REASON", "WAITING", "ANSWER BY"]);
+    let mut pending = output::table(&[
+        "PENDING ID",
+        "ROLE",
+        "SCOPE",
+        "REQUESTOR",
+        "REQUESTED BY",
+        "REASON",
+        "WAITING",
+        "ANSWER BY",
+        "APPROVALS",
+    ]);
     for request in &status.pending_requests {
         let grant = &request.grant;
         pending.add_row(output::row([
@@ -411,6 +430,7 @@ fn render_table(status: &Status, now: DateTime<Utc>) -> String {
             grant.reason.clone(),
             output::span(request.waited_seconds.unsigned_abs()),
             relative(request.answer_by, now),
+            approved(status, &grant.approvals).unwrap_or_else(|| "-".into()),
         ]));
     }
     format!("{summary}\n{table}\nWaiting for the owner's approval:\n{pending}")

@@ -106,6 +106,15 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     if !policy.allows_in(&wanted.role, scope) {
         return Err(not_allowed(&policy, &wanted.role));
     }
+    if !policy.reason_matches(&args.reason) {
+        let pattern = policy.reason_pattern.as_deref().unwrap_or_default();
+        return Err(Error::refused(format!(
+            "refused: --reason {} does not match the policy's reasonPattern {}; nothing was made",
+            terminal(&format!("{:?}", args.reason)),
+            terminal(&format!("{pattern:?}"))
+        ))
+        .with_hint("ask again with a reason the cluster owner's process accepts (e.g. a case number)"));
+    }
     if wanted.duration > policy.max_duration {
         return Err(Error::refused(format!(
             "refused: --duration {} is longer than the policy's maximum of {}",
