@@ -611,7 +611,7 @@ _kubectl__supportaccess() {
             return 0
             ;;
         kubectl__subcmd__supportaccess__subcmd__get)
-            opts="-n -o -y -v -h -V --all-contexts --contexts --parallel --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
+            opts="-w -n -o -y -v -h -V --all-contexts --contexts --parallel --watch --exec --exec-timeout --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -622,6 +622,14 @@ _kubectl__supportaccess() {
                     return 0
                     ;;
                 --parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exec-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

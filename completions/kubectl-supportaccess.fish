@@ -109,6 +109,8 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand disable" -s V -l version -d 'Print version'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -l contexts -d 'Act on the contexts whose names match these shell globs (e.g. \'prod-*,eu-?\')' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -l parallel -d 'How many contexts to ask at once, with --all-contexts or --contexts (1 to 256)' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -l exec -d 'With --watch: run CMD (with sh -c) for each event, the event as JSON on its stdin ($SUPPORTACCESS_EVENT and $SUPPORTACCESS_ID name it); a failure is reported and the watch goes on. E.g. \'notify-send "support access" "$SUPPORTACCESS_EVENT"\'' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -l exec-timeout -d 'How long --exec\'s command may run for one event before it is stopped' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -120,6 +122,7 @@ table\t''
 json\t''
 yaml\t''"
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -l all-contexts -d 'Act on every context of the kubeconfig (contexts with the same cluster and user once)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -s w -l watch -d 'Stay open and print one line as each request is made, waits for an answer, is approved or denied, extended, revoked or ends (a watch on the support bindings); on a terminal the bell rings for a request that waits. With -o json, one JSON object per line'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -s h -l help -d 'Print help'

@@ -122,6 +122,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
         'kubectl-supportaccess;get' {
             [CompletionResult]::new('--contexts', '--contexts', [CompletionResultType]::ParameterName, 'Act on the contexts whose names match these shell globs (e.g. ''prod-*,eu-?'')')
             [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'How many contexts to ask at once, with --all-contexts or --contexts (1 to 256)')
+            [CompletionResult]::new('--exec', '--exec', [CompletionResultType]::ParameterName, 'With --watch: run CMD (with sh -c) for each event, the event as JSON on its stdin ($SUPPORTACCESS_EVENT and $SUPPORTACCESS_ID name it); a failure is reported and the watch goes on. E.g. ''notify-send "support access" "$SUPPORTACCESS_EVENT"''')
+            [CompletionResult]::new('--exec-timeout', '--exec-timeout', [CompletionResultType]::ParameterName, 'How long --exec''s command may run for one event before it is stopped')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The name of the kubeconfig cluster to use')
@@ -132,6 +134,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--all-contexts', '--all-contexts', [CompletionResultType]::ParameterName, 'Act on every context of the kubeconfig (contexts with the same cluster and user once)')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Stay open and print one line as each request is made, waits for an answer, is approved or denied, extended, revoked or ends (a watch on the support bindings); on a terminal the bell rings for a request that waits. With -o json, one JSON object per line')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Stay open and print one line as each request is made, waits for an answer, is approved or denied, extended, revoked or ends (a watch on the support bindings); on a terminal the bell rings for a request that waits. With -o json, one JSON object per line')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more about what is done (repeat for more detail)')

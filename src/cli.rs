@@ -296,6 +296,22 @@ pub struct GetArgs {
 
     #[command(flatten)]
     pub fleet: FleetArgs,
+
+    /// Stay open and print one line as each request is made, waits for an answer, is approved
+    /// or denied, extended, revoked or ends (a watch on the support bindings); on a terminal the
+    /// bell rings for a request that waits. With -o json, one JSON object per line.
+    #[arg(short = 'w', long)]
+    pub watch: bool,
+
+    /// With --watch: run CMD (with sh -c) for each event, the event as JSON on its stdin
+    /// ($SUPPORTACCESS_EVENT and $SUPPORTACCESS_ID name it); a failure is reported and the
+    /// watch goes on. E.g. 'notify-send "support access" "$SUPPORTACCESS_EVENT"'.
+    #[arg(long, value_name = "CMD", requires = "watch")]
+    pub exec: Option<String>,
+
+    /// How long --exec's command may run for one event before it is stopped.
+    #[arg(long, value_name = "DURATION", default_value = "10s", requires = "exec")]
+    pub exec_timeout: String,
 }
 
 #[derive(Debug, Args)]

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::live::open_live;
 use crate::output::{print_structured, rfc3339, terminal};
-use crate::policy::{Policy, read_policy};
+use crate::policy::{GrantRole, Policy, read_policy};
 use crate::record::{Approval, Grant};
 use crate::text::{MAX_REASON, check_text};
 
@@ -85,9 +85,12 @@ pub fn tally(approvals: &[Approval], needed: u8) -> String {
 /// an extension its old and new end.
 async fn show_question(conn: &Connection, grant: &Grant, policy: &Policy, so_far: &[Approval]) -> Result<()> {
     let mut lines = vec![format!("Request {}:", grant.id)];
+    let role = match &grant.role {
+        GrantRole::Support(role) => format!("{} (ClusterRole {})", role.name(), grant.role.cluster_role()),
+        GrantRole::Cluster(_) => grant.role.api_name(),
+    };
     lines.push(format!(
-        "  Role:      {}, {}",
-        grant.role.api_name(),
+        "  Role:      {role}, {}",
         match &grant.scope {
             Some(ns) => format!("in namespace {}", terminal(ns)),
             None => "cluster-wide".to_string(),
@@ -171,7 +174,7 @@ pub async fn approve(global: &GlobalArgs, args: &IdArg) -> Result<()> {
         Approved::Waiting { approvals, .. } => (approvals, false),
         Approved::Granted { approvals } => (approvals, true),
     };
-    let count = (policy.approvals > 1).then(|| format!(" ({})", tally(approvals, policy.approvals)));
+    let count = (policy.approvals > 1).then(|| format!(" (approved {})", tally(approvals, policy.approvals)));
     let count = count.unwrap_or_default();
     let events = match (extension, granted) {
         (_, false) => {
@@ -216,7 +219,8 @@ pub async fn approve(global: &GlobalArgs, args: &IdArg) -> Result<()> {
         _ if !granted => {
             let left = usize::from(policy.approvals).saturating_sub(approvals.len());
             println!(
-                "Approved {}{count}; it grants nothing until {left} more approver{} approve{} it.",
+                "Approval {} recorded for {}; it grants nothing until {left} more approver{} approve{} it.",
+                tally(approvals, policy.approvals),
                 terminal(&what),
                 if left == 1 { "" } else { "s" },
                 if left == 1 { "s" } else { "" },

@@ -551,7 +551,7 @@ fn print_enabled(done: &Enabled) -> Result<()> {
     if policy.approval_required {
         let approvers = match policy.approvals {
             1 => String::new(),
-            n => format!(" by {n} approvers, none of them its requester,"),
+            n => format!(" by {n} approvers other than its requester"),
         };
         println!(
             "Each request waits for approval{approvers} (`kubectl supportaccess approve ID`) for at most {}.",

@@ -122,6 +122,9 @@ impl std::ops::Deref for ActiveRequest {
 }
 
 pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
+    if args.watch {
+        return super::watch::run(global, args).await;
+    }
     crate::fleet::single_target(&args.fleet, args.target.cluster.as_ref())?;
     if args.fleet.selected() {
         let plan = Plan { command: "get", destructive: None };

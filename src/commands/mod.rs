@@ -14,6 +14,7 @@ mod roles;
 mod sweep;
 mod uninstall;
 mod version;
+mod watch;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};

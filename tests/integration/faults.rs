@@ -9,7 +9,7 @@ use crate::common::{TestCluster, finish, minutes_from_now, own_cluster, record_m
 
 const NS: &str = "crusoe-system";
 
-fn harness(cluster: &TestCluster, verb: &str, component: &str) {
+pub(crate) fn harness(cluster: &TestCluster, verb: &str, component: &str) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cluster/harness.py");
     let ran = run(Command::new("python3").arg(script).arg(verb).arg(&cluster.dir).arg(component));
     assert_eq!(ran.code, 0, "{verb} {component}: {ran:?}");

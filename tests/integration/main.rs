@@ -20,3 +20,4 @@ mod ownership;
 mod records;
 mod requester;
 mod support;
+mod teams;
