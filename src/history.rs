@@ -263,6 +263,12 @@ async fn emit_event(conn: &Connection, event: &HistoryEvent) {
         if let Some(role) = &event.role {
             message.push_str(&format!(", {role}"));
         }
+        if let Some(requestor) = &event.requestor {
+            message.push_str(&format!(", requestor {requestor}"));
+        }
+        if let Some(state) = event.state {
+            message.push_str(&format!(", state {state}"));
+        }
         message.push(')');
     }
     if !event.detail.is_empty() {
@@ -272,14 +278,13 @@ async fn emit_event(conn: &Connection, event: &HistoryEvent) {
         return;
     };
     let time = Time(stamp);
-    // What an event exporter routes on, besides `reason`: labels for the request, the event and
-    // the state it leaves the request in; annotations for the free text (never a label value).
+    // What a tool selects on besides `reason` and the message: labels for the request, the event
+    // and the state it leaves the request in; annotations for the free text (never a label value).
     let mut labels = state::managed_labels();
     let mut annotations = BTreeMap::from([(format!("{}by", state::PREFIX), event.by.clone())]);
     labels.insert(format!("{}event", state::PREFIX), event.event.name());
     if let Some(id) = &event.id {
         labels.insert(state::REQUEST_ID_LABEL.into(), id.clone());
-        message.push_str(&format!(" [state {}]", event.state.unwrap_or("unknown")));
     }
     if let Some(at) = event.state {
         labels.insert(format!("{}state", state::PREFIX), at.into());

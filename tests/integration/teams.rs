@@ -99,6 +99,16 @@ fn a_quorum_of_two_grants_only_after_the_second_approver_and_the_guard_refuses_e
     assert!(text.contains("Approvals: approved 1 of 2 (owner)"), "{text}");
     let accounts = cluster.kubectl_ok(&["get", "serviceaccounts", "-n", NS, "-o", "name"]);
     assert!(!accounts.contains(&format!("crusoe-support-{id}")), "{accounts}");
+    // The Kubernetes Event of the first approval says the request still waits.
+    let selector = "support-access.crusoe.ai/event=approved,support-access.crusoe.ai/state=pending";
+    let events: serde_json::Value =
+        serde_json::from_str(&cluster.kubectl_ok(&["get", "events", "-n", NS, "-l", selector, "-o", "json"])).unwrap();
+    let event = &events["items"][0];
+    assert_eq!(event["metadata"]["labels"]["support-access.crusoe.ai/request-id"], id.as_str(), "{events}");
+    assert_eq!(event["reason"], "SupportAccessApproved", "{event}");
+    let message = event["message"].as_str().unwrap();
+    assert!(message.contains(&format!("(request {id}, readonly, requestor prov, state pending)")), "{message}");
+    assert_eq!(event["metadata"]["annotations"]["support-access.crusoe.ai/reason"], "node n1 flaps", "{event}");
 
     // owner again, and prov: refused by the plugin.
     let twice = plugin_as(cluster, &team.owner, &["approve", &id]);
