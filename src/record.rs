@@ -416,6 +416,25 @@ pub fn cluster_role_of(role: Role) -> &'static str {
 mod tests {
     use super::*;
 
+    #[test]
+    fn approvals_read_back_in_order_and_refuse_a_repeated_or_malformed_line() {
+        let text = "2026-12-02T12:00:00Z alice\n2026-12-02T12:01:00Z bob smith";
+        let approvals = parse_approvals(text).unwrap();
+        let names: Vec<&str> = approvals.iter().map(|a| a.by.as_str()).collect();
+        assert_eq!(names, ["alice", "bob smith"]);
+        assert_eq!(approvals_text(&approvals), text);
+        assert_eq!(parse_approvals("").unwrap(), vec![]);
+        for bad in [
+            "2026-12-02T12:00:00Z alice\n2026-12-02T12:01:00Z alice",
+            "2026-12-02T12:00:00Z ",
+            "alice",
+            "2026-12-02T12:00:00+01:00 alice",
+            "2026-12-02T12:00:00Z alice\n",
+        ] {
+            assert!(parse_approvals(bad).is_err(), "{bad:?}");
+        }
+    }
+
     fn labels(id: &str, role: &str) -> BTreeMap<String, String> {
         BTreeMap::from([
             (state::REQUEST_ID_LABEL.to_string(), id.to_string()),

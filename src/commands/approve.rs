@@ -83,7 +83,7 @@ pub fn tally(approvals: &[Approval], needed: u8) -> String {
 
 /// On a terminal, before asking: what is granted, by whom and why, what the role can do, and for
 /// an extension its old and new end.
-async fn show_question(conn: &Connection, grant: &Grant, policy: &Policy, so_far: &[Approval]) -> Result<()> {
+async fn show_question(conn: &Connection, grant: &Grant, policy: &Policy, so_far: &[Approval]) {
     let mut lines = vec![format!("Request {}:", grant.id)];
     let role = match &grant.role {
         GrantRole::Support(role) => format!("{} (ClusterRole {})", role.name(), grant.role.cluster_role()),
@@ -111,12 +111,14 @@ async fn show_question(conn: &Connection, grant: &Grant, policy: &Policy, so_far
     }
     lines.push(format!("  Asked by:  {} for {}", terminal(&grant.requested_by), terminal(&grant.requestor)));
     lines.push(format!("  Reason:    {}", terminal(&format!("{:?}", grant.reason))));
-    lines.push(format!("  Can:       {}", crate::capabilities::reach(conn, grant, policy).await?));
+    // What it can do is worth showing, not worth failing the answer over.
+    let can =
+        crate::capabilities::reach(conn, grant, policy).await.unwrap_or_else(|e| format!("unknown ({})", e.message));
+    lines.push(format!("  Can:       {can}"));
     if policy.approvals > 1 {
         lines.push(format!("  Approvals: {} so far", tally(so_far, policy.approvals)));
     }
     eprintln!("{}", lines.join("\n"));
-    Ok(())
 }
 
 pub async fn approve(global: &GlobalArgs, args: &IdArg) -> Result<()> {
@@ -154,7 +156,7 @@ pub async fn approve(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     let what = asked(&grant);
     // On a terminal, what is granted, as read (the write is pinned to that read), before it is.
     if !global.yes && crate::output::stdin_is_tty() {
-        show_question(&conn, &grant, &policy, so_far).await?;
+        show_question(&conn, &grant, &policy, so_far).await;
     }
     let question = format!(
         "Approve {}? Role {}, scope {}, asked by {} for {}, reason {:?}",
