@@ -256,11 +256,12 @@ fn wait_for_line(path: &Path, event: &str, id: &str) -> serde_json::Value {
 }
 
 fn watcher(cluster: &TestCluster, dir: &Path, name: &str, exec: &str) -> Child {
+    let limit = if name == "slow" { "1s" } else { "10s" };
     let out = std::fs::File::create(dir.join(format!("{name}.out"))).unwrap();
     let err = std::fs::File::create(dir.join(format!("{name}.err"))).unwrap();
     cluster
         .kubectl()
-        .args(["supportaccess", "-n", NS, "get", "--watch", "-o", "json", "--exec", exec])
+        .args(["supportaccess", "-n", NS, "get", "--watch", "-o", "json", "--exec", exec, "--exec-timeout", limit])
         .stdout(out)
         .stderr(err)
         .spawn()
@@ -279,6 +280,7 @@ fn get_watch_tells_each_request_and_answer_once_across_a_restarted_api_server() 
     let hook = dir.join("hook.jsonl");
     let mut telling = watcher(cluster, &dir, "watch", &format!("cat >> {}", hook.display()));
     let mut failing = watcher(cluster, &dir, "failing", "cat > /dev/null; echo boom >&2; exit 7");
+    let mut slow = watcher(cluster, &dir, "slow", "exec sleep 30");
     let out = dir.join("watch.out");
     let initial = wait_for_line(&out, "pending", &a);
     assert_eq!(initial["initial"], true, "{initial}");
@@ -342,7 +344,14 @@ fn get_watch_tells_each_request_and_answer_once_across_a_restarted_api_server() 
         "{reported}"
     );
     assert!(reported.contains("boom"), "{reported}");
-    for child in [&mut telling, &mut failing] {
+    // So is one that runs past --exec-timeout (this watcher's: 1s); it is stopped.
+    wait_for_line(&dir.join("slow.out"), "revoked", &b);
+    eventually("the slow command is reported", || {
+        std::fs::read_to_string(dir.join("slow.err")).unwrap().contains(&format!(
+            "--exec ran longer than 1s for the pending event of request {b} and was stopped; the watch goes on"
+        ))
+    });
+    for child in [&mut telling, &mut failing, &mut slow] {
         assert!(child.try_wait().unwrap().is_none(), "the watch is still running");
         let _ = child.kill();
         let _ = child.wait();
@@ -391,8 +400,34 @@ fn on_a_terminal_the_watch_rings_for_a_pending_request_and_approve_shows_what_th
     assert!(shown.contains("Approvals: 0 of 2 so far"), "{shown}");
     assert!(shown.contains("Reason:    \"CASE-7: disk\""), "{shown}");
     eventually("the approval on the watching terminal", || screen().contains("approved 1 of 2 (owner)"));
+    plugin_ok(cluster, &team.owner2, &["approve", &id]);
+    assert_eq!(finish(waiting).code, 0);
+
+    // An extension: the prompt shows the old and the new end.
+    let extend = cluster
+        .kubectl()
+        .env("KUBECONFIG", &team.prov)
+        .args(["supportaccess", "-n", NS, "extend", &id, "--by", "30m"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    eventually("the extension is asked for", || {
+        record(cluster, &id)["metadata"]["annotations"]["support-access.crusoe.ai/extension-requested"].is_string()
+    });
+    let annotations = record(cluster, &id)["metadata"]["annotations"].clone();
+    let (old, new) = (
+        annotations["support-access.crusoe.ai/expires-at"].as_str().unwrap().to_string(),
+        annotations["support-access.crusoe.ai/extension-requested"].as_str().unwrap().to_string(),
+    );
+    let shown = crate::owner::in_terminal(
+        cluster,
+        &format!("kubectl supportaccess --kubeconfig {} -n {NS} approve {id}", team.owner.display()),
+        &[("[y/N]", &["y"])],
+    );
+    assert!(shown.contains(&format!("Ends:      {old} now, {new} if approved (+30m)")), "{shown}");
+    eventually("the extension on the watching terminal", || screen().contains(&format!("extension-pending   {id}")));
     let _ = run(tmux().arg("kill-server"));
-    let mut waiting = waiting;
-    let _ = waiting.kill();
-    let _ = waiting.wait();
+    plugin_ok(cluster, &team.owner2, &["approve", &id]);
+    assert_eq!(finish(extend).code, 0);
 }
