@@ -340,6 +340,13 @@ pub fn proxied_user(cluster: &TestCluster, user: &str, delay_ms: u64) -> Proxied
 }
 
 impl Proxied {
+    /// Freezes (`STOP`) or thaws (`CONT`) the proxy: nothing it holds reaches the API server
+    /// meanwhile, however long another command takes.
+    pub fn signal(&self, signal: &str) {
+        let sent = run(Command::new("kill").args([&format!("-{signal}"), &self.proxy.id().to_string()]));
+        assert_eq!(sent.code, 0, "kill -{signal}: {sent:?}");
+    }
+
     pub fn spawn(&self, cluster: &TestCluster, args: &[&str]) -> Child {
         cluster
             .kubectl()
@@ -407,8 +414,11 @@ fn a_request_whose_policy_read_precedes_disable_now_ends_with_no_grant_and_says_
     wait_for_call(cluster, &mut child, mark, "requester", "its policy read", |e| {
         e["verb"] == "create" && e["objectRef"]["resource"] == "selfsubjectreviews"
     });
-    // The request has read an enabled policy; everything it does from here on is too late.
+    // The request has read an enabled policy; everything it does from here on is too late (its
+    // calls wait in the frozen proxy until disable has returned).
+    requester.signal("STOP");
     cluster.supportaccess_ok(NS, &["disable", "--now", "--yes"]);
+    requester.signal("CONT");
     let ran = finish(child);
     assert_eq!(ran.code, 4, "refused by the API server's guard: {ran:?}");
     assert!(ran.stderr.contains("support access is disabled"), "it says why: {ran:?}");
@@ -437,8 +447,11 @@ fn a_renew_racing_disable_mints_nothing_that_outlives_the_drained_end() {
     wait_for_call(cluster, &mut child, mark, "renewer", "the minting of its new token", |e| {
         e["verb"] == "create" && e["objectRef"]["subresource"] == "token"
     });
-    // The new token is minted; the renew has not recorded it yet.
+    // The new token is minted; the renew has not recorded it yet: its next call waits in the
+    // proxy (2 s behind), which is frozen until disable has returned, however long that takes.
+    slow.signal("STOP");
     cluster.supportaccess_ok(NS, &["disable", "--yes"]);
+    slow.signal("CONT");
     let ran = finish(child);
     let end: chrono::DateTime<chrono::Utc> = cluster
         .kubectl_ok(&[
@@ -478,9 +491,12 @@ fn an_approval_whose_record_was_swapped_after_it_was_read_writes_nothing() {
     wait_for_call(cluster, &mut child, mark, "owner", "its read of the record", |e| {
         e["verb"] == "create" && e["objectRef"]["resource"] == "selfsubjectreviews"
     });
-    // The review's swap: the same id, now operator for 72 h.
+    // The review's swap: the same id, now operator for 72 h (approve's calls wait in the frozen
+    // proxy meanwhile).
+    owner.signal("STOP");
     cluster.kubectl_ok(&["delete", "clusterrolebinding", "crusoe-support-swap1"]);
     cluster.apply(&pending_record("swap1", "operator", 72));
+    owner.signal("CONT");
     let ran = finish(child);
     assert_ne!(ran.code, 0, "{ran:?}");
     assert!(ran.stderr.contains("changed while it was being answered; nothing was written"), "{ran:?}");
