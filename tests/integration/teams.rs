@@ -59,6 +59,22 @@ fn prov_asks(cluster: &TestCluster, team: &Team, role: &str, reason: &str) -> Ch
         .unwrap()
 }
 
+/// `extend ID --by 30m` as prov, left waiting once the record asks for the extension.
+fn prov_extends(cluster: &TestCluster, team: &Team, id: &str) -> Child {
+    let extend = cluster
+        .kubectl()
+        .env("KUBECONFIG", &team.prov)
+        .args(["supportaccess", "-n", NS, "extend", id, "--by", "30m"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    eventually("the extension is asked for", || {
+        record(cluster, id)["metadata"]["annotations"]["support-access.crusoe.ai/extension-requested"].is_string()
+    });
+    extend
+}
+
 fn record(cluster: &TestCluster, id: &str) -> serde_json::Value {
     let json = cluster.kubectl_ok(&["get", "clusterrolebinding", &format!("crusoe-support-{id}"), "-o", "json"]);
     serde_json::from_str(&json).unwrap()
@@ -174,17 +190,7 @@ fn a_quorum_of_two_grants_only_after_the_second_approver_and_the_guard_refuses_e
     assert_eq!(approved, ["owner", "owner2"], "{history:?}");
 
     // An extension waits for two approvers as well.
-    let extend = cluster
-        .kubectl()
-        .env("KUBECONFIG", &team.prov)
-        .args(["supportaccess", "-n", NS, "extend", &id, "--by", "30m"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    eventually("the extension is asked for", || {
-        record(cluster, &id)["metadata"]["annotations"]["support-access.crusoe.ai/extension-requested"].is_string()
-    });
+    let extend = prov_extends(cluster, &team, &id);
     let first = plugin_ok(cluster, &team.owner2, &["approve", &id]);
     assert!(first.contains("Approval 1 of 2 (owner2) recorded"), "{first}");
     assert_eq!(record(cluster, &id)["metadata"]["annotations"]["support-access.crusoe.ai/expires-at"], end.as_str());
@@ -404,17 +410,7 @@ fn on_a_terminal_the_watch_rings_for_a_pending_request_and_approve_shows_what_th
     assert_eq!(finish(waiting).code, 0);
 
     // An extension: the prompt shows the old and the new end.
-    let extend = cluster
-        .kubectl()
-        .env("KUBECONFIG", &team.prov)
-        .args(["supportaccess", "-n", NS, "extend", &id, "--by", "30m"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    eventually("the extension is asked for", || {
-        record(cluster, &id)["metadata"]["annotations"]["support-access.crusoe.ai/extension-requested"].is_string()
-    });
+    let extend = prov_extends(cluster, &team, &id);
     let annotations = record(cluster, &id)["metadata"]["annotations"].clone();
     let (old, new) = (
         annotations["support-access.crusoe.ai/expires-at"].as_str().unwrap().to_string(),
