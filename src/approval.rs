@@ -225,10 +225,6 @@ pub async fn approve_request(conn: &Connection, grant: &Grant, policy: &Policy, 
         account: Some(account.clone()),
         ..grant.clone()
     };
-    let new = NewGrant { grant: approved, policy: policy.clone() };
-    if grant.scope.is_none() {
-        new.create_companions(conn, uid).await?;
-    }
     let subjects = json!([crate::record::account_subject(&conn.namespace, &account)]);
     let annotations = [
         (ann::STATE, None),
@@ -236,11 +232,19 @@ pub async fn approve_request(conn: &Connection, grant: &Grant, policy: &Policy, 
         (ann::APPROVED_AT, Some(rfc3339(now))),
         (ann::APPROVALS, lines),
     ];
-    if let Err(e) = patch_record(conn, grant, &version, &annotations, Some(subjects)).await {
-        if grant.scope.is_none() {
-            let _ = crate::bindings::delete_own_companions(conn, &grant.id).await;
-        }
-        return Err(e);
+    patch_record(conn, grant, &version, &annotations, Some(subjects)).await?;
+    // The companions after the grant: the guard admits one only for a ServiceAccount its record
+    // already binds, so no approver alone makes one before the quorum.
+    if grant.scope.is_none() {
+        let new = NewGrant { grant: approved, policy: policy.clone() };
+        new.create_companions(conn, uid).await.map_err(|e| {
+            let what = format!(
+                "request {} was approved, but its -logs/-debug bindings in the system namespaces were not made: {}",
+                grant.id, e.message
+            );
+            Error { message: what, ..e }
+                .with_hint("its requester has the role without logs or exec in the system namespaces; revoke it and ask again if they need them")
+        })?;
     }
     Ok(Approved::Granted { approvals })
 }
@@ -263,13 +267,9 @@ pub async fn approve_extension(
         patch_record(conn, grant, &version, &[(ann::EXTENSION_APPROVALS, lines)], None).await?;
         return Ok(Approved::Waiting { approvals, needed: policy.approvals });
     }
-    let annotations = [
-        (ann::EXPIRES_AT, Some(rfc3339(end))),
-        (ann::EXTENSION_REQUESTED, None),
-        (ann::APPROVED_BY, Some(by.to_string())),
-        (ann::APPROVED_AT, Some(rfc3339(now))),
-        (ann::EXTENSION_APPROVALS, lines),
-    ];
+    // approved-by and approved-at stay the request's own approver's: an extension's are its lines.
+    let annotations =
+        [(ann::EXPIRES_AT, Some(rfc3339(end))), (ann::EXTENSION_REQUESTED, None), (ann::EXTENSION_APPROVALS, lines)];
     crate::bindings::move_to_account(conn, grant, policy, end, Some(by), |subjects| async move {
         patch_record(conn, grant, &version, &annotations, Some(subjects)).await
     })

@@ -135,12 +135,31 @@ impl NewGrant {
                     role_ref: Self::role_ref(companion.cluster_role()),
                     subjects: self.subjects(&conn.namespace),
                 };
-                async move { conn.call(api.create(&PostParams::default(), &binding)).await.map(|_| ()) }
+                async move { create_companion(conn, &api, &binding).await }
             })
         });
         futures::future::try_join_all(creations).await?;
         Ok(())
     }
+}
+
+/// Creates one companion. The guard admits it only once RBAC, which the API server reads from its
+/// own cache, holds its record's grant: a companion made right after that grant is retried for a
+/// few seconds while the cache catches up.
+async fn create_companion(conn: &Connection, api: &Api<RoleBinding>, binding: &RoleBinding) -> Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    for attempt in 0.. {
+        match conn.call(api.create(&PostParams::default(), binding)).await {
+            Err(e)
+                if e.message.contains(crate::admission::COMPANION_AFTER_GRANT)
+                    && std::time::Instant::now() < deadline =>
+            {
+                crate::retry::backoff(attempt.min(4)).await
+            }
+            result => return result.map(|_| ()),
+        }
+    }
+    Ok(())
 }
 
 /// Moves a live request to a new ServiceAccount whose tokens may last until `end` (the admission

@@ -57,10 +57,23 @@ impl Power {
         }
     }
 
-    /// Whoever holds it can undo what the product promises: remove the admission guards, bind
-    /// themselves anything, or act as the owner.
+    /// Whoever holds it can undo what the product promises: remove the admission guards, or act as
+    /// the owner. (RBAC writes, binding and escalating are RBAC writes, which the guards refuse to
+    /// every support identity: what it bound would outlive its request.)
     pub fn voids_guarantees(self) -> bool {
-        matches!(self, Power::WritesRbac | Power::Escalates | Power::Impersonates | Power::DeletesAdmissionPolicies)
+        matches!(self, Power::Impersonates | Power::DeletesAdmissionPolicies)
+    }
+
+    /// What the admission guards make of it when a support identity holds it (`None`: nothing).
+    pub fn held_as_support(self) -> Option<&'static str> {
+        match self {
+            Power::WritesRbac | Power::Binds | Power::Escalates => Some("refused by the guards"),
+            Power::MintsTokens => Some(
+                "its tokens are refused by the guards; as another support request it only reads; as any other \
+                 ServiceAccount it may impersonate it acts fully",
+            ),
+            _ => None,
+        }
     }
 
     /// What the API server is asked: any of these allowed means the power is held. Namespaced
@@ -266,7 +279,11 @@ impl fmt::Display for Capabilities {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let parts: Vec<String> = Power::ALL
             .iter()
-            .map(|power| format!("{}: {}", power.label(), if self.holds(*power) { "yes" } else { "no" }))
+            .map(|power| match (self.holds(*power), power.held_as_support()) {
+                (false, _) => format!("{}: no", power.label()),
+                (true, None) => format!("{}: yes", power.label()),
+                (true, Some(guarded)) => format!("{}: yes ({guarded})", power.label()),
+            })
             .collect();
         f.write_str(&parts.join(", "))
     }

@@ -256,7 +256,7 @@ pub async fn record(conn: &Connection, events: &[HistoryEvent]) -> Result<()> {
 /// ConfigMap is the record.
 async fn emit_event(conn: &Connection, event: &HistoryEvent) {
     let api: Api<Event> = Api::namespaced(conn.client.clone(), &conn.namespace);
-    let reason = format!("SupportAccess{}", event.event.name().split('-').map(capitalize).collect::<String>());
+    let reason = event_reason(event.event);
     let mut message = format!("{} by {}", event.event.name(), event.by);
     if let Some(id) = &event.id {
         message.push_str(&format!(" (request {id}"));
@@ -332,6 +332,11 @@ async fn emit_event(conn: &Connection, event: &HistoryEvent) {
     if let Err(e) = conn.call(api.create(&PostParams::default(), &object)).await {
         output::warn(&format!("the history was written, but its Kubernetes Event was not: {}", e.message));
     }
+}
+
+/// The reason of the Kubernetes Event of `event`: `SupportAccess` and its name in CamelCase.
+pub fn event_reason(event: EventKind) -> String {
+    format!("SupportAccess{}", event.name().split('-').map(capitalize).collect::<String>())
 }
 
 fn capitalize(word: &str) -> String {

@@ -504,6 +504,14 @@ impl Policy {
         self.enabled && self.lists(role, scope)
     }
 
+    /// Whether a request of `role` scoped to `scope` would reach the support state: any request in
+    /// the system namespace `namespace` itself, and an allowed ClusterRole's in any system namespace
+    /// (the admission guard refuses both records).
+    pub fn scope_reaches_state(&self, role: &GrantRole, scope: &str, namespace: &str) -> bool {
+        scope == namespace
+            || (matches!(role, GrantRole::Cluster(_)) && self.system_namespaces.iter().any(|ns| ns == scope))
+    }
+
     /// Whether the role is listed for this scope, enabled or not: a record of a role not listed
     /// was not made under this policy.
     pub fn lists(&self, role: &GrantRole, scope: Option<&str>) -> bool {

@@ -6,6 +6,9 @@ use crate::error::{Error, Result};
 /// The longest reason kept on a request.
 pub const MAX_REASON: usize = 1024;
 
+/// The longest requestor (`--requestor`) kept on a request.
+pub const MAX_REQUESTOR: usize = 256;
+
 /// A free-text value that goes into an annotation and one line of `get`: one line, bounded, and
 /// nothing that would disturb the terminal of whoever reads it.
 pub fn check_text(flag: &str, text: &str, max: usize) -> Result<()> {

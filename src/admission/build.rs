@@ -21,6 +21,12 @@ pub(super) fn support_identity(namespace: &str) -> String {
     )
 }
 
+/// The match condition of a guard that leaves support identities to `crusoe-support-identities`,
+/// which refuses all they may not write: a write is then refused by one guard, always the same.
+pub(super) fn not_support_identity(namespace: &str) -> Value {
+    json!({ "name": "not-a-support-identity", "expression": format!("!({})", support_identity(namespace)) })
+}
+
 /// CEL: whether RBAC grants the writer `verb` on the support requests resource.
 pub(super) fn may(verb: &str) -> String {
     format!(

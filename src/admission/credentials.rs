@@ -24,7 +24,6 @@ pub(super) fn source(namespace: &str) -> Value {
                 cel::string(state::LEGACY_ACCOUNT_PATTERN)
             ),
         ),
-        variable("requester", format!("{} && !{}", may("request"), may("approve"))),
         // The name before its `.requester`, whose last part is the end.
         variable("base", "request.name.split('.')[0]".into()),
         variable(
@@ -44,10 +43,17 @@ pub(super) fn source(namespace: &str) -> Value {
     ]);
     let validations = vec![
         validation(
-            "variables.account || !variables.requester",
+            &format!("variables.account || !{} || {}", may("request"), owner()),
             format!(
-                "a requester may mint tokens only for request ServiceAccounts \
+                "a requester may mint tokens only for its own request ServiceAccounts \
                  {namespace}/crusoe-support-<id>-<end>.<requester>"
+            ),
+        ),
+        validation(
+            &format!("variables.account || !{} || {}", may("approve"), owner()),
+            format!(
+                "an approver (that is not the cluster's owner) mints no token in {namespace} but its own request's: \
+                 a ServiceAccount there that is no request's is the owner's"
             ),
         ),
         validation(
@@ -103,7 +109,7 @@ pub(super) fn source(namespace: &str) -> Value {
                 cel::string(namespace),
                 is_probe(CREDENTIALS)
             ),
-        }],
+        }, not_support_identity(namespace)],
         "variables": variables,
         "validations": guarded(validations),
     })

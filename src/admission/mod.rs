@@ -23,9 +23,11 @@ use crate::state::{self};
 mod build;
 mod credentials;
 mod guardrails;
+mod identities;
 mod literal;
 mod parties;
 mod requests;
+mod trail;
 
 pub use build::{PROBE_IN_FORCE, PROBE_STALE, probe, unstamped};
 pub use guardrails::OPERATOR_GROUPS;
@@ -44,10 +46,18 @@ pub const CREDENTIALS: &str = "crusoe-support-credentials";
 pub const REQUESTERS: &str = "crusoe-support-requesters";
 /// What a support identity may change in a workload, a node or an operator resource.
 pub const GUARDRAILS: &str = "crusoe-support-guardrails";
+/// What a support identity may never write: the support state, RBAC, credentials; and nothing at
+/// all as an impersonated request ServiceAccount.
+pub const IDENTITIES: &str = "crusoe-support-identities";
 
-/// The names of the guards this policy wants: all four, or three with `guardrails=off`.
+/// How `crusoe-support-requests` refuses a companion whose ServiceAccount its record does not (yet)
+/// grant: RBAC's cache may still miss a grant made a moment ago, so the plugin retries on it.
+pub const COMPANION_AFTER_GRANT: &str =
+    "a companion binds only the ServiceAccount its record already grants: it is made after the record's grant";
+
+/// The names of the guards this policy wants: all five, or four with `guardrails=off`.
 pub fn wanted(guardrails: bool) -> Vec<&'static str> {
-    let mut names = vec![REQUESTS, CREDENTIALS, REQUESTERS];
+    let mut names = vec![REQUESTS, CREDENTIALS, REQUESTERS, IDENTITIES];
     if guardrails {
         names.push(GUARDRAILS);
     }
@@ -70,6 +80,7 @@ fn source(name: &str, namespace: &str) -> Option<Value> {
         CREDENTIALS => Some(credentials::source(namespace)),
         REQUESTERS => Some(parties::source(namespace)),
         GUARDRAILS => Some(guardrails::source(namespace)),
+        IDENTITIES => Some(identities::source(namespace)),
         _ => None,
     }
 }
@@ -133,7 +144,7 @@ pub fn differs_only_in_policy(installed: &ValidatingAdmissionPolicy, desired: &V
 }
 
 /// Every guard, whatever the policy says (for removal).
-pub const ALL: [&str; 4] = [REQUESTS, CREDENTIALS, REQUESTERS, GUARDRAILS];
+pub const ALL: [&str; 5] = [REQUESTS, CREDENTIALS, REQUESTERS, IDENTITIES, GUARDRAILS];
 
 /// What `enable` or `disable` did with the guards.
 #[derive(Debug, Clone, Serialize)]
@@ -393,8 +404,8 @@ mod tests {
                 .map(|(p, _)| p.metadata.name.clone().unwrap())
                 .collect::<Vec<_>>()
         };
-        assert_eq!(names(true), [REQUESTS, CREDENTIALS, REQUESTERS, GUARDRAILS]);
-        assert_eq!(names(false), [REQUESTS, CREDENTIALS, REQUESTERS]);
+        assert_eq!(names(true), [REQUESTS, CREDENTIALS, REQUESTERS, IDENTITIES, GUARDRAILS]);
+        assert_eq!(names(false), [REQUESTS, CREDENTIALS, REQUESTERS, IDENTITIES]);
     }
 
     #[test]
@@ -452,8 +463,9 @@ mod tests {
             ]
         );
         assert_eq!(keys(&guards[1]), ["enabled", "credentialTTL", "apiAudiences"]);
-        assert_eq!(keys(&guards[2]), ["maxDuration", "approval"]);
+        assert_eq!(keys(&guards[2]), ["maxDuration"]);
         assert_eq!(keys(&guards[3]), Vec::<String>::new());
+        assert_eq!(keys(&guards[4]), Vec::<String>::new());
         assert!(carried(&guards[0]).contains(&("maxDuration".into(), "8h".into())));
         assert!(carried(&guards[0]).contains(&("enabledRoles".into(), "readonly,operator".into())));
     }

@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use super::REQUESTERS;
 use super::build::*;
+use super::trail;
 use crate::cel;
 use crate::state::{self, annotations as ann};
 
@@ -17,7 +18,7 @@ fn line_start() -> String {
 }
 
 /// CEL: what a write added to the history ConfigMap's key `k` (all of it for a new key).
-fn appended(k: &str) -> String {
+pub(super) fn appended(k: &str) -> String {
     format!(
         "(has(oldObject.data) && oldObject.data != null && {k} in oldObject.data ? \
          object.data[{k}].substring(oldObject.data[{k}].size()) : object.data[{k}])"
@@ -35,6 +36,25 @@ fn lines_by_writer(k: &str) -> String {
          {added}.endsWith('\\n') && !{added}.substring(0, {added}.size() - 1).replace('\\n' + {start}, '').contains('\\n'))"
     )
 }
+
+/// The annotations a record or companion may carry.
+const RECORD_ANNOTATIONS: [&str; 15] = [
+    ann::REQUESTOR,
+    ann::REASON,
+    ann::REQUESTED_AT,
+    ann::EXPIRES_AT,
+    ann::CREDENTIAL_EXPIRES_AT,
+    ann::REQUESTED_BY,
+    ann::CLUSTER_ROLE,
+    ann::STATE,
+    ann::APPROVED_BY,
+    ann::APPROVED_AT,
+    ann::APPROVALS,
+    ann::EXTENSION_APPROVALS,
+    ann::EXTENSION_REQUESTED,
+    ann::DENIED_BY,
+    ann::DENIED_REASON,
+];
 
 /// `crusoe-support-requesters`: binds the two parties to their parts, requesters (RBAC verb
 /// `request` without `approve`) and approvers (`approve`, but not the owner who may delete the
@@ -98,7 +118,6 @@ pub(super) fn source(namespace: &str) -> Value {
     ]);
     let requester = |check: &str| format!("!variables.requester || {check}");
     let on = |resource: &str, check: &str| format!("variables.resource != '{resource}' || ({check})");
-    let unchanged = |key: &str| format!("({}) == ({})", annotation("object", key), annotation("oldObject", key));
     let validations = vec![
         validation(
             "!variables.isBinding || (variables.isSupport && variables.wasSupport)",
@@ -141,7 +160,19 @@ pub(super) fn source(namespace: &str) -> Value {
                 .into(),
         ),
         validation(
-            &requester(&format!(
+            &format!(
+                "!variables.isBinding || request.operation == 'DELETE' || \
+                 ((has(object.metadata.labels) ? object.metadata.labels : {{}}).all(k, k in {labels}) && \
+                  (has(object.metadata.annotations) ? object.metadata.annotations : {{}}).all(k, k in {annotations}))",
+                labels = cel::list(&[state::MANAGED_BY_LABEL, state::MANAGED_LABEL, state::REQUEST_ID_LABEL, state::ROLE_LABEL]),
+                annotations = cel::list(&RECORD_ANNOTATIONS),
+            ),
+            "a requester's or approver's support binding carries only the labels and annotations of the state \
+             format (README, \"State format\")"
+                .into(),
+        ),
+        validation(
+            &(format!(
                 "!variables.isBinding || request.operation != 'CREATE' || !variables.isRecord || \
                  (variables.requestedAt.matches('{TIME}') && variables.expiresAt.matches('{TIME}') && \
                   has(object.metadata.creationTimestamp) && \
@@ -152,18 +183,9 @@ pub(super) fn source(namespace: &str) -> Value {
                   timestamp(variables.expiresAt) <= timestamp(string(object.metadata.creationTimestamp)) + \
                    variables.maxDuration)"
             )),
-            "a requester's new record starts at the API server's time (requested-at within a minute of it) and \
+            "a requester's (or approver's) new record starts at the API server's time (requested-at within a minute of it) and \
              ends at most the policy's maxDuration after it"
                 .into(),
-        ),
-        validation(
-            &requester(&format!(
-                "!variables.isBinding || request.operation != 'UPDATE' || variables.approval != 'required' || \
-                 ({} && {})",
-                unchanged(ann::APPROVED_BY),
-                unchanged(ann::APPROVED_AT)
-            )),
-            "approval is required: a requester never sets approved-by or approved-at".into(),
         ),
         validation(
             &on(
@@ -219,6 +241,44 @@ pub(super) fn source(namespace: &str) -> Value {
                 state::HISTORY_CONFIGMAP
             ),
         ),
+        validation(
+            &on("configmaps", &trail::history_metadata_unchanged()),
+            format!(
+                "only lines are appended to the history ConfigMap {namespace}/{}: its labels, annotations, owner \
+                 references (the garbage collector would delete it), finalizers and immutable stay as they are, \
+                 and it holds no binaryData",
+                state::HISTORY_CONFIGMAP
+            ),
+        ),
+        validation(
+            &on("configmaps", &trail::history_bounded()),
+            format!(
+                "history lines go under month keys (YYYY-MM), each at most {} characters, at most {} bytes in one \
+                 write, and no write but the owner's takes the history ConfigMap past {} bytes (the rest is the \
+                 owner's room)",
+                trail::MAX_LINE,
+                trail::MAX_WRITE,
+                trail::PARTY_CEILING
+            ),
+        ),
+        validation(
+            &on("configmaps", &trail::history_events("variables.approver")),
+            "a history line records only what its writer's party does: a requester only its own requests' \
+             requested, renewed, extended, revoked (ended) and expired; an approver also approved, denied, \
+             removed-out-of-band and invalid; enabled, disabled, drained and removed are the owner's"
+                .into(),
+        ),
+        validation(
+            &on("events", &trail::event_write(namespace, "variables.approver")),
+            format!(
+                "an Event in {namespace} by a requester or approver (or carrying kubectl-supportaccess's mark) is one \
+                 the plugin writes about the history, created in the writer's own name (message '<event> by \
+                 <writer>', annotation {}by) for an event of its party, a requester's about its own request \
+                 (annotation {}), with only the plugin's labels and annotations",
+                state::PREFIX,
+                ann::REQUESTED_BY
+            ),
+        ),
     ];
     json!({
         "failurePolicy": "Fail",
@@ -233,7 +293,7 @@ pub(super) fn source(namespace: &str) -> Value {
                 "apiGroups": [""],
                 "apiVersions": ["*"],
                 "operations": ["CREATE", "UPDATE", "DELETE"],
-                "resources": ["serviceaccounts", "configmaps"],
+                "resources": ["serviceaccounts", "configmaps", "events"],
             },
             probe_rule(),
         ]},
@@ -250,9 +310,16 @@ pub(super) fn source(namespace: &str) -> Value {
                 "expression": format!("{} || !{}", is_probe(REQUESTERS), owner()),
             },
             {
-                "name": "a-requester-or-approver-or-a-probe",
-                "expression": format!("{} || {} || {}", is_probe(REQUESTERS), may("request"), may("approve")),
+                "name": "a-requester-or-approver-or-the-record-or-a-probe",
+                "expression": format!(
+                    "{} || {} || {} || {}",
+                    is_probe(REQUESTERS),
+                    trail::is_record(&ns),
+                    may("request"),
+                    may("approve")
+                ),
             },
+            not_support_identity(namespace),
         ],
         "variables": variables,
         "validations": guarded(validations),

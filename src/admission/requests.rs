@@ -6,6 +6,7 @@ use super::REQUESTS;
 use super::build::*;
 use crate::cel;
 use crate::state::{self, annotations as ann};
+use crate::text::{MAX_REASON, MAX_REQUESTOR};
 
 /// CEL: whether the lines `new` are the lines `old` and one more, the writer's own, written by
 /// someone who may approve and who is not among `old` (each line is `<time> <user>`).
@@ -143,6 +144,10 @@ pub(super) fn source(namespace: &str) -> Value {
             "variables.extensionLines != '' && variables.extensionLines.split('\\n').size() >= variables.approvals"
                 .into(),
         ),
+        variable("approvedAt", annotation("object", ann::APPROVED_AT)),
+        variable("oldApprovedAt", annotation("oldObject", ann::APPROVED_AT)),
+        variable("deniedBy", annotation("object", ann::DENIED_BY)),
+        variable("deniedReason", annotation("object", ann::DENIED_REASON)),
         // The writer answers as approved-by, and is not the requester.
         variable(
             "answeredBySomeoneElse",
@@ -305,12 +310,81 @@ pub(super) fn source(namespace: &str) -> Value {
              variables.oldExpiresAt.matches('^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$') && \
              variables.timesOk && (timestamp(variables.expiresAt) <= timestamp(variables.oldExpiresAt) || \
               (!variables.approvalRequired && variables.enabled) || \
-              (variables.oldExtension == variables.expiresAt && variables.answeredBySomeoneElse && \
+              (variables.oldExtension == variables.expiresAt && variables.extensionAppended && \
                variables.extensionQuorum)))",
             "a running support request's end only moves later through an extension (approved by as many approvers \
              as key approvals asks, none of them its requester, when approval is required), and its requester, \
              reason, start, role and subject never change"
                 .into(),
+        ),
+        validation(
+            "!variables.isRecord || (variables.isUpdate ? \
+             ((variables.approvedBy == variables.oldApprovedBy && variables.approvedAt == (OLD_APPROVED_AT)) || \
+              (!variables.hadSubjects && variables.hasSubjects && variables.answeredBySomeoneElse && \
+               variables.oldApprovedBy == '' && variables.approvedAt.matches('TIME_RE'))) : \
+             (variables.approvedBy == '' && variables.approvedAt == ''))"
+                .replace("OLD_APPROVED_AT", &annotation("oldObject", ann::APPROVED_AT))
+                .replace("TIME_RE", TIME)
+                .as_str(),
+            format!(
+                "{p}approved-by and approved-at name the approver whose write granted the request: set by that \
+                 write alone, never made with a record and never rewritten (an extension's approvers are its \
+                 {p}extension-approvals)"
+            ),
+        ),
+        validation(
+            "!variables.isRecord || (variables.isUpdate ? \
+             ((variables.deniedBy == (OLD_DENIED_BY) && variables.deniedReason == (OLD_DENIED_REASON)) || \
+              (variables.deniedBy == '' && variables.deniedReason == '') || \
+              (variables.mayApprove && variables.deniedBy == request.userInfo.username && \
+               (variables.oldPending || variables.oldExtension != '') && variables.deniedReason != '' && \
+               variables.deniedReason.size() <= MAX_REASON && !variables.deniedReason.matches('UNPRINTABLE'))) : \
+             (variables.deniedBy == '' && variables.deniedReason == ''))"
+                .replace("OLD_DENIED_BY", &annotation("oldObject", ann::DENIED_BY))
+                .replace("OLD_DENIED_REASON", &annotation("oldObject", ann::DENIED_REASON))
+                .replace("MAX_REASON", &MAX_REASON.to_string())
+                .replace("UNPRINTABLE", UNPRINTABLE)
+                .as_str(),
+            format!(
+                "a denial ({p}denied-by, {p}denied-reason) is written only by an approver other than the requester, \
+                 in its own name, with a printable reason, on a request or extension that waits for an answer; a \
+                 pending record carries no other answer"
+            ),
+        ),
+        validation(
+            &format!(
+                "!variables.isRecord || (variables.reason.size() <= {MAX_REASON} && \
+                 variables.requestor.size() <= {MAX_REQUESTOR})"
+            ),
+            format!(
+                "a support request's {p}reason is at most {MAX_REASON} characters and its {p}requestor at most \
+                 {MAX_REQUESTOR}"
+            ),
+        ),
+        validation(
+            &format!(
+                "request.kind.kind != 'RoleBinding' || !variables.isRecord || \
+                 (object.metadata.namespace != {ns} && (variables.role in ['readonly', 'operator'] || \
+                  !(object.metadata.namespace in variables.systemNamespaces)))",
+                ns = cel::string(namespace)
+            ),
+            format!(
+                "a support request is never scoped to {namespace}, which holds the support state, and a request of \
+                 an allowed ClusterRole never to a system namespace (policy key systemNamespaces)"
+            ),
+        ),
+        validation(
+            "request.operation != 'CREATE' || !variables.isCompanion || !variables.isAccount || \
+             authorizer.serviceAccount(object.subjects[0].namespace, object.subjects[0].name).group('')\
+              .resource('nodes').check(variables.name.endsWith('-debug') ? 'patch' : 'list').allowed() || \
+             OWNER"
+                .replace("OWNER", &owner())
+                .as_str(),
+            format!(
+                "{} (after the approvals the policy asks for), never before it and never for a ServiceAccount the \
+                 record does not bind",
+                super::COMPANION_AFTER_GRANT
+            ),
         ),
     ];
     json!({
@@ -330,7 +404,7 @@ pub(super) fn source(namespace: &str) -> Value {
                 id = label("object", state::REQUEST_ID_LABEL),
                 probe = is_probe(REQUESTS),
             ),
-        }],
+        }, not_support_identity(namespace)],
         "variables": variables,
         "validations": guarded(validations),
     })

@@ -19,7 +19,7 @@ use crate::live::await_approval;
 use crate::output::{print_structured, rfc3339, terminal};
 use crate::policy::{GrantRole, Policy, Role, read_policy, unallowable_cluster_role};
 use crate::record::Grant;
-use crate::text::{MAX_REASON, check_text};
+use crate::text::{MAX_REASON, MAX_REQUESTOR, check_text};
 use crate::{roles, sweep};
 
 /// Room for minting the first credential after the record is made.
@@ -80,7 +80,7 @@ fn validate(args: &RequestArgs) -> Result<Wanted> {
         if requestor.trim().is_empty() {
             return Err(Error::usage("--requestor must not be empty"));
         }
-        check_text("--requestor", requestor, 256)?;
+        check_text("--requestor", requestor, MAX_REQUESTOR)?;
     }
     if let Some(Some(scope)) = asked_scope(args)
         && !is_dns_label(scope)
@@ -105,6 +105,18 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     let scope = requested_scope(args, &policy);
     if !policy.allows_in(&wanted.role, scope) {
         return Err(not_allowed(&policy, &wanted.role));
+    }
+    if let Some(scope) = scope.filter(|scope| policy.scope_reaches_state(&wanted.role, scope, &conn.namespace)) {
+        return Err(Error::refused(format!(
+            "refused: a request of role {} may not be scoped to namespace {scope}: {}",
+            wanted.role.name(),
+            if scope == conn.namespace {
+                "it holds the support state (the history, the policy and the requests), which no support credential may reach"
+            } else {
+                "it is a system namespace (policy key systemNamespaces), where only the support roles' own bindings reach"
+            }
+        ))
+        .with_hint("ask for another namespace, or cluster-wide (--scope '*')"));
     }
     if !policy.reason_matches(&args.reason) {
         let pattern = policy.reason_pattern.as_deref().unwrap_or_default();

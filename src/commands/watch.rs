@@ -140,7 +140,7 @@ fn events(change: &Change, now: DateTime<Utc>) -> Vec<(&'static str, Option<Stri
                 seen.push(("extension-approval", last(&after.extension_approvals)));
             }
             if !before.pending && after.expires_at > before.expires_at {
-                let by = if before.extension_requested.is_some() { after.approved_by.clone() } else { None };
+                let by = if before.extension_requested.is_some() { last(&after.extension_approvals) } else { None };
                 seen.push(("extended", by.or_else(|| Some(after.requested_by.clone()))));
             }
             if before.extension_requested.is_some()

@@ -38,7 +38,7 @@ fn refused(ran: &Ran) -> bool {
 
 /// A record of ClusterRole `cluster_role` as `request` writes it, made by `user` (who must be the
 /// one creating it), cluster-wide or in `scope`.
-fn cluster_role_record(id: &str, cluster_role: &str, scope: Option<&str>, user: &str) -> String {
+pub(crate) fn cluster_role_record(id: &str, cluster_role: &str, scope: Option<&str>, user: &str) -> String {
     let (at, end) = (minutes_from_now(0), minutes_from_now(30));
     let manifest = record_manifest(NS, id, "clusterrole", &at, &end, None)
         .replace(

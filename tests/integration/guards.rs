@@ -272,7 +272,12 @@ fn guardrails_off_lets_the_coredns_patch_through_and_get_says_so_and_uninstall_r
     assert_eq!(json["guards"]["guardrails"], false, "{json}");
     assert_eq!(
         json["guards"]["inForce"],
-        serde_json::json!(["crusoe-support-requests", "crusoe-support-credentials", "crusoe-support-requesters"])
+        serde_json::json!([
+            "crusoe-support-requests",
+            "crusoe-support-credentials",
+            "crusoe-support-requesters",
+            "crusoe-support-identities"
+        ])
     );
     let vaps = cluster.kubectl_ok(&["get", "validatingadmissionpolicies", "-o", "name"]);
     assert!(!vaps.contains("crusoe-support-guardrails"), "{vaps}");

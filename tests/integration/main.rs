@@ -19,5 +19,6 @@ mod owner;
 mod ownership;
 mod records;
 mod requester;
+mod state;
 mod support;
 mod teams;

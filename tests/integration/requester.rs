@@ -374,7 +374,8 @@ fn with_approval_required_only_the_owner_answers_and_prov_cannot_grant_itself() 
             "support-access.crusoe.ai/approved-at=2026-01-01T00:00:00Z",
         ],
     );
-    assert!(refused_by(&ran, "crusoe-support-requesters"), "{ran:?}");
+    // Nobody rewrites them, requester or approver (issue 40): the requests guard says so.
+    assert!(refused_by(&ran, "crusoe-support-requests") && ran.stderr.contains("never rewritten"), "{ran:?}");
 }
 
 /// Polls until a call with this credential is refused as unauthenticated (401).
