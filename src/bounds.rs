@@ -8,8 +8,11 @@ use std::time::Duration;
 
 use chrono::{SubsecRound, Utc};
 use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
-use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{ConfigMap, Event, ObjectReference, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef, Subject};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use kube::api::{Api, DeleteParams, PostParams};
 
 use crate::access::{Permission, subject_can};
@@ -117,6 +120,34 @@ impl TemporaryRequester {
     }
 }
 
+/// A Kubernetes Event as the plugin writes it for `event`, in `by`'s name, about the history of
+/// `namespace`.
+fn forged_event(namespace: &str, event: crate::history::EventKind, by: &str) -> Event {
+    let mut labels = state::managed_labels();
+    labels.insert(format!("{}event", state::PREFIX), event.name());
+    Event {
+        metadata: ObjectMeta {
+            generate_name: Some("supportaccess-verify-".into()),
+            labels: Some(labels),
+            annotations: Some(BTreeMap::from([(format!("{}by", state::PREFIX), by.to_string())])),
+            ..ObjectMeta::default()
+        },
+        involved_object: ObjectReference {
+            api_version: Some("v1".into()),
+            kind: Some("ConfigMap".into()),
+            name: Some(state::HISTORY_CONFIGMAP.into()),
+            namespace: Some(namespace.into()),
+            ..ObjectReference::default()
+        },
+        reason: Some(crate::history::event_reason(event)),
+        action: Some(event.name()),
+        message: Some(format!("{} by {by}", event.name())),
+        type_: Some("Normal".into()),
+        reporting_component: Some(state::MANAGED_BY_VALUE.into()),
+        ..Event::default()
+    }
+}
+
 /// Proves the requester's bounds; skipped when the requester roles are not installed.
 pub async fn requester_bounds(conn: &Connection, policy: &Policy) -> Result<Vec<GuardProof>> {
     let installed = crate::roles::missing(conn, &[state::REQUESTER_ROLE]).await?.is_empty();
@@ -169,6 +200,15 @@ async fn prove_approver(conn: &Connection, approver: &TemporaryRequester) -> Res
         let made = as_approver.call(bindings.create(&create, &binding)).await;
         proofs.push(proof(REQUESTERS, check, "refused", outcome(REQUESTERS, made)));
     }
+    let event = forged_event(&approver.namespace, crate::history::EventKind::Disabled, &approver.user);
+    let events = Api::<Event>::namespaced(as_approver.client.clone(), &approver.namespace);
+    let made = as_approver.call(events.create(&create, &event)).await;
+    proofs.push(proof(
+        REQUESTERS,
+        "as an approver: the plugin's Event of the owner's (disabled)",
+        "refused",
+        outcome(REQUESTERS, made),
+    ));
     // A binding that exists and is no support binding: the approver's own.
     let delete = DeleteParams { dry_run: true, ..DeleteParams::default() };
     let deleted = as_approver.call(bindings.delete(&approver.name, &delete)).await;
@@ -330,6 +370,31 @@ async fn prove(conn: &Connection, policy: &Policy, requester: &TemporaryRequeste
         None => "skipped: there is no history yet".into(),
     };
     proofs.push(proof(REQUESTERS, "as a requester: a history line in another's name", "refused", forged));
+    let orphaned = match conn.call(history.get_opt(state::HISTORY_CONFIGMAP)).await? {
+        Some(mut map) => {
+            // An owner that does not exist: the garbage collector would delete the whole trail.
+            map.metadata.owner_references = Some(vec![OwnerReference {
+                api_version: "v1".into(),
+                kind: "ConfigMap".into(),
+                name: "supportaccess-verify-gone".into(),
+                uid: "00000000-0000-4000-8000-000000000000".into(),
+                ..OwnerReference::default()
+            }]);
+            let api = Api::<ConfigMap>::namespaced(as_requester.client.clone(), ns);
+            outcome(REQUESTERS, as_requester.call(api.replace(state::HISTORY_CONFIGMAP, &create, &map)).await)
+        }
+        None => "skipped: there is no history yet".into(),
+    };
+    proofs.push(proof(REQUESTERS, "as a requester: an owner reference on the history", "refused", orphaned));
+    let event = forged_event(ns, crate::history::EventKind::Revoked, OTHER_REQUESTER);
+    let events = Api::<Event>::namespaced(as_requester.client.clone(), ns);
+    let made = as_requester.call(events.create(&create, &event)).await;
+    proofs.push(proof(
+        REQUESTERS,
+        "as a requester: the plugin's Event in another's name",
+        "refused",
+        outcome(REQUESTERS, made),
+    ));
 
     let mut helper = crate::credential::account("verify", now, &requester.user)?;
     helper.metadata.name = Some("supportaccess-verify-helper".into());

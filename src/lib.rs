@@ -36,6 +36,7 @@ pub mod roles;
 pub mod scan;
 pub mod state;
 pub mod supervise;
+pub mod support_bounds;
 pub mod sweep;
 pub mod text;
 pub mod transport;

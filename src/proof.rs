@@ -106,6 +106,7 @@ pub async fn guards(conn: &Connection, policy: &Policy, by: &str) -> Result<Vec<
         }))
         .collect();
     proofs.extend(as_caller(conn, policy, by).await?);
+    proofs.extend(crate::support_bounds::prove(conn).await?);
     if policy.guardrails {
         let namespaces = existing(conn, &policy.system_namespaces).await?;
         let namespace = namespaces.first().cloned().unwrap_or_else(|| "kube-system".into());
