@@ -243,6 +243,16 @@ pub async fn record(conn: &Connection, events: &[HistoryEvent]) -> Result<()> {
         match result {
             Ok(_) => break,
             Err(e) if e.is_conflict() && attempt < 100 => crate::retry::backoff(attempt).await,
+            Err(e) if e.message.contains(crate::admission::HISTORY_FULL_FOR_PARTIES) => {
+                output::warn(&format!(
+                    "the history ConfigMap {}/{} has no room left for a requester's or approver's lines (its \
+                     last 100 KiB are the owner's), so this event was not written there; the Kubernetes Event \
+                     records it, and the owner exports and trims the history",
+                    conn.namespace,
+                    state::HISTORY_CONFIGMAP
+                ));
+                break;
+            }
             Err(e) => return Err(e),
         }
     }

@@ -55,6 +55,11 @@ pub const IDENTITIES: &str = "crusoe-support-identities";
 pub const COMPANION_AFTER_GRANT: &str =
     "a companion binds only the ServiceAccount its record already grants: it is made after the record's grant";
 
+/// How `crusoe-support-requesters` refuses a party's history write that would take the history past
+/// the size whose rest is the owner's: the plugin then records the event as a Kubernetes Event only.
+pub const HISTORY_FULL_FOR_PARTIES: &str =
+    "no write but the owner's takes the history ConfigMap past its party ceiling";
+
 /// The names of the guards this policy wants: all five, or four with `guardrails=off`.
 pub fn wanted(guardrails: bool) -> Vec<&'static str> {
     let mut names = vec![REQUESTS, CREDENTIALS, REQUESTERS, IDENTITIES];

@@ -253,13 +253,15 @@ pub(super) fn source(namespace: &str) -> Value {
         validation(
             &on("configmaps", &trail::history_bounded()),
             format!(
-                "history lines go under month keys (YYYY-MM), each at most {} characters, at most {} bytes in one \
-                 write, and no write but the owner's takes the history ConfigMap past {} bytes (the rest is the \
-                 owner's room)",
+                "history lines go under month keys (YYYY-MM), each at most {} characters, and at most {} bytes in \
+                 one write",
                 trail::MAX_LINE,
                 trail::MAX_WRITE,
-                trail::PARTY_CEILING
             ),
+        ),
+        validation(
+            &on("configmaps", &trail::history_below_ceiling()),
+            format!("{} ({} bytes; the rest is the owner's room)", super::HISTORY_FULL_FOR_PARTIES, trail::PARTY_CEILING),
         ),
         validation(
             &on("configmaps", &trail::history_events("variables.approver")),

@@ -261,7 +261,7 @@ fn guards_an_older_plugin_wrote_are_replaced_in_place_and_nothing_reads_a_parame
         "json",
     ]);
     let json: serde_json::Value = serde_json::from_str(&written).unwrap();
-    assert_eq!(json["items"].as_array().unwrap().len(), 8, "four guards and their bindings");
+    assert_eq!(json["items"].as_array().unwrap().len(), 10, "five guards and their bindings");
     for forbidden in ["paramKind", "paramRef", "params.", "\"variables\"", "variables."] {
         assert!(!written.contains(forbidden), "{forbidden} in\n{written}");
     }

@@ -550,3 +550,45 @@ fn a_support_credential_of_an_allowed_clusterrole_never_reaches_the_support_stat
     let ran = as_user(cluster, &admin, &["-n", "staging", "create", "configmap", "work"]);
     assert_eq!(ran.code, 0, "{ran:?}");
 }
+
+#[test]
+fn a_full_history_keeps_the_owners_room_and_a_requester_is_told_instead_of_failing() {
+    let cluster = &*CLUSTER;
+    let p = parties(cluster, &[]);
+    // The owner's side wrote 830 KB of past lines: past the 800 KiB a party's write may reach.
+    let line = format!(
+        r#"{{"by":"kubernetes-admin","at":"2026-01-01T00:00:00Z","event":"expired","detail":"{}"}}"#,
+        "x".repeat(300)
+    );
+    let month: String = std::iter::repeat_n(format!("{line}\n"), 2_250).collect();
+    let ran = replace_history(cluster, &cluster.kubeconfig, |map| {
+        map["data"]["2026-01"] = serde_json::json!(month);
+    });
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let before = lines(cluster);
+
+    let asked = plugin_as(
+        cluster,
+        &p.alice,
+        &["request", "-o", "json", "--role", "readonly", "--reason", "r", "--duration", "1h"],
+    );
+    assert_eq!(asked.code, 0, "the request itself is made: {asked:?}");
+    assert!(asked.stderr.contains("no room left"), "{asked:?}");
+    assert_eq!(lines(cluster), before, "no party line past the ceiling");
+    let id = serde_json::from_str::<serde_json::Value>(&asked.stdout).unwrap()["id"].as_str().unwrap().to_string();
+    let events = cluster.kubectl_ok(&[
+        "-n",
+        NS,
+        "get",
+        "events",
+        "-l",
+        &format!("support-access.crusoe.ai/request-id={id}"),
+        "-o",
+        "name",
+    ]);
+    assert!(!events.trim().is_empty(), "the Kubernetes Event records it");
+
+    // The owner's line still fits.
+    cluster.supportaccess_ok(NS, &["revoke", &id]);
+    assert_eq!(lines(cluster), before + 1);
+}
