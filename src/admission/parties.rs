@@ -212,14 +212,20 @@ pub(super) fn source(namespace: &str) -> Value {
                      (!has(object.imagePullSecrets) || object.imagePullSecrets.size() == 0) && \
                      has(object.automountServiceAccountToken) && object.automountServiceAccountToken == false && \
                      ({managed}) == 'true' && \
+                     (has(object.metadata.labels) ? object.metadata.labels : {{}}).all(k, k in {labels}) && \
+                     (!has(object.metadata.annotations) || object.metadata.annotations.size() == 0) && \
+                     (!has(object.metadata.ownerReferences) || object.metadata.ownerReferences.size() == 0) && \
+                     (!has(object.metadata.finalizers) || object.metadata.finalizers.size() == 0) && \
                      object.metadata.name.startsWith('crusoe-support-' + variables.id + '-') && \
                      has(object.metadata.creationTimestamp) && \
                      int(object.metadata.name.split('.')[0].substring(object.metadata.name.split('.')[0].lastIndexOf('-') + 1)) <= \
                       int(timestamp(string(object.metadata.creationTimestamp)) + variables.maxDuration))",
                     managed = label("object", state::MANAGED_LABEL),
+                    labels = cel::list(&[state::MANAGED_BY_LABEL, state::MANAGED_LABEL, state::REQUEST_ID_LABEL]),
                 ),
             ),
-            "a request's ServiceAccount is labelled with its request id, has no secrets or image pull secrets, \
+            "a request's ServiceAccount is labelled with its request id (and only the state format's labels, no \
+             annotation, owner or finalizer: nothing may end or keep it but its request), has no secrets or image pull secrets, \
              mounts no token, and carries an end within the policy's maxDuration"
                 .into(),
         ),

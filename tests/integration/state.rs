@@ -592,3 +592,29 @@ fn a_full_history_keeps_the_owners_room_and_a_requester_is_told_instead_of_faili
     cluster.supportaccess_ok(NS, &["revoke", &id]);
     assert_eq!(lines(cluster), before + 1);
 }
+
+#[test]
+fn a_requesters_own_account_carries_nothing_that_ends_or_keeps_it_but_its_request() {
+    let cluster = &*CLUSTER;
+    let p = parties(cluster, &[]);
+    let end = crate::common::minutes_from_now(60);
+    let own = crate::common::account_of("mine1", &end, "alice");
+    let account = |extra: &str| {
+        format!(
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: {own}\n  namespace: {NS}\n  labels:\n    app.kubernetes.io/managed-by: kubectl-supportaccess\n    support-access.crusoe.ai/managed: \"true\"\n    support-access.crusoe.ai/request-id: mine1\n{extra}automountServiceAccountToken: false\n"
+        )
+    };
+    for extra in [
+        "  finalizers: [example.com/keep]\n",
+        "  ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: gone, uid: 0b4f2a9e-5a2d-4f0e-9d1b-000000000001}]\n",
+        "  annotations: {note: x}\n",
+    ] {
+        let ran = cluster.create_as(&p.alice, &account(extra));
+        assert!(
+            refused_by(&ran, "crusoe-support-requesters") && ran.stderr.contains("nothing may end or keep it"),
+            "{extra}: {ran:?}"
+        );
+    }
+    let ran = cluster.create_as(&p.alice, &account(""));
+    assert_eq!(ran.code, 0, "the bare one, as `request` makes it: {ran:?}");
+}
