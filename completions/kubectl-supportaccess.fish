@@ -125,7 +125,7 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -s w -l watch -d 'Stay open and print one line as each request is made, waits for an answer, is approved or denied, extended, revoked or ends (a watch on the support bindings); on a terminal the bell rings for a request that waits. With -o json, one JSON object per line'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -s v -l verbose -d 'Print more about what is done (repeat for more detail)'
-complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -s h -l help -d 'Print help'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand get" -s V -l version -d 'Print version'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l role -d 'The role to request: readonly, operator, or an existing ClusterRole the owner allows (`enable --clusterroles`; `get` lists them)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand request" -l reason -d 'Why access is needed (recorded on the grant and in the history)' -r

@@ -349,10 +349,11 @@ pub async fn revoke_everything(conn: &Connection) -> Result<Grants> {
     Ok(listing)
 }
 
-/// Deletes every managed binding in the cluster: one collection delete for the
-/// ClusterRoleBindings, one per namespace for the RoleBindings.
+/// Deletes every managed binding of a request in the cluster (labelled with a request id: never
+/// the bindings of who may ask and who may answer, which only `uninstall` removes): one collection
+/// delete for the ClusterRoleBindings, one per namespace for the RoleBindings.
 async fn delete_all_bindings(conn: &Connection) -> Result<()> {
-    let selector = ListParams::default().labels(state::MANAGED_SELECTOR);
+    let selector = ListParams::default().labels(&format!("{},{}", state::MANAGED_SELECTOR, state::REQUEST_ID_LABEL));
     let cluster_api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
     conn.call(cluster_api.delete_collection(&DeleteParams::default(), &selector)).await?;
     let namespaced = conn.call(Api::<RoleBinding>::all(conn.client.clone()).list(&selector)).await?;

@@ -105,6 +105,10 @@ pub enum Command {
     /// Disable support access: no new requests or renewals; running sessions drain.
     Disable(DisableArgs),
     /// Show whether support access is enabled, which roles, and the active requests.
+    ///
+    /// Like every command, `get` first sweeps: it deletes the records of requests whose end has
+    /// passed and writes their `expired` lines to the history (what `sweep` does), so what it
+    /// shows is what is in force.
     Get(GetArgs),
     /// Request support access: create the grant and mint a short-lived credential for it.
     ///

@@ -299,7 +299,7 @@ fn summarize(rows: &[Row], format: Option<OutputFormat>) -> Result<()> {
                 };
                 table.add_row(output::row([row.context.clone(), row.cluster.clone(), result.into(), detail]));
             }
-            println!("{table}");
+            crate::outln!("{table}");
             for row in rows {
                 for warning in &row.warnings {
                     output::warn(&format!("context {:?}: {warning}", row.context));

@@ -1,6 +1,27 @@
 //! kubectl-supportaccess: time-bound, audited, revocable support access to a Kubernetes cluster,
 //! with every piece of state in the cluster itself and no server component.
 
+/// `println!` for what a command prints on stdout: once a reader stops reading (a closed pipe,
+/// `| head -n 1`), the rest of the output is dropped quietly and the command finishes its work and
+/// exits as it would have; never a panic, never a message (`output::stdout_write`).
+#[macro_export]
+macro_rules! outln {
+    () => {
+        $crate::output::stdout_write(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::stdout_write(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` for stdout, as [`outln!`].
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::stdout_write(format_args!($($arg)*))
+    };
+}
+
 pub mod access;
 pub mod admission;
 pub mod approval;
@@ -60,7 +81,7 @@ pub fn main_entry() -> ExitCode {
         if !descriptions {
             completion.candidates.iter_mut().for_each(|(_, help)| help.clear());
         }
-        print!("{}", completion.render());
+        out!("{}", completion.render());
         return ExitCode::SUCCESS;
     }
     let cli = cli::Cli::parse();

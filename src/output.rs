@@ -77,6 +77,33 @@ pub fn row<I: IntoIterator<Item = String>>(cells: I) -> Vec<String> {
     cells.into_iter().map(|cell| terminal(&cell).into_owned()).collect()
 }
 
+/// Whether a reader closed stdout (EPIPE): later output is dropped.
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Writes to stdout, flushed. A closed stdout (the reader stopped reading, as `| head -n 1` does)
+/// is remembered and every later write dropped, silently: the command finishes what it does and
+/// exits as it would (0 for a reader), as kubectl's output does. Any other failure to write is
+/// said once on stderr.
+pub fn stdout_write(text: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    use std::sync::atomic::Ordering;
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_fmt(text).and_then(|()| stdout.flush()) {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            warn(&format!("cannot write the output: {e}"));
+        }
+    }
+}
+
+/// Whether stdout was closed by its reader: a command that would print on forever (a watch) ends.
+pub fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Prints a value as JSON or YAML.
 pub fn print_structured<T: Serialize>(value: &T, format: OutputFormat) -> Result<()> {
     let text = match format {
@@ -87,7 +114,7 @@ pub fn print_structured<T: Serialize>(value: &T, format: OutputFormat) -> Result
         }
     }
     .map_err(|e| Error::failed(format!("cannot render the output: {e}")))?;
-    print!("{text}");
+    crate::out!("{text}");
     Ok(())
 }
 

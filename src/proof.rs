@@ -38,7 +38,21 @@ pub struct GuardProof {
 
 impl GuardProof {
     pub fn ok(&self) -> bool {
-        self.expected == self.observed || self.observed.starts_with("skipped")
+        self.expected == self.observed || self.skipped()
+    }
+
+    /// Not tried (nothing to try it on): neither a match nor a mismatch.
+    pub fn skipped(&self) -> bool {
+        self.observed.starts_with("skipped")
+    }
+
+    /// The OK column: `ok`, `skipped` or `MISMATCH`.
+    pub fn verdict(&self) -> &'static str {
+        match (self.skipped(), self.ok()) {
+            (true, _) => "skipped",
+            (false, true) => "ok",
+            (false, false) => "MISMATCH",
+        }
     }
 }
 

@@ -220,7 +220,7 @@ pub async fn approve(global: &GlobalArgs, args: &IdArg) -> Result<()> {
         ),
         _ if !granted => {
             let left = usize::from(policy.approvals).saturating_sub(approvals.len());
-            println!(
+            crate::outln!(
                 "Approval {} recorded for {}; it grants nothing until {left} more approver{} approve{} it.",
                 tally(approvals, policy.approvals),
                 terminal(&what),
@@ -230,7 +230,7 @@ pub async fn approve(global: &GlobalArgs, args: &IdArg) -> Result<()> {
             Ok(())
         }
         _ => {
-            println!("Approved {}{count}; request {} now ends at {}.", terminal(&what), grant.id, rfc3339(end));
+            crate::outln!("Approved {}{count}; request {} now ends at {}.", terminal(&what), grant.id, rfc3339(end));
             Ok(())
         }
     }
@@ -253,7 +253,7 @@ pub async fn deny(global: &GlobalArgs, args: &DenyArgs) -> Result<()> {
             print_structured(&serde_json::json!({ "id": grant.id, "deniedBy": by, "reason": args.reason }), format)
         }
         _ => {
-            println!("Denied {}.", terminal(&what));
+            crate::outln!("Denied {}.", terminal(&what));
             Ok(())
         }
     }

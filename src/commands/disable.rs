@@ -57,16 +57,16 @@ pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
     match global.output {
         Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(&done, format),
         _ => {
-            println!("Support access disabled on context {:?}: no new requests and no renewals.", done.context);
+            crate::outln!("Support access disabled on context {:?}: no new requests and no renewals.", done.context);
             if args.now {
-                println!(
+                crate::outln!(
                     "Revoked {} request(s) now: their credentials are refused from their next API call.",
                     done.revoked
                 );
             } else if done.drained.is_empty() {
-                println!("No running session needed draining.");
+                crate::outln!("No running session needed draining.");
             } else {
-                println!(
+                crate::outln!(
                     "{} running session(s) drain: each ends when its current credential expires. Use `disable --now` to end them at once.",
                     done.drained.len()
                 );

@@ -514,7 +514,7 @@ async fn check_exists(conn: &Connection, wanted: &Wanted) -> Result<()> {
 fn print_enabled(done: &Enabled) -> Result<()> {
     let (policy, guards, holders) = (&done.policy, &done.guards, &done.holders);
     if done.created_namespace {
-        println!("Namespace {}: created", done.namespace);
+        crate::outln!("Namespace {}: created", done.namespace);
     }
     for item in done.installed.iter().chain(&guards.installed) {
         let outcome = match item.outcome {
@@ -524,18 +524,18 @@ fn print_enabled(done: &Enabled) -> Result<()> {
             InstallOutcome::Updated => "updated to enforce this policy",
             InstallOutcome::HelmManaged => "managed by Helm, used as it is",
         };
-        println!("{} {}: {outcome}", item.kind, item.name);
+        crate::outln!("{} {}: {outcome}", item.kind, item.name);
     }
     for removed in &guards.removed {
-        println!("{removed}: removed (guardrails off)");
+        crate::outln!("{removed}: removed (guardrails off)");
     }
     if !guards.available {
-        println!(
+        crate::outln!(
             "Admission guards: not available on this server (ValidatingAdmissionPolicy v1 needs Kubernetes 1.30); \
              the policy is kept by this plugin's own checks only."
         );
     }
-    println!(
+    crate::outln!(
         "Support access enabled on context {:?}: roles {}; requests last at most {}; credentials live {}.",
         done.context,
         policy.enabled_roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(", "),
@@ -543,27 +543,31 @@ fn print_enabled(done: &Enabled) -> Result<()> {
         format_duration(policy.credential_ttl)
     );
     for weighed in &done.cluster_roles {
-        println!("Support may also request {}.", weighed.describe());
+        crate::outln!("Support may also request {}.", weighed.describe());
     }
     if let Some(scope) = &policy.default_scope {
-        println!("A request without --scope is made in namespace {scope}.");
+        crate::outln!("A request without --scope is made in namespace {scope}.");
     }
     if policy.approval_required {
         let approvers = match policy.approvals {
             1 => String::new(),
             n => format!(" by {n} approvers other than its requester"),
         };
-        println!(
+        crate::outln!(
             "Each request waits for approval{approvers} (`kubectl supportaccess approve ID`) for at most {}.",
             format_duration(policy.pending_ttl)
         );
     }
     if let Some(pattern) = &policy.reason_pattern {
-        println!("Each request's reason must match {}.", output::terminal(&format!("{pattern:?}")));
+        crate::outln!("Each request's reason must match {}.", output::terminal(&format!("{pattern:?}")));
     }
-    println!("{}.", output::terminal(&holders.describe()));
+    crate::outln!("{}.", output::terminal(&holders.describe()));
     if !done.revoked.is_empty() {
-        println!("Revoked {} request(s) of roles no longer enabled: {}.", done.revoked.len(), done.revoked.join(", "));
+        crate::outln!(
+            "Revoked {} request(s) of roles no longer enabled: {}.",
+            done.revoked.len(),
+            done.revoked.join(", ")
+        );
     }
     Ok(())
 }

@@ -120,7 +120,7 @@ pub async fn run(global: &GlobalArgs, args: &ExtendArgs) -> Result<()> {
             format,
         ),
         _ => {
-            println!(
+            crate::outln!(
                 "Request {} now ends at {}; its new credential expires at {}.",
                 grant.id,
                 rfc3339(end),

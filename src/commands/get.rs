@@ -143,9 +143,9 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
     match global.output.unwrap_or(OutputFormat::Text) {
         OutputFormat::Text => {
             note_details(&status, Utc::now());
-            print!("{}", render_text(&status))
+            crate::out!("{}", render_text(&status))
         }
-        OutputFormat::Table => println!("{}", render_table(&status, Utc::now())),
+        OutputFormat::Table => crate::outln!("{}", render_table(&status, Utc::now())),
         format => print_structured(&status, format)?,
     }
     Ok(())

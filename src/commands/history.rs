@@ -31,10 +31,10 @@ pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {
     match global.output.unwrap_or(OutputFormat::Text) {
         OutputFormat::Text => {
             if events.is_empty() {
-                println!("No history events.");
+                crate::outln!("No history events.");
             }
             for event in &events {
-                println!("{}", describe(event));
+                crate::outln!("{}", describe(event));
             }
         }
         OutputFormat::Table => {
@@ -51,7 +51,7 @@ pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {
                     e.detail.clone(),
                 ]));
             }
-            println!("{table}");
+            crate::outln!("{table}");
         }
         format => print_structured(&events, format)?,
     }

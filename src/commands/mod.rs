@@ -45,14 +45,12 @@ pub async fn run(cli: Cli) -> Result<()> {
 }
 
 fn completion(args: &crate::cli::CompletionArgs) -> Result<()> {
-    use std::io::Write;
     if let Some(dir) = &args.install_kubectl_shim {
         let link = crate::complete::install_shim(dir.as_deref())?;
-        println!("Installed {}: `kubectl supportaccess <TAB>` now completes through kubectl.", link.display());
+        crate::outln!("Installed {}: `kubectl supportaccess <TAB>` now completes through kubectl.", link.display());
         return Ok(());
     }
     let shell = args.shell.ok_or_else(|| Error::usage("name a shell: bash, zsh, fish or powershell"))?;
-    std::io::stdout()
-        .write_all(&crate::complete::script(shell))
-        .map_err(|e| Error::failed(format!("cannot write the script: {e}")))
+    crate::out!("{}", String::from_utf8_lossy(&crate::complete::script(shell)));
+    Ok(())
 }

@@ -24,8 +24,8 @@ pub async fn run(global: &GlobalArgs, args: &IdArg) -> Result<()> {
             format,
         ),
         _ => {
-            println!("Renewed request {}: credential expires at {}.", terminal(&grant.id), rfc3339(at));
-            println!("Kubeconfig: {}", terminal(&path.display().to_string()));
+            crate::outln!("Renewed request {}: credential expires at {}.", terminal(&grant.id), rfc3339(at));
+            crate::outln!("Kubeconfig: {}", terminal(&path.display().to_string()));
             Ok(())
         }
     }

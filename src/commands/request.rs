@@ -280,19 +280,19 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
             format,
         ),
         _ => {
-            println!("Request ID: {id}");
-            println!("Role: {}", grant.role.api_name());
+            crate::outln!("Request ID: {id}");
+            crate::outln!("Role: {}", grant.role.api_name());
             if let Some(scope) = &grant.scope {
-                println!("Scope: namespace {scope}");
+                crate::outln!("Scope: namespace {scope}");
             }
-            println!("Request Expires At: {}", rfc3339(grant.expires_at));
-            println!("Credential Expires At: {}", rfc3339(credential_expires_at));
-            println!("Kubeconfig: {}", terminal(&path.display().to_string()));
+            crate::outln!("Request Expires At: {}", rfc3339(grant.expires_at));
+            crate::outln!("Credential Expires At: {}", rfc3339(credential_expires_at));
+            crate::outln!("Kubeconfig: {}", terminal(&path.display().to_string()));
             let pods = match &grant.scope {
                 Some(scope) => format!("-n {scope}"),
                 None => "-A".to_string(),
             };
-            println!("Use it with: kubectl supportaccess exec {id} -- kubectl get pods {pods}");
+            crate::outln!("Use it with: kubectl supportaccess exec {id} -- kubectl get pods {pods}");
             Ok(())
         }
     }

@@ -43,10 +43,10 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
     let conn = Connection::open(global, &Target::default()).await?;
     let done = revoke_on(&conn, if args.all { &[] } else { &args.ids }).await?;
     if done.revoked.is_empty() {
-        println!("No request to revoke.");
+        crate::outln!("No request to revoke.");
     }
     for id in done.revoked {
-        println!("Revoked request {}: its credential is refused from its next API call.", terminal(&id));
+        crate::outln!("Revoked request {}: its credential is refused from its next API call.", terminal(&id));
     }
     Ok(())
 }
@@ -117,6 +117,6 @@ pub async fn end(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     crate::credential::forget(&conn.context, &grant.id);
     history::record(&conn, &[HistoryEvent::request(EventKind::Revoked, &grant, &by, "ended by its requester")]).await?;
     sweep::lazy(&conn).await?;
-    println!("Ended request {}: its credential is refused from its next API call.", terminal(&grant.id));
+    crate::outln!("Ended request {}: its credential is refused from its next API call.", terminal(&grant.id));
     Ok(())
 }

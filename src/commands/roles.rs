@@ -270,9 +270,9 @@ fn print_verified(verified: &Verified) {
             if row.ok() { "ok".into() } else { "MISMATCH".to_string() },
         ]);
     }
-    println!("{table}");
+    crate::outln!("{table}");
     if verified.checks.iter().all(Row::ok) {
-        println!(
+        crate::outln!(
             "All {} checks match for both roles, asked of the API server on context {:?}.",
             verified.checks.len(),
             verified.context
@@ -285,21 +285,21 @@ fn print_verified(verified: &Verified) {
             output::terminal(&proof.check).into_owned(),
             proof.expected.to_string(),
             output::terminal(&proof.observed).into_owned(),
-            if proof.ok() { "ok".into() } else { "MISMATCH".to_string() },
+            proof.verdict().to_string(),
         ]);
     }
-    println!("{table}");
-    println!("{}.", output::terminal(&verified.holders.describe()));
+    crate::outln!("{table}");
+    crate::outln!("{}.", output::terminal(&verified.holders.describe()));
     print_indirect_paths(&verified.indirect_paths);
     for weighed in &verified.cluster_roles {
-        println!("Support may also request {}.", weighed.describe());
+        crate::outln!("Support may also request {}.", weighed.describe());
     }
 }
 
 /// What no guard closes: exec into pods whose service accounts hold more than the role.
 fn print_indirect_paths(paths: &[IndirectPath]) {
     let risky: Vec<&IndirectPath> = paths.iter().filter(|p| p.is_risky()).collect();
-    println!(
+    crate::outln!(
         "Indirect paths no guard closes: operator requests may exec into the pods of the system namespaces, \
          and a shell there acts as the pod's service account. {} service account(s) checked, {} hold more than the roles:",
         paths.len(),
@@ -307,7 +307,7 @@ fn print_indirect_paths(paths: &[IndirectPath]) {
     );
     let yes = |b: bool| if b { "yes" } else { "no" };
     for path in risky {
-        println!(
+        crate::outln!(
             "  {}/{} (pods {}): read secrets {}, create pods {}, bind/escalate/impersonate {}",
             path.namespace,
             output::terminal(&path.service_account),
@@ -345,25 +345,25 @@ fn print_definitions(global: &GlobalArgs) -> Result<()> {
         return print_structured(&roles, format);
     }
     for definition in definitions {
-        println!("{} — {}", definition.name, definition.purpose);
+        crate::outln!("{} — {}", definition.name, definition.purpose);
         for rule in &definition.rules {
             let groups: Vec<&str> =
                 rule.api_groups.iter().flatten().map(|g| if g.is_empty() { "core" } else { g.as_str() }).collect();
-            println!(
+            crate::outln!(
                 "  {} on {}: {}",
                 rule.verbs.join(", "),
                 groups.join(", "),
                 rule.resources.clone().unwrap_or_default().join(", ")
             );
         }
-        println!();
+        crate::outln!();
     }
-    println!(
+    crate::outln!(
         "Directly, none of them grants secrets, RBAC writes, bind, escalate, impersonate, serviceaccounts/token, \
          or CSR creation or approval; exec and port-forward only through crusoe-support-debug in the system \
          namespaces, for operator requests."
     );
-    println!(
+    crate::outln!(
         "Indirectly: operator may patch workloads, nodes and the GPU/network operator resources; the admission \
          guard crusoe-support-guardrails (policy key guardrails) refuses any change to a pod template's spec, to \
          a node beyond cordon, and to those resources' images and versions. No guard closes exec: a shell in a \

@@ -40,7 +40,7 @@ pub async fn run(global: &GlobalArgs, args: &SweepArgs) -> Result<()> {
     match global.output {
         Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(&swept, format),
         _ => {
-            println!("{}", describe(&swept.sweep));
+            crate::outln!("{}", describe(&swept.sweep));
             Ok(())
         }
     }

@@ -22,14 +22,14 @@ pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<()> {
     crate::requesters::uninstall(&conn, &mut parties).await?;
     let grants = revoke_everything(&conn).await?;
     for object in &parties {
-        println!("Deleted {object}.");
+        crate::outln!("Deleted {object}.");
     }
-    println!("Deleted {} support request(s) and their bindings.", grants.valid.len() + grants.invalid.len());
+    crate::outln!("Deleted {} support request(s) and their bindings.", grants.valid.len() + grants.invalid.len());
     let mut guards = Vec::new();
     // Before the policy ConfigMap, which never says less than the guards enforce.
     crate::admission::remove(&conn, &crate::admission::ALL, &mut guards).await?;
     for object in &guards {
-        println!("Deleted {object}.");
+        crate::outln!("Deleted {object}.");
     }
     if !guards.is_empty() && !crate::enforce::wait(&conn, None).await? {
         crate::output::warn(&format!(
@@ -39,12 +39,12 @@ pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<()> {
     }
     let (deleted, helm) = roles::uninstall(&conn).await?;
     for object in &deleted {
-        println!("Deleted {object}.");
+        crate::outln!("Deleted {object}.");
     }
     let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
     for name in [state::POLICY_CONFIGMAP].into_iter().chain(args.purge.then_some(state::HISTORY_CONFIGMAP)) {
         match conn.call(api.delete(name, &DeleteParams::default())).await {
-            Ok(_) => println!("Deleted ConfigMap {}/{name}.", conn.namespace),
+            Ok(_) => crate::outln!("Deleted ConfigMap {}/{name}.", conn.namespace),
             Err(e) if e.is_not_found() => {}
             Err(e) => return Err(e),
         }
@@ -57,14 +57,14 @@ pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<()> {
             .chain([HistoryEvent::policy(EventKind::Removed, &by, "uninstalled")])
             .collect();
         history::record(&conn, &events).await?;
-        println!(
+        crate::outln!(
             "Kept the history in ConfigMap {}/{} (delete it with --purge).",
             conn.namespace,
             state::HISTORY_CONFIGMAP
         );
     }
     for (release, chart) in helm {
-        println!(
+        crate::outln!(
             "Left the roles of Helm release {release} ({chart}) alone; to remove them: helm uninstall {release} --namespace {}",
             conn.namespace
         );

@@ -38,6 +38,11 @@ pub async fn run(global: &GlobalArgs, args: &VersionArgs) -> Result<()> {
         })
         .await;
     }
+    let structured = matches!(global.output, Some(OutputFormat::Json | OutputFormat::Yaml));
+    // As kubectl: the client's version first, whether or not the server answers.
+    if !structured {
+        crate::outln!("Client Version: v{}", Versions::client().client_version.version);
+    }
     let server_version = match args.client {
         true => None,
         false => Some(server_version(&Connection::open(global, &Target::default()).await?).await?),
@@ -46,10 +51,9 @@ pub async fn run(global: &GlobalArgs, args: &VersionArgs) -> Result<()> {
     match global.output {
         Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(&versions, format),
         _ => {
-            println!("Client Version: v{}", versions.client_version.version);
             if let Some(server) = &versions.server_version {
                 // The API server says what its version is.
-                println!("Server Version: {}", crate::output::terminal(&server.git_version));
+                crate::outln!("Server Version: {}", crate::output::terminal(&server.git_version));
             }
             Ok(())
         }

@@ -6,7 +6,6 @@
 //! Gone), a fresh list is compared with what was known, so nothing is lost or told twice.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -395,19 +394,19 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
             }
             for (kind, by) in kinds {
                 let event = event_of(kind, by, grant, &change, &ctx);
-                let mut out = std::io::stdout().lock();
                 let text = match json {
                     true => serde_json::to_string(&event).unwrap_or_default(),
                     false => event.line(),
                 };
-                let _ = writeln!(out, "{text}");
-                if bell && event.waits() {
-                    let _ = write!(out, "\x07");
-                }
-                let _ = out.flush();
+                let bell = if bell && event.waits() { "\x07" } else { "" };
+                crate::out!("{text}\n{bell}");
                 if !event.initial {
                     let _ = hooks.send(event);
                 }
+            }
+            // The reader stopped reading (`| head -n 1`): a watch with no command to run ends.
+            if output::stdout_closed() && args.exec.is_none() {
+                break;
             }
         }
     };

@@ -118,7 +118,7 @@ impl TestCluster {
     }
 
     /// Admin's kubeconfig, the plugin and kubectl on PATH, credentials kept under the cluster's dir.
-    fn environment(&self, command: &mut Command) {
+    pub fn environment(&self, command: &mut Command) {
         command
             .env("KUBECONFIG", &self.kubeconfig)
             .env("PATH", self.path_env())

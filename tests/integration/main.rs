@@ -6,6 +6,7 @@ mod chart;
 mod clusterroles;
 mod common;
 mod connection;
+mod conventions;
 mod distribution;
 mod enforced;
 mod faults;

@@ -1,0 +1,121 @@
+//! Feels like kubectl, tells the truth (issue 41): each finding of the review, tried as a new
+//! owner and a new support engineer would, on the real control plane.
+
+use std::process::Command;
+
+use crate::common::{CLUSTER, Ran, TestCluster, eventually, run};
+use crate::requester::as_user;
+
+const NS: &str = "crusoe-system";
+
+/// `kubectl supportaccess ARGS` with stdout a pipe whose reader is already gone: every write
+/// meets EPIPE at once, as after `| head -n 1` has read its line.
+fn into_closed_pipe(cluster: &TestCluster, args: &[&str]) -> Ran {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = cluster
+        .kubectl()
+        .env("RUST_BACKTRACE", "1")
+        .arg("supportaccess")
+        .args(args)
+        .args(["-n", NS])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    Ran {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::new(),
+        stderr: String::from_utf8_lossy(&output.stderr).into(),
+    }
+}
+
+/// `kubectl supportaccess ARGS | head -n 1` in bash with pipefail: how the pipeline ended.
+fn into_head(cluster: &TestCluster, args: &[&str]) -> Ran {
+    let line = format!("set -o pipefail; kubectl supportaccess {} -n {NS} | head -n 1", args.join(" "));
+    let mut bash = Command::new("bash");
+    cluster.environment(&mut bash);
+    run(bash.env("RUST_BACKTRACE", "1").args(["-c", &line]))
+}
+
+#[test]
+fn a_reader_that_stops_reading_ends_each_listing_command_quietly_with_status_0() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly,operator"]);
+    for _ in 0..2 {
+        crate::common::request(cluster, NS, &["--role", "readonly", "--reason", "r", "--duration", "1h"]);
+    }
+    for args in [
+        &["roles"][..],
+        &["roles", "--verify"],
+        &["history"],
+        &["history", "-o", "json"],
+        &["get"],
+        &["get", "-o", "table"],
+        &["get", "-o", "yaml"],
+        &["sweep"],
+        &["version"],
+        &["completion", "bash"],
+    ] {
+        for ran in [into_closed_pipe(cluster, args), into_head(cluster, args)] {
+            assert_eq!(ran.code, 0, "{args:?}: {ran:?}");
+            assert!(!ran.stderr.contains("panicked") && !ran.stderr.contains("Broken pipe"), "{args:?}: {ran:?}");
+            assert_eq!(ran.stderr, "", "{args:?}: nothing on stderr");
+        }
+    }
+}
+
+#[test]
+fn disable_now_revokes_the_requests_but_keeps_who_may_ask_and_who_may_answer() {
+    let cluster = &*CLUSTER;
+    let prov = cluster.user("prov", &[]);
+    let enable = ["enable", "--enabled-roles", "readonly", "--requesters", "user:prov", "--approvers", "user:appr"];
+    cluster.supportaccess_ok(NS, &enable);
+    let (id, _) = crate::common::request(cluster, NS, &["--role", "readonly", "--reason", "r", "--duration", "1h"]);
+    cluster.supportaccess_ok(NS, &["disable", "--now", "--yes"]);
+    assert!(cluster.managed_bindings().iter().all(|b| !b.contains(&id)), "the request is revoked");
+    for party in ["crusoe-support-requester", "crusoe-support-approver"] {
+        cluster.kubectl_ok(&["get", "clusterrolebinding", party, "-o", "name"]);
+    }
+    let out = cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly"]);
+    assert!(out.contains("Who may request: user:prov · who may approve: user:appr"), "{out}");
+    eventually("prov may still ask", || {
+        as_user(cluster, &prov, &["auth", "can-i", "create", "serviceaccounts/token", "-n", NS]).stdout.trim() == "yes"
+    });
+}
+
+#[test]
+fn version_prints_the_client_version_before_it_fails_to_reach_the_server() {
+    let cluster = &*CLUSTER;
+    let down = cluster.dir.join("down.kubeconfig");
+    std::fs::write(
+        &down,
+        "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: \"https://127.0.0.1:9\"}}]\nusers: [{name: u, user: {token: x}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n",
+    )
+    .unwrap();
+    let ran = run(cluster.kubectl().env("KUBECONFIG", &down).args(["supportaccess", "version"]));
+    assert_ne!(ran.code, 0, "{ran:?}");
+    assert!(ran.stdout.starts_with(&format!("Client Version: v{}\n", env!("CARGO_PKG_VERSION"))), "{ran:?}");
+}
+
+#[test]
+fn get_says_in_its_first_paragraph_that_it_sweeps_and_readme_opens_with_make_try_and_make_test() {
+    let cluster = &*CLUSTER;
+    let help = cluster.supportaccess_ok(NS, &["get", "--help"]);
+    let first = help.split("\n\n").take(2).collect::<Vec<_>>().join("\n\n");
+    assert!(first.contains("sweeps") && first.contains("expired"), "{help}");
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let screen: String = readme.lines().take(24).collect::<Vec<_>>().join("\n");
+    assert!(screen.contains("make try") && screen.contains("make test"), "{screen}");
+}
+
+#[test]
+fn roles_verify_marks_a_check_it_could_not_try_skipped_not_ok() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly,operator"]);
+    let out = cluster.supportaccess_ok(NS, &["roles", "--verify"]);
+    let row = out.lines().find(|l| l.contains("node changes")).expect("the node row (the harness has no Node)");
+    assert!(row.contains("skipped: the cluster has no Node"), "{row}");
+    let verdict = row.trim_end_matches(['│', ' ']).rsplit(['┆', '│']).next().unwrap().trim();
+    assert_eq!(verdict, "skipped", "{row}");
+    assert!(!out.lines().any(|l| l.contains("skipped:") && l.trim_end_matches(['│', ' ']).ends_with("ok")), "{out}");
+}
