@@ -448,21 +448,26 @@ async fn enable(
     let withdrawn: Vec<&Grant> = before.live(Utc::now()).into_iter().filter(|g| !g.allowed_by(policy)).collect();
     let revoked =
         end_requests(&conn, &by, &withdrawn, &before, EventKind::Revoked, "its role is no longer enabled").await?;
-    let detail = format!(
-        "roles {}; clusterRoles {}; defaultScope {}; maxDuration {}; credentialTTL {}; systemNamespaces {}; \
-         operatorNamespaces {}; approval {}; approvals {}; pendingTTL {}; reasonPattern {}",
-        policy.enabled_roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(","),
-        policy.cluster_roles_spelled().join(","),
-        policy.default_scope.as_deref().unwrap_or("*"),
-        format_duration(policy.max_duration),
-        format_duration(policy.credential_ttl),
-        policy.system_namespaces.join(","),
-        policy.operator_namespaces.join(","),
-        crate::policy::approval_name(policy.approval_required),
-        policy.approvals,
-        format_duration(policy.pending_ttl),
-        policy.reason_pattern.as_deref().unwrap_or("")
-    );
+    // Each setting as `key value`; a key whose value is empty is left out.
+    let settings = [
+        ("roles", policy.enabled_roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(",")),
+        ("clusterRoles", policy.cluster_roles_spelled().join(",")),
+        ("defaultScope", policy.default_scope.clone().unwrap_or_else(|| "*".into())),
+        ("maxDuration", format_duration(policy.max_duration)),
+        ("credentialTTL", format_duration(policy.credential_ttl)),
+        ("systemNamespaces", policy.system_namespaces.join(",")),
+        ("operatorNamespaces", policy.operator_namespaces.join(",")),
+        ("approval", crate::policy::approval_name(policy.approval_required).to_string()),
+        ("approvals", policy.approvals.to_string()),
+        ("pendingTTL", format_duration(policy.pending_ttl)),
+        ("reasonPattern", policy.reason_pattern.clone().unwrap_or_default()),
+    ];
+    let detail = settings
+        .iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(key, value)| format!("{key} {value}"))
+        .collect::<Vec<_>>()
+        .join("; ");
     history::record(&conn, &[HistoryEvent::policy(EventKind::Enabled, &by, detail)]).await?;
     // A written guard takes a moment to reach the API server's admission chain.
     if guards.available && !enforce::wait(&conn, Some(policy)).await? {

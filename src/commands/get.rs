@@ -399,7 +399,7 @@ fn render_table(status: &Status, now: DateTime<Utc>) -> String {
                 true => format!("{} (unbound: {})", grant.role.name(), describe_powers(grant)),
                 false => grant.role.name().to_string(),
             },
-            grant.scope.clone().unwrap_or_else(|| "cluster".into()),
+            grant.scope.clone().unwrap_or_else(|| "cluster-wide".into()),
             if grant.draining { "yes" } else { "no" }.to_string(),
             grant.requestor.clone(),
             grant.reason.clone(),
@@ -427,7 +427,7 @@ fn render_table(status: &Status, now: DateTime<Utc>) -> String {
         pending.add_row(output::row([
             grant.id.clone(),
             grant.role.name().to_string(),
-            grant.scope.clone().unwrap_or_else(|| "cluster".into()),
+            grant.scope.clone().unwrap_or_else(|| "cluster-wide".into()),
             grant.requestor.clone(),
             grant.requested_by.clone(),
             grant.reason.clone(),

@@ -119,3 +119,26 @@ fn roles_verify_marks_a_check_it_could_not_try_skipped_not_ok() {
     assert_eq!(verdict, "skipped", "{row}");
     assert!(!out.lines().any(|l| l.contains("skipped:") && l.trim_end_matches(['│', ' ']).ends_with("ok")), "{out}");
 }
+
+#[test]
+fn get_o_table_says_cluster_wide_and_the_enabled_line_leaves_out_empty_settings() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly"]);
+    let (id, _) = crate::common::request(cluster, NS, &["--role", "readonly", "--reason", "r", "--duration", "1h"]);
+    let table = cluster.supportaccess_ok(NS, &["get", "-o", "table"]);
+    let row = table.lines().find(|l| l.contains(&id)).expect("the request's row");
+    assert!(row.contains("cluster-wide"), "{table}");
+    let history: serde_json::Value =
+        serde_json::from_str(&cluster.supportaccess_ok(NS, &["history", "-o", "json"])).unwrap();
+    let enabled = history
+        .as_array()
+        .or_else(|| history["events"].as_array())
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "enabled")
+        .expect("the enabled line")
+        .clone();
+    let detail = enabled["detail"].as_str().unwrap();
+    assert!(detail.starts_with("roles readonly; defaultScope *; maxDuration 72h"), "{detail}");
+    assert!(!detail.contains("clusterRoles") && !detail.contains("reasonPattern"), "{detail}");
+}
