@@ -13,14 +13,14 @@ use crate::cli::{GlobalArgs, OutputFormat, RequestArgs};
 use crate::cluster::{Connection, Target};
 use crate::credential::{self, MIN_LIFETIME};
 use crate::duration::{after, format_duration, parse_duration};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::live::await_approval;
 use crate::output::{print_structured, rfc3339, terminal};
 use crate::policy::{GrantRole, Policy, Role, read_policy, unallowable_cluster_role};
 use crate::record::Grant;
 use crate::text::{MAX_REASON, MAX_REQUESTOR, check_text};
-use crate::{roles, sweep};
+use crate::{roles, state, sweep};
 
 /// Room for minting the first credential after the record is made.
 const FIRST_CREDENTIAL_MARGIN: Duration = Duration::from_secs(60);
@@ -90,9 +90,34 @@ fn validate(args: &RequestArgs) -> Result<Wanted> {
     Ok(Wanted { role, duration })
 }
 
+/// Refuses (exit 4, as RBAC does) a caller who may not ask: RBAC's verb `request` on the support
+/// requests resource, which `enable --requesters` binds (cluster administrators hold it too),
+/// saying what the owner runs to make them one.
+async fn ensure_requester(conn: &Connection) -> Result<()> {
+    let may_request = Permission::new("request", state::REQUESTS_GROUP, state::REQUESTS_RESOURCE);
+    if caller_can(conn, std::slice::from_ref(&may_request)).await?.first() == Some(&true) {
+        return Ok(());
+    }
+    let by = conn.whoami().await?;
+    Err(Error::new(
+        ErrorKind::Forbidden,
+        format!(
+            "forbidden: you ({}) are not a requester on context {:?}; nothing was made",
+            terminal(&by),
+            conn.context
+        ),
+    )
+    .with_status(403)
+    .with_hint(format!(
+        "ask the cluster owner to run `kubectl supportaccess enable --requesters user:{}`",
+        terminal(&by)
+    )))
+}
+
 pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     let wanted = validate(args)?;
     let conn = Connection::open(global, &Target::default()).await?;
+    ensure_requester(&conn).await?;
     sweep::lazy(&conn).await?;
     let policy = read_policy(&conn).await.map_err(|e| Error::refused(format!("refused: {}", e.message)))?;
     let policy = match policy {

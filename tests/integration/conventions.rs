@@ -142,3 +142,18 @@ fn get_o_table_says_cluster_wide_and_the_enabled_line_leaves_out_empty_settings(
     assert!(detail.starts_with("roles readonly; defaultScope *; maxDuration 72h"), "{detail}");
     assert!(!detail.contains("clusterRoles") && !detail.contains("reasonPattern"), "{detail}");
 }
+
+#[test]
+fn a_request_by_someone_who_is_no_requester_exits_4_and_says_what_the_owner_runs() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly"]);
+    let stranger = cluster.user("stranger", &[]);
+    let ran = crate::requester::plugin_as(
+        cluster,
+        &stranger,
+        &["request", "--role", "readonly", "--reason", "r", "--duration", "1h"],
+    );
+    assert_eq!(ran.code, 4, "{ran:?}");
+    assert!(ran.stderr.contains("you (stranger) are not a requester on context"), "{ran:?}");
+    assert!(ran.stderr.contains("kubectl supportaccess enable --requesters user:stranger"), "{ran:?}");
+}
