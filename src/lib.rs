@@ -84,7 +84,17 @@ pub fn main_entry() -> ExitCode {
         out!("{}", completion.render());
         return ExitCode::SUCCESS;
     }
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let hint = dashes_hint(&args, &e);
+            let _ = e.print();
+            if let Some(hint) = hint {
+                eprintln!("hint: {hint}");
+            }
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
     let result = runtime.block_on(commands::run(cli));
     // Never wait on a blocking task left behind (a credential plugin that was given up on).
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
@@ -92,6 +102,13 @@ pub fn main_entry() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => report(&e),
     }
+}
+
+/// `exec ID kubectl get pods` without `--`: clap finds an unexpected argument; say what is missing.
+fn dashes_hint(args: &[String], error: &clap::Error) -> Option<&'static str> {
+    let exec = args.iter().skip(1).any(|a| a == "exec") && !args.iter().any(|a| a == "--");
+    (exec && error.kind() == clap::error::ErrorKind::UnknownArgument)
+        .then_some("put `--` before the command to run: `kubectl supportaccess exec ID -- kubectl get pods`")
 }
 
 /// The words to complete when kubectl asks in Cobra's protocol: as `kubectl_complete-supportaccess

@@ -55,8 +55,29 @@ pub async fn find_live(conn: &Connection, id: &str) -> Result<Grant> {
         None if let Some(invalid) = grants.invalid.iter().find(|g| g.id.as_deref() == Some(id)) => {
             Err(untrusted(id, &invalid.problem))
         }
-        None => Err(Error::failed(format!("there is no request {id} on context {:?}", conn.context))
-            .with_hint("`kubectl supportaccess get` lists the live requests")),
+        None => Err(no_request(conn, id, &grants).await),
+    }
+}
+
+/// Why there is no live request `id`: how it ended, as the history says, or the live id it looks
+/// like (a typo), or that there is none.
+async fn no_request(conn: &Connection, id: &str, grants: &Grants) -> Error {
+    let history = crate::history::read(conn).await.map(|(events, _)| events).unwrap_or_default();
+    if let Some(last) = history.iter().rev().find(|e| e.id.as_deref() == Some(id)) {
+        return Error::failed(format!(
+            "request {id} was {} by {} at {} ({})",
+            last.event.name(),
+            crate::output::terminal(&last.by),
+            rfc3339(last.at),
+            crate::output::terminal(&last.detail)
+        ))
+        .with_hint("`kubectl supportaccess history` shows its whole story; `request` asks anew");
+    }
+    let live: Vec<&str> = grants.valid.iter().map(|g| g.id.as_str()).collect();
+    let error = Error::failed(format!("there is no request {id} on context {:?}", conn.context));
+    match crate::text::closest(id, &live) {
+        Some(near) => error.with_hint(format!("did you mean {near}?")),
+        None => error.with_hint("`kubectl supportaccess get` lists the live requests"),
     }
 }
 

@@ -27,3 +27,38 @@ pub fn check_text(flag: &str, text: &str, max: usize) -> Result<()> {
     }
     Ok(())
 }
+
+/// The candidate nearest to `typed` by edit distance, if it is at most 2 edits away (a typo).
+pub fn closest<'a>(typed: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates.iter().map(|c| (edits(typed, c), *c)).filter(|(d, _)| *d <= 2).min().map(|(_, c)| c)
+}
+
+/// Levenshtein distance, by characters.
+fn edits(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != *cb)).min(row[j] + 1).min(above + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typo_finds_the_live_id_it_looks_like_and_nothing_far_does() {
+        let live = ["k3x9a2bq", "zz7u1mop"];
+        assert_eq!(closest("k3x9a2qb", &live), Some("k3x9a2bq"), "two letters swapped");
+        assert_eq!(closest("k3x9a2b", &live), Some("k3x9a2bq"), "one left out");
+        assert_eq!(closest("abcdefgh", &live), None);
+        assert_eq!(edits("", "abc"), 3);
+    }
+}

@@ -157,3 +157,23 @@ fn a_request_by_someone_who_is_no_requester_exits_4_and_says_what_the_owner_runs
     assert!(ran.stderr.contains("you (stranger) are not a requester on context"), "{ran:?}");
     assert!(ran.stderr.contains("kubectl supportaccess enable --requesters user:stranger"), "{ran:?}");
 }
+
+#[test]
+fn an_ended_id_says_how_it_ended_a_mistyped_one_gets_did_you_mean_and_exec_without_dashes_hints_them() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly"]);
+    let (gone, _) = crate::common::request(cluster, NS, &["--role", "readonly", "--reason", "r", "--duration", "1h"]);
+    cluster.supportaccess_ok(NS, &["revoke", &gone]);
+    let ran = cluster.supportaccess(NS, &["renew", &gone]);
+    assert_ne!(ran.code, 0, "{ran:?}");
+    assert!(ran.stderr.contains(&format!("request {gone} was revoked by kubernetes-admin at")), "{ran:?}");
+    let (live, _) = crate::common::request(cluster, NS, &["--role", "readonly", "--reason", "r", "--duration", "1h"]);
+    // One letter off: the last one changed.
+    let last = if live.ends_with('a') { "b" } else { "a" };
+    let typo = format!("{}{last}", &live[..live.len() - 1]);
+    let ran = cluster.supportaccess(NS, &["renew", &typo]);
+    assert!(ran.stderr.contains(&format!("did you mean {live}?")), "{ran:?}");
+    let ran = cluster.supportaccess(NS, &["exec", &live, "kubectl", "get", "pods"]);
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(ran.stderr.contains("hint: put `--` before the command"), "{ran:?}");
+}
