@@ -29,3 +29,25 @@ pub fn ask_on_terminal(global: &crate::cli::GlobalArgs, question: &str) -> Resul
         .map_err(|e| Error::failed(format!("cannot read the answer: {e}")))?;
     if yes { Ok(()) } else { Err(Error::failed("cancelled; nothing was changed")) }
 }
+
+/// Asks before revoking these live requests (on a terminal; without one, only with `--yes`), naming
+/// them: every command that revokes live access asks the same way. Nothing live, nothing asked.
+pub async fn confirm_revoking(
+    global: &crate::cli::GlobalArgs,
+    conn: &crate::cluster::Connection,
+    what: &str,
+) -> Result<()> {
+    let grants = crate::record::Grants::read(conn, crate::record::Scan::Managed).await?;
+    let now = chrono::Utc::now();
+    let live: Vec<&str> = grants.valid.iter().filter(|g| g.is_live(now)).map(|g| g.id.as_str()).collect();
+    if live.is_empty() {
+        return Ok(());
+    }
+    let question = format!(
+        "{what} on {:?}, revoking {} live request(s) now ({})?",
+        conn.context,
+        live.len(),
+        crate::output::terminal(&live.join(", "))
+    );
+    confirm(global, &question)
+}

@@ -13,7 +13,6 @@ use crate::history::{self, EventKind, HistoryEvent};
 use crate::lifecycle::drain_requests;
 use crate::output::print_structured;
 use crate::policy::Policy;
-use crate::prompt::ask_on_terminal;
 use serde::Serialize;
 
 /// What `disable` did on one cluster: `-o json|yaml`, and a fleet's row.
@@ -49,9 +48,7 @@ pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
     }
     let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
     if args.now {
-        let question =
-            format!("Disable support access on {:?} and revoke every running support session now?", conn.context);
-        ask_on_terminal(global, &question)?;
+        crate::prompt::confirm_revoking(global, &conn, "Disable support access").await?;
     }
     let done = disable(conn, args.now).await?;
     match global.output {

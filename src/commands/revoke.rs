@@ -41,6 +41,9 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
         return crate::fleet::run(global, &args.fleet, plan, |conn| async move { revoke_on(&conn, &[]).await }).await;
     }
     let conn = Connection::open(global, &Target::default()).await?;
+    if args.all {
+        crate::prompt::confirm_revoking(global, &conn, "Revoke every support request").await?;
+    }
     let done = revoke_on(&conn, if args.all { &[] } else { &args.ids }).await?;
     if done.revoked.is_empty() {
         crate::outln!("No request to revoke.");

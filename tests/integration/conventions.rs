@@ -177,3 +177,25 @@ fn an_ended_id_says_how_it_ended_a_mistyped_one_gets_did_you_mean_and_exec_witho
     assert_eq!(ran.code, 2, "{ran:?}");
     assert!(ran.stderr.contains("hint: put `--` before the command"), "{ran:?}");
 }
+
+#[test]
+fn what_revokes_live_access_asks_naming_it_and_without_a_terminal_needs_yes() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly"]);
+    let (id, _) = crate::common::request(cluster, NS, &["--role", "readonly", "--reason", "r", "--duration", "1h"]);
+    for args in [&["disable", "--now"][..], &["revoke", "--all"]] {
+        let ran =
+            run(cluster.kubectl().arg("supportaccess").args(args).args(["-n", NS]).stdin(std::process::Stdio::null()));
+        assert_eq!(ran.code, 2, "{args:?}: {ran:?}");
+        assert!(
+            ran.stderr.contains(&id) && ran.stderr.contains("--yes"),
+            "{args:?} names what it would revoke: {ran:?}"
+        );
+        assert!(
+            cluster.managed_bindings().iter().any(|b| b.ends_with(&format!("crusoe-support-{id}"))),
+            "nothing revoked"
+        );
+    }
+    cluster.supportaccess_ok(NS, &["revoke", "--all", "--yes"]);
+    assert!(!cluster.managed_bindings().iter().any(|b| b.contains(&id)));
+}
