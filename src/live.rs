@@ -106,15 +106,21 @@ pub async fn renew(conn: &Connection, grant: &Grant, by: &str) -> Result<chrono:
 /// the owner approves or denies the pending request, or `pendingTTL` passes. Returns the
 /// approved record; a denial or no answer is a refusal (exit 3) that says why.
 pub async fn await_approval(conn: &Connection, grant: &Grant, policy: &Policy) -> Result<Grant> {
-    let until =
-        grant.pending_until.or_else(|| after(grant.requested_at, policy.pending_ttl)).unwrap_or(grant.expires_at);
+    // The one instant `get` and `get -w` show as its answer-by: the pending deadline, but never
+    // past the request's own end.
+    let until = grant
+        .pending_until
+        .or_else(|| after(grant.requested_at, policy.pending_ttl))
+        .unwrap_or(grant.expires_at)
+        .min(grant.expires_at);
     let id = &grant.id;
+    let scope = grant.scope.as_deref().map(|ns| format!("namespace {}", terminal(ns))).unwrap_or("cluster-wide".into());
     eprintln!(
-        "Request ID: {id}\nWaiting for the cluster owner's approval until {} ({} at most). The owner runs:\n  \
+        "Request ID: {id} (role {}, {scope})\nWaiting for the cluster owner's approval until {}. The owner runs:\n  \
          kubectl supportaccess approve {id}\n  kubectl supportaccess deny {id} --reason TEXT\n\
          If this is interrupted, `kubectl supportaccess renew {id}` waits again and mints the credential once approved.",
+        grant.role.name(),
         rfc3339(until),
-        format_duration(policy.pending_ttl)
     );
     let spinner = crate::output::Spinner::start(&format!("waiting for the owner to approve request {id}"));
     let answer = approval::wait(conn, grant, Awaited::Request, until).await;

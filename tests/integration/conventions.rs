@@ -199,3 +199,29 @@ fn what_revokes_live_access_asks_naming_it_and_without_a_terminal_needs_yes() {
     cluster.supportaccess_ok(NS, &["revoke", "--all", "--yes"]);
     assert!(!cluster.managed_bindings().iter().any(|b| b.contains(&id)));
 }
+
+#[test]
+fn a_waiting_request_names_its_scope_and_the_same_answer_by_instant_get_shows() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly", "--approval", "required"]);
+    let mut asking = cluster
+        .kubectl()
+        .args(["supportaccess", "-n", NS, "request", "--role", "readonly", "--reason", "r", "--duration", "15m"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut answer_by = String::new();
+    eventually("the request waits", || {
+        let json: serde_json::Value =
+            serde_json::from_str(&cluster.supportaccess_ok(NS, &["get", "-o", "json"])).unwrap();
+        answer_by = json["pendingRequests"][0]["answerBy"].as_str().unwrap_or("").to_string();
+        !answer_by.is_empty()
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    asking.kill().unwrap();
+    let out = asking.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("approval until {answer_by}.")), "{answer_by}: {stderr}");
+    assert!(stderr.contains("(role readonly, cluster-wide)"), "{stderr}");
+}
