@@ -466,12 +466,15 @@ fn on_a_terminal_enable_preselects_the_roles_and_only_disable_now_asks_first() {
     assert!(screen.contains("EXIT=0"), "{screen}");
     assert_eq!(policy_data(&CLUSTER, &ns)["enabledRoles"], "readonly,operator");
 
+    // With a live request, `disable --now` names it and asks (with none it has nothing to ask).
+    let (id, _) = crate::common::request(&CLUSTER, &ns, &["--role", "readonly", "--reason", "r", "--duration", "1h"]);
     let screen = in_terminal(
         &CLUSTER,
         &format!("kubectl supportaccess disable --now -n {ns}"),
         &[("Disable support access", &["n", "Enter"])],
     );
     assert!(screen.contains("EXIT=1") && screen.contains("nothing was changed"), "{screen}");
+    assert!(screen.contains(&id), "the question names the request it would revoke: {screen}");
     assert_eq!(policy_data(&CLUSTER, &ns)["enabled"], "true");
     let screen = in_terminal(
         &CLUSTER,
