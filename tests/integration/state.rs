@@ -55,6 +55,19 @@ fn request(cluster: &TestCluster, who: &Path, args: &[&str]) -> (String, PathBuf
     (json["id"].as_str().unwrap().to_string(), PathBuf::from(json["kubeconfig"].as_str().unwrap()))
 }
 
+/// `request --role ROLE` as alice, left waiting for its answer.
+fn alice_asks(cluster: &TestCluster, p: &Parties, role: &str) -> std::process::Child {
+    cluster
+        .kubectl()
+        .env("KUBECONFIG", &p.alice)
+        .args(["supportaccess", "-n", NS, "request", "-o", "json", "--role", role, "--reason", "r"])
+        .args(["--duration", "1h"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 /// The id of the one request record there is, once `request` made it.
 fn waiting_id(cluster: &TestCluster) -> String {
     let mut id = String::new();
@@ -284,15 +297,7 @@ fn events_history_lines_and_answers_are_only_ever_in_ones_own_name_and_part() {
 fn a_pending_record_carries_no_answer_but_an_approvers_own_and_approved_by_is_never_rewritten() {
     let cluster = &*CLUSTER;
     let p = parties(cluster, &["--approval", "required"]);
-    let asking = cluster
-        .kubectl()
-        .env("KUBECONFIG", &p.alice)
-        .args(["supportaccess", "-n", NS, "request", "-o", "json", "--role", "readonly", "--reason", "r"])
-        .args(["--duration", "1h"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let asking = alice_asks(cluster, &p, "readonly");
     let id = waiting_id(cluster);
     let record = format!("crusoe-support-{id}");
     let annotate = |who: &Path, pairs: &[String]| {
@@ -384,15 +389,7 @@ fn uid_of(cluster: &TestCluster, id: &str) -> String {
 fn a_companion_comes_only_after_the_quorum_and_only_for_its_records_own_account() {
     let cluster = &*CLUSTER;
     let p = parties(cluster, &["--approval", "required", "--approvals", "2"]);
-    let asking = cluster
-        .kubectl()
-        .env("KUBECONFIG", &p.alice)
-        .args(["supportaccess", "-n", NS, "request", "-o", "json", "--role", "operator", "--reason", "r"])
-        .args(["--duration", "1h"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let asking = alice_asks(cluster, &p, "operator");
     let id = waiting_id(cluster);
     let out = plugin_ok(cluster, &p.owner, &["approve", &id]);
     assert!(out.contains("1 of 2") || out.contains("waiting"), "{out}");
