@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
@@ -119,7 +118,7 @@ impl NewGrant {
             annotations.insert(state::annotations::APPROVED_BY.to_string(), approver.clone());
         }
         let annotations = Some(annotations);
-        let namespaces = existing_namespaces(conn, &self.policy.companion_namespaces()).await?;
+        let namespaces = conn.existing_namespaces(&self.policy.companion_namespaces()).await?;
         let (owner, annotations) = (&owner, &annotations);
         let creations = namespaces.iter().flat_map(|ns| {
             self.policy.companions_in(&self.grant.role, ns).iter().map(move |companion| {
@@ -203,17 +202,6 @@ where
         crate::credential::delete_account(conn, old).await?;
     }
     Ok(())
-}
-
-/// Which of these namespaces exist, as the API server's watch cache has them: a consistent list
-/// right after a write waits for that cache to catch up (about 80 ms on v1.35), and a namespace
-/// created or deleted a moment ago only changes which companions are made.
-async fn existing_namespaces(conn: &Connection, wanted: &[String]) -> Result<Vec<String>> {
-    let api: Api<Namespace> = Api::all(conn.client.clone());
-    let existing = conn.call(api.list_metadata(&ListParams::default().match_any())).await?;
-    let names: std::collections::BTreeSet<String> =
-        existing.items.into_iter().filter_map(|n| n.metadata.name).collect();
-    Ok(wanted.iter().filter(|ns| names.contains(*ns)).cloned().collect())
 }
 
 /// Deletes the bindings this run made for a request (its record and companions, by name and

@@ -205,8 +205,13 @@ pub async fn reach(conn: &Connection, grant: &crate::record::Grant, policy: &cra
     };
     let main = main.rules.unwrap_or_default();
     let mut companions: Vec<(String, Vec<PolicyRule>)> = Vec::new();
+    let mut missing = Vec::new();
     if grant.scope.is_none() {
-        for namespace in policy.companion_namespaces() {
+        // Companions are made only in the namespaces that exist: only those are counted.
+        let wanted = policy.companion_namespaces();
+        let existing = conn.existing_namespaces(&wanted).await?;
+        missing = wanted.into_iter().filter(|ns| !existing.contains(ns)).collect();
+        for namespace in existing {
             let mut rules = Vec::new();
             for companion in policy.companions_in(&grant.role, &namespace) {
                 rules.extend(rules_of(companion.cluster_role()).await?.unwrap_or_default());
@@ -231,12 +236,16 @@ pub async fn reach(conn: &Connection, grant: &crate::record::Grant, policy: &cra
                 .collect();
             match reached.as_slice() {
                 [] => format!("{label}: no"),
-                [a, b, c, _, ..] => format!("{label}: in {a}, {b}, {c}… ({} namespaces)", reached.len()),
+                [a, b, c, _, ..] => format!("{label}: in {a}, {b}, {c}… ({} existing namespaces)", reached.len()),
                 some => format!("{label}: in {}", some.join(", ")),
             }
         })
         .collect();
-    Ok(parts.join(", "))
+    let absent = match missing.as_slice() {
+        [] => String::new(),
+        some => format!(" (counting only the namespaces that exist; not yet: {})", some.join(", ")),
+    };
+    Ok(crate::output::terminal(&format!("{}{absent}", parts.join(", "))).into_owned())
 }
 
 /// Where a ClusterRole allowed in namespaces only is bound for the moment its powers are asked

@@ -345,6 +345,18 @@ impl Connection {
             .ok_or_else(|| Error::failed("the API server did not say who the caller is (empty SelfSubjectReview)"))
     }
 
+    /// Which of these namespaces exist, as the API server's watch cache has them: a consistent list
+    /// right after a write waits for that cache to catch up (about 80 ms on v1.35), and a namespace
+    /// created or deleted a moment ago only changes which companions are made or counted.
+    pub async fn existing_namespaces(&self, wanted: &[String]) -> Result<Vec<String>> {
+        use k8s_openapi::api::core::v1::Namespace;
+        let api: Api<Namespace> = Api::all(self.client.clone());
+        let existing = self.call(api.list_metadata(&kube::api::ListParams::default().match_any())).await?;
+        let names: std::collections::BTreeSet<String> =
+            existing.items.into_iter().filter_map(|n| n.metadata.name).collect();
+        Ok(wanted.iter().filter(|ns| names.contains(*ns)).cloned().collect())
+    }
+
     /// Creates the system namespace when it does not exist; true when it was created.
     pub async fn ensure_namespace(&self) -> Result<bool> {
         use k8s_openapi::api::core::v1::Namespace;
@@ -385,7 +397,22 @@ impl Connection {
     pub fn explain(&self, error: kube::Error) -> Error {
         match error {
             kube::Error::Api(status) => match status.code {
-                403 => Error::forbidden(&status.message),
+                403 => {
+                    let error = Error::forbidden(&status.message);
+                    // `-n staging`, meant as the namespace one works in: say what -n is.
+                    let here = format!("in the namespace \"{}\"", self.namespace);
+                    match self.namespace != crate::state::DEFAULT_NAMESPACE && status.message.contains(&here) {
+                        true => error.with_hint(format!(
+                            "-n names the system namespace that holds support access (by default {}), not the \
+                             namespace you work in; leave it out, and to ask for access in namespace {} only, use \
+                             `request --scope {}`",
+                            crate::state::DEFAULT_NAMESPACE,
+                            self.namespace,
+                            self.namespace
+                        )),
+                        false => error,
+                    }
+                }
                 401 => Error::failed(format!(
                     "the API server at {} rejected the credentials of context {:?} (401 Unauthorized): they have expired or are not valid",
                     self.server, self.context

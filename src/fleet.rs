@@ -289,7 +289,7 @@ fn summarize(rows: &[Row], format: Option<OutputFormat>) -> Result<()> {
             print_structured(&list, format)?;
         }
         _ => {
-            let mut table = output::table(&["CONTEXT", "CLUSTER", "RESULT", "DETAIL"]);
+            let mut table = output::wrapped_table(&["CONTEXT", "CLUSTER", "RESULT", "DETAIL"]);
             for row in rows {
                 let result = if row.outcome.is_ok() { "ok" } else { "failed" };
                 let detail = match (&row.outcome, &row.same_as) {

@@ -53,6 +53,8 @@ pub enum EventKind {
     Requested,
     Renewed,
     Revoked,
+    /// Its requester ended it (`end`).
+    Ended,
     Expired,
     Drained,
     RemovedOutOfBand,
@@ -120,7 +122,7 @@ impl HistoryEvent {
                 EventKind::Denied if grant.pending => "denied",
                 EventKind::Denied => "active",
                 EventKind::Revoked => "revoked",
-                EventKind::Expired => "ended",
+                EventKind::Expired | EventKind::Ended => "ended",
                 EventKind::Drained => "draining",
                 _ => "removed",
             }),

@@ -132,6 +132,18 @@ impl Installable for ClusterRole {
         self.rules = from.rules.clone();
         self.aggregation_rule = None;
     }
+    /// A party's ClusterRole lists the ClusterRoles the policy allows under `bind`: a new list
+    /// is the policy's update, not drift.
+    fn differs_only_in_policy(&self, desired: &Self) -> bool {
+        let unnamed = |role: &ClusterRole| {
+            let mut rules = role.rules.clone().unwrap_or_default();
+            for rule in rules.iter_mut().filter(|r| r.verbs == ["bind"]) {
+                rule.resource_names = None;
+            }
+            serde_json::json!({ "rules": rules, "aggregationRule": role.aggregation_rule })
+        };
+        contains(&unnamed(self), &unnamed(desired))
+    }
 }
 
 /// Objects whose whole `spec` is what the plugin installs.
@@ -266,5 +278,24 @@ mod tests {
         assert!(contains(&serde_json::json!({"a": 1, "b": 2, "list": [{"x": "y", "z": 0}]}), &desired));
         assert!(!contains(&serde_json::json!({"a": 2, "list": [{"x": "y"}]}), &desired));
         assert!(!contains(&serde_json::json!({"a": 1, "list": [{"x": "y"}, {"x": "q"}]}), &desired));
+    }
+
+    #[test]
+    fn a_new_bind_list_is_the_policys_update_and_any_other_change_is_drift() {
+        use k8s_openapi::api::rbac::v1::PolicyRule;
+        let role = |names: &[&str], verbs: &[&str]| ClusterRole {
+            rules: Some(vec![PolicyRule {
+                api_groups: Some(vec!["rbac.authorization.k8s.io".into()]),
+                resources: Some(vec!["clusterroles".into()]),
+                resource_names: Some(names.iter().map(|n| n.to_string()).collect()),
+                verbs: verbs.iter().map(|v| v.to_string()).collect(),
+                ..PolicyRule::default()
+            }]),
+            ..ClusterRole::default()
+        };
+        let installed = role(&["crusoe-support-readonly"], &["bind"]);
+        assert!(installed.differs_only_in_policy(&role(&["crusoe-support-readonly", "view"], &["bind"])));
+        assert!(!installed.differs_only_in_policy(&role(&["crusoe-support-readonly"], &["bind", "escalate"])));
+        assert!(!role(&["x"], &["get"]).differs_only_in_policy(&role(&["y"], &["get"])), "only bind's names");
     }
 }

@@ -127,8 +127,13 @@ pub async fn await_approval(conn: &Connection, grant: &Grant, policy: &Policy) -
     spinner.stop();
     match answer? {
         Answer::Approved(approved) => {
-            if let Some(by) = &approved.approved_by {
-                eprintln!("Request {id} was approved by {}.", terminal(by));
+            // Every approver of a quorum, in the order they approved.
+            let mut by: Vec<&str> = approved.approvals.iter().map(|a| a.by.as_str()).collect();
+            if by.is_empty() {
+                by.extend(approved.approved_by.as_deref());
+            }
+            if !by.is_empty() {
+                eprintln!("Request {id} was approved by {}.", terminal(&by.join(", ")));
             }
             Ok(*approved)
         }

@@ -128,6 +128,20 @@ pub fn table(header: &[&str]) -> Table {
     table
 }
 
+/// A table whose cells wrap to fit the terminal, or 120 columns off a terminal: for a summary
+/// whose last column is free text (the fleet's DETAIL).
+pub fn wrapped_table(header: &[&str]) -> Table {
+    let mut table = table(header);
+    table.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+    if !stdout_is_tty() {
+        table.set_width(SUMMARY_WIDTH);
+    }
+    table
+}
+
+/// The width a wrapped table keeps to off a terminal.
+pub const SUMMARY_WIDTH: u16 = 120;
+
 pub fn stdout_is_tty() -> bool {
     std::io::stdout().is_terminal()
 }

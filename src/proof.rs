@@ -3,11 +3,9 @@
 //! to be refused by a named guard or allowed; and the indirect paths no guard closes — what the
 //! service accounts of pods support may exec into could do.
 
-use std::collections::BTreeSet;
-
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
+use k8s_openapi::api::core::v1::{Node, Pod};
 use k8s_openapi::api::rbac::v1::ClusterRoleBinding;
 use kube::ResourceExt;
 use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams, PostParams};
@@ -86,19 +84,6 @@ fn dry_run() -> PatchParams {
     PatchParams { dry_run: true, ..PatchParams::default() }
 }
 
-/// The system namespaces of the policy that exist.
-async fn existing(conn: &Connection, wanted: &[String]) -> Result<Vec<String>> {
-    let api: Api<Namespace> = Api::all(conn.client.clone());
-    let names: BTreeSet<String> = conn
-        .call(api.list_metadata(&ListParams::default()))
-        .await?
-        .items
-        .into_iter()
-        .filter_map(|n| n.metadata.name)
-        .collect();
-    Ok(wanted.iter().filter(|ns| names.contains(*ns)).cloned().collect())
-}
-
 /// Proves every guard the policy wants. A guard that is missing or changed is a failed row.
 pub async fn guards(conn: &Connection, policy: &Policy, by: &str) -> Result<Vec<GuardProof>> {
     let status = admission::InstalledGuards::read(conn).await?.status(&conn.namespace, policy);
@@ -122,7 +107,7 @@ pub async fn guards(conn: &Connection, policy: &Policy, by: &str) -> Result<Vec<
     proofs.extend(as_caller(conn, policy, by).await?);
     proofs.extend(crate::support_bounds::prove(conn).await?);
     if policy.guardrails {
-        let namespaces = existing(conn, &policy.system_namespaces).await?;
+        let namespaces = conn.existing_namespaces(&policy.system_namespaces).await?;
         let namespace = namespaces.first().cloned().unwrap_or_else(|| "kube-system".into());
         let identity = VerifyIdentity::create(conn, &Role::Operator.into(), &namespace, false).await?;
         let proved = as_support(conn, &identity, &namespaces).await;
@@ -376,7 +361,7 @@ impl IndirectPath {
 /// and what that account may do, asked with SubjectAccessReview.
 pub async fn indirect_paths(conn: &Connection, policy: &Policy) -> Result<Vec<IndirectPath>> {
     let mut paths = Vec::new();
-    for ns in existing(conn, &policy.companion_namespaces()).await? {
+    for ns in conn.existing_namespaces(&policy.companion_namespaces()).await? {
         let api: Api<Pod> = Api::namespaced(conn.client.clone(), &ns);
         let pods = conn.call(api.list(&ListParams::default())).await?.items;
         let mut accounts: std::collections::BTreeMap<String, Vec<String>> = Default::default();

@@ -190,6 +190,11 @@ impl Grant {
         self.end() > now && (self.pending || self.account.is_some())
     }
 
+    /// Whether its requester ended it (`end`): granted once, its subject now removed.
+    pub fn ended_by_requester(&self) -> bool {
+        !self.pending && self.account.is_none() && self.credential_expires_at.is_some()
+    }
+
     /// Reads a request record from a binding's name, labels and annotations.
     pub fn from_metadata(
         name: &str,

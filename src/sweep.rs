@@ -18,6 +18,8 @@ use crate::record::{Grants, InvalidGrant, Scan};
 #[serde(rename_all = "camelCase")]
 pub struct SweepReport {
     pub expired: Vec<String>,
+    /// Requests their requesters ended (`end`), whose records the sweep deleted.
+    pub ended: Vec<String>,
     /// The untrusted bindings deleted ("ClusterRoleBinding crusoe-support-x-backdoor").
     pub invalid: Vec<String>,
     pub removed_out_of_band: Vec<String>,
@@ -31,6 +33,7 @@ pub struct SweepReport {
 impl SweepReport {
     pub fn is_empty(&self) -> bool {
         self.expired.is_empty()
+            && self.ended.is_empty()
             && self.invalid.is_empty()
             && self.removed_out_of_band.is_empty()
             && self.unrecorded.is_empty()
@@ -79,6 +82,11 @@ pub async fn sweep(
         // Revocation needs every binding: read them once for all the expired requests.
         let listing = &*grants.with_every_binding(conn).await?;
         for grant in &expired {
+            if grant.ended_by_requester() {
+                let detail = format!("its requester ended it at {}; record deleted", rfc3339(grant.expires_at));
+                report.ended.extend(end_requests(conn, &by, &[grant], listing, EventKind::Ended, &detail).await?);
+                continue;
+            }
             let detail = match grant.credential_expires_at {
                 None if grant.pending => format!(
                     "no answer from the owner by {} (requested at {})",
@@ -169,6 +177,13 @@ pub fn describe(report: &SweepReport) -> String {
     let mut parts = Vec::new();
     if !report.expired.is_empty() {
         parts.push(format!("removed {} expired request(s): {}", report.expired.len(), report.expired.join(", ")));
+    }
+    if !report.ended.is_empty() {
+        parts.push(format!(
+            "removed {} request(s) their requesters ended: {}",
+            report.ended.len(),
+            report.ended.join(", ")
+        ));
     }
     if !report.invalid.is_empty() {
         parts.push(format!(
@@ -286,7 +301,7 @@ async fn record_out_of_band(
 }
 
 /// Requests the history shows as requested and not ended, with their latest event. An ending
-/// event (revoked, expired, removed-out-of-band, invalid) is final even if a racing `renew`
+/// event (revoked, ended, expired, removed-out-of-band, invalid) is final even if a racing `renew`
 /// appended a line after it.
 pub fn live_in_history(events: &[HistoryEvent]) -> Vec<(String, &HistoryEvent)> {
     let mut last: std::collections::BTreeMap<&str, &HistoryEvent> = std::collections::BTreeMap::new();
@@ -296,7 +311,11 @@ pub fn live_in_history(events: &[HistoryEvent]) -> Vec<(String, &HistoryEvent)> 
             last.insert(id, event);
             if matches!(
                 event.event,
-                EventKind::Revoked | EventKind::Expired | EventKind::RemovedOutOfBand | EventKind::Invalid
+                EventKind::Revoked
+                    | EventKind::Ended
+                    | EventKind::Expired
+                    | EventKind::RemovedOutOfBand
+                    | EventKind::Invalid
             ) {
                 ended.insert(id.as_str());
             }

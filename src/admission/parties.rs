@@ -272,7 +272,7 @@ pub(super) fn source(namespace: &str) -> Value {
         validation(
             &on("configmaps", &trail::history_events("variables.approver")),
             "a history line records only what its writer's party does: a requester only its own requests' \
-             requested, renewed, extended, revoked (ended) and expired; an approver also approved, denied, \
+             requested, renewed, extended, ended and expired; an approver also approved, denied, revoked, \
              removed-out-of-band and invalid; enabled, disabled, drained and removed are the owner's"
                 .into(),
         ),

@@ -25,15 +25,16 @@ pub(super) const PARTY_CEILING: usize = history::MAX_BYTES - 100 * 1024;
 
 /// The events a requester (or anyone without `approve`) records: only about its own requests.
 const REQUESTER_EVENTS: [EventKind; 5] =
-    [EventKind::Requested, EventKind::Renewed, EventKind::Extended, EventKind::Revoked, EventKind::Expired];
+    [EventKind::Requested, EventKind::Renewed, EventKind::Extended, EventKind::Ended, EventKind::Expired];
 
 /// The events an approver records: its answers, its revocations, a sweep's findings, its own
 /// requests. Never the policy's (enabled, disabled, drained, removed): those are the owner's.
-const APPROVER_EVENTS: [EventKind; 9] = [
+const APPROVER_EVENTS: [EventKind; 10] = [
     EventKind::Requested,
     EventKind::Renewed,
     EventKind::Extended,
     EventKind::Revoked,
+    EventKind::Ended,
     EventKind::Expired,
     EventKind::Approved,
     EventKind::Denied,

@@ -17,20 +17,20 @@ use crate::policy::{GrantRole, Policy, read_policy};
 use crate::record::{Approval, Grant};
 use crate::text::{MAX_REASON, check_text};
 
-/// What a pending request asks for, in one line.
+/// What a pending request asks for, in one line: how long it lasts, never a "from now" that a
+/// wait for the answer makes stale.
 fn asked(grant: &Grant) -> String {
     let scope = grant.scope.as_ref().map(|ns| format!(" in namespace {ns}")).unwrap_or_default();
     match grant.extension_requested {
         Some(end) if !grant.pending => {
-            format!(
-                "the extension of request {} to {} (it ended at {})",
-                grant.id,
-                rfc3339(end),
-                rfc3339(grant.expires_at)
-            )
+            let now = match grant.expires_at > Utc::now() {
+                true => "it now ends at",
+                false => "it ended at",
+            };
+            format!("the extension of request {} to {} ({now} {})", grant.id, rfc3339(end), rfc3339(grant.expires_at))
         }
         _ => format!(
-            "{} access{scope} for {}, {} from now",
+            "{} access{scope} for {}, lasting {}",
             grant.role,
             grant.requestor,
             format_duration((grant.expires_at - grant.requested_at).to_std().unwrap_or_default())

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::Utc;
 use k8s_openapi::api::rbac::v1::Subject;
 
-use crate::access::{Permission, require};
+use crate::access::Permission;
 use crate::admission;
 use crate::admission::GuardsInstalled;
 use crate::bindings::is_dns_label;
@@ -345,6 +345,28 @@ async fn weigh(
     Ok(weighed)
 }
 
+/// Fails with exit 4, before anything is written, when the caller lacks one of these: `enable`
+/// installs ClusterRoles, flow control and admission guards, which takes a cluster administrator,
+/// and the error says so (naming the first permission missing).
+async fn require_owner(conn: &Connection, by: &str, needed: &[Permission]) -> Result<()> {
+    let allowed = crate::access::caller_can(conn, needed).await?;
+    let Some((denied, _)) = needed.iter().zip(allowed).find(|(_, ok)| !ok) else {
+        return Ok(());
+    };
+    Err(Error::new(
+        crate::error::ErrorKind::Forbidden,
+        format!(
+            "forbidden: enable needs a cluster administrator (cluster-admin) on context {:?}: it installs \
+             ClusterRoles, flow control and admission guards, and {} may not {}; nothing was changed",
+            conn.context,
+            output::terminal(by),
+            denied.describe()
+        ),
+    )
+    .with_status(403)
+    .with_hint("run it with a cluster-admin context (--context), or ask the cluster's administrator to"))
+}
+
 async fn enable(
     conn: Connection,
     args: &EnableArgs,
@@ -403,7 +425,7 @@ async fn enable(
         Permission::new("create", "", "serviceaccounts/token").within(&ns),
         Permission::new("delete", "", "serviceaccounts").within(&ns),
     ];
-    require(&conn, &by, &policy_writes).await?;
+    require_owner(&conn, &by, &policy_writes).await?;
     let guards_available = admission::available(&conn).await?;
     if guards_available {
         let admission = "admissionregistration.k8s.io";
@@ -413,7 +435,7 @@ async fn enable(
             Permission::new("create", admission, "validatingadmissionpolicybindings"),
             Permission::new("update", admission, "validatingadmissionpolicybindings"),
         ];
-        require(&conn, &by, &guard_writes).await?;
+        require_owner(&conn, &by, &guard_writes).await?;
     }
     if roles::helm_installation(&conn).await?.is_none() {
         let role_writes = [
@@ -422,7 +444,7 @@ async fn enable(
             Permission::new("create", "flowcontrol.apiserver.k8s.io", "flowschemas"),
             Permission::new("create", "flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations"),
         ];
-        require(&conn, &by, &role_writes).await?;
+        require_owner(&conn, &by, &role_writes).await?;
     }
 
     check_exists(&conn, wanted).await?;

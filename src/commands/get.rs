@@ -137,6 +137,9 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
     }
     let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
     let (status, grants) = read_status(&conn).await?;
+    if status.policy_problem.is_none() {
+        crate::policy::ensure_installed_here(&conn, status.policy.as_ref()).await?;
+    }
     // Everything found is reported (with why), then what the sweep removed of it.
     warn_about(&status);
     crate::sweep::of_listing(&conn, &grants).await?;

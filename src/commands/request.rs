@@ -119,7 +119,11 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     let conn = Connection::open(global, &Target::default()).await?;
     ensure_requester(&conn).await?;
     sweep::lazy(&conn).await?;
-    let policy = read_policy(&conn).await.map_err(|e| Error::refused(format!("refused: {}", e.message)))?;
+    let policy = read_policy(&conn).await.map_err(|e| match e.kind {
+        ErrorKind::Forbidden => e,
+        _ => Error::refused(format!("refused: {}", e.message)),
+    })?;
+    crate::policy::ensure_installed_here(&conn, policy.as_ref()).await?;
     let policy = match policy {
         Some(policy) if policy.enabled => policy,
         _ => {

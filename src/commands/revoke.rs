@@ -118,7 +118,7 @@ pub async fn end(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     // side deletes the record (the lazy sweep below, when the caller may).
     crate::bindings::end_own(&conn, &grant).await?;
     crate::credential::forget(&conn.context, &grant.id);
-    history::record(&conn, &[HistoryEvent::request(EventKind::Revoked, &grant, &by, "ended by its requester")]).await?;
+    history::record(&conn, &[HistoryEvent::request(EventKind::Ended, &grant, &by, "ended by its requester")]).await?;
     sweep::lazy(&conn).await?;
     crate::outln!("Ended request {}: its credential is refused from its next API call.", terminal(&grant.id));
     Ok(())

@@ -117,6 +117,8 @@ fn events(change: &Change, now: DateTime<Utc>) -> Vec<(&'static str, Option<Stri
         (None, Some(_)) => vec![],
         (Some(before), None) => match denied_by(before) {
             Some(_) if before.pending => vec![],
+            // Its requester's `end` was told when the record lost its subject.
+            _ if before.ended_by_requester() => vec![],
             _ if before.end() <= now + chrono::TimeDelta::seconds(5) => vec![("ended", None)],
             _ => vec![("revoked", None)],
         },
@@ -152,7 +154,7 @@ fn events(change: &Change, now: DateTime<Utc>) -> Vec<(&'static str, Option<Stri
                 }
             }
             if before.account.is_some() && after.account.is_none() && !after.pending {
-                seen.push(("revoked", None));
+                seen.push(("ended", Some(after.requested_by.clone())));
             }
             seen
         }
@@ -460,6 +462,11 @@ mod tests {
         assert_eq!(told(Some(grant()), None), ["revoked"]);
         let ended = Grant { expires_at: "2026-12-02T11:00:00Z".parse().unwrap(), ..grant() };
         assert_eq!(told(Some(ended), None), ["ended"]);
+        // Its requester's `end`: `ended` when the record loses its subject, nothing when the
+        // sweep deletes it after.
+        let by_its_requester = Grant { account: None, ..grant() };
+        assert_eq!(told(Some(grant()), Some(by_its_requester.clone())), ["ended"]);
+        assert!(told(Some(by_its_requester), None).is_empty(), "an end is told once");
         let asked = Grant { extension_requested: Some("2026-12-02T14:00:00Z".parse().unwrap()), ..grant() };
         assert_eq!(told(Some(grant()), Some(asked.clone())), ["extension-pending"]);
         let extended = Grant { expires_at: "2026-12-02T14:00:00Z".parse().unwrap(), ..grant() };

@@ -225,3 +225,114 @@ fn a_waiting_request_names_its_scope_and_the_same_answer_by_instant_get_shows() 
     assert!(stderr.contains(&format!("approval until {answer_by}.")), "{answer_by}: {stderr}");
     assert!(stderr.contains("(role readonly, cluster-wide)"), "{stderr}");
 }
+
+#[test]
+fn end_is_ended_in_the_history_in_get_watch_once_and_in_sweep_and_deny_says_how_long() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly"]);
+    let out = cluster.dir.join("ended-watch.out");
+    let mut watch = cluster
+        .kubectl()
+        .args(["supportaccess", "-n", NS, "get", "--watch", "-o", "json"])
+        .stdout(std::fs::File::create(&out).unwrap())
+        .spawn()
+        .unwrap();
+    let (id, _) = crate::common::request(cluster, NS, &["--role", "readonly", "--reason", "r", "--duration", "1h"]);
+    // The watch may start after the request is made: then its first list tells it as active.
+    eventually("the watch tells the request", || crate::teams::watched(&out).iter().any(|l| l["id"] == id.as_str()));
+    // `end` as the owner: its own lazy sweep deletes the ended record at once, and says so.
+    let ended = cluster.supportaccess(NS, &["end", &id]);
+    assert_eq!(ended.code, 0, "{ended:?}");
+    assert!(ended.stderr.contains(&format!("removed 1 request(s) their requesters ended: {id}")), "{ended:?}");
+    assert_eq!(crate::teams::wait_for_line(&out, "ended", &id)["by"], "kubernetes-admin");
+    // A later event, so that the watch has seen the sweep's deletion before it is read.
+    let (later, _) = crate::common::request(cluster, NS, &["--role", "readonly", "--reason", "r", "--duration", "1h"]);
+    cluster.supportaccess_ok(NS, &["revoke", &later]);
+    crate::teams::wait_for_line(&out, "revoked", &later);
+    watch.kill().unwrap();
+    watch.wait().unwrap();
+    let told: Vec<String> = crate::teams::watched(&out)
+        .iter()
+        .filter(|l| l["id"] == id.as_str())
+        .map(|l| l["event"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(told[1..], ["ended"], "an end is told once, as ended: {told:?}");
+    let history: Vec<serde_json::Value> =
+        serde_json::from_str(&cluster.supportaccess_ok(NS, &["history", "-o", "json"])).unwrap();
+    let recorded: Vec<&str> =
+        history.iter().filter(|l| l["id"] == id.as_str()).map(|l| l["event"].as_str().unwrap_or("")).collect();
+    assert_eq!(recorded, ["requested", "ended", "ended"], "{history:?}");
+
+    // deny names how long the request would last, not "24h from now" (asked by another: nobody
+    // answers their own request).
+    let asker = cluster.user("asker41", &[]);
+    cluster.supportaccess_ok(NS, &["enable", "--approval", "required", "--requesters", "user:asker41"]);
+    let mut asking = cluster
+        .kubectl()
+        .env("KUBECONFIG", &asker)
+        .args(["supportaccess", "-n", NS, "request", "--role", "readonly", "--reason", "r", "--duration", "24h"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut pending = String::new();
+    eventually("the request waits", || {
+        let json: serde_json::Value =
+            serde_json::from_str(&cluster.supportaccess_ok(NS, &["get", "-o", "json"])).unwrap();
+        pending = json["pendingRequests"][0]["id"].as_str().unwrap_or("").to_string();
+        !pending.is_empty()
+    });
+    let denied = cluster.supportaccess_ok(NS, &["deny", &pending, "--reason", "no"]);
+    assert!(denied.contains("lasting 24h") && !denied.contains("from now"), "{denied}");
+    asking.wait().unwrap();
+}
+
+#[test]
+fn n_names_the_system_namespace_and_each_error_it_causes_says_so_and_suggests_scope() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly", "--requesters", "user:prov"]);
+    cluster.kubectl_ok(&["create", "namespace", "staging41"]);
+    let request = ["request", "--role", "readonly", "--reason", "r", "--duration", "1h"];
+    // The owner, who may read any namespace: nothing is installed there.
+    for args in [&request[..], &["get"]] {
+        let ran = cluster.supportaccess("staging41", args);
+        assert_eq!(ran.code, 1, "{args:?}: {ran:?}");
+        assert!(ran.stderr.contains("no support access is installed in namespace staging41"), "{args:?}: {ran:?}");
+        assert!(ran.stderr.contains("-n names the system namespace"), "{args:?}: {ran:?}");
+        assert!(ran.stderr.contains("use `request --scope staging41`"), "{args:?}: {ran:?}");
+    }
+    // A requester, who may not read there: the refusal says what -n is.
+    let prov = cluster.user("prov", &[]);
+    let ran =
+        run(cluster.kubectl().env("KUBECONFIG", &prov).arg("supportaccess").args(request).args(["-n", "staging41"]));
+    assert_eq!(ran.code, 4, "{ran:?}");
+    assert!(ran.stderr.contains("-n names the system namespace"), "{ran:?}");
+    assert!(ran.stderr.contains("use `request --scope staging41`"), "{ran:?}");
+    // Where it is installed, -n is what it always was.
+    assert_eq!(cluster.supportaccess(NS, &["get"]).code, 0);
+}
+
+#[test]
+fn enable_calls_its_own_update_of_a_partys_bind_list_updated_and_only_a_foreign_change_drift() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(
+        NS,
+        &["enable", "--enabled-roles", "readonly", "--requesters", "user:prov", "--clusterroles", ""],
+    );
+    let out = cluster.supportaccess_ok(NS, &["enable", "--clusterroles", "view", "--yes"]);
+    assert!(out.contains("ClusterRole crusoe-support-requester: updated to enforce this policy"), "{out}");
+    assert!(!out.contains("drifted"), "{out}");
+    // A change enable did not make is drift, and is repaired.
+    cluster.kubectl_ok(&[
+        "patch",
+        "clusterrole",
+        "crusoe-support-requester",
+        "--type",
+        "json",
+        "-p",
+        r#"[{"op":"add","path":"/rules/-","value":{"apiGroups":[""],"resources":["secrets"],"verbs":["get"]}}]"#,
+    ]);
+    let out = cluster.supportaccess_ok(NS, &["enable", "--clusterroles", "view", "--yes"]);
+    assert!(out.contains("ClusterRole crusoe-support-requester: repaired (its rules had drifted"), "{out}");
+    cluster.supportaccess_ok(NS, &["enable", "--clusterroles", ""]);
+}

@@ -219,6 +219,11 @@ fn contexts_patterns_touch_only_matching_contexts_and_complete_context_names() {
     let refused = row(&listed, "dead-closed")["error"].as_str().unwrap();
     assert!(refused.contains("cannot reach") && refused.contains("Connection refused"), "{ran:?}");
     assert!(row(&listed, "staging-eu")["activeRequests"].is_array());
+    // The summary table fits 120 columns: a long DETAIL wraps inside its cell (issue 41).
+    let table = fleet(&a, &kubeconfig, &["get", "--contexts", "prod-*,dead-*", "--request-timeout", "3s"]);
+    assert!(table.stdout.contains("dead-closed") && table.stdout.contains("Connection refused"), "{table:?}");
+    let widest = table.stdout.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(widest <= 120, "{widest} columns: {}", table.stdout);
     let none = fleet(&a, &kubeconfig, &["get", "--contexts", "qa-*"]);
     assert_eq!(none.code, 1, "{none:?}");
     assert!(

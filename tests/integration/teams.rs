@@ -172,8 +172,12 @@ fn a_quorum_of_two_grants_only_after_the_second_approver_and_the_guard_refuses_e
     // owner2's approval grants it: the waiting request gets its credential.
     let second = plugin_ok(cluster, &team.owner2, &["approve", &id]);
     assert!(second.contains("(approved 2 of 2 (owner, owner2))"), "{second}");
+    // How long it lasts, never "1h from now" from a clock read before the wait (issue 41).
+    assert!(second.contains("lasting 1h (approved 2 of 2") && !second.contains("from now"), "{second}");
     let finished = finish(waiting);
     assert_eq!(finished.code, 0, "{finished:?}");
+    // The requester is told every approver of the quorum, not the last one only (issue 41).
+    assert!(finished.stderr.contains(&format!("Request {id} was approved by owner, owner2.")), "{finished:?}");
     let printed: serde_json::Value = serde_json::from_str(&finished.stdout).unwrap();
     let kubeconfig = printed["kubeconfig"].as_str().unwrap();
     assert_eq!(run(cluster.kubectl().env("KUBECONFIG", kubeconfig).args(["get", "pods", "-A"])).code, 0);
@@ -193,6 +197,8 @@ fn a_quorum_of_two_grants_only_after_the_second_approver_and_the_guard_refuses_e
     let extend = prov_extends(cluster, &team, &id);
     let first = plugin_ok(cluster, &team.owner2, &["approve", &id]);
     assert!(first.contains("Approval 1 of 2 (owner2) recorded"), "{first}");
+    // A live request's extension: it now ends at its end, it has not ended (issue 41).
+    assert!(first.contains(&format!("(it now ends at {end})")) && !first.contains("ended at"), "{first}");
     assert_eq!(record(cluster, &id)["metadata"]["annotations"]["support-access.crusoe.ai/expires-at"], end.as_str());
     plugin_ok(cluster, &team.owner, &["approve", &id]);
     let extended = finish(extend);
@@ -244,13 +250,13 @@ fn a_reason_that_does_not_match_the_pattern_is_refused_before_anything_is_made_a
 }
 
 /// The lines a watcher wrote so far, as JSON.
-fn watched(path: &Path) -> Vec<serde_json::Value> {
+pub fn watched(path: &Path) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
 }
 
 /// Waits until the watcher wrote a line of this event for this request; returns when it did.
-fn wait_for_line(path: &Path, event: &str, id: &str) -> serde_json::Value {
+pub fn wait_for_line(path: &Path, event: &str, id: &str) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Some(line) = watched(path).into_iter().find(|l| l["event"] == event && l["id"] == id) {
