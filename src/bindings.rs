@@ -94,7 +94,8 @@ impl NewGrant {
         let api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
         let binding = ClusterRoleBinding { metadata: meta, role_ref, subjects: self.subjects(&conn.namespace) };
         let record = conn.call(api.create(&PostParams::default(), &binding)).await?;
-        if self.grant.pending {
+        // A dry run stores no record, and the guard lets a companion follow only a stored one.
+        if self.grant.pending || conn.is_dry_run() {
             return Ok(());
         }
         self.create_companions(conn, record.metadata.uid.clone().unwrap_or_default()).await
@@ -332,7 +333,7 @@ pub async fn revoke_everything(conn: &Connection) -> Result<Grants> {
     delete_refs(conn, &listing.all_request_bindings()).await?;
     crate::credential::delete_all_accounts(conn).await?;
     for grant in &listing.valid {
-        crate::credential::forget(&conn.context, &grant.id);
+        crate::credential::forget(conn, &grant.id);
     }
     Ok(listing)
 }

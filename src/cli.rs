@@ -17,7 +17,6 @@ use crate::state::DEFAULT_NAMESPACE;
     bin_name = "kubectl supportaccess",
     version,
     propagate_version = true,
-    disable_help_subcommand = true,
     after_help = "Run as `kubectl supportaccess <command>`. kubectl does not pass its own global \
                   flags to plugins, so give --context, --kubeconfig, -n … after `supportaccess`.\n\n\
                   Read on: README.md and docs/ (owner-guide, support-guide, enforcement, state-format, \
@@ -31,8 +30,10 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The kubectl global flags the plugin understands, accepted anywhere after the plugin's name.
+/// The kubectl global flags the plugin understands, accepted anywhere after the plugin's name:
+/// each command's help lists them after its own options.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global Options")]
 pub struct GlobalArgs {
     /// Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config).
     #[arg(long, global = true, value_name = "FILE")]
@@ -54,20 +55,25 @@ pub struct GlobalArgs {
     #[arg(short = 'n', long, global = true, value_name = "NS", default_value = DEFAULT_NAMESPACE)]
     pub namespace: String,
 
-    /// How long to wait for each call to the API server (e.g. 10s, 1m); 0 waits forever.
+    /// How long each call to the API server may take as a whole: connecting, sending, and waiting
+    /// for and reading the answer (e.g. 10s, 1m; 0 waits forever). A command that makes several
+    /// calls may take longer.
     #[arg(long, global = true, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
     pub request_timeout: Timeout,
 
-    /// Output format.
-    #[arg(short = 'o', long, global = true, value_enum, value_name = "FORMAT")]
+    /// Output format: text, table, wide, name, json, yaml, jsonpath=TEMPLATE (kubectl's JSONPath,
+    /// over the JSON -o json prints) or custom-columns=HEADER:.path,... (over the listed items).
+    #[arg(short = 'o', long, global = true, value_name = "FORMAT", value_parser = parse_output)]
     pub output: Option<OutputFormat>,
 
     /// Answer yes to every confirmation prompt.
     #[arg(short = 'y', long, global = true)]
     pub yes: bool,
 
-    /// Print more about what is done (repeat for more detail).
-    #[arg(short = 'v', long = "verbose", global = true, action = clap::ArgAction::Count)]
+    /// How much to log, as kubectl's -v: 1 and above says which context and server; 6 and above
+    /// logs each API call (method, URL, status, milliseconds).
+    #[arg(short = 'v', long = "v", global = true, value_name = "LEVEL", default_value_t = 0,
+          value_parser = clap::value_parser!(u8).range(0..=10))]
     pub verbose: u8,
 }
 
@@ -90,41 +96,98 @@ fn parse_timeout(text: &str) -> Result<Timeout, String> {
     Ok(Timeout((!duration.is_zero()).then_some(duration)))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// `-o`, spelled as kubectl spells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutputFormat {
     Text,
     Table,
+    /// The table with more columns.
+    Wide,
+    /// `KIND/NAME` of each listed item, one a line.
+    Name,
     Json,
     Yaml,
+    /// `jsonpath=TEMPLATE`: kubectl's JSONPath over the JSON `-o json` prints.
+    JsonPath(String),
+    /// `custom-columns=HEADER:EXPR,…`: one row per listed item.
+    CustomColumns(String),
+}
+
+impl OutputFormat {
+    /// The spellings `-o` takes (the last two with their template), for help and completion.
+    pub const SPELLINGS: [&str; 8] = ["text", "table", "wide", "name", "json", "yaml", "jsonpath=", "custom-columns="];
+
+    /// Printed from the command's JSON, not from its own text or table.
+    pub fn is_structured(&self) -> bool {
+        !matches!(self, OutputFormat::Text | OutputFormat::Table | OutputFormat::Wide)
+    }
+}
+
+fn parse_output(text: &str) -> Result<OutputFormat, String> {
+    let format = match text.split_once('=') {
+        Some(("jsonpath", template)) => {
+            crate::jsonpath::Template::parse(template).map_err(|e| format!("jsonpath template {template:?}: {e}"))?;
+            OutputFormat::JsonPath(template.to_string())
+        }
+        Some(("custom-columns", spec)) => {
+            crate::output::columns(spec)?;
+            OutputFormat::CustomColumns(spec.to_string())
+        }
+        _ => match text {
+            "text" => OutputFormat::Text,
+            "table" => OutputFormat::Table,
+            "wide" => OutputFormat::Wide,
+            "name" => OutputFormat::Name,
+            "json" => OutputFormat::Json,
+            "yaml" => OutputFormat::Yaml,
+            _ => {
+                return Err(format!(
+                    "unknown output format {text:?}: one of {}",
+                    OutputFormat::SPELLINGS
+                        .map(|s| if s.ends_with('=') { format!("{s}…") } else { s.into() })
+                        .join(", ")
+                ));
+            }
+        },
+    };
+    Ok(format)
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Enable support access: install the support roles and flow control, write the policy.
+    #[command(after_help = crate::examples::ENABLE)]
     Enable(EnableArgs),
     /// Disable support access: no new requests or renewals; running sessions drain.
+    #[command(after_help = crate::examples::DISABLE)]
     Disable(DisableArgs),
     /// Show whether support access is enabled, which roles, and the active requests.
     ///
     /// Like every command, `get` first sweeps: it deletes the records of requests whose end has
     /// passed and writes their `expired` lines to the history (what `sweep` does), so what it
     /// shows is what is in force.
+    #[command(after_help = crate::examples::GET)]
     Get(GetArgs),
     /// Request support access: create the grant and mint a short-lived credential for it.
     ///
     /// Where the owner approves each request (`enable --approval required`), it waits for the
     /// answer; if interrupted, `renew ID` waits again and mints the credential once approved.
+    #[command(after_help = crate::examples::REQUEST)]
     Request(RequestArgs),
     /// Mint a fresh credential for a live request, never past its end.
     ///
     /// A request still waiting for approval (its `request` was interrupted) is waited for again,
     /// then minted.
+    #[command(after_help = crate::examples::RENEW)]
     Renew(IdArg),
     /// Approve a pending request or extension (the cluster owner; never one's own).
+    #[command(after_help = crate::examples::APPROVE)]
     Approve(IdArg),
     /// Deny a pending request or extension, saying why.
+    #[command(after_help = crate::examples::DENY)]
     Deny(DenyArgs),
     /// Move a live request's end later, within the policy's maximum from its start.
+    #[command(after_help = crate::examples::EXTEND)]
     Extend(ExtendArgs),
     /// Revoke requests now: their bindings, then their ServiceAccounts, are deleted.
     ///
@@ -132,30 +195,40 @@ pub enum Command {
     /// authenticating at all within about 10 seconds (401: the API server caches a token's
     /// authentication that long) — unlike a client certificate, of which Crusoe's document says
     /// "already minted certificates will not be invalidated".
+    #[command(after_help = crate::examples::REVOKE)]
     Revoke(RevokeArgs),
     /// End one's own request now.
+    #[command(after_help = crate::examples::END)]
     End(IdArg),
     /// Run a command with KUBECONFIG pointing at a request's credential.
     ///
     /// The request is watched meanwhile: warnings 10 minutes and 1 minute before it ends, and when
     /// it is revoked, ended, drained out or expired the command and everything it started are
     /// stopped (SIGHUP and SIGTERM, SIGKILL 10s later) and the plugin exits 3.
+    #[command(after_help = crate::examples::EXEC)]
     Exec(ExecArgs),
     /// Start $SHELL with KUBECONFIG pointing at a request's credential.
     ///
     /// Watched like `exec`: the shell is stopped when the request ends.
+    #[command(after_help = crate::examples::SHELL)]
     Shell(IdArg),
     /// Delete expired and invalid support bindings, and record it.
+    #[command(after_help = crate::examples::SWEEP)]
     Sweep(SweepArgs),
     /// Show the audit trail: every request, how and when it ended.
+    #[command(after_help = crate::examples::HISTORY)]
     History(HistoryArgs),
     /// Show what each support role may do; --verify asks the API server.
+    #[command(after_help = crate::examples::ROLES)]
     Roles(RolesArgs),
     /// Remove every support binding, the roles, the flow control and the policy.
+    #[command(after_help = crate::examples::UNINSTALL)]
     Uninstall(UninstallArgs),
     /// Print a shell completion script.
+    #[command(after_help = crate::examples::COMPLETION)]
     Completion(CompletionArgs),
     /// Print the plugin's version and the API server's version.
+    #[command(after_help = crate::examples::VERSION)]
     Version(VersionArgs),
 }
 
@@ -193,6 +266,9 @@ pub struct ClusterArg {
 
 #[derive(Debug, Args)]
 pub struct EnableArgs {
+    #[command(flatten)]
+    pub dry_run: DryRunArg,
+
     #[command(flatten)]
     pub target: ClusterArg,
 
@@ -265,6 +341,33 @@ pub struct EnableArgs {
     pub approvers: Option<Vec<String>>,
 }
 
+/// `--dry-run`, as kubectl spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DryRun {
+    None,
+    /// Say what would be done; write nothing.
+    Client,
+    /// Send every write with the API server's dry run: the API server and its admission guards
+    /// answer each, and nothing is stored.
+    Server,
+}
+
+/// `--dry-run[=client|server|none]` (bare: client, as kubectl's).
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct DryRunArg {
+    /// Only say what would be done (client), or have the API server and its admission guards
+    /// answer every write without storing it (server).
+    #[arg(long, value_enum, value_name = "none|client|server", num_args = 0..=1, require_equals = true,
+          default_missing_value = "client")]
+    pub dry_run: Option<DryRun>,
+}
+
+impl DryRunArg {
+    pub fn get(&self) -> DryRun {
+        self.dry_run.unwrap_or(DryRun::None)
+    }
+}
+
 /// `none` or `required`, as the policy ConfigMap spells key `approval`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Approval {
@@ -282,6 +385,9 @@ pub enum Switch {
 #[derive(Debug, Args)]
 pub struct DisableArgs {
     #[command(flatten)]
+    pub dry_run: DryRunArg,
+
+    #[command(flatten)]
     pub target: ClusterArg,
 
     #[command(flatten)]
@@ -295,8 +401,10 @@ pub struct DisableArgs {
 
 #[derive(Debug, Args)]
 pub struct GetArgs {
-    #[command(flatten)]
-    pub target: ClusterArg,
+    /// A kubeconfig context (by context or cluster name) to ask, and request ids to show only
+    /// those (as `kubectl get NAME`); a name that is no context or cluster is an id.
+    #[arg(value_name = "CLUSTER|ID")]
+    pub names: Vec<String>,
 
     #[command(flatten)]
     pub fleet: FleetArgs,
@@ -320,6 +428,9 @@ pub struct GetArgs {
 
 #[derive(Debug, Args)]
 pub struct RequestArgs {
+    #[command(flatten)]
+    pub dry_run: DryRunArg,
+
     /// The role to request: readonly, operator, or an existing ClusterRole the owner allows
     /// (`enable --clusterroles`; `get` lists them).
     #[arg(long, value_name = "ROLE", env = "KUBECTL_SUPPORTACCESS_ROLE")]
@@ -381,6 +492,9 @@ pub struct ExtendArgs {
 
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
+    #[command(flatten)]
+    pub dry_run: DryRunArg,
+
     /// The request ids to revoke.
     #[arg(value_name = "ID", required_unless_present = "all", conflicts_with = "all")]
     pub ids: Vec<String>,
@@ -428,6 +542,9 @@ pub struct RolesArgs {
 
 #[derive(Debug, Args)]
 pub struct UninstallArgs {
+    #[command(flatten)]
+    pub dry_run: DryRunArg,
+
     /// Also delete the audit history.
     #[arg(long)]
     pub purge: bool,
@@ -505,7 +622,7 @@ mod tests {
         let cli = Cli::try_parse_from(["kubectl-supportaccess", "get", "prod"]).unwrap();
         assert_eq!(cli.global.cluster, None);
         let Command::Get(args) = cli.command else { panic!("get") };
-        assert_eq!(args.target.cluster.as_deref(), Some("prod"));
+        assert_eq!(args.names, ["prod"]);
     }
 
     #[test]

@@ -53,6 +53,14 @@ impl KubeconfigFiles {
 
     /// Finds the context a CLUSTER argument names: a context name first, else the context whose
     /// cluster has that name.
+    /// Whether `wanted` names a context or a cluster of the kubeconfig.
+    pub fn names_a_cluster(&self, wanted: &str) -> bool {
+        self.config
+            .contexts
+            .iter()
+            .any(|c| c.name == wanted || c.context.as_ref().is_some_and(|ctx| ctx.cluster == wanted))
+    }
+
     pub fn resolve_context(&self, wanted: &str) -> Result<String> {
         let contexts = &self.config.contexts;
         if contexts.iter().any(|c| c.name == wanted) {
@@ -167,6 +175,8 @@ pub struct Connection {
     timeout: Option<Duration>,
     /// What the client was built from (for an impersonating copy).
     config: Config,
+    /// `-v`, and whether every write is a server dry run.
+    trace: crate::transport::Trace,
 }
 
 /// The cluster half of a kubeconfig: what a support credential's kubeconfig needs.
@@ -188,10 +198,15 @@ pub struct Target {
 /// Builds the client, which runs the kubeconfig's `exec:` credential plugin (kube runs it while
 /// it builds the authentication layer, blocking): on a blocking thread, bounded by
 /// `--request-timeout`, and a plugin still running then is killed and named.
-async fn build_client(config: &Config, context: &str, timeout: Option<Duration>) -> Result<kube::Client> {
+async fn build_client(
+    config: &Config,
+    context: &str,
+    timeout: Option<Duration>,
+    trace: crate::transport::Trace,
+) -> Result<kube::Client> {
     let mut building = tokio::task::spawn_blocking({
         let config = config.clone();
-        move || crate::transport::client(&config)
+        move || crate::transport::client(&config, trace)
     });
     let built = match timeout {
         Some(limit) => match tokio::time::timeout(limit, &mut building).await {
@@ -301,8 +316,23 @@ impl Connection {
         if global.verbose > 0 {
             eprintln!("using context {context:?}: server {server}, system namespace {}", global.namespace);
         }
-        let client = build_client(&config, &context, timeout).await?;
-        Ok(Connection { client, server, context, namespace: global.namespace.clone(), trust, timeout, config })
+        let trace = crate::transport::Trace { verbosity: global.verbose, dry_run: false };
+        let client = build_client(&config, &context, timeout, trace).await?;
+        Ok(Connection { client, server, context, namespace: global.namespace.clone(), trust, timeout, config, trace })
+    }
+
+    /// The same connection, every write of it a server dry run (`dryRun=All`): the API server and
+    /// its admission guards answer it, and nothing is stored.
+    pub fn dry_run(&self) -> Result<Connection> {
+        let trace = crate::transport::Trace { dry_run: true, ..self.trace };
+        let client = crate::transport::client(&self.config, trace)
+            .map_err(|e| Error::failed(format!("cannot build a dry-run client: {}", root_cause(&e))))?;
+        Ok(Connection { client, trace, ..self.clone() })
+    }
+
+    /// Whether every write is a server dry run.
+    pub fn is_dry_run(&self) -> bool {
+        self.trace.dry_run
     }
 
     /// The same connection, acting as another user in these groups (impersonation): how
@@ -311,7 +341,7 @@ impl Connection {
         let mut config = self.config.clone();
         config.auth_info.impersonate = Some(user.to_string());
         config.auth_info.impersonate_groups = Some(groups.to_vec());
-        let client = crate::transport::client(&config)
+        let client = crate::transport::client(&config, self.trace)
             .map_err(|e| Error::failed(format!("cannot build an impersonating client: {}", root_cause(&e))))?;
         Ok(Connection { client, config, ..self.clone() })
     }

@@ -182,7 +182,7 @@ pub async fn complete(words: &[String], live: bool) -> Completion {
                 directive = DIRECTIVE_DEFAULT;
                 Vec::new()
             }
-            "output" => values::<OutputFormat>(),
+            "output" => OutputFormat::SPELLINGS.map(|s| (s.to_string(), String::new())).into(),
             "role" => requestable_roles(&parsed.typed, live).await,
             "enabled_roles" => {
                 ["readonly", "operator", "readonly,operator"].map(|r| (r.to_string(), String::new())).into()
@@ -201,12 +201,18 @@ pub async fn complete(words: &[String], live: bool) -> Completion {
             }
             // The owner answers only what waits for an answer.
             Some("approve" | "deny") if live => request_ids(&parsed.typed, true).await,
-            Some("enable" | "disable" | "get") if live => contexts(&parsed.typed),
+            Some("enable" | "disable") if live => contexts(&parsed.typed),
+            // `get [CLUSTER] [ID…]`: a context, or the request ids.
+            Some("get") if live => {
+                let mut both = contexts(&parsed.typed);
+                both.extend(request_ids(&parsed.typed, false).await);
+                both
+            }
             Some("completion") => values::<CompletionShell>(),
             _ => Vec::new(),
         },
-        // `revoke` takes several ids.
-        Slot::Positional(_) if parsed.path.first().is_some_and(|p| p == "revoke") && live => {
+        // `revoke` and `get` take several ids.
+        Slot::Positional(_) if parsed.path.first().is_some_and(|p| p == "revoke" || p == "get") && live => {
             request_ids(&parsed.typed, false).await
         }
         Slot::Positional(_) => Vec::new(),
@@ -405,7 +411,10 @@ mod tests {
     async fn flags_and_flag_values_complete() {
         let flags = offline(&["get", "--"]).await;
         assert!(names(&flags).contains(&"--all-contexts") && names(&flags).contains(&"--context"));
-        assert_eq!(names(&offline(&["get", "-o", ""]).await), ["text", "table", "json", "yaml"]);
+        assert_eq!(
+            names(&offline(&["get", "-o", ""]).await),
+            ["text", "table", "wide", "name", "json", "yaml", "jsonpath=", "custom-columns="]
+        );
         assert_eq!(names(&offline(&["request", "--role", "o"]).await), ["operator"]);
         assert_eq!(names(&offline(&["completion", "z"]).await), ["zsh"]);
         assert_eq!(offline(&["get", "--kubeconfig", ""]).await.directive, 0, "files for --kubeconfig");

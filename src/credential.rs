@@ -21,8 +21,16 @@ use crate::record::Grant;
 use crate::state;
 
 pub use crate::credential_files::{
-    check_destination, check_for_use, credential_path, default_path, forget, remember_path, write_private,
+    check_destination, check_for_use, credential_path, default_path, remember_path, write_private,
 };
+
+/// Removes a request's local credential files (they are worthless once it ended); a server dry
+/// run ends nothing, so it keeps them.
+pub fn forget(conn: &Connection, id: &str) {
+    if !conn.is_dry_run() {
+        crate::credential_files::forget(&conn.context, id);
+    }
+}
 
 /// A minted credential: the token and when the API server says it expires.
 pub struct Credential {

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use crate::cli::{FleetArgs, GlobalArgs, OutputFormat};
 use crate::cluster::{Connection, KubeconfigFiles};
 use crate::error::{Error, Result};
-use crate::output::{self, print_structured};
+use crate::output;
 
 /// What one context's run gives the summary: the single-cluster output, and one line of it.
 pub trait Outcome: Serialize {
@@ -191,7 +191,7 @@ where
         let question = format!("{what} on {} context(s) ({} cluster(s))?", members.len(), servers.len());
         crate::prompt::confirm(global, &question)?;
     }
-    let structured = matches!(global.output, Some(OutputFormat::Json | OutputFormat::Yaml));
+    let structured = global.output.as_ref().is_some_and(OutputFormat::is_structured);
     let bar = progress(asked.len() as u64, plan.command, !structured && std::io::stderr().is_terminal());
     let mut failed = 0;
     let global = GlobalArgs { yes: true, ..global.clone() };
@@ -262,7 +262,7 @@ where
         .collect();
     let rows: Vec<Row> =
         members.iter().zip(copies).filter_map(|(member, copy)| copy.or_else(|| done.remove(&member.context))).collect();
-    summarize(&rows, global.output)
+    summarize(&rows, global.output.as_ref())
 }
 
 fn progress(contexts: u64, command: &str, shown: bool) -> indicatif::ProgressBar {
@@ -282,11 +282,12 @@ fn progress(contexts: u64, command: &str, shown: bool) -> indicatif::ProgressBar
     bar
 }
 
-fn summarize(rows: &[Row], format: Option<OutputFormat>) -> Result<()> {
+fn summarize(rows: &[Row], format: Option<&OutputFormat>) -> Result<()> {
     match format {
-        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => {
+        Some(format) if format.is_structured() => {
             let list: Vec<Value> = rows.iter().map(structured).collect();
-            print_structured(&list, format)?;
+            let items = output::Items { kind: "context", key: "context", items: list.clone() };
+            output::print_listing(&list, Some(items), format)?;
         }
         _ => {
             let mut table = output::wrapped_table(&["CONTEXT", "CLUSTER", "RESULT", "DETAIL"]);
@@ -349,6 +350,14 @@ fn structured(row: &Row) -> Value {
 }
 
 /// Refuses the flags that name one cluster beside a fleet selection.
+/// A dry run asks one cluster.
+pub fn no_dry_run(dry_run: &crate::cli::DryRunArg) -> Result<()> {
+    match dry_run.get() {
+        crate::cli::DryRun::None => Ok(()),
+        _ => Err(Error::usage("--dry-run asks one cluster: leave out --all-contexts/--contexts")),
+    }
+}
+
 pub fn single_target(fleet: &FleetArgs, target: Option<&String>) -> Result<()> {
     if fleet.selected() && target.is_some() {
         return Err(Error::usage("name one CLUSTER or select contexts with --all-contexts/--contexts, not both"));

@@ -56,7 +56,7 @@ pub async fn end_requests(
     .await?;
     // Their local credentials are worthless now: none is left looking valid.
     for grant in grants {
-        crate::credential::forget(&conn.context, &grant.id);
+        crate::credential::forget(conn, &grant.id);
     }
     let events: Vec<HistoryEvent> = deleted
         .into_iter()

@@ -105,17 +105,114 @@ pub fn stdout_closed() -> bool {
 }
 
 /// Prints a value as JSON or YAML.
-pub fn print_structured<T: Serialize>(value: &T, format: OutputFormat) -> Result<()> {
+pub fn print_structured<T: Serialize>(value: &T, format: &OutputFormat) -> Result<()> {
+    print_listing(value, None, format)
+}
+
+/// What a listing command lists: the items of `-o name` and `-o custom-columns`, their kind and
+/// the key that names each (kind `request`, key `id`: `request/ab12cd34`).
+pub struct Items {
+    pub kind: &'static str,
+    pub key: &'static str,
+    pub items: Vec<serde_json::Value>,
+}
+
+/// Prints `value` as `-o json|yaml|jsonpath=…` asks; `-o name` and `-o custom-columns=…` over
+/// `items` (a command that lists none has its value as its one item).
+pub fn print_listing<T: Serialize>(value: &T, items: Option<Items>, format: &OutputFormat) -> Result<()> {
+    let failed = |e: String| Error::failed(format!("cannot render the output: {e}"));
+    let json = || serde_json::to_value(value).map_err(|e| failed(e.to_string()));
+    let items = || -> Result<Items> {
+        match items {
+            Some(items) => Ok(items),
+            None => Ok(Items { kind: "request", key: "id", items: vec![json()?] }),
+        }
+    };
     let text = match format {
-        OutputFormat::Json => serde_json::to_string_pretty(value).map(|s| s + "\n").map_err(|e| e.to_string()),
-        OutputFormat::Yaml => serde_yaml::to_string(value).map_err(|e| e.to_string()),
-        OutputFormat::Text | OutputFormat::Table => {
+        OutputFormat::Json => {
+            serde_json::to_string_pretty(value).map(|s| s + "\n").map_err(|e| failed(e.to_string()))?
+        }
+        OutputFormat::Yaml => serde_yaml::to_string(value).map_err(|e| failed(e.to_string()))?,
+        OutputFormat::JsonPath(template) => {
+            let template = crate::jsonpath::Template::parse(template).map_err(Error::usage)?;
+            template.render(&json()?).map_err(|e| Error::failed(format!("-o jsonpath: {e}")))?
+        }
+        OutputFormat::CustomColumns(spec) => custom_columns(spec, &items()?.items)?,
+        OutputFormat::Name => names(&items()?),
+        OutputFormat::Text | OutputFormat::Table | OutputFormat::Wide => {
             unreachable!("only structured formats are printed here")
         }
-    }
-    .map_err(|e| Error::failed(format!("cannot render the output: {e}")))?;
+    };
     crate::out!("{text}");
     Ok(())
+}
+
+/// `-o name`: `KIND/NAME` a line, each name once.
+fn names(items: &Items) -> String {
+    let name = |item: &serde_json::Value| item.get(items.key).and_then(|v| v.as_str()).map(str::to_string);
+    let mut seen = std::collections::BTreeSet::new();
+    items
+        .items
+        .iter()
+        .filter_map(name)
+        .filter(|name| seen.insert(name.clone()))
+        .map(|name| format!("{}/{}\n", items.kind, terminal(&name)))
+        .collect()
+}
+
+/// The columns of `-o custom-columns=HEADER:EXPR,…`, each expression as kubectl relaxes it.
+pub fn columns(spec: &str) -> std::result::Result<Vec<(String, crate::jsonpath::Template)>, String> {
+    if spec.is_empty() {
+        return Err("custom-columns format specified but no custom columns given".into());
+    }
+    spec.split(',')
+        .map(|column| {
+            let (header, expression) =
+                column.split_once(':').filter(|(header, _)| !header.is_empty()).ok_or_else(|| {
+                    format!("unexpected custom-columns spec: {column}, expected <header>:<json-path-expr>")
+                })?;
+            let template = crate::jsonpath::Template::parse(&crate::jsonpath::relaxed(expression)?)?;
+            Ok((header.to_string(), template))
+        })
+        .collect()
+}
+
+/// `-o custom-columns=…` as kubectl prints it (its tabwriter: each column but the last at least
+/// 10 wide and 3 past its longest cell), several results of one cell joined by commas, `<none>`
+/// for none.
+fn custom_columns(spec: &str, items: &[serde_json::Value]) -> Result<String> {
+    let columns = columns(spec).map_err(Error::usage)?;
+    let mut rows = vec![columns.iter().map(|(header, _)| header.clone()).collect::<Vec<_>>()];
+    for item in items {
+        let mut row = Vec::new();
+        for (_, template) in &columns {
+            let found = template.values(item).map_err(|e| Error::failed(format!("-o custom-columns: {e}")))?;
+            let cells: Vec<String> = found.iter().map(crate::jsonpath::go_sprint).collect();
+            row.push(if cells.is_empty() { "<none>".to_string() } else { terminal(&cells.join(",")).into_owned() });
+        }
+        rows.push(row);
+    }
+    let last = columns.len() - 1;
+    let widths: Vec<usize> =
+        (0..last).map(|i| (rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0) + 3).max(10)).collect();
+    let mut text = String::new();
+    for row in rows {
+        for (cell, width) in row.iter().zip(&widths) {
+            text += &format!("{cell:<width$}");
+        }
+        text += &row[last];
+        text += "\n";
+    }
+    Ok(text)
+}
+
+/// What a dry run adds to each sentence that says what was done: ` (dry run)`, ` (server dry run)`.
+pub fn dry_run_note(dry_run: crate::cli::DryRun) -> &'static str {
+    match dry_run {
+        crate::cli::DryRun::None => "",
+        crate::cli::DryRun::Client => " (dry run)",
+        crate::cli::DryRun::Server => " (server dry run)",
+    }
 }
 
 /// A table in the house style.

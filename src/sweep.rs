@@ -122,6 +122,10 @@ pub async fn sweep(
 /// may not list or delete bindings. A glance at the API server's watch cache first: when it shows
 /// nothing to sweep (the usual case) nothing waits for a consistent read. Returns what it did.
 pub async fn lazy(conn: &Connection) -> Result<SweepReport> {
+    // A server dry run stores nothing, so a sweep in it would report what it did not do.
+    if conn.is_dry_run() {
+        return Ok(SweepReport::default());
+    }
     let swept = async {
         let history = HistoryFirst::read(conn).await?;
         let now = Utc::now();
@@ -293,7 +297,7 @@ async fn record_out_of_band(
         event.by = by.clone();
         if let Some(id) = &event.id {
             // The local credential is worthless now; do not leave it looking valid.
-            crate::credential::forget(&conn.context, id);
+            crate::credential::forget(conn, id);
         }
     }
     history::record(conn, &missing).await?;

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 use http::{Request, Response, Uri};
 use hyper::body::Incoming;
@@ -48,10 +49,22 @@ impl Version {
     }
 }
 
+/// What the client does beside the calls themselves: `-v=6` and above logs each call as kubectl
+/// does; a server dry run sends every write with `dryRun=All`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Trace {
+    pub verbosity: u8,
+    pub dry_run: bool,
+}
+
+/// The verbosity from which each API call is logged (kubectl's `-v=6`).
+pub const LOG_CALLS: u8 = 6;
+
 /// A kube `Client` for this configuration.
-pub fn client(config: &Config) -> kube::Result<Client> {
+pub fn client(config: &Config, trace: Trace) -> kube::Result<Client> {
+    let traced = TraceLayer { trace, server: config.cluster_url.to_string().trim_end_matches('/').to_string() };
     if Version::for_config(config) == Version::Http1 {
-        return Client::try_from(config.clone());
+        return Ok(kube::client::ClientBuilder::try_from(config.clone())?.with_layer(&traced).build());
     }
     let refused = Arc::new(AtomicBool::new(false));
     let connect_failed = Arc::new(Mutex::new(None));
@@ -80,11 +93,105 @@ pub fn client(config: &Config) -> kube::Result<Client> {
         http2_connect_failed: connect_failed,
     };
     let service = ServiceBuilder::new()
+        .layer(traced)
         .layer(config.base_uri_layer())
         .option_layer(config.auth_layer()?)
         .layer(config.extra_headers_layer()?)
         .service(transport);
     Ok(Client::new(service, config.default_namespace.clone()))
+}
+
+#[derive(Clone)]
+struct TraceLayer {
+    trace: Trace,
+    server: String,
+}
+
+impl<S> tower::Layer<S> for TraceLayer {
+    type Service = Traced<S>;
+    fn layer(&self, inner: S) -> Traced<S> {
+        Traced { inner, layer: self.clone() }
+    }
+}
+
+#[derive(Clone)]
+pub struct Traced<S> {
+    inner: S,
+    layer: TraceLayer,
+}
+
+impl<S, B> Service<Request<Body>> for Traced<S>
+where
+    S: Service<Request<Body>, Response = Response<B>>,
+    S::Future: Send + 'static,
+    S::Error: std::fmt::Display,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<Body>) -> Self::Future {
+        if self.layer.trace.dry_run && writes(&request) {
+            request = dry_run(request);
+        }
+        let logged = (self.layer.trace.verbosity >= LOG_CALLS)
+            .then(|| (request.method().clone(), format!("{}{}", self.layer.server, request.uri()), Instant::now()));
+        let call = self.inner.call(request);
+        Box::pin(async move {
+            let answer = call.await;
+            if let Some((method, url, started)) = logged {
+                let status = match &answer {
+                    Ok(response) => response.status().to_string(),
+                    Err(e) => format!("failed: {e}"),
+                };
+                let now = chrono::Local::now();
+                eprintln!(
+                    "I{} {:>7} api] {method} {} {status} in {} milliseconds",
+                    now.format("%m%d %H:%M:%S%.6f"),
+                    std::process::id(),
+                    crate::output::terminal(&url),
+                    started.elapsed().as_millis()
+                );
+            }
+            answer
+        })
+    }
+}
+
+/// The same write as a server dry run: `dryRun=All` in the query, and for a DELETE in its body
+/// too (the API server reads a DELETE's options from its body when it has one, as kube sends it).
+fn dry_run(request: Request<Body>) -> Request<Body> {
+    use futures::FutureExt;
+    let (mut parts, body) = request.into_parts();
+    let uri = parts.uri.to_string();
+    let joined = if uri.contains('?') { format!("{uri}&dryRun=All") } else { format!("{uri}?dryRun=All") };
+    if let Ok(uri) = joined.parse() {
+        parts.uri = uri;
+    }
+    if parts.method != http::Method::DELETE {
+        return Request::from_parts(parts, body);
+    }
+    // kube's DELETE body is one buffer, read at once.
+    let bytes = body.collect_bytes().now_or_never().and_then(Result::ok).unwrap_or_default();
+    let mut options: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_else(|_| serde_json::json!({}));
+    if let Some(map) = options.as_object_mut() {
+        map.insert("dryRun".into(), serde_json::json!(["All"]));
+    }
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    Request::from_parts(parts, Body::from(serde_json::to_vec(&options).unwrap_or_default()))
+}
+
+/// A write a server dry run sends as `dryRun=All`: every POST, PUT, PATCH and DELETE but the
+/// reviews that only ask (who am I, may I), which write nothing.
+fn writes(request: &Request<Body>) -> bool {
+    let path = request.uri().path();
+    let asks = path.starts_with("/apis/authorization.k8s.io/") || path.starts_with("/apis/authentication.k8s.io/");
+    [http::Method::POST, http::Method::PUT, http::Method::PATCH, http::Method::DELETE].contains(request.method())
+        && !asks
 }
 
 /// TLS as kube configures it, offering (ALPN) HTTP/1.1 only or both versions. Offering HTTP/2

@@ -6,7 +6,7 @@ use chrono::Utc;
 
 use crate::access::{Permission, require};
 use crate::approval::{self, Approved};
-use crate::cli::{DenyArgs, GlobalArgs, IdArg, OutputFormat};
+use crate::cli::{DenyArgs, GlobalArgs, IdArg};
 use crate::cluster::Connection;
 use crate::duration::format_duration;
 use crate::error::{Error, Result};
@@ -204,8 +204,8 @@ pub async fn approve(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     };
     history::record(&conn, &events).await?;
     let approvers: Vec<&str> = approvals.iter().map(|a| a.by.as_str()).collect();
-    match global.output {
-        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
+    match &global.output {
+        Some(format) if format.is_structured() => print_structured(
             &serde_json::json!({
                 "id": grant.id,
                 "approvedBy": by,
@@ -248,8 +248,8 @@ pub async fn deny(global: &GlobalArgs, args: &DenyArgs) -> Result<()> {
     approval::deny(&conn, &grant, &by, &args.reason).await?;
     let detail = format!("{what}; denied by {by}: {}", args.reason);
     history::record(&conn, &[HistoryEvent::request(EventKind::Denied, &grant, &by, detail)]).await?;
-    match global.output {
-        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => {
+    match &global.output {
+        Some(format) if format.is_structured() => {
             print_structured(&serde_json::json!({ "id": grant.id, "deniedBy": by, "reason": args.reason }), format)
         }
         _ => {

@@ -4,7 +4,7 @@
 use chrono::Utc;
 
 use crate::bindings::revoke_everything;
-use crate::cli::{DisableArgs, GlobalArgs, OutputFormat};
+use crate::cli::{DisableArgs, DryRun, GlobalArgs};
 use crate::cluster::{Connection, Target};
 use crate::enforce::{self, write_policy};
 use crate::error::Result;
@@ -13,6 +13,7 @@ use crate::history::{self, EventKind, HistoryEvent};
 use crate::lifecycle::drain_requests;
 use crate::output::print_structured;
 use crate::policy::Policy;
+use crate::record::{Grants, Scan};
 use serde::Serialize;
 
 /// What `disable` did on one cluster: `-o json|yaml`, and a fleet's row.
@@ -40,6 +41,7 @@ impl Outcome for Disabled {
 pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
     crate::fleet::single_target(&args.fleet, args.target.cluster.as_ref())?;
     if args.fleet.selected() {
+        crate::fleet::no_dry_run(&args.dry_run)?;
         // Plain disable is reversible and never asks; revoking every session at once asks once.
         let destructive =
             args.now.then(|| "Disable support access and revoke every running support session now".into());
@@ -47,30 +49,50 @@ pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
         return crate::fleet::run(global, &args.fleet, plan, |conn| disable(conn, args.now)).await;
     }
     let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
-    if args.now {
-        crate::prompt::confirm_revoking(global, &conn, "Disable support access").await?;
-    }
-    let done = disable(conn, args.now).await?;
-    match global.output {
-        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(&done, format),
+    let dry = args.dry_run.get();
+    let done = match dry {
+        DryRun::Client => would_disable(conn, args.now).await?,
+        DryRun::Server => disable(conn.dry_run()?, args.now).await?,
+        DryRun::None => {
+            if args.now {
+                crate::prompt::confirm_revoking(global, &conn, "Disable support access").await?;
+            }
+            disable(conn, args.now).await?
+        }
+    };
+    let note = crate::output::dry_run_note(dry);
+    match &global.output {
+        Some(format) if format.is_structured() => print_structured(&done, format),
         _ => {
-            crate::outln!("Support access disabled on context {:?}: no new requests and no renewals.", done.context);
+            crate::outln!(
+                "Support access disabled on context {:?}{note}: no new requests and no renewals.",
+                done.context
+            );
             if args.now {
                 crate::outln!(
-                    "Revoked {} request(s) now: their credentials are refused from their next API call.",
+                    "Revoked {} request(s) now{note}: their credentials are refused from their next API call.",
                     done.revoked
                 );
             } else if done.drained.is_empty() {
-                crate::outln!("No running session needed draining.");
+                crate::outln!("No running session needed draining{note}.");
             } else {
                 crate::outln!(
-                    "{} running session(s) drain: each ends when its current credential expires. Use `disable --now` to end them at once.",
+                    "{} running session(s) drain{note}: each ends when its current credential expires. Use `disable --now` to end them at once.",
                     done.drained.len()
                 );
             }
             Ok(())
         }
     }
+}
+
+/// What `disable` would do, written nowhere (`--dry-run=client`).
+async fn would_disable(conn: Connection, now: bool) -> Result<Disabled> {
+    let grants = Grants::read(&conn, Scan::Managed).await?;
+    let policy = crate::policy::read_policy(&conn).await?.unwrap_or_default();
+    let live: Vec<String> = grants.working(Utc::now()).iter().map(|g| g.id.clone()).collect();
+    let (revoked, drained) = if now { (grants.valid.len() + grants.invalid.len(), Vec::new()) } else { (0, live) };
+    Ok(Disabled { context: conn.context, policy: Policy { enabled: false, ..policy }, revoked, drained, now })
 }
 
 /// Disables access on one cluster; with `now`, revokes every request too.
@@ -115,7 +137,7 @@ async fn disable(conn: Connection, now: bool) -> Result<Disabled> {
 /// `renew` writes after this point lands: the second pass of `--now` and the drain then see
 /// everything there will be. Skipped on a server without admission guards.
 async fn guards_see_disabled(conn: &Connection, written: &enforce::Written) -> Result<()> {
-    if written.guards.available && !enforce::wait(conn, Some(&written.change.after)).await? {
+    if written.guards.available && !conn.is_dry_run() && !enforce::wait(conn, Some(&written.change.after)).await? {
         crate::output::warn(&format!(
             "the API server's admission guards did not yet refuse new support bindings after {}",
             crate::duration::format_duration(enforce::IN_FORCE_WITHIN)

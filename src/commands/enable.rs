@@ -11,7 +11,7 @@ use crate::admission;
 use crate::admission::GuardsInstalled;
 use crate::bindings::is_dns_label;
 use crate::capabilities::Weighed;
-use crate::cli::{Approval, EnableArgs, GlobalArgs, OutputFormat, Switch};
+use crate::cli::{Approval, DryRun, EnableArgs, GlobalArgs, Switch};
 use crate::cluster::{Connection, Target};
 use crate::duration::{format_duration, parse_duration};
 use crate::enforce::{self, write_policy};
@@ -191,6 +191,7 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
     let wanted = validate(args)?;
     crate::fleet::single_target(&args.fleet, args.target.cluster.as_ref())?;
     if args.fleet.selected() {
+        crate::fleet::no_dry_run(&args.dry_run)?;
         // Without --enabled-roles each cluster keeps the roles it has (readonly on a first enable);
         // with roles that leave one out, requests of that role are revoked wherever it was enabled.
         let destructive = wanted.roles.as_ref().filter(|roles| roles.len() < Role::ALL.len()).map(|roles| {
@@ -231,13 +232,26 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
     };
     // A ClusterRole or namespace that does not exist is named before anything is asked.
     check_exists(&conn, &wanted).await?;
-    let given_roles = roles.as_deref().filter(|_| !picked);
-    confirm_withdrawal(global, &conn, given_roles, wanted.cluster_roles.as_deref()).await?;
+    let conn = match args.dry_run.get() {
+        DryRun::Client => return would_enable(&conn, args, &wanted, roles).await,
+        DryRun::Server => conn.dry_run()?,
+        DryRun::None => {
+            let given_roles = roles.as_deref().filter(|_| !picked);
+            confirm_withdrawal(global, &conn, given_roles, wanted.cluster_roles.as_deref()).await?;
+            conn
+        }
+    };
     let done = enable(conn, args, &wanted, roles, Asks { global, on_terminal: true }).await?;
-    match global.output {
-        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(&done, format),
+    match &global.output {
+        Some(format) if format.is_structured() => print_structured(&done, format),
         _ => print_enabled(&done),
+    }?;
+    if args.dry_run.get() == DryRun::Server {
+        crate::outln!(
+            "Server dry run: the API server and its admission guards accepted every write; nothing was stored."
+        );
     }
+    Ok(())
 }
 
 /// Whether the command line sets anything besides the roles.
@@ -345,6 +359,56 @@ async fn weigh(
     Ok(weighed)
 }
 
+/// The roles asked for, else the stored ones, else readonly (a first `enable`, as Crusoe's).
+fn stored_roles(roles: Option<Vec<Role>>, current: Option<&Policy>) -> Vec<Role> {
+    roles.unwrap_or_else(|| {
+        let stored = current.map(|p| p.enabled_roles.clone()).filter(|roles| !roles.is_empty());
+        stored.unwrap_or(vec![Role::Readonly])
+    })
+}
+
+/// The policy `enable` writes over `before`: each setting given on the command line, the rest as
+/// it was.
+fn desired_policy(args: &EnableArgs, wanted: &Wanted, roles: &[Role], before: Option<&Policy>, by: &str) -> Policy {
+    let base = before.cloned().unwrap_or_default();
+    Policy {
+        enabled: true,
+        enabled_roles: roles.to_vec(),
+        max_duration: wanted.max_duration.unwrap_or(base.max_duration),
+        credential_ttl: wanted.credential_ttl.unwrap_or(base.credential_ttl),
+        system_namespaces: wanted.system_namespaces.clone().unwrap_or(base.system_namespaces),
+        operator_namespaces: wanted.operator_namespaces.clone().unwrap_or(base.operator_namespaces),
+        guardrails: args.guardrails.map(|g| g == Switch::On).unwrap_or(base.guardrails),
+        approval_required: args.approval.map(|a| a == Approval::Required).unwrap_or(base.approval_required),
+        pending_ttl: wanted.pending_ttl.unwrap_or(base.pending_ttl),
+        approvals: args.approvals.unwrap_or(base.approvals),
+        reason_pattern: wanted.reason_pattern.clone().unwrap_or(base.reason_pattern),
+        api_audiences: base.api_audiences,
+        cluster_roles: wanted.cluster_roles.clone().unwrap_or(base.cluster_roles),
+        default_scope: wanted.default_scope.clone().unwrap_or(base.default_scope),
+        updated_at: Some(Utc::now()),
+        updated_by: Some(by.to_string()),
+    }
+}
+
+/// What `enable` would write, writing nothing (`--dry-run=client`).
+async fn would_enable(conn: &Connection, args: &EnableArgs, wanted: &Wanted, roles: Option<Vec<Role>>) -> Result<()> {
+    let current = read_policy(conn).await?;
+    let roles = stored_roles(roles, current.as_ref());
+    let policy = desired_policy(args, wanted, &roles, current.as_ref(), "");
+    check_limits(&policy)?;
+    crate::outln!(
+        "Would enable support access on context {:?} (dry run): roles {}; requests last at most {}; credentials live {}; \
+         approval {}; nothing was written.",
+        conn.context,
+        roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(", "),
+        format_duration(policy.max_duration),
+        format_duration(policy.credential_ttl),
+        crate::policy::approval_name(policy.approval_required)
+    );
+    Ok(())
+}
+
 /// Fails with exit 4, before anything is written, when the caller lacks one of these: `enable`
 /// installs ClusterRoles, flow control and admission guards, which takes a cluster administrator,
 /// and the error says so (naming the first permission missing).
@@ -376,31 +440,8 @@ async fn enable(
 ) -> Result<Enabled> {
     crate::sweep::lazy(&conn).await?;
     let current = read_policy(&conn).await.ok().flatten();
-    let roles = roles.unwrap_or_else(|| {
-        let stored = current.as_ref().map(|p| p.enabled_roles.clone()).filter(|roles| !roles.is_empty());
-        stored.unwrap_or(vec![Role::Readonly])
-    });
-    let desired = |before: Option<&Policy>, by: &str| {
-        let base = before.cloned().unwrap_or_default();
-        Policy {
-            enabled: true,
-            enabled_roles: roles.clone(),
-            max_duration: wanted.max_duration.unwrap_or(base.max_duration),
-            credential_ttl: wanted.credential_ttl.unwrap_or(base.credential_ttl),
-            system_namespaces: wanted.system_namespaces.clone().unwrap_or(base.system_namespaces),
-            operator_namespaces: wanted.operator_namespaces.clone().unwrap_or(base.operator_namespaces),
-            guardrails: args.guardrails.map(|g| g == Switch::On).unwrap_or(base.guardrails),
-            approval_required: args.approval.map(|a| a == Approval::Required).unwrap_or(base.approval_required),
-            pending_ttl: wanted.pending_ttl.unwrap_or(base.pending_ttl),
-            approvals: args.approvals.unwrap_or(base.approvals),
-            reason_pattern: wanted.reason_pattern.clone().unwrap_or(base.reason_pattern),
-            api_audiences: base.api_audiences,
-            cluster_roles: wanted.cluster_roles.clone().unwrap_or(base.cluster_roles),
-            default_scope: wanted.default_scope.clone().unwrap_or(base.default_scope),
-            updated_at: Some(Utc::now()),
-            updated_by: Some(by.to_string()),
-        }
-    };
+    let roles = stored_roles(roles, current.as_ref());
+    let desired = |before: Option<&Policy>, by: &str| desired_policy(args, wanted, &roles, before, by);
     let resulting = desired(current.as_ref(), "");
     check_limits(&resulting)?;
     if args.approvals.is_some_and(|n| n > 1) && !resulting.approval_required {
@@ -457,7 +498,11 @@ async fn enable(
     let allowed = desired(current.as_ref(), "").cluster_roles.iter().map(|a| a.name.clone()).collect::<Vec<_>>();
     installed.extend(requesters::install(&conn, wanted.requesters.clone(), wanted.approvers.clone(), &allowed).await?);
     let holders = Holders::read(&conn).await?;
-    let api_audiences = crate::credential::api_audiences(&conn).await?;
+    // Learning them makes a ServiceAccount and a token, which a dry run cannot: the stored ones.
+    let api_audiences = match conn.is_dry_run() {
+        true => current.as_ref().map(|p| p.api_audiences.clone()).unwrap_or_default(),
+        false => crate::credential::api_audiences(&conn).await?,
+    };
     // Read before the policy changes: afterwards a withdrawn role's requests no longer count as
     // trusted records.
     let before = Grants::read(&conn, Scan::All).await?;
@@ -492,7 +537,7 @@ async fn enable(
         .join("; ");
     history::record(&conn, &[HistoryEvent::policy(EventKind::Enabled, &by, detail)]).await?;
     // A written guard takes a moment to reach the API server's admission chain.
-    if guards.available && !enforce::wait(&conn, Some(policy)).await? {
+    if guards.available && !conn.is_dry_run() && !enforce::wait(&conn, Some(policy)).await? {
         output::warn(&format!(
             "the API server did not enforce this policy's admission guards within {}; run `roles --verify` to check them",
             format_duration(enforce::IN_FORCE_WITHIN)
@@ -607,6 +652,7 @@ mod tests {
         EnableArgs {
             target: Default::default(),
             fleet: Default::default(),
+            dry_run: Default::default(),
             enabled_roles: roles.map(|r| vec![r.to_string()]),
             max_duration: max.map(str::to_string),
             credential_ttl: ttl.map(str::to_string),

@@ -130,7 +130,8 @@ pub async fn shell(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     let shell = std::env::var_os("SHELL").filter(|s| !s.is_empty()).unwrap_or_else(|| "/bin/sh".into());
     let shown = output::terminal(&path.display().to_string()).into_owned();
     eprintln!("Support shell for request {}: KUBECONFIG={shown} (exit to leave)", args.id);
-    let mut command = Command::new(shell);
-    command.env("PS1", format!("[support {}] \\w $ ", args.id));
-    run_child(&conn, command, &path, &grant).await
+    let marked = crate::support_shell::marked(&shell, &args.id, &credential::default_path(&conn.context, &args.id)?)?;
+    let ran = run_child(&conn, marked.command, &path, &grant).await;
+    marked.made.clean();
+    ran
 }

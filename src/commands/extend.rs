@@ -6,7 +6,7 @@ use chrono::Utc;
 
 use crate::approval::{self, Answer, Awaited};
 use crate::bindings::{merge_patch_record, move_to_account};
-use crate::cli::{ExtendArgs, GlobalArgs, OutputFormat};
+use crate::cli::{ExtendArgs, GlobalArgs};
 use crate::duration::{after, format_duration, parse_duration};
 use crate::error::{Error, Result};
 use crate::history::{self, EventKind, HistoryEvent};
@@ -110,8 +110,8 @@ pub async fn run(global: &GlobalArgs, args: &ExtendArgs) -> Result<()> {
     // one's token was deleted with it, so a new credential is minted now, where the old one was.
     let moved = find_live(&conn, &grant.id).await?;
     let credential_expires_at = renew(&conn, &moved, &by).await?;
-    match global.output {
-        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
+    match &global.output {
+        Some(format) if format.is_structured() => print_structured(
             &serde_json::json!({
                 "id": grant.id,
                 "expiresAt": rfc3339(end),

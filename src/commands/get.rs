@@ -12,9 +12,10 @@ use crate::capabilities::Capabilities;
 use crate::census::warn_untrusted;
 use crate::cli::{GetArgs, GlobalArgs, OutputFormat};
 use crate::cluster::{Connection, Target};
+use crate::error::Error;
 use crate::error::Result;
 use crate::fleet::{Outcome, Plan};
-use crate::output::{self, print_structured, relative, rfc3339, terminal};
+use crate::output::{self, print_listing, relative, rfc3339, terminal};
 use crate::policy::{GrantRole, Policy, untrusted};
 use crate::record::{ForeignGrant, Grant, Grants, HelmRelease, InvalidGrant, Scan};
 
@@ -125,7 +126,11 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
     if args.watch {
         return super::watch::run(global, args).await;
     }
-    crate::fleet::single_target(&args.fleet, args.target.cluster.as_ref())?;
+    let (cluster, ids) = split_names(global, &args.names)?;
+    crate::fleet::single_target(&args.fleet, cluster.as_ref())?;
+    if args.fleet.selected() && !ids.is_empty() {
+        return Err(Error::usage("request ids name one cluster's requests: leave out --all-contexts/--contexts"));
+    }
     if args.fleet.selected() {
         let plan = Plan { command: "get", destructive: None };
         return crate::fleet::run(global, &args.fleet, plan, |conn| async move {
@@ -135,23 +140,52 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
         })
         .await;
     }
-    let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
-    let (status, grants) = read_status(&conn).await?;
+    let conn = Connection::open(global, &Target { cluster }).await?;
+    let (mut status, grants) = read_status(&conn).await?;
     if status.policy_problem.is_none() {
         crate::policy::ensure_installed_here(&conn, status.policy.as_ref()).await?;
+    }
+    // `get ID…`: only those requests, in every format; an id that is not live is an error after
+    // the ones found are shown, as `kubectl get NAME`.
+    let missing: Vec<&String> =
+        ids.iter().filter(|id| !grants.valid.iter().any(|g| &&g.id == id && g.is_live(Utc::now()))).collect();
+    if !ids.is_empty() {
+        status.active_requests.retain(|r| ids.contains(&r.grant.id));
+        status.pending_requests.retain(|r| ids.contains(&r.grant.id));
     }
     // Everything found is reported (with why), then what the sweep removed of it.
     warn_about(&status);
     crate::sweep::of_listing(&conn, &grants).await?;
-    match global.output.unwrap_or(OutputFormat::Text) {
+    match global.output.clone().unwrap_or(OutputFormat::Text) {
         OutputFormat::Text => {
             note_details(&status, Utc::now());
             crate::out!("{}", render_text(&status))
         }
-        OutputFormat::Table => crate::outln!("{}", render_table(&status, Utc::now())),
-        format => print_structured(&status, format)?,
+        OutputFormat::Table => crate::outln!("{}", render_table(&status, Utc::now(), false)),
+        OutputFormat::Wide => crate::outln!("{}", render_table(&status, Utc::now(), true)),
+        format => print_listing(&status, Some(status.items()), &format)?,
     }
-    Ok(())
+    match missing.first() {
+        Some(id) => Err(crate::live::find_live(&conn, id).await.err().unwrap_or_else(|| {
+            Error::failed(format!("request {id} was not live when get listed the requests; run get again"))
+        })),
+        None => Ok(()),
+    }
+}
+
+/// `get [CLUSTER] [ID…]`: the first name is CLUSTER when the kubeconfig has a context or cluster
+/// of that name; every other name is a request id.
+fn split_names(global: &GlobalArgs, names: &[String]) -> Result<(Option<String>, Vec<String>)> {
+    let Some(first) = names.first() else {
+        return Ok((None, Vec::new()));
+    };
+    let files = crate::cluster::KubeconfigFiles::load(global.kubeconfig.as_deref())?;
+    let cluster = files.as_ref().is_some_and(|f| f.names_a_cluster(first)).then(|| first.clone());
+    let ids = names[usize::from(cluster.is_some())..].to_vec();
+    for id in &ids {
+        crate::live::check_id(id)?;
+    }
+    Ok((cluster, ids))
 }
 
 /// Reads the policy, every binding, the guards and the roles' names concurrently: six API calls
@@ -366,7 +400,8 @@ fn approved(status: &Status, approvals: &[crate::record::Approval]) -> Option<St
     (needed > 1 || !approvals.is_empty()).then(|| format!("approved {}", super::approve::tally(approvals, needed)))
 }
 
-fn render_table(status: &Status, now: DateTime<Utc>) -> String {
+/// `-o table`, and with `wide` (`-o wide`) who asked and who approved each active request too.
+fn render_table(status: &Status, now: DateTime<Utc>, wide: bool) -> String {
     let roles = status
         .policy
         .as_ref()
@@ -384,19 +419,14 @@ fn render_table(status: &Status, now: DateTime<Utc>) -> String {
         None => summary,
     };
     let summary = format!("{summary}\n{}", terminal(&status.holders.describe()));
-    let mut table = output::table(&[
-        "ID",
-        "ROLE",
-        "SCOPE",
-        "DRAINING",
-        "REQUESTOR",
-        "REASON",
-        "REQUESTED",
-        "EXPIRES",
-        "CREDENTIAL",
-    ]);
+    let mut header =
+        vec!["ID", "ROLE", "SCOPE", "DRAINING", "REQUESTOR", "REASON", "REQUESTED", "EXPIRES", "CREDENTIAL"];
+    if wide {
+        header.extend(["REQUESTED BY", "APPROVED BY"]);
+    }
+    let mut table = output::table(&header);
     for grant in &status.active_requests {
-        table.add_row(output::row([
+        let mut row = vec![
             grant.id.clone(),
             match grant.voids_guarantees() {
                 true => format!("{} (unbound: {})", grant.role.name(), describe_powers(grant)),
@@ -409,7 +439,16 @@ fn render_table(status: &Status, now: DateTime<Utc>) -> String {
             relative(grant.requested_at, now),
             relative(grant.expires_at, now),
             grant.credential_expires_at.map(|at| relative(at, now)).unwrap_or_else(|| "-".into()),
-        ]));
+        ];
+        if wide {
+            let approvers: Vec<&str> = grant.approvals.iter().map(|a| a.by.as_str()).collect();
+            let approvers = match approvers.is_empty() {
+                true => grant.approved_by.clone().unwrap_or_else(|| "-".into()),
+                false => approvers.join(","),
+            };
+            row.extend([grant.requested_by.clone(), approvers]);
+        }
+        table.add_row(output::row(row));
     }
     if status.pending_requests.is_empty() {
         return format!("{summary}\n{table}");
@@ -440,6 +479,17 @@ fn render_table(status: &Status, now: DateTime<Utc>) -> String {
         ]));
     }
     format!("{summary}\n{table}\nWaiting for the owner's approval:\n{pending}")
+}
+
+impl Status {
+    /// What `-o name` and `-o custom-columns` list: the active requests, then the pending ones, as
+    /// `-o json` prints them.
+    fn items(&self) -> output::Items {
+        let active = self.active_requests.iter().map(serde_json::to_value);
+        let pending = self.pending_requests.iter().map(serde_json::to_value);
+        let items = active.chain(pending).filter_map(std::result::Result::ok).collect();
+        output::Items { kind: "request", key: "id", items }
+    }
 }
 
 impl Outcome for Status {
@@ -559,7 +609,7 @@ mod tests {
         let text = render_text(&status);
         assert!(text.contains("Requestor ID: mallory\\u{1b}]0;pwned\\u{7}\n"), "{text}");
         assert!(text.contains("Reason: fix\\u{1b}[1A\\u{1b}[2K\\u{a}Reason: \\u{202e}forged\n"), "{text}");
-        let table = render_table(&status, reference_request().requested_at);
+        let table = render_table(&status, reference_request().requested_at, false);
         for rendered in [text, table] {
             assert!(!rendered.chars().any(|c| c != '\n' && output::disturbs_terminal(c)), "{rendered}");
         }
@@ -585,7 +635,7 @@ mod tests {
             "{block}"
         );
         assert!(block.contains("Waiting: 5m\n"), "{block}");
-        let table = render_table(&required, now);
+        let table = render_table(&required, now, false);
         assert!(table.contains("PENDING ID") && table.contains("5m"), "{table}");
         assert!(
             block.contains(&format!("Answer By: {} ", rfc3339(asked.requested_at + chrono::TimeDelta::hours(1)))),

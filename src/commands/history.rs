@@ -8,7 +8,7 @@ use crate::duration::{before, parse_duration};
 use crate::error::{Error, Result};
 use crate::fleet::{Outcome, Plan};
 use crate::history::{HistoryEvent, describe, read};
-use crate::output::{self, print_structured, relative, rfc3339};
+use crate::output::{self, relative, rfc3339};
 use serde::Serialize;
 
 pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {
@@ -28,7 +28,7 @@ pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {
     }
     let events = events(&Connection::open(global, &Target::default()).await?, since).await?;
     let now = Utc::now();
-    match global.output.unwrap_or(OutputFormat::Text) {
+    match global.output.clone().unwrap_or(OutputFormat::Text) {
         OutputFormat::Text => {
             if events.is_empty() {
                 crate::outln!("No history events.");
@@ -37,10 +37,15 @@ pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {
                 crate::outln!("{}", describe(event));
             }
         }
-        OutputFormat::Table => {
-            let mut table = output::table(&["AT", "WHEN", "EVENT", "ID", "ROLE", "REQUESTOR", "BY", "DETAIL"]);
+        format @ (OutputFormat::Table | OutputFormat::Wide) => {
+            let wide = format == OutputFormat::Wide;
+            let mut header = vec!["AT", "WHEN", "EVENT", "ID", "ROLE", "REQUESTOR", "BY", "DETAIL"];
+            if wide {
+                header.extend(["REQUESTED BY", "REASON"]);
+            }
+            let mut table = output::table(&header);
             for e in &events {
-                table.add_row(output::row([
+                let mut row = vec![
                     rfc3339(e.at),
                     relative(e.at, now),
                     e.event.name(),
@@ -49,11 +54,18 @@ pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {
                     e.requestor.clone().unwrap_or_default(),
                     e.by.clone(),
                     e.detail.clone(),
-                ]));
+                ];
+                if wide {
+                    row.extend([e.requested_by.clone().unwrap_or_default(), e.reason.clone().unwrap_or_default()]);
+                }
+                table.add_row(output::row(row));
             }
             crate::outln!("{table}");
         }
-        format => print_structured(&events, format)?,
+        format => {
+            let items = events.iter().filter_map(|e| serde_json::to_value(e).ok()).collect();
+            output::print_listing(&events, Some(output::Items { kind: "request", key: "id", items }), &format)?
+        }
     }
     Ok(())
 }

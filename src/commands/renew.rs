@@ -1,7 +1,7 @@
 //! `renew`: a fresh credential for a live request, never past its end; refused when access or
 //! the role is disabled, or the request is over.
 
-use crate::cli::{GlobalArgs, IdArg, OutputFormat};
+use crate::cli::{GlobalArgs, IdArg};
 use crate::credential;
 use crate::error::Result;
 use crate::live::{await_approval, open_live, renew};
@@ -18,8 +18,8 @@ pub async fn run(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     let by = conn.whoami().await?;
     let at = renew(&conn, &grant, &by).await?;
     let path = credential::credential_path(&conn.context, &grant.id)?;
-    match global.output {
-        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
+    match &global.output {
+        Some(format) if format.is_structured() => print_structured(
             &serde_json::json!({ "id": grant.id, "credentialExpiresAt": rfc3339(at), "kubeconfig": path }),
             format,
         ),

@@ -9,7 +9,7 @@ use kube::api::Api;
 
 use crate::access::{Permission, caller_can, refuse_unless};
 use crate::bindings::{NewGrant, is_dns_label, new_id};
-use crate::cli::{GlobalArgs, OutputFormat, RequestArgs};
+use crate::cli::{DryRun, GlobalArgs, RequestArgs};
 use crate::cluster::{Connection, Target};
 use crate::credential::{self, MIN_LIFETIME};
 use crate::duration::{after, format_duration, parse_duration};
@@ -118,7 +118,9 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     let wanted = validate(args)?;
     let conn = Connection::open(global, &Target::default()).await?;
     ensure_requester(&conn).await?;
-    sweep::lazy(&conn).await?;
+    if args.dry_run.get() == DryRun::None {
+        sweep::lazy(&conn).await?;
+    }
     let policy = read_policy(&conn).await.map_err(|e| match e.kind {
         ErrorKind::Forbidden => e,
         _ => Error::refused(format!("refused: {}", e.message)),
@@ -238,6 +240,31 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
         },
         policy: policy.clone(),
     };
+    if let Some(note) = match args.dry_run.get() {
+        DryRun::None => None,
+        DryRun::Client => Some(crate::output::dry_run_note(DryRun::Client)),
+        DryRun::Server => {
+            // The record and its ServiceAccount, as the API server and its guards answer them.
+            let dry = conn.dry_run()?;
+            match &new.grant.account {
+                Some(_) => {
+                    tokio::try_join!(credential::create_account(&dry, &id, end, &by), new.create(&dry)).map(|_| ())?
+                }
+                None => new.create(&dry).await?,
+            }
+            Some(crate::output::dry_run_note(DryRun::Server))
+        }
+    } {
+        crate::outln!(
+            "Request{note}: role {}, {}, for {} until {}{}; nothing was made.",
+            wanted.role.api_name(),
+            scope.map(|ns| format!("namespace {}", terminal(ns))).unwrap_or_else(|| "cluster-wide".into()),
+            terminal(&new.grant.requestor),
+            rfc3339(end),
+            if policy.approval_required { ", once the cluster owner approves it" } else { "" },
+        );
+        return Ok(());
+    }
     let made = async {
         match &new.grant.account {
             Some(_) => {
@@ -295,8 +322,8 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
         crate::output::warn(&format!("{}; renew and exec will write the default path instead", e.message));
     }
 
-    match global.output {
-        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(
+    match &global.output {
+        Some(format) if format.is_structured() => print_structured(
             &serde_json::json!({
                 "id": id,
                 "role": grant.role,

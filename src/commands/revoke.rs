@@ -2,7 +2,7 @@
 //! evaluated per API call, so a revoked credential is refused from its next call.
 
 use crate::bindings::revoke_group;
-use crate::cli::{GlobalArgs, IdArg, RevokeArgs};
+use crate::cli::{DryRun, GlobalArgs, IdArg, RevokeArgs};
 use crate::cluster::{Connection, Target};
 use crate::error::{Error, Result};
 use crate::fleet::{Outcome, Plan};
@@ -34,6 +34,7 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
         check_id(id)?;
     }
     if args.fleet.selected() {
+        crate::fleet::no_dry_run(&args.dry_run)?;
         if !args.all {
             return Err(Error::usage("request ids belong to one cluster: use --all with --all-contexts/--contexts"));
         }
@@ -41,42 +42,52 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
         return crate::fleet::run(global, &args.fleet, plan, |conn| async move { revoke_on(&conn, &[]).await }).await;
     }
     let conn = Connection::open(global, &Target::default()).await?;
-    if args.all {
-        crate::prompt::confirm_revoking(global, &conn, "Revoke every support request").await?;
-    }
-    let done = revoke_on(&conn, if args.all { &[] } else { &args.ids }).await?;
+    let ids: &[String] = if args.all { &[] } else { &args.ids };
+    let (done, dry) = match args.dry_run.get() {
+        DryRun::Client => (Revoked { revoked: chosen(&conn, ids).await?.1 }, " (dry run)"),
+        DryRun::Server => (revoke_on(&conn.dry_run()?, ids).await?, " (server dry run)"),
+        DryRun::None => {
+            if args.all {
+                crate::prompt::confirm_revoking(global, &conn, "Revoke every support request").await?;
+            }
+            (revoke_on(&conn, ids).await?, "")
+        }
+    };
     if done.revoked.is_empty() {
-        crate::outln!("No request to revoke.");
+        crate::outln!("No request to revoke{dry}.");
     }
     for id in done.revoked {
-        crate::outln!("Revoked request {}: its credential is refused from its next API call.", terminal(&id));
+        crate::outln!("Revoked request {}{dry}: its credential is refused from its next API call.", terminal(&id));
     }
     Ok(())
 }
 
-/// Revokes these requests, or every one when `ids` is empty.
-async fn revoke_on(conn: &Connection, ids: &[String]) -> Result<Revoked> {
+/// The bindings, and the requests to revoke: these, or every one when `ids` is empty.
+async fn chosen(conn: &Connection, ids: &[String]) -> Result<(Grants, Vec<String>)> {
     // Every binding is read: a request is its group, whatever its bindings are called.
     let grants = Grants::read(conn, Scan::All).await?;
-    let ids: Vec<String> = if ids.is_empty() {
+    if ids.is_empty() {
         let mut ids: Vec<String> = grants.valid.iter().map(|g| g.id.clone()).collect();
         ids.extend(grants.invalid.iter().filter_map(|g| g.id.clone()));
         ids.sort();
         ids.dedup();
-        ids
-    } else {
-        let unknown: Vec<&str> =
-            ids.iter().filter(|id| grants.bindings_of(id).is_empty()).map(String::as_str).collect();
-        if !unknown.is_empty() {
-            return Err(Error::failed(format!(
-                "no request {} on context {:?}; nothing was revoked",
-                unknown.join(", "),
-                conn.context
-            ))
-            .with_hint("`kubectl supportaccess get` lists the requests"));
-        }
-        ids.to_vec()
-    };
+        return Ok((grants, ids));
+    }
+    let unknown: Vec<&str> = ids.iter().filter(|id| grants.bindings_of(id).is_empty()).map(String::as_str).collect();
+    if !unknown.is_empty() {
+        return Err(Error::failed(format!(
+            "no request {} on context {:?}; nothing was revoked",
+            unknown.join(", "),
+            conn.context
+        ))
+        .with_hint("`kubectl supportaccess get` lists the requests"));
+    }
+    Ok((grants, ids.to_vec()))
+}
+
+/// Revokes these requests, or every one when `ids` is empty.
+async fn revoke_on(conn: &Connection, ids: &[String]) -> Result<Revoked> {
+    let (grants, ids) = chosen(conn, ids).await?;
     let by = conn.whoami().await?;
     let detail = format!("revoked by {by}");
     let trusted: Vec<_> = ids.iter().filter_map(|id| grants.find(id)).collect();
@@ -86,7 +97,7 @@ async fn revoke_on(conn: &Connection, ids: &[String]) -> Result<Revoked> {
     for id in ids.iter().filter(|id| grants.find(id).is_none()) {
         let removed = grants.bindings_of(id);
         revoke_group(conn, id, &grants).await?;
-        crate::credential::forget(&conn.context, id);
+        crate::credential::forget(conn, id);
         let names: Vec<String> = removed.iter().map(|b| b.describe()).collect();
         events.push(HistoryEvent {
             id: Some(id.clone()),
@@ -117,7 +128,7 @@ pub async fn end(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     // A requester never deletes a record: the request ends now and grants nothing, and the owner's
     // side deletes the record (the lazy sweep below, when the caller may).
     crate::bindings::end_own(&conn, &grant).await?;
-    crate::credential::forget(&conn.context, &grant.id);
+    crate::credential::forget(&conn, &grant.id);
     history::record(&conn, &[HistoryEvent::request(EventKind::Ended, &grant, &by, "ended by its requester")]).await?;
     sweep::lazy(&conn).await?;
     crate::outln!("Ended request {}: its credential is refused from its next API call.", terminal(&grant.id));

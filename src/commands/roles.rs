@@ -7,7 +7,7 @@ use kube::api::Api;
 use serde::Serialize;
 
 use crate::access::{Permission, subject_can};
-use crate::cli::{GlobalArgs, OutputFormat, RolesArgs};
+use crate::cli::{GlobalArgs, RolesArgs};
 use crate::cluster::{Connection, Target};
 use crate::error::{Error, Result};
 use crate::fleet::{Outcome, Plan};
@@ -200,8 +200,8 @@ pub async fn run(global: &GlobalArgs, args: &RolesArgs) -> Result<()> {
         return crate::fleet::run(global, &args.fleet, plan, verify).await;
     }
     let verified = verify(Connection::open(global, &Target::default()).await?).await?;
-    match global.output {
-        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(&verified, format)?,
+    match &global.output {
+        Some(format) if format.is_structured() => print_structured(&verified, format)?,
         _ => print_verified(&verified),
     }
     verified.verdict()
@@ -337,12 +337,13 @@ async fn ask(conn: &Connection, identity: &VerifyIdentity, checks: &[Check]) -> 
 
 fn print_definitions(global: &GlobalArgs) -> Result<()> {
     let definitions = definitions();
-    if let Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) = global.output {
+    if let Some(format) = global.output.as_ref().filter(|f| f.is_structured()) {
         let roles: Vec<_> = definitions
             .iter()
             .map(|d| serde_json::json!({ "name": d.name, "purpose": d.purpose, "rules": d.rules }))
             .collect();
-        return print_structured(&roles, format);
+        let items = crate::output::Items { kind: "clusterrole", key: "name", items: roles.clone() };
+        return crate::output::print_listing(&roles, Some(items), format);
     }
     for definition in definitions {
         crate::outln!("{} — {}", definition.name, definition.purpose);

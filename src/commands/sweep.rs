@@ -5,7 +5,7 @@ use chrono::Utc;
 
 use serde::Serialize;
 
-use crate::cli::{GlobalArgs, OutputFormat, SweepArgs};
+use crate::cli::{GlobalArgs, SweepArgs};
 use crate::cluster::{Connection, Target};
 use crate::error::Result;
 use crate::fleet::{Outcome, Plan};
@@ -37,8 +37,8 @@ pub async fn run(global: &GlobalArgs, args: &SweepArgs) -> Result<()> {
     }
     let conn = Connection::open(global, &Target::default()).await?;
     let swept = sweep_one(conn).await?;
-    match global.output {
-        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(&swept, format),
+    match &global.output {
+        Some(format) if format.is_structured() => print_structured(&swept, format),
         _ => {
             crate::outln!("{}", describe(&swept.sweep));
             Ok(())

@@ -5,33 +5,44 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, DeleteParams};
 
 use crate::bindings::revoke_everything;
-use crate::cli::{GlobalArgs, UninstallArgs};
+use crate::cli::{DryRun, GlobalArgs, UninstallArgs};
 use crate::cluster::{Connection, Target};
 use crate::error::Result;
 use crate::history::{self, EventKind, HistoryEvent};
 use crate::prompt::confirm;
+use crate::record::{Grants, Scan};
 use crate::roles;
 use crate::state;
 
 pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<()> {
     let conn = Connection::open(global, &Target::default()).await?;
-    confirm(global, &format!("Remove support access from {:?}, revoking every running session?", conn.context))?;
+    let dry = args.dry_run.get();
+    let note = crate::output::dry_run_note(dry);
+    let conn = match dry {
+        DryRun::Client => return would_uninstall(&conn, args.purge).await,
+        DryRun::Server => conn.dry_run()?,
+        DryRun::None => {
+            let question = format!("Remove support access from {:?}, revoking every running session?", conn.context);
+            confirm(global, &question)?;
+            conn
+        }
+    };
     let by = conn.whoami().await?;
     // Who may ask and answer goes first, so nobody makes a request while the rest is removed.
     let mut parties = Vec::new();
     crate::requesters::uninstall(&conn, &mut parties).await?;
     let grants = revoke_everything(&conn).await?;
     for object in &parties {
-        crate::outln!("Deleted {object}.");
+        crate::outln!("Deleted {object}{note}.");
     }
-    crate::outln!("Deleted {} support request(s) and their bindings.", grants.valid.len() + grants.invalid.len());
+    crate::outln!("Deleted {} support request(s) and their bindings{note}.", grants.valid.len() + grants.invalid.len());
     let mut guards = Vec::new();
     // Before the policy ConfigMap, which never says less than the guards enforce.
     crate::admission::remove(&conn, &crate::admission::ALL, &mut guards).await?;
     for object in &guards {
-        crate::outln!("Deleted {object}.");
+        crate::outln!("Deleted {object}{note}.");
     }
-    if !guards.is_empty() && !crate::enforce::wait(&conn, None).await? {
+    if !guards.is_empty() && !conn.is_dry_run() && !crate::enforce::wait(&conn, None).await? {
         crate::output::warn(&format!(
             "the API server still applied the removed admission guards after {}",
             crate::duration::format_duration(crate::enforce::IN_FORCE_WITHIN)
@@ -39,12 +50,12 @@ pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<()> {
     }
     let (deleted, helm) = roles::uninstall(&conn).await?;
     for object in &deleted {
-        crate::outln!("Deleted {object}.");
+        crate::outln!("Deleted {object}{note}.");
     }
     let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
     for name in [state::POLICY_CONFIGMAP].into_iter().chain(args.purge.then_some(state::HISTORY_CONFIGMAP)) {
         match conn.call(api.delete(name, &DeleteParams::default())).await {
-            Ok(_) => crate::outln!("Deleted ConfigMap {}/{name}.", conn.namespace),
+            Ok(_) => crate::outln!("Deleted ConfigMap {}/{name}{note}.", conn.namespace),
             Err(e) if e.is_not_found() => {}
             Err(e) => return Err(e),
         }
@@ -58,7 +69,7 @@ pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<()> {
             .collect();
         history::record(&conn, &events).await?;
         crate::outln!(
-            "Kept the history in ConfigMap {}/{} (delete it with --purge).",
+            "Kept the history in ConfigMap {}/{}{note} (delete it with --purge).",
             conn.namespace,
             state::HISTORY_CONFIGMAP
         );
@@ -68,6 +79,33 @@ pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<()> {
             "Left the roles of Helm release {release} ({chart}) alone; to remove them: helm uninstall {release} --namespace {}",
             conn.namespace
         );
+    }
+    Ok(())
+}
+
+/// What `uninstall` would remove, removing nothing (`--dry-run=client`).
+async fn would_uninstall(conn: &Connection, purge: bool) -> Result<()> {
+    let grants = Grants::read(conn, Scan::All).await?;
+    let requests = grants.valid.len() + grants.invalid.len();
+    crate::outln!(
+        "Would delete, on context {:?} (dry run): the requester and approver roles and bindings, {requests} support \
+         request(s) and their bindings, the admission guards, the support roles and flow control this plugin \
+         created (never Helm's), and ConfigMap {}/{}.",
+        conn.context,
+        conn.namespace,
+        state::POLICY_CONFIGMAP
+    );
+    match purge {
+        true => crate::outln!(
+            "Would delete the history, ConfigMap {}/{} (dry run).",
+            conn.namespace,
+            state::HISTORY_CONFIGMAP
+        ),
+        false => crate::outln!(
+            "Would keep the history in ConfigMap {}/{} (dry run).",
+            conn.namespace,
+            state::HISTORY_CONFIGMAP
+        ),
     }
     Ok(())
 }

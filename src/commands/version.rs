@@ -38,7 +38,7 @@ pub async fn run(global: &GlobalArgs, args: &VersionArgs) -> Result<()> {
         })
         .await;
     }
-    let structured = matches!(global.output, Some(OutputFormat::Json | OutputFormat::Yaml));
+    let structured = global.output.as_ref().is_some_and(OutputFormat::is_structured);
     // As kubectl: the client's version first, whether or not the server answers.
     if !structured {
         crate::outln!("Client Version: v{}", Versions::client().client_version.version);
@@ -48,8 +48,8 @@ pub async fn run(global: &GlobalArgs, args: &VersionArgs) -> Result<()> {
         false => Some(server_version(&Connection::open(global, &Target::default()).await?).await?),
     };
     let versions = Versions { server_version, ..Versions::client() };
-    match global.output {
-        Some(format @ (OutputFormat::Json | OutputFormat::Yaml)) => print_structured(&versions, format),
+    match &global.output {
+        Some(format) if format.is_structured() => print_structured(&versions, format),
         _ => {
             if let Some(server) = &versions.server_version {
                 // The API server says what its version is.

@@ -368,7 +368,12 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
     if limit.is_zero() || limit > Duration::from_secs(3600) {
         return Err(Error::usage("--exec-timeout must be between 1s and 1h"));
     }
-    let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
+    let cluster = match args.names.as_slice() {
+        [] => None,
+        [cluster] => Some(cluster.clone()),
+        _ => return Err(Error::usage("--watch follows every request of one cluster: name at most the CLUSTER")),
+    };
+    let conn = Connection::open(global, &Target { cluster }).await?;
     let policy = crate::policy::read_policy(&conn).await.ok().flatten();
     let mut ctx = Ctx { context: conn.context.clone(), approvals_needed: policy.map(|p| p.approvals).unwrap_or(1) };
     let json = matches!(global.output, Some(OutputFormat::Json | OutputFormat::Yaml));

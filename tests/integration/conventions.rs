@@ -336,3 +336,182 @@ fn enable_calls_its_own_update_of_a_partys_bind_list_updated_and_only_a_foreign_
     assert!(out.contains("ClusterRole crusoe-support-requester: repaired (its rules had drifted"), "{out}");
     cluster.supportaccess_ok(NS, &["enable", "--clusterroles", ""]);
 }
+
+#[test]
+fn shell_marks_its_prompt_past_a_bashrc_that_sets_ps1_in_a_real_bash_under_tmux() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly"]);
+    let (id, _) = crate::common::request(cluster, NS, &["--role", "readonly", "--reason", "r", "--duration", "1h"]);
+    // A home whose .bashrc sets PS1, as a distribution's does (Debian's /etc/bash.bashrc too).
+    let home = cluster.dir.join("shell-home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(home.join(".bashrc"), "PS1='distro> '\n").unwrap();
+    let bash =
+        String::from_utf8(Command::new("bash").args(["-c", "command -v bash"]).output().unwrap().stdout).unwrap();
+    let command = format!("env HOME={} SHELL={} kubectl supportaccess shell {id} -n {NS}", home.display(), bash.trim());
+    // tmux drops the trailing space of a line it shows.
+    let mark = format!("[support {id}] distro>");
+    let screen = crate::owner::in_terminal(
+        cluster,
+        &command,
+        &[(&mark, &["echo in-the-shell", "Enter"]), ("in-the-shell", &["exit", "Enter"])],
+    );
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    let rc = cluster.credential_path(&id).with_extension("bashrc");
+    assert!(!rc.exists(), "the rc file is removed when the shell ends");
+}
+
+/// What kubectl itself prints for `template` over `json` (a local object: kubectl needs an
+/// apiVersion and a kind, and removing a label that is not there changes nothing a template here
+/// reads).
+fn kubectl_jsonpath(cluster: &TestCluster, json: &serde_json::Value, template: &str) -> String {
+    let mut object = json.clone();
+    object["apiVersion"] = "x/v1".into();
+    object["kind"] = "X".into();
+    let file = cluster.dir.join("jsonpath-object.json");
+    std::fs::write(&file, object.to_string()).unwrap();
+    let jsonpath = format!("jsonpath={template}");
+    let ran = run(cluster.kubectl().args(["label", "--local", "-f"]).arg(&file).args(["x-", "-o", &jsonpath]));
+    assert_eq!(ran.code, 0, "kubectl's own jsonpath {template}: {ran:?}");
+    ran.stdout
+}
+
+#[test]
+fn every_listing_command_speaks_kubectls_output_formats() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly,operator"]);
+    let (a, _) = crate::common::request(cluster, NS, &["--role", "readonly", "--reason", "first", "--duration", "1h"]);
+    let (b, _) = crate::common::request(cluster, NS, &["--role", "operator", "--reason", "second", "--duration", "2h"]);
+    let mut ids = [a.clone(), b.clone()];
+    ids.sort();
+
+    // -o name: KIND/NAME a line.
+    let names = cluster.supportaccess_ok(NS, &["get", "-o", "name"]);
+    let mut listed: Vec<&str> = names.lines().collect();
+    listed.sort();
+    assert_eq!(listed, ids.iter().map(|id| format!("request/{id}")).collect::<Vec<_>>(), "{names}");
+    let roles = cluster.supportaccess_ok(NS, &["roles", "-o", "name"]);
+    assert!(roles.lines().all(|l| l.starts_with("clusterrole/crusoe-support-")), "{roles}");
+    let history = cluster.supportaccess_ok(NS, &["history", "-o", "name"]);
+    assert!(history.contains(&format!("request/{a}\n")) && history.contains(&format!("request/{b}\n")), "{history}");
+
+    // -o jsonpath and -o custom-columns, against kubectl's own over the same JSON.
+    let json: serde_json::Value = serde_json::from_str(&cluster.supportaccess_ok(NS, &["get", "-o", "json"])).unwrap();
+    for template in [
+        "{.activeRequests[*].id}",
+        "{range .activeRequests[*]}{.id}{\"\\t\"}{.role}{\"\\n\"}{end}",
+        "{.activeRequests[?(@.role==\"operator\")].reason}",
+        "enabled={.enabled} context={.context}",
+        "{.policy.enabledRoles}",
+    ] {
+        let ours = cluster.supportaccess_ok(NS, &["get", "-o", &format!("jsonpath={template}")]);
+        assert_eq!(ours, kubectl_jsonpath(cluster, &json, template), "{template}");
+    }
+    let columns = cluster.supportaccess_ok(NS, &["get", "-o", "custom-columns=ID:.id,ROLE:.role,NONE:.missing"]);
+    let lines: Vec<&str> = columns.lines().collect();
+    assert_eq!(lines[0].split_whitespace().collect::<Vec<_>>(), ["ID", "ROLE", "NONE"], "{columns}");
+    assert_eq!(lines.len(), 3, "{columns}");
+    assert!(lines[1..].iter().all(|l| l.ends_with("<none>")), "{columns}");
+
+    // -o wide: the table with more columns.
+    let wide = cluster.supportaccess_ok(NS, &["get", "-o", "wide"]);
+    assert!(wide.contains("REQUESTED BY") && wide.contains("APPROVED BY"), "{wide}");
+    let wide = cluster.supportaccess_ok(NS, &["history", "-o", "wide"]);
+    assert!(wide.contains("REQUESTED BY") && wide.contains("REASON"), "{wide}");
+
+    // get ID: only that request; an unknown one fails after the known ones are shown.
+    let one: serde_json::Value =
+        serde_json::from_str(&cluster.supportaccess_ok(NS, &["get", &a, "-o", "json"])).unwrap();
+    let shown: Vec<&str> =
+        one["activeRequests"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(shown, [a.as_str()]);
+    let ran = cluster.supportaccess(NS, &["get", &a, "zzzzzzzz", "-o", "name"]);
+    assert_eq!((ran.code, ran.stdout.as_str()), (1, format!("request/{a}\n").as_str()), "{ran:?}");
+    assert!(ran.stderr.contains("zzzzzzzz"), "{ran:?}");
+
+    // A bad template is a usage error, said before anything is asked.
+    let ran = cluster.supportaccess(NS, &["get", "-o", "jsonpath={.id"]);
+    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = cluster.supportaccess(NS, &["get", "-o", "yml"]);
+    assert!(ran.code == 2 && ran.stderr.contains("jsonpath="), "{ran:?}");
+    cluster.supportaccess_ok(NS, &["revoke", "--all", "--yes"]);
+}
+
+#[test]
+fn dry_runs_write_nothing_and_the_server_one_is_answered_by_the_guards() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly", "--reason-pattern", ""]);
+    let (id, _) = crate::common::request(cluster, NS, &["--role", "readonly", "--reason", "r", "--duration", "1h"]);
+    let before = cluster.managed_bindings();
+    let policy = || cluster.kubectl_ok(&["get", "configmap", "support-access", "-n", NS, "-o", "jsonpath={.data}"]);
+    let stored = policy();
+    let history =
+        || cluster.kubectl_ok(&["get", "configmap", "support-access-history", "-n", NS, "-o", "jsonpath={.data}"]);
+    let trail = history();
+    for dry in ["--dry-run", "--dry-run=client", "--dry-run=server"] {
+        for args in [
+            &["revoke", &id][..],
+            &["revoke", "--all"],
+            &["disable", "--now"],
+            &["disable"],
+            &["uninstall"],
+            &["enable", "--enabled-roles", "operator", "--max-duration", "12h"],
+            &["request", "--role", "readonly", "--reason", "r", "--duration", "1h"],
+        ] {
+            let ran = run(cluster
+                .kubectl()
+                .arg("supportaccess")
+                .args(args)
+                .arg(dry)
+                .args(["-n", NS])
+                .stdin(std::process::Stdio::null()));
+            assert_eq!(ran.code, 0, "{args:?} {dry}: {ran:?}");
+            assert!(ran.stdout.contains("dry run"), "{args:?} {dry} says it: {ran:?}");
+            assert_eq!(cluster.managed_bindings(), before, "{args:?} {dry} changed no binding");
+            assert_eq!(policy(), stored, "{args:?} {dry} changed no policy");
+            assert_eq!(history(), trail, "{args:?} {dry} wrote no history line");
+        }
+    }
+    // The server's dry run is answered by the admission guards: a reason the pattern refuses.
+    cluster.supportaccess_ok(NS, &["enable", "--reason-pattern", "^CASE-[0-9]+: "]);
+    let stored = policy();
+    let ran = cluster.supportaccess(NS, &["enable", "--reason-pattern", "", "--dry-run=server"]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(policy(), stored);
+    let prov = cluster.user("dryprov", &[]);
+    cluster.supportaccess_ok(NS, &["enable", "--requesters", "user:dryprov"]);
+    eventually("dryprov may request", || {
+        crate::requester::plugin_as(
+            cluster,
+            &prov,
+            &["request", "--role", "readonly", "--reason", "CASE-1: x", "--duration", "1h", "--dry-run=server"],
+        )
+        .code
+            == 0
+    });
+    cluster.supportaccess_ok(NS, &["enable", "--reason-pattern", "", "--requesters", ""]);
+    assert_eq!(cluster.supportaccess(NS, &["revoke", "--dry-run=sometimes", &id]).code, 2);
+}
+
+#[test]
+fn v6_logs_each_api_call_and_help_cmd_is_the_commands_help() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly"]);
+    for spelling in [&["-v=6"][..], &["-v", "6"], &["--v=6"]] {
+        let ran = run(cluster.kubectl().arg("supportaccess").arg("get").args(spelling).args(["-n", NS]));
+        assert_eq!(ran.code, 0, "{spelling:?}: {ran:?}");
+        let call =
+            ran.stderr.lines().find(|l| l.contains("/api/v1/namespaces/crusoe-system/configmaps/support-access"));
+        let call = call.unwrap_or_else(|| panic!("{spelling:?} logs the policy's GET: {ran:?}"));
+        assert!(
+            call.contains("GET https://") && call.contains("200 OK in ") && call.ends_with(" milliseconds"),
+            "{call}"
+        );
+    }
+    let quiet = cluster.supportaccess(NS, &["get", "-v=5"]);
+    assert!(!quiet.stderr.contains(" milliseconds"), "below 6 no call is logged: {quiet:?}");
+    let help = run(cluster.kubectl().args(["supportaccess", "help", "request"]));
+    let flag = run(cluster.kubectl().args(["supportaccess", "request", "--help"]));
+    assert_eq!((help.code, &help.stdout), (0, &flag.stdout), "{help:?}");
+    assert!(help.stdout.contains("--duration"), "{help:?}");
+}

@@ -230,6 +230,11 @@ fn bash_completes_kubectl_supportaccess_re_tab_in_a_real_terminal() {
         assert!(ran.stdout.contains(candidate), "{candidate} missing from the screen:\n{}", ran.stdout);
     }
     assert!(!ran.stdout.contains("command not found"), "{}", ran.stdout);
+    // README shows this very screen (issue 41): its lines with the candidates, as typed here.
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    for line in ran.stdout.lines().filter(|l| l.starts_with("renew") || l.starts_with("request")) {
+        assert!(readme.contains(line.trim_end()), "README's completion screen lacks {line:?}");
+    }
     let _ = std::fs::remove_dir_all(shim);
 }
 
