@@ -419,6 +419,10 @@ fn every_listing_command_speaks_kubectls_output_formats() {
     let wide = cluster.supportaccess_ok(NS, &["history", "-o", "wide"]);
     assert!(wide.contains("REQUESTED BY") && wide.contains("REASON"), "{wide}");
 
+    // Completion offers the live ids after `get` (and the contexts).
+    let offered = run(cluster.plugin().args(["__complete", "get", ""]));
+    assert!(offered.stdout.contains(&a) && offered.stdout.contains("local"), "{offered:?}");
+
     // get ID: only that request; an unknown one fails after the known ones are shown.
     let one: serde_json::Value =
         serde_json::from_str(&cluster.supportaccess_ok(NS, &["get", &a, "-o", "json"])).unwrap();
@@ -514,4 +518,42 @@ fn v6_logs_each_api_call_and_help_cmd_is_the_commands_help() {
     let flag = run(cluster.kubectl().args(["supportaccess", "request", "--help"]));
     assert_eq!((help.code, &help.stdout), (0, &flag.stdout), "{help:?}");
     assert!(help.stdout.contains("--duration"), "{help:?}");
+}
+
+#[test]
+fn approve_on_a_terminal_counts_what_a_request_can_do_only_in_namespaces_that_exist_and_says_so() {
+    let cluster = &*CLUSTER;
+    let asker = cluster.user("execs41", &[]);
+    cluster.supportaccess_ok(
+        NS,
+        &["enable", "--enabled-roles", "readonly,operator", "--approval", "required", "--requesters", "user:execs41"],
+    );
+    let mut asking = cluster
+        .kubectl()
+        .env("KUBECONFIG", &asker)
+        .args(["supportaccess", "-n", NS, "request", "--role", "operator", "--reason", "r", "--duration", "1h"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut pending = String::new();
+    eventually("the request waits", || {
+        let json: serde_json::Value =
+            serde_json::from_str(&cluster.supportaccess_ok(NS, &["get", "-o", "json"])).unwrap();
+        pending = json["pendingRequests"][0]["id"].as_str().unwrap_or("").to_string();
+        !pending.is_empty()
+    });
+    // The default system namespaces: kube-system exists here, nvidia-gpu-operator does not.
+    let screen = crate::owner::in_terminal(
+        cluster,
+        &format!("kubectl supportaccess approve {pending} -n {NS}"),
+        &[("Approve ", &["n", "Enter"])],
+    );
+    // The terminal wraps long lines: read it as one.
+    let joined = screen.replace('\n', "");
+    assert!(joined.contains("execs: in crusoe-system, kube-system, deletes admission policies: no"), "{screen}");
+    assert!(joined.contains("(counting only the namespaces that exist; not yet: nvidia-gpu-operator,"), "{screen}");
+    cluster.supportaccess_ok(NS, &["deny", &pending, "--reason", "no"]);
+    asking.wait().unwrap();
+    cluster.supportaccess_ok(NS, &["enable", "--approval", "none", "--requesters", ""]);
 }
