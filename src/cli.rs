@@ -6,8 +6,11 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::duration::parse_duration;
+use crate::base::duration::parse_duration;
 use crate::state::DEFAULT_NAMESPACE;
+
+pub use crate::output::OutputFormat;
+use crate::output::parse_output;
 
 /// Grant a provider's support engineers time-bound, audited, revocable access to this cluster,
 /// with no server component.
@@ -94,63 +97,6 @@ fn parse_timeout(text: &str) -> Result<Timeout, String> {
         return Err(format!("{text:?} is too long: at most 24h (or 0 for no limit)"));
     }
     Ok(Timeout((!duration.is_zero()).then_some(duration)))
-}
-
-/// `-o`, spelled as kubectl spells it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OutputFormat {
-    Text,
-    Table,
-    /// The table with more columns.
-    Wide,
-    /// `KIND/NAME` of each listed item, one a line.
-    Name,
-    Json,
-    Yaml,
-    /// `jsonpath=TEMPLATE`: kubectl's JSONPath over the JSON `-o json` prints.
-    JsonPath(String),
-    /// `custom-columns=HEADER:EXPR,…`: one row per listed item.
-    CustomColumns(String),
-}
-
-impl OutputFormat {
-    /// The spellings `-o` takes (the last two with their template), for help and completion.
-    pub const SPELLINGS: [&str; 8] = ["text", "table", "wide", "name", "json", "yaml", "jsonpath=", "custom-columns="];
-
-    /// Printed from the command's JSON, not from its own text or table.
-    pub fn is_structured(&self) -> bool {
-        !matches!(self, OutputFormat::Text | OutputFormat::Table | OutputFormat::Wide)
-    }
-}
-
-fn parse_output(text: &str) -> Result<OutputFormat, String> {
-    let format = match text.split_once('=') {
-        Some(("jsonpath", template)) => {
-            crate::jsonpath::Template::parse(template).map_err(|e| format!("jsonpath template {template:?}: {e}"))?;
-            OutputFormat::JsonPath(template.to_string())
-        }
-        Some(("custom-columns", spec)) => {
-            crate::output::columns(spec)?;
-            OutputFormat::CustomColumns(spec.to_string())
-        }
-        _ => match text {
-            "text" => OutputFormat::Text,
-            "table" => OutputFormat::Table,
-            "wide" => OutputFormat::Wide,
-            "name" => OutputFormat::Name,
-            "json" => OutputFormat::Json,
-            "yaml" => OutputFormat::Yaml,
-            _ => {
-                return Err(format!(
-                    "unknown output format {text:?}: one of {}",
-                    OutputFormat::SPELLINGS
-                        .map(|s| if s.ends_with('=') { format!("{s}…") } else { s.into() })
-                        .join(", ")
-                ));
-            }
-        },
-    };
-    Ok(format)
 }
 
 #[derive(Debug, Subcommand)]
@@ -365,6 +311,17 @@ pub struct DryRunArg {
 impl DryRunArg {
     pub fn get(&self) -> DryRun {
         self.dry_run.unwrap_or(DryRun::None)
+    }
+}
+
+impl DryRun {
+    /// What a dry run adds to each sentence that says what was done.
+    pub fn note(self) -> &'static str {
+        match self {
+            DryRun::None => "",
+            DryRun::Client => " (dry run)",
+            DryRun::Server => " (server dry run)",
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::CommandFactory;
 
 use crate::cli::{Cli, CompletionShell};
-use crate::complete::script;
+use crate::services::complete::script;
 
 /// A man page: clap's sections, its examples (the help's `Examples:`) and what every command shares:
 /// EXIT STATUS, ENVIRONMENT and FILES.

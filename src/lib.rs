@@ -22,49 +22,18 @@ macro_rules! out {
     };
 }
 
-pub mod access;
-pub mod admission;
-pub mod approval;
-pub mod bindings;
-pub mod bounds;
-pub mod capabilities;
-pub mod cel;
-pub mod census;
+pub mod base;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
-pub mod complete;
-pub mod credential;
-pub mod credential_files;
-pub mod duration;
-pub mod enforce;
-pub mod error;
 pub mod examples;
-pub mod fleet;
 #[cfg(test)]
 mod generated;
-pub mod history;
-pub mod install;
-pub mod jsonpath;
-pub mod lifecycle;
-pub mod live;
+#[cfg(test)]
+mod layers;
 pub mod output;
-pub mod policy;
-pub mod prompt;
-pub mod proof;
-pub mod record;
-pub mod requesters;
-pub mod retry;
-pub mod roles;
-pub mod scan;
+pub mod services;
 pub mod state;
-pub mod supervise;
-pub mod support_bounds;
-pub mod support_shell;
-pub mod sweep;
-pub mod text;
-pub mod transport;
-pub mod verify;
 
 use std::process::ExitCode;
 
@@ -76,10 +45,10 @@ pub fn main_entry() -> ExitCode {
     let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(runtime) => runtime,
-        Err(e) => return report(&error::Error::failed(format!("cannot start the async runtime: {e}"))),
+        Err(e) => return report(&base::error::Error::failed(format!("cannot start the async runtime: {e}"))),
     };
     if let Some((words, descriptions)) = completion_words(&args) {
-        let mut completion = runtime.block_on(complete::complete(words, true));
+        let mut completion = runtime.block_on(services::complete::complete(words, true));
         runtime.shutdown_timeout(std::time::Duration::from_millis(100));
         if !descriptions {
             completion.candidates.iter_mut().for_each(|(_, help)| help.clear());
@@ -124,13 +93,13 @@ fn completion_words(args: &[String]) -> Option<(&[String], bool)> {
     match rest.first().map(String::as_str) {
         Some("__complete") => Some((&rest[1..], true)),
         Some("__completeNoDesc") => Some((&rest[1..], false)),
-        _ if invoked_as == complete::KUBECTL_SHIM => Some((rest, true)),
+        _ if invoked_as == services::complete::KUBECTL_SHIM => Some((rest, true)),
         _ => None,
     }
 }
 
-fn report(error: &error::Error) -> ExitCode {
-    if let error::ErrorKind::ChildExit(code) = error.kind {
+fn report(error: &base::error::Error) -> ExitCode {
+    if let base::error::ErrorKind::ChildExit(code) = error.kind {
         // The child's own status, passed through silently, unless the plugin has something to say.
         if !error.message.is_empty() {
             eprint!("{}", report_text(error, output::stderr_wants_color()));
@@ -143,7 +112,7 @@ fn report(error: &error::Error) -> ExitCode {
 
 /// The error as printed: its sentence and hint, which quote the cluster (names, annotations, the
 /// API server's own words), escaped for the terminal.
-fn report_text(error: &error::Error, color: bool) -> String {
+fn report_text(error: &base::error::Error, color: bool) -> String {
     let prefix = if color { "\x1b[31merror:\x1b[0m" } else { "error:" };
     let mut text = format!("{prefix} {}\n", output::terminal(&error.message));
     if let Some(hint) = &error.hint {
@@ -158,7 +127,8 @@ mod tests {
 
     #[test]
     fn an_error_quoting_the_cluster_is_one_escaped_line_and_a_hint() {
-        let error = error::Error::refused("request abc belongs to evil\x1b[2K\nroot").with_hint("ask \u{202e}them");
+        let error =
+            base::error::Error::refused("request abc belongs to evil\x1b[2K\nroot").with_hint("ask \u{202e}them");
         assert_eq!(
             report_text(&error, false),
             "error: request abc belongs to evil\\u{1b}[2K\\u{a}root\nhint: ask \\u{202e}them\n"

@@ -1,20 +1,16 @@
 //! Rendering shared by the commands: times (RFC3339 UTC, relative), JSON/YAML, tables, and text
 //! from the cluster made safe for a terminal.
 
-use std::borrow::Cow;
 use std::io::IsTerminal;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 
-use crate::cli::OutputFormat;
-use crate::error::{Error, Result};
+use crate::base::error::{Error, Result};
 
-/// RFC3339, UTC, seconds precision, `Z` suffix — the state format's time spelling.
-pub fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
+pub use crate::base::text::{disturbs_terminal, terminal};
+pub use crate::state::rfc3339;
 
 /// "in 3h12m", "5m ago", "now".
 pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
@@ -38,38 +34,62 @@ pub fn span(seconds: u64) -> String {
     }
 }
 
-/// A code point that can move the cursor, retitle the window or reorder what a terminal shows:
-/// C0 and C1 controls, DEL, and the bidirectional marks, embeddings, overrides and isolates, and
-/// the line and paragraph separators.
-pub fn disturbs_terminal(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{202a}'..='\u{202e}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{200e}'
-                | '\u{200f}'
-                | '\u{061c}'
-                | '\u{2028}'
-                | '\u{2029}'
-        )
+/// `-o`, spelled as kubectl spells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputFormat {
+    Text,
+    Table,
+    /// The table with more columns.
+    Wide,
+    /// `KIND/NAME` of each listed item, one a line.
+    Name,
+    Json,
+    Yaml,
+    /// `jsonpath=TEMPLATE`: kubectl's JSONPath over the JSON `-o json` prints.
+    JsonPath(String),
+    /// `custom-columns=HEADER:EXPR,…`: one row per listed item.
+    CustomColumns(String),
 }
 
-/// Text read from the cluster or a kubeconfig, as a terminal may show it: every code point that
-/// [`disturbs_terminal`] is written escaped (`\u{1b}`, `\u{202e}`), everything else as it is.
-pub fn terminal(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(disturbs_terminal) {
-        return Cow::Borrowed(text);
+impl OutputFormat {
+    /// The spellings `-o` takes (the last two with their template), for help and completion.
+    pub const SPELLINGS: [&str; 8] = ["text", "table", "wide", "name", "json", "yaml", "jsonpath=", "custom-columns="];
+
+    /// Printed from the command's JSON, not from its own text or table.
+    pub fn is_structured(&self) -> bool {
+        !matches!(self, OutputFormat::Text | OutputFormat::Table | OutputFormat::Wide)
     }
-    let mut escaped = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if disturbs_terminal(c) {
-            escaped.extend(c.escape_unicode());
-        } else {
-            escaped.push(c);
+}
+
+pub fn parse_output(text: &str) -> Result<OutputFormat, String> {
+    let format = match text.split_once('=') {
+        Some(("jsonpath", template)) => {
+            crate::base::jsonpath::Template::parse(template)
+                .map_err(|e| format!("jsonpath template {template:?}: {e}"))?;
+            OutputFormat::JsonPath(template.to_string())
         }
-    }
-    Cow::Owned(escaped)
+        Some(("custom-columns", spec)) => {
+            columns(spec)?;
+            OutputFormat::CustomColumns(spec.to_string())
+        }
+        _ => match text {
+            "text" => OutputFormat::Text,
+            "table" => OutputFormat::Table,
+            "wide" => OutputFormat::Wide,
+            "name" => OutputFormat::Name,
+            "json" => OutputFormat::Json,
+            "yaml" => OutputFormat::Yaml,
+            _ => {
+                return Err(format!(
+                    "unknown output format {text:?}: one of {}",
+                    OutputFormat::SPELLINGS
+                        .map(|s| if s.ends_with('=') { format!("{s}…") } else { s.into() })
+                        .join(", ")
+                ));
+            }
+        },
+    };
+    Ok(format)
 }
 
 /// A table row whose cells hold text from the cluster.
@@ -134,7 +154,7 @@ pub fn print_listing<T: Serialize>(value: &T, items: Option<Items>, format: &Out
         }
         OutputFormat::Yaml => serde_yaml::to_string(value).map_err(|e| failed(e.to_string()))?,
         OutputFormat::JsonPath(template) => {
-            let template = crate::jsonpath::Template::parse(template).map_err(Error::usage)?;
+            let template = crate::base::jsonpath::Template::parse(template).map_err(Error::usage)?;
             template.render(&json()?).map_err(|e| Error::failed(format!("-o jsonpath: {e}")))?
         }
         OutputFormat::CustomColumns(spec) => custom_columns(spec, &items()?.items)?,
@@ -161,7 +181,7 @@ fn names(items: &Items) -> String {
 }
 
 /// The columns of `-o custom-columns=HEADER:EXPR,…`, each expression as kubectl relaxes it.
-pub fn columns(spec: &str) -> std::result::Result<Vec<(String, crate::jsonpath::Template)>, String> {
+pub fn columns(spec: &str) -> std::result::Result<Vec<(String, crate::base::jsonpath::Template)>, String> {
     if spec.is_empty() {
         return Err("custom-columns format specified but no custom columns given".into());
     }
@@ -171,7 +191,7 @@ pub fn columns(spec: &str) -> std::result::Result<Vec<(String, crate::jsonpath::
                 column.split_once(':').filter(|(header, _)| !header.is_empty()).ok_or_else(|| {
                     format!("unexpected custom-columns spec: {column}, expected <header>:<json-path-expr>")
                 })?;
-            let template = crate::jsonpath::Template::parse(&crate::jsonpath::relaxed(expression)?)?;
+            let template = crate::base::jsonpath::Template::parse(&crate::base::jsonpath::relaxed(expression)?)?;
             Ok((header.to_string(), template))
         })
         .collect()
@@ -187,7 +207,7 @@ fn custom_columns(spec: &str, items: &[serde_json::Value]) -> Result<String> {
         let mut row = Vec::new();
         for (_, template) in &columns {
             let found = template.values(item).map_err(|e| Error::failed(format!("-o custom-columns: {e}")))?;
-            let cells: Vec<String> = found.iter().map(crate::jsonpath::go_sprint).collect();
+            let cells: Vec<String> = found.iter().map(crate::base::jsonpath::go_sprint).collect();
             row.push(if cells.is_empty() { "<none>".to_string() } else { terminal(&cells.join(",")).into_owned() });
         }
         rows.push(row);
@@ -204,15 +224,6 @@ fn custom_columns(spec: &str, items: &[serde_json::Value]) -> Result<String> {
         text += "\n";
     }
     Ok(text)
-}
-
-/// What a dry run adds to each sentence that says what was done: ` (dry run)`, ` (server dry run)`.
-pub fn dry_run_note(dry_run: crate::cli::DryRun) -> &'static str {
-    match dry_run {
-        crate::cli::DryRun::None => "",
-        crate::cli::DryRun::Client => " (dry run)",
-        crate::cli::DryRun::Server => " (server dry run)",
-    }
 }
 
 /// A table in the house style.
@@ -252,10 +263,30 @@ pub fn stderr_wants_color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+tokio::task_local! {
+    /// The warnings of a task run by [`capturing`].
+    static CAPTURED: std::cell::RefCell<Vec<String>>;
+}
+
+/// Keeps `message` when this task runs under [`capturing`]; false when it does not.
+pub fn capture(message: &str) -> bool {
+    CAPTURED.try_with(|kept| kept.borrow_mut().push(message.to_string())).is_ok()
+}
+
+/// Runs `work`, keeping the warnings it would print (a fleet's summary shows them per context).
+pub async fn capturing<T>(work: impl std::future::Future<Output = T>) -> (T, Vec<String>) {
+    CAPTURED
+        .scope(std::cell::RefCell::new(Vec::new()), async {
+            let ran = work.await;
+            (ran, CAPTURED.with(|kept| kept.take()))
+        })
+        .await
+}
+
 /// Prints a warning to stderr; the message, which often quotes the cluster, is escaped here.
 pub fn warn(message: &str) {
     // A fleet keeps each context's warnings for its summary.
-    if crate::fleet::capture(message) {
+    if capture(message) {
         return;
     }
     let message = terminal(message);
@@ -303,6 +334,7 @@ impl Spinner {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::borrow::Cow;
 
     fn at(text: &str) -> DateTime<Utc> {
         text.parse().unwrap()

@@ -1,7 +1,7 @@
 #![no_main]
 //! Cobra completion input (the words kubectl passes): never a panic, always a directive last.
 
-use kubectl_supportaccess::complete::complete;
+use kubectl_supportaccess::services::complete::complete;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {

@@ -2,7 +2,7 @@
 //! Durations as the policy ConfigMap and the command line hold them: never a panic, and what
 //! parses formats back to the same number of whole seconds.
 
-use kubectl_supportaccess::duration::{format_duration, parse_duration};
+use kubectl_supportaccess::base::duration::{format_duration, parse_duration};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {

@@ -4,18 +4,18 @@
 
 use chrono::Utc;
 
-use crate::access::{Permission, require};
-use crate::approval::{self, Approved};
+use crate::base::duration::format_duration;
+use crate::base::error::{Error, Result};
+use crate::base::text::{MAX_REASON, check_text};
 use crate::cli::{DenyArgs, GlobalArgs, IdArg};
 use crate::cluster::Connection;
-use crate::duration::format_duration;
-use crate::error::{Error, Result};
-use crate::history::{self, EventKind, HistoryEvent};
-use crate::live::open_live;
+use crate::cluster::access::{Permission, require};
 use crate::output::{print_structured, rfc3339, terminal};
-use crate::policy::{GrantRole, Policy, read_policy};
-use crate::record::{Approval, Grant};
-use crate::text::{MAX_REASON, check_text};
+use crate::services::approval::{self, Approved};
+use crate::services::history::{self, EventKind, HistoryEvent};
+use crate::services::live::open_live;
+use crate::services::policy::{GrantRole, Policy, read_policy};
+use crate::services::record::{Approval, Grant};
 
 /// What a pending request asks for, in one line: how long it lasts, never a "from now" that a
 /// wait for the answer makes stale.
@@ -112,8 +112,9 @@ async fn show_question(conn: &Connection, grant: &Grant, policy: &Policy, so_far
     lines.push(format!("  Asked by:  {} for {}", terminal(&grant.requested_by), terminal(&grant.requestor)));
     lines.push(format!("  Reason:    {}", terminal(&format!("{:?}", grant.reason))));
     // What it can do is worth showing, not worth failing the answer over.
-    let can =
-        crate::capabilities::reach(conn, grant, policy).await.unwrap_or_else(|e| format!("unknown ({})", e.message));
+    let can = crate::services::capabilities::reach(conn, grant, policy)
+        .await
+        .unwrap_or_else(|e| format!("unknown ({})", e.message));
     lines.push(format!("  Can:       {can}"));
     if policy.approvals > 1 {
         lines.push(format!("  Approvals: {} so far", tally(so_far, policy.approvals)));
@@ -167,7 +168,7 @@ pub async fn approve(global: &GlobalArgs, args: &IdArg) -> Result<()> {
         grant.requestor,
         grant.reason
     );
-    crate::prompt::ask_on_terminal(global, &terminal(&question))?;
+    crate::services::prompt::ask_on_terminal(global, &terminal(&question))?;
     let (approved, end) = match extension {
         Some(end) => (approval::approve_extension(&conn, &grant, &policy, end, &by).await?, end),
         None => (approval::approve_request(&conn, &grant, &policy, &by).await?, grant.expires_at),

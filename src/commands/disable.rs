@@ -3,17 +3,17 @@
 
 use chrono::Utc;
 
-use crate::bindings::revoke_everything;
+use crate::base::error::Result;
 use crate::cli::{DisableArgs, DryRun, GlobalArgs};
+use crate::cluster::bindings::revoke_everything;
 use crate::cluster::{Connection, Target};
-use crate::enforce::{self, write_policy};
-use crate::error::Result;
-use crate::fleet::{Outcome, Plan};
-use crate::history::{self, EventKind, HistoryEvent};
-use crate::lifecycle::drain_requests;
 use crate::output::print_structured;
-use crate::policy::Policy;
-use crate::record::{Grants, Scan};
+use crate::services::enforce::{self, write_policy};
+use crate::services::fleet::{Outcome, Plan};
+use crate::services::history::{self, EventKind, HistoryEvent};
+use crate::services::lifecycle::drain_requests;
+use crate::services::policy::Policy;
+use crate::services::record::{Grants, Scan};
 use serde::Serialize;
 
 /// What `disable` did on one cluster: `-o json|yaml`, and a fleet's row.
@@ -39,14 +39,14 @@ impl Outcome for Disabled {
 }
 
 pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
-    crate::fleet::single_target(&args.fleet, args.target.cluster.as_ref())?;
+    crate::services::fleet::single_target(&args.fleet, args.target.cluster.as_ref())?;
     if args.fleet.selected() {
-        crate::fleet::no_dry_run(&args.dry_run)?;
+        crate::services::fleet::no_dry_run(&args.dry_run)?;
         // Plain disable is reversible and never asks; revoking every session at once asks once.
         let destructive =
             args.now.then(|| "Disable support access and revoke every running support session now".into());
         let plan = Plan { command: "disable", destructive };
-        return crate::fleet::run(global, &args.fleet, plan, |conn| disable(conn, args.now)).await;
+        return crate::services::fleet::run(global, &args.fleet, plan, |conn| disable(conn, args.now)).await;
     }
     let conn = Connection::open(global, &Target { cluster: args.target.cluster.clone() }).await?;
     let dry = args.dry_run.get();
@@ -55,12 +55,12 @@ pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
         DryRun::Server => disable(conn.dry_run()?, args.now).await?,
         DryRun::None => {
             if args.now {
-                crate::prompt::confirm_revoking(global, &conn, "Disable support access").await?;
+                crate::services::prompt::confirm_revoking(global, &conn, "Disable support access").await?;
             }
             disable(conn, args.now).await?
         }
     };
-    let note = crate::output::dry_run_note(dry);
+    let note = dry.note();
     match &global.output {
         Some(format) if format.is_structured() => print_structured(&done, format),
         _ => {
@@ -89,7 +89,7 @@ pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
 /// What `disable` would do, written nowhere (`--dry-run=client`).
 async fn would_disable(conn: Connection, now: bool) -> Result<Disabled> {
     let grants = Grants::read(&conn, Scan::Managed).await?;
-    let policy = crate::policy::read_policy(&conn).await?.unwrap_or_default();
+    let policy = crate::services::policy::read_policy(&conn).await?.unwrap_or_default();
     let live: Vec<String> = grants.working(Utc::now()).iter().map(|g| g.id.clone()).collect();
     let (revoked, drained) = if now { (grants.valid.len() + grants.invalid.len(), Vec::new()) } else { (0, live) };
     Ok(Disabled { context: conn.context, policy: Policy { enabled: false, ..policy }, revoked, drained, now })
@@ -97,7 +97,7 @@ async fn would_disable(conn: Connection, now: bool) -> Result<Disabled> {
 
 /// Disables access on one cluster; with `now`, revokes every request too.
 async fn disable(conn: Connection, now: bool) -> Result<Disabled> {
-    crate::sweep::lazy(&conn).await?;
+    crate::services::sweep::lazy(&conn).await?;
     let by = conn.whoami().await?;
     conn.ensure_namespace().await?;
     let disabled = |by: &str| {
@@ -140,7 +140,7 @@ async fn guards_see_disabled(conn: &Connection, written: &enforce::Written) -> R
     if written.guards.available && !conn.is_dry_run() && !enforce::wait(conn, Some(&written.change.after)).await? {
         crate::output::warn(&format!(
             "the API server's admission guards did not yet refuse new support bindings after {}",
-            crate::duration::format_duration(enforce::IN_FORCE_WITHIN)
+            crate::base::duration::format_duration(enforce::IN_FORCE_WITHIN)
         ));
     }
     Ok(())

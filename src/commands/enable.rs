@@ -6,26 +6,26 @@ use std::time::Duration;
 use chrono::Utc;
 use k8s_openapi::api::rbac::v1::Subject;
 
-use crate::access::Permission;
-use crate::admission;
-use crate::admission::GuardsInstalled;
-use crate::bindings::is_dns_label;
-use crate::capabilities::Weighed;
+use crate::base::duration::{format_duration, parse_duration};
+use crate::base::error::{Error, Result};
 use crate::cli::{Approval, DryRun, EnableArgs, GlobalArgs, Switch};
+use crate::cluster::access::Permission;
+use crate::cluster::install::{Installed, Outcome as InstallOutcome};
 use crate::cluster::{Connection, Target};
-use crate::duration::{format_duration, parse_duration};
-use crate::enforce::{self, write_policy};
-use crate::error::{Error, Result};
-use crate::fleet::{Outcome, Plan};
-use crate::history::{self, EventKind, HistoryEvent};
-use crate::install::{Installed, Outcome as InstallOutcome};
-use crate::lifecycle::end_requests;
 use crate::output::{self, print_structured};
-use crate::policy::{AllowedClusterRole, Policy, Role, parse_cluster_roles, parse_roles, read_policy};
-use crate::record::{Grant, Grants, Scan};
-use crate::requesters::{self, Holders, Party};
-use crate::roles;
+use crate::services::admission;
+use crate::services::admission::GuardsInstalled;
+use crate::services::capabilities::Weighed;
+use crate::services::enforce::{self, write_policy};
+use crate::services::fleet::{Outcome, Plan};
+use crate::services::history::{self, EventKind, HistoryEvent};
+use crate::services::lifecycle::end_requests;
+use crate::services::policy::{AllowedClusterRole, Policy, Role, parse_cluster_roles, parse_roles, read_policy};
+use crate::services::record::{Grant, Grants, Scan};
+use crate::services::requesters::{self, Holders, Party};
+use crate::services::roles;
 use crate::state::MIN_CREDENTIAL_TTL_SECONDS;
+use crate::state::is_dns_label;
 use serde::Serialize;
 
 /// The flags, validated before anything is asked of the cluster.
@@ -97,7 +97,9 @@ fn validate(args: &EnableArgs) -> Result<Wanted> {
         )));
     }
     let reason_pattern = args.reason_pattern.as_deref().map(|p| (!p.is_empty()).then(|| p.to_string()));
-    if let Some(problem) = reason_pattern.iter().flatten().find_map(|p| crate::policy::unusable_reason_pattern(p)) {
+    if let Some(problem) =
+        reason_pattern.iter().flatten().find_map(|p| crate::services::policy::unusable_reason_pattern(p))
+    {
         return Err(Error::usage(format!("--reason-pattern {problem}")));
     }
     Ok(Wanted {
@@ -189,9 +191,9 @@ impl Outcome for Enabled {
 
 pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
     let wanted = validate(args)?;
-    crate::fleet::single_target(&args.fleet, args.target.cluster.as_ref())?;
+    crate::services::fleet::single_target(&args.fleet, args.target.cluster.as_ref())?;
     if args.fleet.selected() {
-        crate::fleet::no_dry_run(&args.dry_run)?;
+        crate::services::fleet::no_dry_run(&args.dry_run)?;
         // Without --enabled-roles each cluster keeps the roles it has (readonly on a first enable);
         // with roles that leave one out, requests of that role are revoked wherever it was enabled.
         let destructive = wanted.roles.as_ref().filter(|roles| roles.len() < Role::ALL.len()).map(|roles| {
@@ -211,7 +213,7 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
         let wanted = &wanted;
         // Many clusters cannot be asked one by one: a ClusterRole that voids the guarantees needs --yes.
         let asks = Asks { global, on_terminal: false };
-        return crate::fleet::run(global, &args.fleet, plan, |conn| {
+        return crate::services::fleet::run(global, &args.fleet, plan, |conn| {
             enable(conn, args, wanted, wanted.roles.clone(), asks)
         })
         .await;
@@ -281,7 +283,7 @@ async fn confirm_withdrawal(
     }
     // A caller who may not list bindings learns what it lacks from enable's own permission check.
     let grants = match Grants::read(conn, Scan::Managed).await {
-        Err(e) if e.kind == crate::error::ErrorKind::Forbidden => return Ok(()),
+        Err(e) if e.kind == crate::base::error::ErrorKind::Forbidden => return Ok(()),
         read => read?,
     };
     let stored = read_policy(conn).await.ok().flatten().unwrap_or_default();
@@ -299,7 +301,7 @@ async fn confirm_withdrawal(
     named.sort();
     named.dedup();
     let ids: Vec<&str> = withdrawn.iter().map(|g| g.id.as_str()).collect();
-    crate::prompt::confirm(
+    crate::services::prompt::confirm(
         global,
         &format!(
             "Enabling only {} withdraws {} and revokes its {} live request(s) ({}) now",
@@ -352,7 +354,7 @@ async fn weigh(
         output::terminal(&named.join(", "))
     );
     match asks.on_terminal {
-        true => crate::prompt::confirm(asks.global, &question)?,
+        true => crate::services::prompt::confirm(asks.global, &question)?,
         false if asks.global.yes => {}
         false => return Err(Error::usage(format!("{question}? refusing without --yes"))),
     }
@@ -404,7 +406,7 @@ async fn would_enable(conn: &Connection, args: &EnableArgs, wanted: &Wanted, rol
         roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(", "),
         format_duration(policy.max_duration),
         format_duration(policy.credential_ttl),
-        crate::policy::approval_name(policy.approval_required)
+        crate::services::policy::approval_name(policy.approval_required)
     );
     Ok(())
 }
@@ -413,12 +415,12 @@ async fn would_enable(conn: &Connection, args: &EnableArgs, wanted: &Wanted, rol
 /// installs ClusterRoles, flow control and admission guards, which takes a cluster administrator,
 /// and the error says so (naming the first permission missing).
 async fn require_owner(conn: &Connection, by: &str, needed: &[Permission]) -> Result<()> {
-    let allowed = crate::access::caller_can(conn, needed).await?;
+    let allowed = crate::cluster::access::caller_can(conn, needed).await?;
     let Some((denied, _)) = needed.iter().zip(allowed).find(|(_, ok)| !ok) else {
         return Ok(());
     };
     Err(Error::new(
-        crate::error::ErrorKind::Forbidden,
+        crate::base::error::ErrorKind::Forbidden,
         format!(
             "forbidden: enable needs a cluster administrator (cluster-admin) on context {:?}: it installs \
              ClusterRoles, flow control and admission guards, and {} may not {}; nothing was changed",
@@ -438,7 +440,7 @@ async fn enable(
     roles: Option<Vec<Role>>,
     asks: Asks<'_>,
 ) -> Result<Enabled> {
-    crate::sweep::lazy(&conn).await?;
+    crate::services::sweep::lazy(&conn).await?;
     let current = read_policy(&conn).await.ok().flatten();
     let roles = stored_roles(roles, current.as_ref());
     let desired = |before: Option<&Policy>, by: &str| desired_policy(args, wanted, &roles, before, by);
@@ -501,7 +503,7 @@ async fn enable(
     // Learning them makes a ServiceAccount and a token, which a dry run cannot: the stored ones.
     let api_audiences = match conn.is_dry_run() {
         true => current.as_ref().map(|p| p.api_audiences.clone()).unwrap_or_default(),
-        false => crate::credential::api_audiences(&conn).await?,
+        false => crate::cluster::credential::api_audiences(&conn).await?,
     };
     // Read before the policy changes: afterwards a withdrawn role's requests no longer count as
     // trusted records.
@@ -524,7 +526,7 @@ async fn enable(
         ("credentialTTL", format_duration(policy.credential_ttl)),
         ("systemNamespaces", policy.system_namespaces.join(",")),
         ("operatorNamespaces", policy.operator_namespaces.join(",")),
-        ("approval", crate::policy::approval_name(policy.approval_required).to_string()),
+        ("approval", crate::services::policy::approval_name(policy.approval_required).to_string()),
         ("approvals", policy.approvals.to_string()),
         ("pendingTTL", format_duration(policy.pending_ttl)),
         ("reasonPattern", policy.reason_pattern.clone().unwrap_or_default()),

@@ -7,14 +7,14 @@ use tokio::process::Command;
 
 use chrono::Utc;
 
+use crate::base::error::{Error, ErrorKind, Result};
 use crate::cli::{ExecArgs, GlobalArgs, IdArg};
 use crate::cluster::Connection;
-use crate::credential;
-use crate::error::{Error, ErrorKind, Result};
-use crate::live::{open_live, renew};
+use crate::cluster::credential;
 use crate::output;
-use crate::record::Grant;
-use crate::supervise;
+use crate::services::live::{open_live, renew};
+use crate::services::record::Grant;
+use crate::services::supervise;
 
 /// Renew when less than this is left of the credential.
 const RENEW_WITHIN: chrono::Duration = chrono::Duration::minutes(5);
@@ -130,7 +130,8 @@ pub async fn shell(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     let shell = std::env::var_os("SHELL").filter(|s| !s.is_empty()).unwrap_or_else(|| "/bin/sh".into());
     let shown = output::terminal(&path.display().to_string()).into_owned();
     eprintln!("Support shell for request {}: KUBECONFIG={shown} (exit to leave)", args.id);
-    let marked = crate::support_shell::marked(&shell, &args.id, &credential::default_path(&conn.context, &args.id)?)?;
+    let marked =
+        crate::services::support_shell::marked(&shell, &args.id, &credential::default_path(&conn.context, &args.id)?)?;
     let ran = run_child(&conn, marked.command, &path, &grant).await;
     marked.made.clean();
     ran

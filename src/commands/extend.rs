@@ -4,15 +4,15 @@
 
 use chrono::Utc;
 
-use crate::approval::{self, Answer, Awaited};
-use crate::bindings::{merge_patch_record, move_to_account};
+use crate::base::duration::{after, format_duration, parse_duration};
+use crate::base::error::{Error, Result};
 use crate::cli::{ExtendArgs, GlobalArgs};
-use crate::duration::{after, format_duration, parse_duration};
-use crate::error::{Error, Result};
-use crate::history::{self, EventKind, HistoryEvent};
-use crate::live::{find_live, open_live, renew};
+use crate::cluster::bindings::{merge_patch_record, move_to_account};
 use crate::output::{Spinner, print_structured, rfc3339, terminal};
-use crate::policy::read_policy;
+use crate::services::approval::{self, Answer, Awaited};
+use crate::services::history::{self, EventKind, HistoryEvent};
+use crate::services::live::{find_live, open_live, renew};
+use crate::services::policy::read_policy;
 use crate::state::annotations as ann;
 
 pub async fn run(global: &GlobalArgs, args: &ExtendArgs) -> Result<()> {

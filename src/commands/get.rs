@@ -5,19 +5,19 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::requesters::Holders;
+use crate::services::requesters::Holders;
 
-use crate::admission::{GuardsStatus, InstalledGuards};
-use crate::capabilities::Capabilities;
-use crate::census::warn_untrusted;
+use crate::base::error::Error;
+use crate::base::error::Result;
 use crate::cli::{GetArgs, GlobalArgs, OutputFormat};
 use crate::cluster::{Connection, Target};
-use crate::error::Error;
-use crate::error::Result;
-use crate::fleet::{Outcome, Plan};
 use crate::output::{self, print_listing, relative, rfc3339, terminal};
-use crate::policy::{GrantRole, Policy, untrusted};
-use crate::record::{ForeignGrant, Grant, Grants, HelmRelease, InvalidGrant, Scan};
+use crate::services::admission::{GuardsStatus, InstalledGuards};
+use crate::services::capabilities::Capabilities;
+use crate::services::census::warn_untrusted;
+use crate::services::fleet::{Outcome, Plan};
+use crate::services::policy::{GrantRole, Policy, untrusted};
+use crate::services::record::{ForeignGrant, Grant, Grants, HelmRelease, InvalidGrant, Scan};
 
 /// What `get -o json|yaml` prints: a stable shape, documented in the README.
 #[derive(Debug, Serialize)]
@@ -85,7 +85,7 @@ async fn powers(conn: &Connection, requests: &[ActiveRequest]) -> Result<Vec<Opt
         ];
         match Capabilities::of(conn, &user, &groups, request.grant.scope.as_deref()).await {
             Ok(capabilities) => Ok(Some(capabilities)),
-            Err(e) if e.kind == crate::error::ErrorKind::Forbidden => Ok(None),
+            Err(e) if e.kind == crate::base::error::ErrorKind::Forbidden => Ok(None),
             Err(e) => Err(e),
         }
     });
@@ -127,15 +127,15 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
         return super::watch::run(global, args).await;
     }
     let (cluster, ids) = split_names(global, &args.names)?;
-    crate::fleet::single_target(&args.fleet, cluster.as_ref())?;
+    crate::services::fleet::single_target(&args.fleet, cluster.as_ref())?;
     if args.fleet.selected() && !ids.is_empty() {
         return Err(Error::usage("request ids name one cluster's requests: leave out --all-contexts/--contexts"));
     }
     if args.fleet.selected() {
         let plan = Plan { command: "get", destructive: None };
-        return crate::fleet::run(global, &args.fleet, plan, |conn| async move {
+        return crate::services::fleet::run(global, &args.fleet, plan, |conn| async move {
             let (status, grants) = read_status(&conn).await?;
-            crate::sweep::of_listing(&conn, &grants).await?;
+            crate::services::sweep::of_listing(&conn, &grants).await?;
             Ok(status)
         })
         .await;
@@ -143,7 +143,7 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
     let conn = Connection::open(global, &Target { cluster }).await?;
     let (mut status, grants) = read_status(&conn).await?;
     if status.policy_problem.is_none() {
-        crate::policy::ensure_installed_here(&conn, status.policy.as_ref()).await?;
+        crate::services::policy::ensure_installed_here(&conn, status.policy.as_ref()).await?;
     }
     // `get ID…`: only those requests, in every format; an id that is not live is an error after
     // the ones found are shown, as `kubectl get NAME`.
@@ -155,7 +155,7 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
     }
     // Everything found is reported (with why), then what the sweep removed of it.
     warn_about(&status);
-    crate::sweep::of_listing(&conn, &grants).await?;
+    crate::services::sweep::of_listing(&conn, &grants).await?;
     match global.output.clone().unwrap_or(OutputFormat::Text) {
         OutputFormat::Text => {
             note_details(&status, Utc::now());
@@ -166,7 +166,7 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
         format => print_listing(&status, Some(status.items()), &format)?,
     }
     match missing.first() {
-        Some(id) => Err(crate::live::find_live(&conn, id).await.err().unwrap_or_else(|| {
+        Some(id) => Err(crate::services::live::find_live(&conn, id).await.err().unwrap_or_else(|| {
             Error::failed(format!("request {id} was not live when get listed the requests; run get again"))
         })),
         None => Ok(()),
@@ -183,7 +183,7 @@ fn split_names(global: &GlobalArgs, names: &[String]) -> Result<(Option<String>,
     let cluster = files.as_ref().is_some_and(|f| f.names_a_cluster(first)).then(|| first.clone());
     let ids = names[usize::from(cluster.is_some())..].to_vec();
     for id in &ids {
-        crate::live::check_id(id)?;
+        crate::services::live::check_id(id)?;
     }
     Ok((cluster, ids))
 }
@@ -194,12 +194,13 @@ pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
     let (grants, guards, present_roles, holders) = tokio::try_join!(
         Grants::read(conn, Scan::All),
         InstalledGuards::read(conn),
-        crate::roles::present(conn),
+        crate::services::roles::present(conn),
         Holders::read(conn)
     )?;
     let policy = grants.policy.clone();
     let allowed = policy.iter().flat_map(|p| p.cluster_roles.iter().map(|a| a.name.clone()));
-    let wanted_roles: Vec<String> = crate::roles::names().iter().map(|n| n.to_string()).chain(allowed).collect();
+    let wanted_roles: Vec<String> =
+        crate::services::roles::names().iter().map(|n| n.to_string()).chain(allowed).collect();
     let missing_roles: Vec<String> = match present_roles {
         Some(present) => wanted_roles.into_iter().filter(|name| !present.contains(name)).collect(),
         None => Vec::new(),
@@ -296,7 +297,7 @@ fn warn_about(status: &Status) {
     }
     for role in &status.missing_roles {
         let role = terminal(role);
-        output::warn(&match crate::roles::names().contains(&role.as_ref()) {
+        output::warn(&match crate::services::roles::names().contains(&role.as_ref()) {
             true => format!(
                 "ClusterRole {role} is missing: requests cannot be made until `kubectl supportaccess enable` \
                  installs it (or the crusoe-support-roles chart is reinstalled)"
@@ -395,7 +396,7 @@ pub fn render_text(status: &Status) -> String {
 }
 
 /// "approved 1 of 2 (alice)" where the policy asks for more than one approver (or some approved).
-fn approved(status: &Status, approvals: &[crate::record::Approval]) -> Option<String> {
+fn approved(status: &Status, approvals: &[crate::services::record::Approval]) -> Option<String> {
     let needed = status.policy.as_ref().map(|p| p.approvals).unwrap_or(1);
     (needed > 1 || !approvals.is_empty()).then(|| format!("approved {}", super::approve::tally(approvals, needed)))
 }
@@ -527,7 +528,7 @@ impl Outcome for Status {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::Role;
+    use crate::services::policy::Role;
 
     fn reference_request() -> Grant {
         Grant {

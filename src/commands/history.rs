@@ -2,13 +2,13 @@
 
 use chrono::Utc;
 
+use crate::base::duration::{before, parse_duration};
+use crate::base::error::{Error, Result};
 use crate::cli::{GlobalArgs, HistoryArgs, OutputFormat};
 use crate::cluster::{Connection, Target};
-use crate::duration::{before, parse_duration};
-use crate::error::{Error, Result};
-use crate::fleet::{Outcome, Plan};
-use crate::history::{HistoryEvent, describe, read};
 use crate::output::{self, relative, rfc3339};
+use crate::services::fleet::{Outcome, Plan};
+use crate::services::history::{HistoryEvent, describe, read};
 use serde::Serialize;
 
 pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {
@@ -18,7 +18,7 @@ pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {
         .map(|text| parse_duration(text).map_err(|e| Error::usage(format!("--since: {e}"))))
         .transpose()?;
     if args.fleet.selected() {
-        return crate::fleet::run(
+        return crate::services::fleet::run(
             global,
             &args.fleet,
             Plan { command: "history", destructive: None },
@@ -87,7 +87,7 @@ impl Outcome for Trail {
 
 /// The trail of one cluster, oldest first, only what is newer than `since`.
 async fn events(conn: &Connection, since: Option<std::time::Duration>) -> Result<Vec<HistoryEvent>> {
-    crate::sweep::lazy(conn).await?;
+    crate::services::sweep::lazy(conn).await?;
     let (mut events, unreadable) = read(conn).await?;
     for problem in &unreadable {
         output::warn(&format!("a history line does not parse and is skipped: {problem}"));

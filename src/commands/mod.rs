@@ -16,8 +16,8 @@ mod uninstall;
 mod version;
 mod watch;
 
+use crate::base::error::{Error, Result};
 use crate::cli::{Cli, Command};
-use crate::error::{Error, Result};
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<()> {
@@ -46,11 +46,11 @@ pub async fn run(cli: Cli) -> Result<()> {
 
 fn completion(args: &crate::cli::CompletionArgs) -> Result<()> {
     if let Some(dir) = &args.install_kubectl_shim {
-        let link = crate::complete::install_shim(dir.as_deref())?;
+        let link = crate::services::complete::install_shim(dir.as_deref())?;
         crate::outln!("Installed {}: `kubectl supportaccess <TAB>` now completes through kubectl.", link.display());
         return Ok(());
     }
     let shell = args.shell.ok_or_else(|| Error::usage("name a shell: bash, zsh, fish or powershell"))?;
-    crate::out!("{}", String::from_utf8_lossy(&crate::complete::script(shell)));
+    crate::out!("{}", String::from_utf8_lossy(&crate::services::complete::script(shell)));
     Ok(())
 }

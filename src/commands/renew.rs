@@ -1,12 +1,12 @@
 //! `renew`: a fresh credential for a live request, never past its end; refused when access or
 //! the role is disabled, or the request is over.
 
+use crate::base::error::Result;
 use crate::cli::{GlobalArgs, IdArg};
-use crate::credential;
-use crate::error::Result;
-use crate::live::{await_approval, open_live, renew};
+use crate::cluster::credential;
 use crate::output::{print_structured, rfc3339, terminal};
-use crate::policy::read_policy;
+use crate::services::live::{await_approval, open_live, renew};
+use crate::services::policy::read_policy;
 
 pub async fn run(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     let (conn, mut grant) = open_live(global, &args.id).await?;

@@ -7,20 +7,21 @@ use chrono::{SubsecRound, Utc};
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::Api;
 
-use crate::access::{Permission, caller_can, refuse_unless};
-use crate::bindings::{NewGrant, is_dns_label, new_id};
+use crate::base::duration::{after, format_duration, parse_duration};
+use crate::base::error::{Error, ErrorKind, Result};
+use crate::base::text::{MAX_REASON, MAX_REQUESTOR, check_text};
 use crate::cli::{DryRun, GlobalArgs, RequestArgs};
+use crate::cluster::access::{Permission, caller_can, refuse_unless};
+use crate::cluster::bindings::{NewGrant, new_id};
+use crate::cluster::credential::{self, MIN_LIFETIME};
 use crate::cluster::{Connection, Target};
-use crate::credential::{self, MIN_LIFETIME};
-use crate::duration::{after, format_duration, parse_duration};
-use crate::error::{Error, ErrorKind, Result};
-use crate::history::{self, EventKind, HistoryEvent};
-use crate::live::await_approval;
 use crate::output::{print_structured, rfc3339, terminal};
-use crate::policy::{GrantRole, Policy, Role, read_policy, unallowable_cluster_role};
-use crate::record::Grant;
-use crate::text::{MAX_REASON, MAX_REQUESTOR, check_text};
-use crate::{roles, state, sweep};
+use crate::services::history::{self, EventKind, HistoryEvent};
+use crate::services::live::await_approval;
+use crate::services::policy::{GrantRole, Policy, Role, read_policy, unallowable_cluster_role};
+use crate::services::record::Grant;
+use crate::state::is_dns_label;
+use crate::{services::roles, services::sweep, state};
 
 /// Room for minting the first credential after the record is made.
 const FIRST_CREDENTIAL_MARGIN: Duration = Duration::from_secs(60);
@@ -125,7 +126,7 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
         ErrorKind::Forbidden => e,
         _ => Error::refused(format!("refused: {}", e.message)),
     })?;
-    crate::policy::ensure_installed_here(&conn, policy.as_ref()).await?;
+    crate::services::policy::ensure_installed_here(&conn, policy.as_ref()).await?;
     let policy = match policy {
         Some(policy) if policy.enabled => policy,
         _ => {
@@ -242,7 +243,7 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
     };
     if let Some(note) = match args.dry_run.get() {
         DryRun::None => None,
-        DryRun::Client => Some(crate::output::dry_run_note(DryRun::Client)),
+        DryRun::Client => Some(DryRun::Client.note()),
         DryRun::Server => {
             // The record and its ServiceAccount, as the API server and its guards answer them.
             let dry = conn.dry_run()?;
@@ -252,7 +253,7 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
                 }
                 None => new.create(&dry).await?,
             }
-            Some(crate::output::dry_run_note(DryRun::Server))
+            Some(DryRun::Server.note())
         }
     } {
         crate::outln!(
@@ -377,7 +378,7 @@ fn not_allowed(policy: &Policy, role: &GrantRole) -> Error {
 /// Rolls a failed request back (a requester, who never deletes its record, ends it: the owner's
 /// sweep deletes and records it); the error then says whether that worked.
 async fn roll_back(conn: &Connection, grant: &Grant, error: Error) -> Error {
-    let note = match crate::bindings::roll_back(conn, grant).await {
+    let note = match crate::cluster::bindings::roll_back(conn, grant).await {
         Ok(_) => "the request was rolled back",
         Err(_) => "rolling the request back failed too; `kubectl supportaccess sweep` removes what is left",
     };

@@ -1,17 +1,17 @@
 //! `revoke ID…|--all` and `end ID`: delete every binding of the requests' groups now. RBAC is
 //! evaluated per API call, so a revoked credential is refused from its next call.
 
-use crate::bindings::revoke_group;
+use crate::base::error::{Error, Result};
 use crate::cli::{DryRun, GlobalArgs, IdArg, RevokeArgs};
+use crate::cluster::bindings::revoke_group;
 use crate::cluster::{Connection, Target};
-use crate::error::{Error, Result};
-use crate::fleet::{Outcome, Plan};
-use crate::history::{self, EventKind, HistoryEvent};
-use crate::lifecycle::end_requests;
-use crate::live::{check_id, open_live};
 use crate::output::terminal;
-use crate::record::{Grants, Scan};
-use crate::sweep;
+use crate::services::fleet::{Outcome, Plan};
+use crate::services::history::{self, EventKind, HistoryEvent};
+use crate::services::lifecycle::end_requests;
+use crate::services::live::{check_id, open_live};
+use crate::services::record::{Grants, Scan};
+use crate::services::sweep;
 use serde::Serialize;
 
 /// The requests revoked on one cluster.
@@ -34,12 +34,18 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
         check_id(id)?;
     }
     if args.fleet.selected() {
-        crate::fleet::no_dry_run(&args.dry_run)?;
+        crate::services::fleet::no_dry_run(&args.dry_run)?;
         if !args.all {
             return Err(Error::usage("request ids belong to one cluster: use --all with --all-contexts/--contexts"));
         }
         let plan = Plan { command: "revoke", destructive: Some("Revoke every support request now".into()) };
-        return crate::fleet::run(global, &args.fleet, plan, |conn| async move { revoke_on(&conn, &[]).await }).await;
+        return crate::services::fleet::run(
+            global,
+            &args.fleet,
+            plan,
+            |conn| async move { revoke_on(&conn, &[]).await },
+        )
+        .await;
     }
     let conn = Connection::open(global, &Target::default()).await?;
     let ids: &[String] = if args.all { &[] } else { &args.ids };
@@ -48,7 +54,7 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
         DryRun::Server => (revoke_on(&conn.dry_run()?, ids).await?, " (server dry run)"),
         DryRun::None => {
             if args.all {
-                crate::prompt::confirm_revoking(global, &conn, "Revoke every support request").await?;
+                crate::services::prompt::confirm_revoking(global, &conn, "Revoke every support request").await?;
             }
             (revoke_on(&conn, ids).await?, "")
         }
@@ -97,7 +103,7 @@ async fn revoke_on(conn: &Connection, ids: &[String]) -> Result<Revoked> {
     for id in ids.iter().filter(|id| grants.find(id).is_none()) {
         let removed = grants.bindings_of(id);
         revoke_group(conn, id, &grants).await?;
-        crate::credential::forget(conn, id);
+        crate::cluster::credential::forget(conn, id);
         let names: Vec<String> = removed.iter().map(|b| b.describe()).collect();
         events.push(HistoryEvent {
             id: Some(id.clone()),
@@ -127,8 +133,8 @@ pub async fn end(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     }
     // A requester never deletes a record: the request ends now and grants nothing, and the owner's
     // side deletes the record (the lazy sweep below, when the caller may).
-    crate::bindings::end_own(&conn, &grant).await?;
-    crate::credential::forget(&conn, &grant.id);
+    crate::cluster::bindings::end_own(&conn, &grant).await?;
+    crate::cluster::credential::forget(&conn, &grant.id);
     history::record(&conn, &[HistoryEvent::request(EventKind::Ended, &grant, &by, "ended by its requester")]).await?;
     sweep::lazy(&conn).await?;
     crate::outln!("Ended request {}: its credential is refused from its next API call.", terminal(&grant.id));

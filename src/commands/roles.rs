@@ -6,18 +6,18 @@ use k8s_openapi::api::rbac::v1::ClusterRole;
 use kube::api::Api;
 use serde::Serialize;
 
-use crate::access::{Permission, subject_can};
+use crate::base::error::{Error, Result};
 use crate::cli::{GlobalArgs, RolesArgs};
+use crate::cluster::access::{Permission, subject_can};
 use crate::cluster::{Connection, Target};
-use crate::error::{Error, Result};
-use crate::fleet::{Outcome, Plan};
 use crate::output::{self, print_structured};
-use crate::policy::Role;
-use crate::proof::{self, GuardProof, IndirectPath};
-use crate::record::{ForeignGrant, Grants, InvalidGrant, Scan};
-use crate::requesters::Holders;
-use crate::roles::definitions;
-use crate::verify::VerifyIdentity;
+use crate::services::fleet::{Outcome, Plan};
+use crate::services::policy::Role;
+use crate::services::proof::{self, GuardProof, IndirectPath};
+use crate::services::record::{ForeignGrant, Grants, InvalidGrant, Scan};
+use crate::services::requesters::Holders;
+use crate::services::roles::definitions;
+use crate::services::verify::VerifyIdentity;
 
 const USER_NAMESPACE: &str = "default";
 const SYSTEM_NAMESPACE: &str = "kube-system";
@@ -137,7 +137,7 @@ pub struct Verified {
     guards: Vec<GuardProof>,
     indirect_paths: Vec<IndirectPath>,
     /// What each ClusterRole support may request besides readonly and operator can do.
-    cluster_roles: Vec<crate::capabilities::Weighed>,
+    cluster_roles: Vec<crate::services::capabilities::Weighed>,
     invalid: Vec<InvalidGrant>,
     foreign_grants: Vec<ForeignGrant>,
     #[serde(flatten)]
@@ -197,7 +197,7 @@ pub async fn run(global: &GlobalArgs, args: &RolesArgs) -> Result<()> {
     }
     if args.fleet.selected() {
         let plan = Plan { command: "roles --verify", destructive: None };
-        return crate::fleet::run(global, &args.fleet, plan, verify).await;
+        return crate::services::fleet::run(global, &args.fleet, plan, verify).await;
     }
     let verified = verify(Connection::open(global, &Target::default()).await?).await?;
     match &global.output {
@@ -217,7 +217,7 @@ async fn verify(conn: Connection) -> Result<Verified> {
                 .with_hint("run `kubectl supportaccess enable` first"));
         }
     }
-    crate::verify::delete_leftovers(conn).await?;
+    crate::services::verify::delete_leftovers(conn).await?;
     let checks = matrix();
     let (readonly, operator) =
         tokio::try_join!(observe(conn, Role::Readonly, &checks), observe(conn, Role::Operator, &checks))?;
@@ -234,17 +234,17 @@ async fn verify(conn: Connection) -> Result<Verified> {
         })
         .collect();
     let grants = Grants::read(conn, Scan::All).await?;
-    crate::census::warn_untrusted(&grants.invalid, &grants.foreign);
+    crate::services::census::warn_untrusted(&grants.invalid, &grants.foreign);
     let policy = grants.policy.clone().unwrap_or_default();
     let by = conn.whoami().await?;
     let (mut proofs, paths, bounds) = tokio::try_join!(
         proof::guards(conn, &policy, &by),
         proof::indirect_paths(conn, &policy),
-        crate::bounds::requester_bounds(conn, &policy)
+        crate::services::bounds::requester_bounds(conn, &policy)
     )?;
     proofs.extend(bounds);
-    let cluster_roles = crate::capabilities::Weighed::all(conn, &policy.cluster_roles).await?;
-    let holders = crate::requesters::Holders::read(conn).await?;
+    let cluster_roles = crate::services::capabilities::Weighed::all(conn, &policy.cluster_roles).await?;
+    let holders = crate::services::requesters::Holders::read(conn).await?;
     let mismatches = rows.iter().filter(|r| !r.ok()).count() + proofs.iter().filter(|p| !p.ok()).count();
     Ok(Verified {
         context: conn.context.clone(),

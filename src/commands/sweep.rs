@@ -5,13 +5,13 @@ use chrono::Utc;
 
 use serde::Serialize;
 
+use crate::base::error::Result;
 use crate::cli::{GlobalArgs, SweepArgs};
 use crate::cluster::{Connection, Target};
-use crate::error::Result;
-use crate::fleet::{Outcome, Plan};
 use crate::output::print_structured;
-use crate::record::{ForeignGrant, Grants, Scan};
-use crate::sweep::{HistoryFirst, SweepReport, describe, sweep};
+use crate::services::fleet::{Outcome, Plan};
+use crate::services::record::{ForeignGrant, Grants, Scan};
+use crate::services::sweep::{HistoryFirst, SweepReport, describe, sweep};
 
 /// What `sweep` did on one cluster.
 #[derive(Serialize)]
@@ -33,7 +33,13 @@ impl Outcome for Swept {
 
 pub async fn run(global: &GlobalArgs, args: &SweepArgs) -> Result<()> {
     if args.fleet.selected() {
-        return crate::fleet::run(global, &args.fleet, Plan { command: "sweep", destructive: None }, sweep_one).await;
+        return crate::services::fleet::run(
+            global,
+            &args.fleet,
+            Plan { command: "sweep", destructive: None },
+            sweep_one,
+        )
+        .await;
     }
     let conn = Connection::open(global, &Target::default()).await?;
     let swept = sweep_one(conn).await?;
@@ -51,6 +57,6 @@ async fn sweep_one(conn: Connection) -> Result<Swept> {
     let grants = Grants::read(&conn, Scan::All).await?;
     let report = sweep(&conn, &grants, Some(&history), Utc::now()).await?;
     let unreported: Vec<_> = grants.invalid.iter().filter(|g| !g.managed).cloned().collect();
-    crate::census::warn_untrusted(&unreported, &grants.foreign);
+    crate::services::census::warn_untrusted(&unreported, &grants.foreign);
     Ok(Swept { sweep: report, foreign_grants: grants.foreign })
 }

@@ -4,20 +4,20 @@
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, DeleteParams};
 
-use crate::bindings::revoke_everything;
+use crate::base::error::Result;
 use crate::cli::{DryRun, GlobalArgs, UninstallArgs};
+use crate::cluster::bindings::revoke_everything;
 use crate::cluster::{Connection, Target};
-use crate::error::Result;
-use crate::history::{self, EventKind, HistoryEvent};
-use crate::prompt::confirm;
-use crate::record::{Grants, Scan};
-use crate::roles;
+use crate::services::history::{self, EventKind, HistoryEvent};
+use crate::services::prompt::confirm;
+use crate::services::record::{Grants, Scan};
+use crate::services::roles;
 use crate::state;
 
 pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<()> {
     let conn = Connection::open(global, &Target::default()).await?;
     let dry = args.dry_run.get();
-    let note = crate::output::dry_run_note(dry);
+    let note = dry.note();
     let conn = match dry {
         DryRun::Client => return would_uninstall(&conn, args.purge).await,
         DryRun::Server => conn.dry_run()?,
@@ -30,7 +30,7 @@ pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<()> {
     let by = conn.whoami().await?;
     // Who may ask and answer goes first, so nobody makes a request while the rest is removed.
     let mut parties = Vec::new();
-    crate::requesters::uninstall(&conn, &mut parties).await?;
+    crate::services::requesters::uninstall(&conn, &mut parties).await?;
     let grants = revoke_everything(&conn).await?;
     for object in &parties {
         crate::outln!("Deleted {object}{note}.");
@@ -38,14 +38,14 @@ pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<()> {
     crate::outln!("Deleted {} support request(s) and their bindings{note}.", grants.valid.len() + grants.invalid.len());
     let mut guards = Vec::new();
     // Before the policy ConfigMap, which never says less than the guards enforce.
-    crate::admission::remove(&conn, &crate::admission::ALL, &mut guards).await?;
+    crate::services::admission::remove(&conn, &crate::services::admission::ALL, &mut guards).await?;
     for object in &guards {
         crate::outln!("Deleted {object}{note}.");
     }
-    if !guards.is_empty() && !conn.is_dry_run() && !crate::enforce::wait(&conn, None).await? {
+    if !guards.is_empty() && !conn.is_dry_run() && !crate::services::enforce::wait(&conn, None).await? {
         crate::output::warn(&format!(
             "the API server still applied the removed admission guards after {}",
-            crate::duration::format_duration(crate::enforce::IN_FORCE_WITHIN)
+            crate::base::duration::format_duration(crate::services::enforce::IN_FORCE_WITHIN)
         ));
     }
     let (deleted, helm) = roles::uninstall(&conn).await?;

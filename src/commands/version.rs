@@ -3,11 +3,11 @@
 use k8s_openapi::apimachinery::pkg::version::Info;
 use serde::Serialize;
 
+use crate::base::error::{Error, Result};
 use crate::cli::{GlobalArgs, OutputFormat, VersionArgs};
 use crate::cluster::{Connection, Target};
-use crate::error::{Error, Result};
-use crate::fleet::{Outcome, Plan};
 use crate::output::print_structured;
+use crate::services::fleet::{Outcome, Plan};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -33,7 +33,7 @@ pub async fn run(global: &GlobalArgs, args: &VersionArgs) -> Result<()> {
         if args.client {
             return Err(Error::usage("--client does not contact a cluster; leave out --all-contexts/--contexts"));
         }
-        return crate::fleet::run(global, &args.fleet, Plan { command: "version", destructive: None }, |conn| {
+        return crate::services::fleet::run(global, &args.fleet, Plan { command: "version", destructive: None }, |conn| {
             async move { Ok(Versions { server_version: Some(server_version(&conn).await?), ..Versions::client() }) }
         })
         .await;

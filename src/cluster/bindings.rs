@@ -1,0 +1,418 @@
+//! Writing a request's bindings: the record ClusterRoleBinding (or RoleBinding when scoped) and its
+//! `-logs`/`-debug` companions in the system namespaces, created together or not at all, annotated,
+//! and deleted — one request at a time or every one at once.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef, Subject};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+
+use crate::base::error::{Error, Result};
+use crate::cluster::Connection;
+use crate::services::policy::Policy;
+use crate::services::record::{BindingRef, Grant, Grants, account_subject};
+use crate::state;
+
+/// A short lowercase random id, valid as a DNS-1123 label: a letter, then letters and digits.
+pub fn new_id() -> Result<String> {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|e| Error::failed(format!("no randomness for a request id: {e}")))?;
+    Ok(bytes
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let alphabet = if i == 0 { &ALPHABET[..26] } else { ALPHABET };
+            alphabet[*b as usize % alphabet.len()] as char
+        })
+        .collect())
+}
+
+/// A new request: its record, and where its companion bindings go.
+#[derive(Debug, Clone)]
+pub struct NewGrant {
+    pub grant: Grant,
+    /// Where the `-logs` and `-debug` RoleBindings go, if the namespaces exist: its system and
+    /// operator namespaces.
+    pub policy: Policy,
+}
+
+impl NewGrant {
+    fn labels(&self) -> BTreeMap<String, String> {
+        let mut labels = state::managed_labels();
+        labels.insert(state::REQUEST_ID_LABEL.into(), self.grant.id.clone());
+        labels.insert(state::ROLE_LABEL.into(), self.grant.role.label().into());
+        labels
+    }
+
+    /// The request's ServiceAccount in the system namespace; none while it waits for approval
+    /// (it then grants nothing).
+    fn subjects(&self, namespace: &str) -> Option<Vec<Subject>> {
+        if self.grant.pending {
+            return None;
+        }
+        self.grant.account.as_ref().map(|account| vec![account_subject(namespace, account)])
+    }
+
+    fn role_ref(name: &str) -> RoleRef {
+        RoleRef { api_group: "rbac.authorization.k8s.io".into(), kind: "ClusterRole".into(), name: name.into() }
+    }
+
+    /// Creates the request's bindings. If any step fails, what was created is deleted again.
+    pub async fn create(&self, conn: &Connection) -> Result<()> {
+        let created = self.create_all(conn).await;
+        if created.is_err() {
+            let _ = roll_back(conn, &self.grant).await;
+        }
+        created
+    }
+
+    async fn create_all(&self, conn: &Connection) -> Result<()> {
+        let meta = ObjectMeta {
+            name: Some(state::binding_name(&self.grant.id)),
+            labels: Some(self.labels()),
+            annotations: Some(self.grant.record_annotations()),
+            ..ObjectMeta::default()
+        };
+        let role_ref = Self::role_ref(self.grant.role.cluster_role());
+        if let Some(scope) = &self.grant.scope {
+            let api: Api<RoleBinding> = Api::namespaced(conn.client.clone(), scope);
+            let binding = RoleBinding { metadata: meta, role_ref, subjects: self.subjects(&conn.namespace) };
+            conn.call(api.create(&PostParams::default(), &binding)).await?;
+            return Ok(());
+        }
+        let api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
+        let binding = ClusterRoleBinding { metadata: meta, role_ref, subjects: self.subjects(&conn.namespace) };
+        let record = conn.call(api.create(&PostParams::default(), &binding)).await?;
+        // A dry run stores no record, and the guard lets a companion follow only a stored one.
+        if self.grant.pending || conn.is_dry_run() {
+            return Ok(());
+        }
+        self.create_companions(conn, record.metadata.uid.clone().unwrap_or_default()).await
+    }
+
+    /// Creates the `-logs`/`-debug` RoleBindings of a cluster-wide request, owned by its record
+    /// (uid `record_uid`), in the companion namespaces that exist.
+    pub async fn create_companions(&self, conn: &Connection, record_uid: String) -> Result<()> {
+        let owner = OwnerReference {
+            api_version: "rbac.authorization.k8s.io/v1".into(),
+            kind: "ClusterRoleBinding".into(),
+            name: state::binding_name(&self.grant.id),
+            uid: record_uid,
+            ..OwnerReference::default()
+        };
+        // A companion says who asked (its ServiceAccount carries that requester), and an approved
+        // request's who approved, as the admission guard wants them to.
+        let mut annotations =
+            BTreeMap::from([(state::annotations::REQUESTED_BY.to_string(), self.grant.requested_by.clone())]);
+        if let Some(approver) = &self.grant.approved_by {
+            annotations.insert(state::annotations::APPROVED_BY.to_string(), approver.clone());
+        }
+        let annotations = Some(annotations);
+        let namespaces = conn.existing_namespaces(&self.policy.companion_namespaces()).await?;
+        let (owner, annotations) = (&owner, &annotations);
+        let creations = namespaces.iter().flat_map(|ns| {
+            self.policy.companions_in(&self.grant.role, ns).iter().map(move |companion| {
+                let api: Api<RoleBinding> = Api::namespaced(conn.client.clone(), ns);
+                let binding = RoleBinding {
+                    metadata: ObjectMeta {
+                        name: Some(format!("{}-{}", state::binding_name(&self.grant.id), companion.suffix())),
+                        labels: Some(self.labels()),
+                        annotations: annotations.clone(),
+                        owner_references: Some(vec![owner.clone()]),
+                        ..ObjectMeta::default()
+                    },
+                    role_ref: Self::role_ref(companion.cluster_role()),
+                    subjects: self.subjects(&conn.namespace),
+                };
+                async move { create_companion(conn, &api, &binding).await }
+            })
+        });
+        futures::future::try_join_all(creations).await?;
+        Ok(())
+    }
+}
+
+/// Creates one companion. The guard admits it only once RBAC, which the API server reads from its
+/// own cache, holds its record's grant: a companion made right after that grant is retried for a
+/// few seconds while the cache catches up.
+async fn create_companion(conn: &Connection, api: &Api<RoleBinding>, binding: &RoleBinding) -> Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    for attempt in 0.. {
+        match conn.call(api.create(&PostParams::default(), binding)).await {
+            Err(e)
+                if e.message.contains(crate::services::admission::COMPANION_AFTER_GRANT)
+                    && std::time::Instant::now() < deadline =>
+            {
+                crate::base::retry::backoff(attempt.min(4)).await
+            }
+            result => return result.map(|_| ()),
+        }
+    }
+    Ok(())
+}
+
+/// Moves a live request to a new ServiceAccount whose tokens may last until `end` (the admission
+/// guard on TokenRequests reads a token's limit from the ServiceAccount's name, so an end moved
+/// later needs one): creates it, lets `write_record` write the record with the new subject (and
+/// the new end), binds the companions to it, and deletes the old ServiceAccount, whose tokens
+/// then stop working — the caller mints a new one. `approver` is who approved the move, when
+/// approval is required (the new companions say so, as the admission guard wants).
+pub async fn move_to_account<F, Fut>(
+    conn: &Connection,
+    grant: &Grant,
+    policy: &Policy,
+    end: chrono::DateTime<chrono::Utc>,
+    approver: Option<&str>,
+    write_record: F,
+) -> Result<()>
+where
+    F: FnOnce(serde_json::Value) -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    let account = crate::cluster::credential::create_account(conn, &grant.id, end, &grant.requested_by).await?;
+    let subjects = serde_json::json!([account_subject(&conn.namespace, &account)]);
+    if let Err(e) = write_record(subjects).await {
+        if grant.account.as_deref() != Some(account.as_str()) {
+            let _ = crate::cluster::credential::delete_account(conn, &account).await;
+        }
+        return Err(e);
+    }
+    if grant.scope.is_none() && grant.account.as_deref() != Some(account.as_str()) {
+        delete_own_companions(conn, &grant.id).await?;
+        let uid = record_meta(conn, grant).await?.and_then(|m| m.uid).unwrap_or_default();
+        let moved = Grant {
+            account: Some(account.clone()),
+            expires_at: end,
+            approved_by: approver.map(str::to_string).or_else(|| grant.approved_by.clone()),
+            ..grant.clone()
+        };
+        NewGrant { grant: moved, policy: policy.clone() }.create_companions(conn, uid).await?;
+    }
+    if let Some(old) = grant.account.as_deref().filter(|old| *old != account) {
+        crate::cluster::credential::delete_account(conn, old).await?;
+    }
+    Ok(())
+}
+
+/// Deletes the bindings this run made for a request (its record and companions, by name and
+/// label), then its ServiceAccounts: the rollback of a request that failed half-way.
+pub async fn delete_own_bindings(conn: &Connection, id: &str, scope: Option<&str>) -> Result<()> {
+    let record = BindingRef {
+        kind: if scope.is_some() { "RoleBinding" } else { "ClusterRoleBinding" },
+        namespace: scope.map(str::to_string),
+        name: state::binding_name(id),
+    };
+    let refs: Vec<BindingRef> = std::iter::once(record).chain(own_companions(conn, id).await?).collect();
+    delete_refs(conn, &refs).await?;
+    crate::cluster::credential::delete_accounts(conn, &[id]).await
+}
+
+/// Ends a request the way its requester may, since a requester never deletes a record (the owner's
+/// side does, and writes the history line, so every access reaches the history): its end moves to
+/// now, its record loses its subject, and its companions and its requester's ServiceAccounts are
+/// deleted, so their tokens die and a ServiceAccount made again under the old name binds nothing.
+/// A record already gone is fine.
+pub async fn end_own(conn: &Connection, grant: &Grant) -> Result<()> {
+    use crate::state::annotations as ann;
+    let now = crate::output::rfc3339(chrono::Utc::now().max(grant.requested_at));
+    let mut annotations = serde_json::json!({ ann::EXPIRES_AT: now, ann::EXTENSION_REQUESTED: null });
+    if grant.credential_expires_at.is_some() {
+        annotations[ann::CREDENTIAL_EXPIRES_AT] = serde_json::json!(now);
+    }
+    let body = serde_json::json!({ "metadata": { "annotations": annotations }, "subjects": null });
+    match merge_patch_record(conn, grant, body).await {
+        Err(e) if !e.is_not_found() => return Err(e),
+        _ => {}
+    }
+    delete_own_companions(conn, &grant.id).await?;
+    crate::cluster::credential::delete_accounts_of(conn, &grant.id, &grant.requested_by).await
+}
+
+/// Undoes a request that failed half-way: deleted outright when the caller may (an owner), else
+/// ended as its requester may ([`end_own`]; the owner's next sweep deletes and records it).
+pub async fn roll_back(conn: &Connection, grant: &Grant) -> Result<()> {
+    match delete_own_bindings(conn, &grant.id, grant.scope.as_deref()).await {
+        Err(e) if e.kind == crate::base::error::ErrorKind::Forbidden => end_own(conn, grant).await,
+        other => other,
+    }
+}
+
+/// Deletes a request's companion RoleBindings only (an approval that failed half-way).
+pub async fn delete_own_companions(conn: &Connection, id: &str) -> Result<()> {
+    delete_refs(conn, &own_companions(conn, id).await?).await.map(|_| ())
+}
+
+/// The managed RoleBindings labelled with this request id, in any namespace.
+async fn own_companions(conn: &Connection, id: &str) -> Result<Vec<BindingRef>> {
+    let selector =
+        ListParams::default().labels(&format!("{},{}={id}", state::MANAGED_SELECTOR, state::REQUEST_ID_LABEL));
+    let companions = conn.call(Api::<RoleBinding>::all(conn.client.clone()).list(&selector)).await?;
+    Ok(companions
+        .items
+        .iter()
+        .filter(|b| b.metadata.name.as_deref() != Some(state::binding_name(id).as_str()))
+        .map(|b| BindingRef {
+            kind: "RoleBinding",
+            namespace: b.metadata.namespace.clone(),
+            name: b.metadata.name.clone().unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// Deletes every binding of a request's ServiceAccount — its record, its companions, and any other
+/// binding whose subjects name a ServiceAccount of its id or that claims its id — from a listing of
+/// every binding, then its ServiceAccounts. Returns whether its record was still there.
+pub async fn revoke_group(conn: &Connection, id: &str, listing: &Grants) -> Result<bool> {
+    debug_assert!(listing.is_complete(), "revocation needs every binding, not only the managed ones");
+    let refs = listing.bindings_of(id);
+    let deleted = delete_refs(conn, &refs).await?;
+    // Bindings first (403 at once), then the ServiceAccount (its tokens 401 within seconds).
+    crate::cluster::credential::delete_accounts(conn, &[id]).await?;
+    Ok(deleted.iter().any(|r| r.name == state::binding_name(id)))
+}
+
+/// A name or namespace read from the cluster as one URL path segment: every byte but the
+/// unreserved ones percent-encoded (RBAC allows spaces and control characters in binding names;
+/// the API server decodes the path).
+pub fn path_segment(name: &str) -> String {
+    let mut segment = String::with_capacity(name.len());
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            segment.push(char::from(byte));
+        } else {
+            segment.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    segment
+}
+
+/// Deletes these bindings concurrently; one already gone is fine. Returns those that existed.
+pub async fn delete_refs(conn: &Connection, refs: &[BindingRef]) -> Result<Vec<BindingRef>> {
+    let deletions = refs.iter().map(|binding| async move {
+        let params = DeleteParams::default();
+        let name = path_segment(&binding.name);
+        let deleted = match &binding.namespace {
+            Some(ns) if binding.kind == "RoleBinding" => {
+                let api = Api::<RoleBinding>::namespaced(conn.client.clone(), &path_segment(ns));
+                ignore_not_found(conn.call(api.delete(&name, &params)).await)?.map(|_| ())
+            }
+            _ => {
+                let api = Api::<ClusterRoleBinding>::all(conn.client.clone());
+                ignore_not_found(conn.call(api.delete(&name, &params)).await)?.map(|_| ())
+            }
+        };
+        Ok::<_, Error>(deleted.map(|()| binding.clone()))
+    });
+    Ok(futures::future::try_join_all(deletions).await?.into_iter().flatten().collect())
+}
+
+fn ignore_not_found<T>(result: Result<T>) -> Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Revokes every request at once: every managed binding, and every other binding whose subjects
+/// hold a request's group. Returns the listing read before (what was there).
+pub async fn revoke_everything(conn: &Connection) -> Result<Grants> {
+    let listing = Grants::read(conn, crate::services::record::Scan::All).await?;
+    delete_all_bindings(conn).await?;
+    delete_refs(conn, &listing.all_request_bindings()).await?;
+    crate::cluster::credential::delete_all_accounts(conn).await?;
+    for grant in &listing.valid {
+        crate::cluster::credential::forget(conn, &grant.id);
+    }
+    Ok(listing)
+}
+
+/// Deletes every managed binding of a request in the cluster (labelled with a request id: never
+/// the bindings of who may ask and who may answer, which only `uninstall` removes): one collection
+/// delete for the ClusterRoleBindings, one per namespace for the RoleBindings.
+async fn delete_all_bindings(conn: &Connection) -> Result<()> {
+    let selector = ListParams::default().labels(&format!("{},{}", state::MANAGED_SELECTOR, state::REQUEST_ID_LABEL));
+    let cluster_api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
+    conn.call(cluster_api.delete_collection(&DeleteParams::default(), &selector)).await?;
+    let namespaced = conn.call(Api::<RoleBinding>::all(conn.client.clone()).list(&selector)).await?;
+    let mut namespaces: Vec<String> = namespaced.items.iter().filter_map(|b| b.metadata.namespace.clone()).collect();
+    namespaces.sort();
+    namespaces.dedup();
+    futures::future::try_join_all(namespaces.iter().map(|ns| {
+        let api: Api<RoleBinding> = Api::namespaced(conn.client.clone(), ns);
+        let selector = selector.clone();
+        async move { conn.call(api.delete_collection(&DeleteParams::default(), &selector)).await.map(|_| ()) }
+    }))
+    .await?;
+    Ok(())
+}
+
+/// Sets annotations on a request's record binding.
+pub async fn annotate(conn: &Connection, grant: &Grant, annotations: &[(&str, String)]) -> Result<()> {
+    let values: serde_json::Map<String, serde_json::Value> =
+        annotations.iter().map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone()))).collect();
+    merge_patch_record(conn, grant, serde_json::json!({ "metadata": { "annotations": values } })).await
+}
+
+/// A JSON merge patch of a request's record binding (ClusterRoleBinding, or RoleBinding in its
+/// scope).
+pub async fn merge_patch_record(conn: &Connection, grant: &Grant, body: serde_json::Value) -> Result<()> {
+    let name = state::binding_name(&grant.id);
+    let (patch, params) = (Patch::Merge(body), PatchParams::default());
+    match &grant.scope {
+        Some(ns) => {
+            let api = Api::<RoleBinding>::namespaced(conn.client.clone(), ns);
+            conn.call(api.patch(&name, &params, &patch)).await.map(|_| ())
+        }
+        None => {
+            let api = Api::<ClusterRoleBinding>::all(conn.client.clone());
+            conn.call(api.patch(&name, &params, &patch)).await.map(|_| ())
+        }
+    }
+}
+
+/// The request's record binding's metadata, if it exists.
+pub async fn record_meta(conn: &Connection, grant: &Grant) -> Result<Option<ObjectMeta>> {
+    let name = state::binding_name(&grant.id);
+    Ok(match &grant.scope {
+        Some(ns) => {
+            conn.call(Api::<RoleBinding>::namespaced(conn.client.clone(), ns).get_opt(&name)).await?.map(|b| b.metadata)
+        }
+        None => {
+            conn.call(Api::<ClusterRoleBinding>::all(conn.client.clone()).get_opt(&name)).await?.map(|b| b.metadata)
+        }
+    })
+}
+
+/// Whether the request's record binding still exists.
+pub async fn record_exists(conn: &Connection, grant: &Grant) -> Result<bool> {
+    Ok(record_meta(conn, grant).await?.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::is_dns_label;
+
+    #[test]
+    fn names_from_the_cluster_are_one_encoded_path_segment() {
+        assert_eq!(path_segment("crusoe-support-abc"), "crusoe-support-abc");
+        assert_eq!(path_segment("has space"), "has%20space");
+        assert_eq!(path_segment("a/../b?c#d%"), "a%2F..%2Fb%3Fc%23d%25");
+        assert_eq!(path_segment("\u{1b}[2J"), "%1B%5B2J");
+        assert_eq!(path_segment("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn ids_are_dns_labels() {
+        for _ in 0..100 {
+            let id = new_id().unwrap();
+            assert!(is_dns_label(&id) && id.len() == 8 && id.as_bytes()[0].is_ascii_lowercase(), "{id}");
+        }
+        for bad in ["", "-a", "a-", "A1", "a_b", "a.b", &"a".repeat(64)] {
+            assert!(!is_dns_label(bad), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! The record's whole writes, as `crusoe-support-requesters` holds everyone but the owner to them:
+//! an append to the history ConfigMap (nothing else of it changes, its lines are bounded and of the
+//! writer's party) and a Kubernetes Event of the plugin's (its shape, in the writer's own name).
+
+use crate::base::text::{MAX_REASON, MAX_REQUESTOR};
+use crate::services::admission::cel;
+use crate::services::history::{self, EventKind};
+use crate::state::{self, annotations as ann};
+
+/// A key of the history ConfigMap that holds lines: a month.
+pub(super) const MONTH: &str = "^[0-9]{4}-[0-9]{2}$";
+
+/// The longest history line a party may append (a reason of [`MAX_REASON`] characters, the
+/// requestor, ids and a detail fit many times over).
+pub(super) const MAX_LINE: usize = 8 * 1024;
+
+/// The most one write of a party may add to the history, in bytes: a sweep's lines for many
+/// requests at once fit.
+pub(super) const MAX_WRITE: usize = 64 * 1024;
+
+/// The size, in bytes, past which no party's write may take the history: the room between it
+/// and [`history::MAX_BYTES`] is the owner's (`revoke`, `disable`, `uninstall` always have room
+/// for their lines, however a party filled the rest).
+pub(super) const PARTY_CEILING: usize = history::MAX_BYTES - 100 * 1024;
+
+/// The events a requester (or anyone without `approve`) records: only about its own requests.
+const REQUESTER_EVENTS: [EventKind; 5] =
+    [EventKind::Requested, EventKind::Renewed, EventKind::Extended, EventKind::Ended, EventKind::Expired];
+
+/// The events an approver records: its answers, its revocations, a sweep's findings, its own
+/// requests. Never the policy's (enabled, disabled, drained, removed): those are the owner's.
+const APPROVER_EVENTS: [EventKind; 10] = [
+    EventKind::Requested,
+    EventKind::Renewed,
+    EventKind::Extended,
+    EventKind::Revoked,
+    EventKind::Ended,
+    EventKind::Expired,
+    EventKind::Approved,
+    EventKind::Denied,
+    EventKind::RemovedOutOfBand,
+    EventKind::Invalid,
+];
+
+/// An RE2 alternation of these events' names.
+fn alternation(events: &[EventKind]) -> String {
+    events.iter().map(|e| e.name()).collect::<Vec<_>>().join("|")
+}
+
+/// CEL: a list of these events' names.
+fn names(events: &[EventKind]) -> String {
+    cel::list(&events.iter().map(|e| e.name()).collect::<Vec<_>>())
+}
+
+/// CEL: `field` of `object`'s metadata, or `empty` when it is absent.
+fn meta(object: &str, field: &str, empty: &str) -> String {
+    format!("(has({object}.metadata.{field}) ? {object}.metadata.{field} : {empty})")
+}
+
+/// CEL, on an UPDATE of the history ConfigMap: nothing of it but its data changes: its labels,
+/// annotations, owners, finalizers and `immutable` stay as they were, and it holds no binaryData.
+pub(super) fn history_metadata_unchanged() -> String {
+    let same =
+        |field: &str, empty: &str| format!("{} == {}", meta("object", field, empty), meta("oldObject", field, empty));
+    [
+        same("labels", "{}"),
+        same("annotations", "{}"),
+        same("ownerReferences", "[]"),
+        same("finalizers", "[]"),
+        "(has(object.immutable) ? object.immutable : false) == (has(oldObject.immutable) ? oldObject.immutable : false)"
+            .into(),
+        "(!has(object.binaryData) || object.binaryData == null || object.binaryData.size() == 0)".into(),
+    ]
+    .join(" && ")
+}
+
+/// CEL: the text a write adds to the history, all keys together (each key's new value starts with
+/// its old one: another validation holds that first).
+fn added() -> String {
+    format!(
+        "(has(object.data) && object.data != null ? object.data.map(k, {}).join('') : '')",
+        super::parties::appended("k")
+    )
+}
+
+/// CEL, on an UPDATE of the history ConfigMap: lines go only under month keys (a key that is not
+/// a month, planted before, never grows), and each line and the write are bounded.
+pub(super) fn history_bounded() -> String {
+    let has_old = "has(oldObject.data) && oldObject.data != null";
+    let added = added();
+    format!(
+        "(!has(object.data) || object.data == null || object.data.all(k, k.matches('{MONTH}') || \
+          ({has_old} && k in oldObject.data && object.data[k] == oldObject.data[k]))) && \
+         bytes({added}).size() <= {MAX_WRITE} && {added}.split('\\n').all(l, l.size() <= {MAX_LINE})"
+    )
+}
+
+/// CEL, on an UPDATE of the history ConfigMap: the write leaves the owner's room free.
+pub(super) fn history_below_ceiling() -> String {
+    format!(
+        "!has(object.data) || object.data == null || \
+         bytes(object.data.map(k, object.data[k]).join('')).size() <= {PARTY_CEILING}"
+    )
+}
+
+/// CEL: every line the write adds records an event of the writer's party (`approver`, a CEL
+/// bool, asked once: RBAC is not asked per line), and a requester's only its own requests
+/// (`"requestedBy":<the writer>`). Each line already starts `{"by":<the writer>,` (another
+/// validation holds that first).
+pub(super) fn history_events(approver: &str) -> String {
+    let writer = super::build::writer_json();
+    let start = format!("('{{\"by\":' + {writer} + ',')");
+    let time = r#""at":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z","event":"#;
+    let pattern = |events: &[EventKind]| cel::string(&format!("^{time}\"({})\",", alternation(events)));
+    let each = |pattern: String, own: &str| {
+        format!(
+            "{added}.split('\\n').all(l, l == '' || (l.startsWith({start}) && \
+             l.substring({start}.size()).matches({pattern}){own}))",
+            added = added(),
+        )
+    };
+    let own = format!(" && l.contains(',\"requestedBy\":' + {writer} + ',')");
+    format!("({approver}) ? {} : {}", each(pattern(&APPROVER_EVENTS), ""), each(pattern(&REQUESTER_EVENTS), &own))
+}
+
+/// CEL: whether `object` (an Event, never null here) carries the plugin's mark: its reason, its
+/// reporting component, a label or annotation of its prefix, or the history as its object.
+fn marked(object: &str) -> String {
+    let managed = cel::string(state::MANAGED_BY_VALUE);
+    let prefix = cel::string(state::PREFIX);
+    format!(
+        "((has({object}.reason) && {object}.reason.lowerAscii().startsWith('supportaccess')) || \
+          (has({object}.reportingComponent) && {object}.reportingComponent == {managed}) || \
+          (has({object}.source) && has({object}.source.component) && {object}.source.component == {managed}) || \
+          ({by}) == {managed} || {labels}.exists(k, k.startsWith({prefix})) || {annotations}.exists(k, k.startsWith({prefix})) || \
+          (has({object}.involvedObject.name) && {object}.involvedObject.name in [{history}, {policy}]))",
+        labels = meta(object, "labels", "{}"),
+        annotations = meta(object, "annotations", "{}"),
+        by = super::build::label(object, state::MANAGED_BY_LABEL),
+        history = cel::string(state::HISTORY_CONFIGMAP),
+        policy = cel::string(state::POLICY_CONFIGMAP),
+    )
+}
+
+/// CEL for a match condition: the write is of the record in the system namespace `ns` (a CEL
+/// string): its history or policy ConfigMap, or an Event that carries the plugin's mark before or
+/// after. Such writes are held to the parties' rules whoever makes them, but the owner.
+pub(super) fn is_record(ns: &str) -> String {
+    format!(
+        "request.namespace == {ns} && ((request.resource.resource == 'configmaps' && request.name in [{history}, {policy}]) || \
+          (request.resource.resource == 'events' && ((request.operation != 'DELETE' && {new}) || \
+           (request.operation != 'CREATE' && {old}))))",
+        history = cel::string(state::HISTORY_CONFIGMAP),
+        policy = cel::string(state::POLICY_CONFIGMAP),
+        new = marked("object"),
+        old = marked("oldObject"),
+    )
+}
+
+/// CEL: an Event is one the plugin writes, created in the writer's own name about an event of the
+/// writer's party (`approver`, a CEL bool), a requester's only about its own request: the
+/// `event` label names the event, and its reason, action, message, `by` annotation and object
+/// agree with it; only the plugin's labels and annotations, each bounded; no owner, no finalizer.
+pub(super) fn event_write(namespace: &str, approver: &str) -> String {
+    let label = |key: &str| super::build::label("object", key);
+    let annotation = |key: &str| super::build::annotation("object", key);
+    let event = label(&format!("{}event", state::PREFIX));
+    let by = annotation(&format!("{}by", state::PREFIX));
+    let mut kinds = APPROVER_EVENTS.to_vec();
+    kinds.extend(REQUESTER_EVENTS.iter().filter(|e| !APPROVER_EVENTS.contains(e)));
+    let reasons: Vec<String> = kinds
+        .iter()
+        .map(|e| format!("{}: {}", cel::string(&e.name()), cel::string(&history::event_reason(*e))))
+        .collect();
+    let labels = [
+        state::MANAGED_BY_LABEL.to_string(),
+        state::MANAGED_LABEL.to_string(),
+        format!("{}event", state::PREFIX),
+        format!("{}state", state::PREFIX),
+        state::REQUEST_ID_LABEL.to_string(),
+        state::ROLE_LABEL.to_string(),
+    ];
+    let annotations = [
+        format!("{}by", state::PREFIX),
+        ann::REQUESTOR.into(),
+        ann::REQUESTED_BY.into(),
+        ann::REASON.into(),
+        ann::CLUSTER_ROLE.into(),
+    ];
+    let head = format!("(({event}) + ' by ' + request.userInfo.username)");
+    let id = label(state::REQUEST_ID_LABEL);
+    let max_annotation = MAX_REASON.max(MAX_REQUESTOR);
+    format!(
+        "request.operation == 'CREATE' && \
+         (({approver}) ? ({event}) in {approvers} : (({event}) in {requesters} && ({requested_by}) == request.userInfo.username && ({id}) != '')) && \
+         has(object.reason) && object.reason == {{{reasons}}}[{event}] && \
+         has(object.action) && object.action == ({event}) && \
+         ({by}) == request.userInfo.username && has(object.message) && object.message.size() <= 4096 && \
+         object.message.startsWith({head}) && (object.message == {head} || \
+          object.message.substring({head}.size()).startsWith(': ') || \
+          object.message.substring({head}.size()).startsWith(' (request ' + ({id}) + ')') || \
+          object.message.substring({head}.size()).startsWith(' (request ' + ({id}) + ',')) && \
+         has(object.involvedObject.kind) && object.involvedObject.kind == 'ConfigMap' && \
+         has(object.involvedObject.name) && object.involvedObject.name == {history} && \
+         has(object.involvedObject.namespace) && object.involvedObject.namespace == {ns} && \
+         (!has(object.type) || object.type == 'Normal') && !has(object.series) && !has(object.related) && \
+         (!has(object.count) || object.count <= 1) && \
+         {label_map}.all(k, k in {labels}) && {annotation_map}.all(k, k in {annotations} && \
+          {annotation_map}[k].size() <= {max_annotation}) && \
+         {owners}.size() == 0 && {finalizers}.size() == 0",
+        approvers = names(&APPROVER_EVENTS),
+        requesters = names(&REQUESTER_EVENTS),
+        requested_by = annotation(ann::REQUESTED_BY),
+        reasons = reasons.join(", "),
+        history = cel::string(state::HISTORY_CONFIGMAP),
+        ns = cel::string(namespace),
+        label_map = meta("object", "labels", "{}"),
+        labels = cel::list(&labels),
+        annotation_map = meta("object", "annotations", "{}"),
+        annotations = cel::list(&annotations),
+        owners = meta("object", "ownerReferences", "[]"),
+        finalizers = meta("object", "finalizers", "[]"),
+    )
+}

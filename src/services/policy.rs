@@ -1,0 +1,850 @@
+//! The policy ConfigMap (`support-access`): whether access is enabled, which roles, and limits.
+//! Parsing fails closed: a key that does not parse is an error, never a default.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use k8s_openapi::api::core::v1::ConfigMap;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::{Api, PostParams};
+use serde::Serialize;
+
+use crate::base::error::{Error, Result};
+use crate::cluster::Connection;
+use crate::services::record::Companion;
+
+use crate::base::duration::{format_duration, parse_duration};
+use crate::state::{self, policy_keys as key};
+
+/// A role support may request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    #[default]
+    Readonly,
+    Operator,
+}
+
+impl Role {
+    pub const ALL: [Role; 2] = [Role::Readonly, Role::Operator];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Readonly => "readonly",
+            Role::Operator => "operator",
+        }
+    }
+
+    /// The name Crusoe's API and the reference output use.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            Role::Readonly => "SUPPORT_ACCESS_ROLE_READONLY",
+            Role::Operator => "SUPPORT_ACCESS_ROLE_OPERATOR",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim() {
+            "readonly" => Ok(Role::Readonly),
+            "operator" => Ok(Role::Operator),
+            other => Err(format!("unknown role {other:?}: the roles are readonly and operator")),
+        }
+    }
+}
+
+/// What a request binds: one of Crusoe's two support roles, or an existing ClusterRole the owner
+/// allows (policy key `clusterRoles`, jitsudo's model). A record names the latter with label
+/// `role: clusterrole` and annotation `cluster-role` (a label value cannot hold every name).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GrantRole {
+    Support(Role),
+    Cluster(String),
+}
+
+impl From<Role> for GrantRole {
+    fn from(role: Role) -> Self {
+        GrantRole::Support(role)
+    }
+}
+
+impl Default for GrantRole {
+    fn default() -> Self {
+        GrantRole::Support(Role::Readonly)
+    }
+}
+
+impl GrantRole {
+    /// `readonly`, `operator`, or the ClusterRole's name: what `--role` takes and `get` shows.
+    pub fn name(&self) -> &str {
+        match self {
+            GrantRole::Support(role) => role.name(),
+            GrantRole::Cluster(name) => name,
+        }
+    }
+
+    /// The value of the record's role label.
+    pub fn label(&self) -> &str {
+        match self {
+            GrantRole::Support(role) => role.name(),
+            GrantRole::Cluster(_) => state::CLUSTER_ROLE_LABEL_VALUE,
+        }
+    }
+
+    /// The ClusterRole the record binds.
+    pub fn cluster_role(&self) -> &str {
+        match self {
+            GrantRole::Support(role) => crate::services::record::cluster_role_of(*role),
+            GrantRole::Cluster(name) => name,
+        }
+    }
+
+    /// How `get` and `request` name it: Crusoe's API name, or the ClusterRole.
+    pub fn api_name(&self) -> String {
+        match self {
+            GrantRole::Support(role) => role.api_name().to_string(),
+            GrantRole::Cluster(name) => format!("ClusterRole {}", crate::output::terminal(name)),
+        }
+    }
+
+    /// The Crusoe role, if it is one.
+    pub fn support(&self) -> Option<Role> {
+        match self {
+            GrantRole::Support(role) => Some(*role),
+            GrantRole::Cluster(_) => None,
+        }
+    }
+
+    /// The `-logs`/`-debug` companions a cluster-wide request of it gets (none for a ClusterRole).
+    pub fn companions(&self) -> &'static [Companion] {
+        self.support().map(Companion::of).unwrap_or(&[])
+    }
+}
+
+impl fmt::Display for GrantRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::output::terminal(self.name()))
+    }
+}
+
+impl Serialize for GrantRole {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// An existing ClusterRole support may request (policy key `clusterRoles`): cluster-wide or in a
+/// namespace, or — spelled `NAME/namespaced` — in a namespace only. A ClusterRole's name never
+/// holds `/`, so the suffix cannot be mistaken for a name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AllowedClusterRole {
+    pub name: String,
+    pub namespaced_only: bool,
+}
+
+/// The suffix of a ClusterRole allowed in namespaces only.
+pub const NAMESPACED_SUFFIX: &str = "/namespaced";
+
+impl AllowedClusterRole {
+    /// As key `clusterRoles` and `--clusterroles` spell it.
+    pub fn spelled(&self) -> String {
+        match self.namespaced_only {
+            true => format!("{}{NAMESPACED_SUFFIX}", self.name),
+            false => self.name.clone(),
+        }
+    }
+
+    /// Whether a request of it may have this scope (`None`: cluster-wide).
+    pub fn allows_scope(&self, scope: Option<&str>) -> bool {
+        scope.is_some() || !self.namespaced_only
+    }
+}
+
+/// Why a name cannot be allowed as a ClusterRole support may request; `None` when it can.
+pub fn unallowable_cluster_role(name: &str) -> Option<String> {
+    let shown = crate::output::terminal(&format!("{name:?}")).into_owned();
+    if name.is_empty() || name.len() > 253 || name == "." || name == ".." {
+        return Some(format!("{shown} is not a ClusterRole name"));
+    }
+    if !name.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '/' | '%' | ',')) {
+        return Some(format!(
+            "{shown} is not a ClusterRole name this plugin allows: printable ASCII without spaces, '/', '%' or ','"
+        ));
+    }
+    if Role::ALL.iter().any(|role| role.name() == name) {
+        return Some(format!("{shown} is the name of a Crusoe role: allow it with --enabled-roles"));
+    }
+    if name.starts_with(state::ACCOUNT_PREFIX) {
+        return Some(format!(
+            "{shown} is one of this plugin's own ClusterRoles: support requests readonly or operator (--enabled-roles)"
+        ));
+    }
+    None
+}
+
+/// Parses a comma list of allowed ClusterRoles (`NAME` or `NAME/namespaced`), sorted by name,
+/// each once.
+pub fn parse_cluster_roles<S: AsRef<str>>(items: &[S]) -> Result<Vec<AllowedClusterRole>, String> {
+    let mut allowed: Vec<AllowedClusterRole> = Vec::new();
+    for item in items.iter().flat_map(|item| item.as_ref().split(',')).map(str::trim).filter(|i| !i.is_empty()) {
+        let (name, namespaced_only) = match item.strip_suffix(NAMESPACED_SUFFIX) {
+            Some(name) => (name, true),
+            None => (item, false),
+        };
+        if let Some(problem) = unallowable_cluster_role(name) {
+            return Err(problem);
+        }
+        match allowed.iter().find(|a| a.name == name) {
+            Some(seen) if seen.namespaced_only != namespaced_only => {
+                return Err(format!(
+                    "{} is listed both cluster-wide and as {}{NAMESPACED_SUFFIX}: say one",
+                    crate::output::terminal(name),
+                    crate::output::terminal(name)
+                ));
+            }
+            Some(_) => {}
+            None => allowed.push(AllowedClusterRole { name: name.to_string(), namespaced_only }),
+        }
+    }
+    allowed.sort();
+    Ok(allowed)
+}
+
+/// Parses a comma list of roles; `operator` implies `readonly`. The result is sorted, unique.
+pub fn parse_roles<S: AsRef<str>>(items: &[S]) -> Result<Vec<Role>, String> {
+    let mut roles = Vec::new();
+    for item in items.iter().flat_map(|item| item.as_ref().split(',')) {
+        if item.trim().is_empty() {
+            continue;
+        }
+        let role: Role = item.parse()?;
+        roles.push(role);
+        if role == Role::Operator {
+            roles.push(Role::Readonly);
+        }
+    }
+    roles.sort();
+    roles.dedup();
+    Ok(roles)
+}
+
+/// The policy as stored in the `support-access` ConfigMap.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Policy {
+    pub enabled: bool,
+    pub enabled_roles: Vec<Role>,
+    #[serde(serialize_with = "serialize_duration")]
+    pub max_duration: Duration,
+    #[serde(rename = "credentialTTL", serialize_with = "serialize_duration")]
+    pub credential_ttl: Duration,
+    pub system_namespaces: Vec<String>,
+    /// Namespaces where only operator requests get logs and debug (key `operatorNamespaces`).
+    pub operator_namespaces: Vec<String>,
+    /// Whether the `crusoe-support-guardrails` admission policy is wanted (key `guardrails`,
+    /// `on` or `off`).
+    pub guardrails: bool,
+    /// Whether each request waits for the owner's approval (key `approval`, `none` or
+    /// `required`).
+    #[serde(serialize_with = "serialize_approval", rename = "approval")]
+    pub approval_required: bool,
+    /// How long a request waits for approval before it expires (key `pendingTTL`).
+    #[serde(rename = "pendingTTL", serialize_with = "serialize_duration")]
+    pub pending_ttl: Duration,
+    /// How many distinct approvers a request and an extension need when approval is required
+    /// (key `approvals`, 1 to 5).
+    pub approvals: u8,
+    /// The RE2 expression every request's reason must match (key `reasonPattern`); `None`: any.
+    pub reason_pattern: Option<String>,
+    /// The API server's own token audiences (key `apiAudiences`), learned by `enable`: a support
+    /// token may carry no other. Empty (never learned) admits no support token.
+    pub api_audiences: Vec<String>,
+    /// Existing ClusterRoles support may request besides readonly and operator (key
+    /// `clusterRoles`).
+    pub cluster_roles: Vec<AllowedClusterRole>,
+    /// The namespace a request without `--scope` is made in (key `defaultScope`, jitsudo's
+    /// `default_namespace`); `None`: cluster-wide.
+    pub default_scope: Option<String>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub updated_by: Option<String>,
+}
+
+fn serialize_duration<S: serde::Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format_duration(*value))
+}
+
+fn serialize_approval<S: serde::Serializer>(required: &bool, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(approval_name(*required))
+}
+
+/// Reads key `approvals` (or `--approvals`): a whole number from 1 to [`state::MAX_APPROVALS`].
+pub fn parse_approvals(value: &str) -> std::result::Result<u8, String> {
+    match value.parse::<u8>() {
+        Ok(n) if (1..=state::MAX_APPROVALS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "is {}, not a number of approvers from 1 to {}",
+            crate::output::terminal(&format!("{value:?}")),
+            state::MAX_APPROVALS
+        )),
+    }
+}
+
+/// Why a reason pattern cannot be used, if it cannot: it must compile as a regular expression of
+/// the RE2 syntax both the plugin (the `regex` crate) and the API server's CEL `matches` read, be
+/// printable and short. The API server compiles it too when `enable` writes the guard.
+pub fn unusable_reason_pattern(pattern: &str) -> Option<String> {
+    const MAX_PATTERN: usize = 256;
+    if pattern.chars().count() > MAX_PATTERN || pattern.chars().any(char::is_control) {
+        return Some(format!("must be printable and at most {MAX_PATTERN} characters"));
+    }
+    regex::Regex::new(pattern)
+        .err()
+        .map(|e| format!("is not a regular expression: {}", e.to_string().lines().last().unwrap_or_default().trim()))
+}
+
+/// `required` or `none`, as key `approval` spells it.
+pub fn approval_name(required: bool) -> &'static str {
+    if required { "required" } else { "none" }
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            enabled: false,
+            enabled_roles: Vec::new(),
+            max_duration: parse_duration(state::DEFAULT_MAX_DURATION).expect("valid default"),
+            credential_ttl: parse_duration(state::DEFAULT_CREDENTIAL_TTL).expect("valid default"),
+            system_namespaces: state::DEFAULT_SYSTEM_NAMESPACES.iter().map(|ns| ns.to_string()).collect(),
+            operator_namespaces: state::DEFAULT_OPERATOR_NAMESPACES.iter().map(|ns| ns.to_string()).collect(),
+            guardrails: true,
+            approval_required: false,
+            pending_ttl: parse_duration(state::DEFAULT_PENDING_TTL).expect("valid default"),
+            approvals: 1,
+            reason_pattern: None,
+            api_audiences: Vec::new(),
+            cluster_roles: Vec::new(),
+            default_scope: None,
+            updated_at: None,
+            updated_by: None,
+        }
+    }
+}
+
+/// Why a stored policy could not be trusted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("key {key:?} {problem}")]
+pub struct PolicyError {
+    pub key: &'static str,
+    pub problem: String,
+}
+
+impl Policy {
+    /// Reads the ConfigMap's data. A missing key takes its default; a key that is present but
+    /// does not parse is an error (fail closed).
+    pub fn from_data(data: &BTreeMap<String, String>) -> Result<Policy, PolicyError> {
+        let mut policy = Policy::default();
+        let fail = |key: &'static str, problem: String| PolicyError { key, problem };
+        if let Some(value) = data.get(key::ENABLED) {
+            policy.enabled = match value.as_str() {
+                "true" => true,
+                "false" => false,
+                other => {
+                    return Err(fail(key::ENABLED, format!("is {other:?}, not \"true\" or \"false\"")));
+                }
+            };
+        }
+        if let Some(value) = data.get(key::ENABLED_ROLES) {
+            policy.enabled_roles = parse_roles(&[value]).map_err(|e| fail(key::ENABLED_ROLES, e))?;
+        }
+        if let Some(value) = data.get(key::MAX_DURATION) {
+            policy.max_duration = parse_duration(value).map_err(|e| fail(key::MAX_DURATION, e))?;
+        }
+        if let Some(value) = data.get(key::CREDENTIAL_TTL) {
+            policy.credential_ttl = parse_duration(value).map_err(|e| fail(key::CREDENTIAL_TTL, e))?;
+            if policy.credential_ttl < Duration::from_secs(state::MIN_CREDENTIAL_TTL_SECONDS) {
+                return Err(fail(key::CREDENTIAL_TTL, format!("is {value:?}, shorter than 10m")));
+            }
+        }
+        if let Some(value) = data.get(key::SYSTEM_NAMESPACES) {
+            policy.system_namespaces = namespace_list(value).map_err(|e| fail(key::SYSTEM_NAMESPACES, e))?;
+        }
+        if let Some(value) = data.get(key::OPERATOR_NAMESPACES) {
+            policy.operator_namespaces = namespace_list(value).map_err(|e| fail(key::OPERATOR_NAMESPACES, e))?;
+        }
+        if let Some(value) = data.get(key::GUARDRAILS) {
+            policy.guardrails = match value.as_str() {
+                "on" => true,
+                "off" => false,
+                other => return Err(fail(key::GUARDRAILS, format!("is {other:?}, not \"on\" or \"off\""))),
+            };
+        }
+        if let Some(value) = data.get(key::APPROVAL) {
+            policy.approval_required = match value.as_str() {
+                "required" => true,
+                "none" => false,
+                other => return Err(fail(key::APPROVAL, format!("is {other:?}, not \"none\" or \"required\""))),
+            };
+        }
+        if let Some(value) = data.get(key::PENDING_TTL) {
+            policy.pending_ttl = parse_duration(value).map_err(|e| fail(key::PENDING_TTL, e))?;
+        }
+        if let Some(value) = data.get(key::APPROVALS) {
+            policy.approvals = parse_approvals(value).map_err(|e| fail(key::APPROVALS, e))?;
+        }
+        if let Some(value) = data.get(key::REASON_PATTERN).filter(|v| !v.is_empty()) {
+            unusable_reason_pattern(value).map_or(Ok(()), |e| Err(fail(key::REASON_PATTERN, e)))?;
+            policy.reason_pattern = Some(value.clone());
+        }
+        if let Some(value) = data.get(key::API_AUDIENCES) {
+            policy.api_audiences = audience_list(value).map_err(|e| fail(key::API_AUDIENCES, e))?;
+        }
+        if let Some(value) = data.get(key::CLUSTER_ROLES) {
+            policy.cluster_roles = parse_cluster_roles(&[value]).map_err(|e| fail(key::CLUSTER_ROLES, e))?;
+        }
+        if let Some(value) = data.get(key::DEFAULT_SCOPE).filter(|v| !v.is_empty()) {
+            if !crate::state::is_dns_label(value) {
+                let shown = crate::output::terminal(&format!("{value:?}")).into_owned();
+                return Err(fail(key::DEFAULT_SCOPE, format!("is {shown}, not a namespace name")));
+            }
+            policy.default_scope = Some(value.clone());
+        }
+        if let Some(value) = data.get(key::UPDATED_AT) {
+            let at = DateTime::parse_from_rfc3339(value)
+                .map_err(|e| fail(key::UPDATED_AT, format!("is {value:?}, not an RFC3339 time ({e})")))?;
+            policy.updated_at = Some(at.with_timezone(&Utc));
+        }
+        policy.updated_by = data.get(key::UPDATED_BY).cloned();
+        Ok(policy)
+    }
+
+    /// The ConfigMap data for this policy.
+    pub fn to_data(&self) -> BTreeMap<String, String> {
+        let roles: Vec<&str> = self.enabled_roles.iter().map(|role| role.name()).collect();
+        let mut data = BTreeMap::from([
+            (key::ENABLED.to_string(), self.enabled.to_string()),
+            (key::ENABLED_ROLES.to_string(), roles.join(",")),
+            (key::MAX_DURATION.to_string(), format_duration(self.max_duration)),
+            (key::CREDENTIAL_TTL.to_string(), format_duration(self.credential_ttl)),
+            (key::SYSTEM_NAMESPACES.to_string(), self.system_namespaces.join(",")),
+            (key::OPERATOR_NAMESPACES.to_string(), self.operator_namespaces.join(",")),
+            (key::GUARDRAILS.to_string(), if self.guardrails { "on" } else { "off" }.to_string()),
+            (key::APPROVAL.to_string(), approval_name(self.approval_required).to_string()),
+            (key::PENDING_TTL.to_string(), format_duration(self.pending_ttl)),
+            (key::APPROVALS.to_string(), self.approvals.to_string()),
+            (key::REASON_PATTERN.to_string(), self.reason_pattern.clone().unwrap_or_default()),
+            (key::API_AUDIENCES.to_string(), self.api_audiences.join(",")),
+            (key::CLUSTER_ROLES.to_string(), self.cluster_roles_spelled().join(",")),
+            (key::DEFAULT_SCOPE.to_string(), self.default_scope.clone().unwrap_or_default()),
+        ]);
+        if let Some(at) = self.updated_at {
+            data.insert(key::UPDATED_AT.to_string(), crate::output::rfc3339(at));
+        }
+        if let Some(by) = &self.updated_by {
+            data.insert(key::UPDATED_BY.to_string(), by.clone());
+        }
+        data
+    }
+
+    /// Whether a request's reason matches the policy's `reasonPattern` (any does without one).
+    pub fn reason_matches(&self, reason: &str) -> bool {
+        self.reason_pattern.as_deref().is_none_or(|p| regex::Regex::new(p).is_ok_and(|r| r.is_match(reason)))
+    }
+
+    /// The allowed ClusterRoles as key `clusterRoles` spells them.
+    pub fn cluster_roles_spelled(&self) -> Vec<String> {
+        self.cluster_roles.iter().map(AllowedClusterRole::spelled).collect()
+    }
+
+    /// The companion RoleBindings a cluster-wide request of this role gets in this namespace: logs
+    /// (and debug for operator) in a system namespace, logs and debug for operator only in an
+    /// operator namespace, none elsewhere (and none for a ClusterRole the owner allows).
+    pub fn companions_in(&self, role: &GrantRole, namespace: &str) -> &'static [Companion] {
+        if self.system_namespaces.iter().any(|ns| ns == namespace) {
+            role.companions()
+        } else if role.support() == Some(Role::Operator) && self.operator_namespaces.iter().any(|ns| ns == namespace) {
+            &[Companion::Logs, Companion::Debug]
+        } else {
+            &[]
+        }
+    }
+
+    /// Every namespace where some request may get a companion: the system namespaces, then the
+    /// operator namespaces, each once.
+    pub fn companion_namespaces(&self) -> Vec<String> {
+        let mut all = self.system_namespaces.clone();
+        all.extend(self.operator_namespaces.iter().filter(|ns| !self.system_namespaces.contains(ns)).cloned());
+        all
+    }
+
+    /// True when access is enabled and the role may be requested (in some scope).
+    pub fn allows(&self, role: &GrantRole) -> bool {
+        self.enabled
+            && match role {
+                GrantRole::Support(role) => self.enabled_roles.contains(role),
+                GrantRole::Cluster(name) => self.allowed_cluster_role(name).is_some(),
+            }
+    }
+
+    /// True when access is enabled and the role may be requested in this scope (`None`:
+    /// cluster-wide).
+    pub fn allows_in(&self, role: &GrantRole, scope: Option<&str>) -> bool {
+        self.enabled && self.lists(role, scope)
+    }
+
+    /// Whether a request of `role` scoped to `scope` would reach the support state: any request in
+    /// the system namespace `namespace` itself, and an allowed ClusterRole's in any system namespace
+    /// (the admission guard refuses both records).
+    pub fn scope_reaches_state(&self, role: &GrantRole, scope: &str, namespace: &str) -> bool {
+        scope == namespace
+            || (matches!(role, GrantRole::Cluster(_)) && self.system_namespaces.iter().any(|ns| ns == scope))
+    }
+
+    /// Whether the role is listed for this scope, enabled or not: a record of a role not listed
+    /// was not made under this policy.
+    pub fn lists(&self, role: &GrantRole, scope: Option<&str>) -> bool {
+        match role {
+            GrantRole::Support(role) => self.enabled_roles.contains(role),
+            GrantRole::Cluster(name) => self.allowed_cluster_role(name).is_some_and(|a| a.allows_scope(scope)),
+        }
+    }
+
+    /// The entry of `clusterRoles` that allows this ClusterRole.
+    pub fn allowed_cluster_role(&self, name: &str) -> Option<&AllowedClusterRole> {
+        self.cluster_roles.iter().find(|allowed| allowed.name == name)
+    }
+
+    /// Every role support may request, as `--role` names them: the Crusoe roles enabled, then the
+    /// allowed ClusterRoles (`NAME/namespaced` for those allowed in namespaces only).
+    pub fn requestable(&self) -> Vec<String> {
+        let roles = self.enabled_roles.iter().map(|r| r.name().to_string());
+        roles.chain(self.cluster_roles_spelled()).collect()
+    }
+
+    /// What both policies allow and no more: enabled only if both are, the roles and namespaces
+    /// both list, the shorter of each duration, approval if either requires it, guardrails if
+    /// either wants them. The guards enforce this while the policy changes from one to the other.
+    pub fn stricter(&self, other: &Policy) -> Policy {
+        let both = |a: &[String], b: &[String]| a.iter().filter(|x| b.contains(x)).cloned().collect::<Vec<_>>();
+        Policy {
+            enabled: self.enabled && other.enabled,
+            enabled_roles: self.enabled_roles.iter().filter(|r| other.enabled_roles.contains(r)).copied().collect(),
+            max_duration: self.max_duration.min(other.max_duration),
+            credential_ttl: self.credential_ttl.min(other.credential_ttl),
+            system_namespaces: both(&self.system_namespaces, &other.system_namespaces),
+            operator_namespaces: both(&self.operator_namespaces, &other.operator_namespaces),
+            guardrails: self.guardrails || other.guardrails,
+            approval_required: self.approval_required || other.approval_required,
+            pending_ttl: self.pending_ttl.min(other.pending_ttl),
+            approvals: self.approvals.max(other.approvals),
+            // Two patterns cannot be made one that asks both: the new one holds from the start,
+            // the old one until the end when the new policy has none.
+            reason_pattern: other.reason_pattern.clone().or_else(|| self.reason_pattern.clone()),
+            api_audiences: both(&self.api_audiences, &other.api_audiences),
+            // A ClusterRole both allow, in namespaces only if either says so.
+            cluster_roles: self
+                .cluster_roles
+                .iter()
+                .filter_map(|a| {
+                    let b = other.allowed_cluster_role(&a.name)?;
+                    Some(AllowedClusterRole {
+                        name: a.name.clone(),
+                        namespaced_only: a.namespaced_only || b.namespaced_only,
+                    })
+                })
+                .collect(),
+            default_scope: other.default_scope.clone(),
+            updated_at: other.updated_at,
+            updated_by: other.updated_by.clone(),
+        }
+    }
+}
+
+/// Reads the policy ConfigMap of the system namespace. `None` when it (or the namespace) does
+/// not exist, which means access was never enabled.
+pub async fn read_policy(conn: &Connection) -> Result<Option<Policy>> {
+    read_stored_policy(conn).await?.map_err(|problem| {
+        Error::failed(untrusted(conn, &problem))
+            .with_hint("run `kubectl supportaccess enable` or `disable` to rewrite it")
+    })
+}
+
+/// Reads the policy, keeping a policy that does not parse apart as its problem (so that `get` can
+/// report it and treat access as disabled).
+pub async fn read_stored_policy(conn: &Connection) -> Result<Result<Option<Policy>, PolicyError>> {
+    let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
+    let Some(map) = conn.call(api.get_opt(state::POLICY_CONFIGMAP)).await? else {
+        return Ok(Ok(None));
+    };
+    Ok(Policy::from_data(&map.data.unwrap_or_default()).map(Some))
+}
+
+/// Refuses a `-n` that names a namespace where support access never was (neither its policy nor
+/// its history is there): `-n` is the system namespace that holds support access, which a kubectl
+/// user may read as the namespace they work in. Costs a call only off the default namespace.
+pub async fn ensure_installed_here(conn: &Connection, policy: Option<&Policy>) -> Result<()> {
+    if policy.is_some() || conn.namespace == state::DEFAULT_NAMESPACE {
+        return Ok(());
+    }
+    let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
+    if conn.call(api.get_metadata_opt(state::HISTORY_CONFIGMAP)).await?.is_some() {
+        return Ok(());
+    }
+    Err(Error::failed(format!(
+        "no support access is installed in namespace {}: -n names the system namespace that holds it (by default {}), \
+         not the namespace you work in",
+        crate::output::terminal(&conn.namespace),
+        state::DEFAULT_NAMESPACE
+    ))
+    .with_hint(format!(
+        "leave out -n; to ask for access in namespace {0} only, use `request --scope {0}`",
+        crate::output::terminal(&conn.namespace)
+    )))
+}
+
+/// "the policy ConfigMap crusoe-system/support-access cannot be trusted: key … is …".
+pub fn untrusted(conn: &Connection, problem: &PolicyError) -> String {
+    format!("the policy ConfigMap {}/{} cannot be trusted: {problem}", conn.namespace, state::POLICY_CONFIGMAP)
+}
+
+/// The policy before and after an update. `before` is `None` when there was none, or when the
+/// stored one could not be trusted (`repaired` then says why).
+#[derive(Debug, Clone)]
+pub struct PolicyChange {
+    pub before: Option<Policy>,
+    pub after: Policy,
+    pub repaired: Option<PolicyError>,
+}
+
+/// Writes the policy computed from the stored one, with the ConfigMap's resourceVersion
+/// (optimistic concurrency), retrying from a fresh read when another writer got there first.
+pub async fn update_policy(conn: &Connection, change: impl Fn(Option<&Policy>) -> Policy) -> Result<PolicyChange> {
+    let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
+    for attempt in 0.. {
+        let stored = conn.call(api.get_opt(state::POLICY_CONFIGMAP)).await?;
+        let (before, repaired) =
+            match stored.as_ref().map(|m| Policy::from_data(m.data.as_ref().unwrap_or(&BTreeMap::new()))) {
+                None => (None, None),
+                Some(Ok(policy)) => (Some(policy), None),
+                Some(Err(problem)) => (None, Some(problem)),
+            };
+        let after = change(before.as_ref());
+        let result = match stored {
+            Some(mut map) => {
+                map.data = Some(after.to_data());
+                let labels = map.metadata.labels.get_or_insert_with(BTreeMap::new);
+                labels.extend(state::managed_labels());
+                conn.call(api.replace(state::POLICY_CONFIGMAP, &PostParams::default(), &map)).await
+            }
+            None => {
+                let map = ConfigMap {
+                    metadata: ObjectMeta {
+                        name: Some(state::POLICY_CONFIGMAP.into()),
+                        labels: Some(state::managed_labels()),
+                        ..ObjectMeta::default()
+                    },
+                    data: Some(after.to_data()),
+                    ..ConfigMap::default()
+                };
+                conn.call(api.create(&PostParams::default(), &map)).await
+            }
+        };
+        match result {
+            Ok(_) => {
+                return Ok(PolicyChange { before, after, repaired });
+            }
+            Err(e) if e.is_conflict() && attempt < 100 => crate::base::retry::backoff(attempt).await,
+            Err(e) => return Err(e),
+        }
+    }
+    unreachable!("the loop returns")
+}
+
+/// A comma list of namespace names (DNS labels), each escaped in the error when it is not one.
+/// A comma list of token audiences: printable, no spaces.
+pub fn audience_list(value: &str) -> Result<Vec<String>, String> {
+    let audiences: Vec<String> = value.split(',').filter(|a| !a.is_empty()).map(str::to_string).collect();
+    match audiences.iter().find(|a| a.chars().any(|c| c.is_control() || c.is_whitespace())) {
+        Some(bad) => Err(format!("has {bad:?}, not a token audience")),
+        None => Ok(audiences),
+    }
+}
+
+fn namespace_list(text: &str) -> Result<Vec<String>, String> {
+    let names = split_list(text);
+    match names.iter().find(|ns| !crate::state::is_dns_label(ns)) {
+        Some(bad) => {
+            Err(format!("holds {}, which is not a namespace name", crate::output::terminal(&format!("{bad:?}"))))
+        }
+        None => Ok(names),
+    }
+}
+
+/// Splits a comma list, dropping blanks and surrounding spaces.
+pub fn split_list(text: &str) -> Vec<String> {
+    text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn operator_implies_readonly() {
+        assert_eq!(parse_roles(&["operator"]).unwrap(), vec![Role::Readonly, Role::Operator]);
+        assert_eq!(parse_roles(&["readonly,operator"]).unwrap(), vec![Role::Readonly, Role::Operator]);
+        assert_eq!(parse_roles(&["readonly"]).unwrap(), vec![Role::Readonly]);
+        assert!(parse_roles(&["admin"]).unwrap_err().contains("readonly and operator"));
+    }
+
+    #[test]
+    fn an_empty_configmap_is_a_disabled_default_policy() {
+        let policy = Policy::from_data(&BTreeMap::new()).unwrap();
+        assert_eq!(policy, Policy::default());
+        assert!(!policy.allows(&Role::Readonly.into()));
+    }
+
+    #[test]
+    fn round_trips_through_configmap_data() {
+        let policy = Policy {
+            enabled: true,
+            enabled_roles: vec![Role::Readonly, Role::Operator],
+            max_duration: Duration::from_secs(8 * 3600),
+            credential_ttl: Duration::from_secs(600),
+            system_namespaces: vec!["kube-system".into(), "crusoe-system".into()],
+            operator_namespaces: vec!["slurm".into()],
+            guardrails: false,
+            approval_required: true,
+            pending_ttl: Duration::from_secs(1800),
+            approvals: 3,
+            reason_pattern: Some("^CASE-[0-9]+: ".into()),
+            api_audiences: vec!["https://kubernetes.default.svc".into(), "k3s".into()],
+            cluster_roles: parse_cluster_roles(&["view,edit/namespaced,system:aggregate-to-admin"]).unwrap(),
+            default_scope: Some("staging".into()),
+            updated_at: Some("2026-11-23T10:00:00Z".parse().unwrap()),
+            updated_by: Some("alice".into()),
+        };
+        let stored = policy.to_data();
+        assert_eq!(stored["enabledRoles"], "readonly,operator");
+        assert_eq!(stored["maxDuration"], "8h");
+        assert_eq!(stored["apiAudiences"], "https://kubernetes.default.svc,k3s");
+        assert_eq!(stored["updatedAt"], "2026-11-23T10:00:00Z");
+        assert_eq!(stored["clusterRoles"], "edit/namespaced,system:aggregate-to-admin,view");
+        assert_eq!(stored["defaultScope"], "staging");
+        assert_eq!((stored["approvals"].as_str(), stored["reasonPattern"].as_str()), ("3", "^CASE-[0-9]+: "));
+        assert_eq!(Policy::from_data(&stored).unwrap(), policy);
+        assert!(policy.reason_matches("CASE-4711: node down") && !policy.reason_matches("x"));
+        for (key, bad) in [("approvals", "0"), ("approvals", "6"), ("approvals", "two"), ("reasonPattern", "(")] {
+            let mut data = stored.clone();
+            data.insert(key.into(), bad.into());
+            assert_eq!(Policy::from_data(&data).unwrap_err().key, key, "{key}={bad}");
+        }
+        assert!(policy.allows(&Role::Operator.into()));
+    }
+
+    #[test]
+    fn operator_namespaces_give_logs_and_debug_to_operator_requests_only() {
+        let policy = Policy::default();
+        assert_eq!(policy.operator_namespaces, ["slurm"]);
+        assert_eq!(policy.companions_in(&Role::Operator.into(), "slurm"), [Companion::Logs, Companion::Debug]);
+        assert!(policy.companions_in(&Role::Readonly.into(), "slurm").is_empty());
+        assert_eq!(policy.companions_in(&Role::Readonly.into(), "kube-system"), [Companion::Logs]);
+        assert!(policy.companions_in(&Role::Operator.into(), "team-a").is_empty());
+        assert_eq!(policy.companion_namespaces().last().map(String::as_str), Some("slurm"));
+    }
+
+    #[test]
+    fn the_stricter_of_two_policies_allows_only_what_both_allow() {
+        let loose = Policy {
+            enabled: true,
+            enabled_roles: vec![Role::Readonly, Role::Operator],
+            max_duration: Duration::from_secs(72 * 3600),
+            guardrails: false,
+            ..Policy::default()
+        };
+        let tight = Policy {
+            enabled: true,
+            enabled_roles: vec![Role::Readonly],
+            max_duration: Duration::from_secs(3600),
+            system_namespaces: vec!["kube-system".into(), "team-a".into()],
+            approval_required: true,
+            ..Policy::default()
+        };
+        for meet in [loose.stricter(&tight), tight.stricter(&loose)] {
+            assert!(meet.enabled);
+            assert_eq!(meet.enabled_roles, [Role::Readonly]);
+            assert_eq!(meet.max_duration, Duration::from_secs(3600));
+            assert_eq!(meet.system_namespaces, ["kube-system"]);
+            assert!(meet.guardrails && meet.approval_required);
+        }
+        assert_eq!(tight.stricter(&tight), tight);
+        // Never enabled before: nothing is allowed until the ConfigMap says so.
+        let first = Policy::default().stricter(&loose);
+        assert!(!first.enabled && first.enabled_roles.is_empty());
+    }
+
+    #[test]
+    fn fails_closed_on_anything_that_does_not_parse() {
+        for (key, value) in [
+            ("enabled", "yes"),
+            ("enabledRoles", "readonly,root"),
+            ("maxDuration", "forever"),
+            ("credentialTTL", "-1h"),
+            ("credentialTTL", "1s"),
+            ("systemNamespaces", "kube-system,../x"),
+            ("operatorNamespaces", "slurm,\u{1b}[2Jx"),
+            ("guardrails", "maybe"),
+            ("approval", "sometimes"),
+            ("pendingTTL", "soon"),
+            ("updatedAt", "yesterday"),
+            ("clusterRoles", "view,operator"),
+            ("clusterRoles", "view,crusoe-support-readonly"),
+            ("clusterRoles", "edit,edit/namespaced"),
+            ("clusterRoles", "has space"),
+            ("clusterRoles", "\u{1b}[2J"),
+            ("defaultScope", "Production"),
+            ("defaultScope", "../x"),
+        ] {
+            let error = Policy::from_data(&data(&[(key, value)])).unwrap_err();
+            assert_eq!(error.key, key);
+        }
+    }
+
+    #[test]
+    fn an_allowed_cluster_role_is_requested_by_name_in_the_scopes_the_owner_allows() {
+        let policy = Policy {
+            enabled: true,
+            enabled_roles: vec![Role::Readonly],
+            cluster_roles: parse_cluster_roles(&["view", "edit/namespaced"]).unwrap(),
+            ..Policy::default()
+        };
+        let (view, edit) = (GrantRole::Cluster("view".into()), GrantRole::Cluster("edit".into()));
+        assert!(policy.allows_in(&view, None) && policy.allows_in(&view, Some("staging")));
+        assert!(policy.allows_in(&edit, Some("production")) && !policy.allows_in(&edit, None));
+        assert!(!policy.allows(&GrantRole::Cluster("cluster-admin".into())));
+        assert!(!policy.allows(&Role::Operator.into()));
+        assert_eq!(policy.requestable(), ["readonly", "edit/namespaced", "view"]);
+        assert!(policy.companions_in(&view, "kube-system").is_empty());
+        // Narrowing keeps only what both allow, in namespaces only if either says so.
+        let wider =
+            Policy { cluster_roles: parse_cluster_roles(&["edit", "view/namespaced"]).unwrap(), ..policy.clone() };
+        assert_eq!(policy.stricter(&wider).cluster_roles_spelled(), ["edit/namespaced", "view/namespaced"]);
+        assert!(!Policy { enabled: false, ..policy }.allows(&view));
+    }
+}
