@@ -4,5 +4,6 @@
 pub mod duration;
 pub mod error;
 pub mod jsonpath;
+pub mod process;
 pub mod retry;
 pub mod text;

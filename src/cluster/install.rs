@@ -2,10 +2,6 @@
 //! created when missing, brought back when they drifted, never touched when Helm manages them,
 //! and removed again by `uninstall`.
 
-use k8s_openapi::api::admissionregistration::v1::{
-    ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding, ValidatingAdmissionPolicyBindingSpec,
-    ValidatingAdmissionPolicySpec,
-};
 use k8s_openapi::api::flowcontrol::v1::{FlowSchema, PriorityLevelConfiguration};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -162,40 +158,6 @@ macro_rules! installable_by_spec {
 }
 
 installable_by_spec!(PriorityLevelConfiguration, FlowSchema);
-
-/// An admission guard's policy or binding matches only without the fields of an older plugin's
-/// guards, which `contains` alone would not see because the desired object leaves them out: a
-/// parameter (`paramKind`, `paramRef`), through which they read the policy, and `variables`, in
-/// which they carried it. `$spec` gives the spec as compared (a guard's without its write stamp).
-macro_rules! installable_guard {
-    ($kind:ident, $older:expr, $spec:expr $(, $more:item)*) => {
-        impl Installable for $kind {
-            const KIND: &'static str = stringify!($kind);
-            fn desired_part(&self) -> serde_json::Value {
-                let older_form = self.spec.as_ref().is_some_and($older);
-                serde_json::json!({ "spec": $spec(self), "olderForm": older_form })
-            }
-            fn take_desired_part(&mut self, from: &Self) {
-                self.spec = from.spec.clone();
-            }
-            $($more)*
-        }
-    };
-}
-
-installable_guard!(
-    ValidatingAdmissionPolicy,
-    |s: &ValidatingAdmissionPolicySpec| s.param_kind.is_some() || s.variables.as_ref().is_some_and(|v| !v.is_empty()),
-    crate::services::admission::unstamped,
-    fn differs_only_in_policy(&self, desired: &Self) -> bool {
-        crate::services::admission::differs_only_in_policy(self, desired)
-    }
-);
-installable_guard!(
-    ValidatingAdmissionPolicyBinding,
-    |s: &ValidatingAdmissionPolicyBindingSpec| s.param_ref.is_some(),
-    |b: &ValidatingAdmissionPolicyBinding| b.spec.clone()
-);
 
 pub async fn install_one<K: Installable>(conn: &Connection, desired: K) -> Result<Installed> {
     // Another `enable` may create or repair the same object at the same time: read again and retry.

@@ -250,7 +250,7 @@ async fn build_client(
 /// Kills the context's credential plugin if it is still running; its command when it was.
 fn stop_credential_plugin(config: &Config) -> Option<String> {
     let program = config.auth_info.exec.as_ref()?.command.clone()?;
-    (crate::services::supervise::stop_children_running(&program) > 0).then_some(program)
+    (crate::base::process::stop_children_running(&program) > 0).then_some(program)
 }
 
 fn plugin_timed_out(program: &str, context: &str, limit: Duration) -> Error {

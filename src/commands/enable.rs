@@ -422,11 +422,11 @@ async fn require_owner(conn: &Connection, by: &str, needed: &[Permission]) -> Re
     Err(Error::new(
         crate::base::error::ErrorKind::Forbidden,
         format!(
-            "forbidden: enable needs a cluster administrator (cluster-admin) on context {:?}: it installs \
-             ClusterRoles, flow control and admission guards, and {} may not {}; nothing was changed",
-            conn.context,
+            "forbidden: {} may not {}; nothing was changed: enable installs ClusterRoles, flow control and \
+             admission guards, so it needs a cluster administrator (cluster-admin) on context {:?}",
             output::terminal(by),
-            denied.describe()
+            denied.describe(),
+            conn.context
         ),
     )
     .with_status(403)

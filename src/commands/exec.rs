@@ -8,6 +8,7 @@ use tokio::process::Command;
 use chrono::Utc;
 
 use crate::base::error::{Error, ErrorKind, Result};
+use crate::base::process;
 use crate::cli::{ExecArgs, GlobalArgs, IdArg};
 use crate::cluster::Connection;
 use crate::cluster::credential;
@@ -52,9 +53,9 @@ async fn prepare(global: &GlobalArgs, id: &str) -> Result<(Connection, PathBuf, 
 async fn run_child(conn: &Connection, mut command: Command, path: &PathBuf, grant: &Grant) -> Result<()> {
     // Everything the command starts stays below the plugin, however it detaches (setsid, a double
     // fork), so that stopping it reaches all of it.
-    supervise::adopt_orphans();
-    let mut signals = supervise::Signals::new()?;
-    let foreground = supervise::own_group(&mut command);
+    process::adopt_orphans();
+    let mut signals = process::Signals::new()?;
+    let foreground = process::own_group(&mut command);
     let program = command.as_std().get_program().to_owned();
     let child = command
         .env("KUBECONFIG", path)
@@ -74,17 +75,17 @@ async fn run_child(conn: &Connection, mut command: Command, path: &PathBuf, gran
         status = child.wait() => {
             foreground.restore();
             // What it left running (a background job, a detached process) ends with it.
-            supervise::end_leftovers().await;
+            process::end_leftovers().await;
             status.map_err(|e| Error::failed(format!("cannot wait for the command: {e}")))?
         }
         signal = signals.next() => {
             // The plugin itself is being stopped: so is the command, and all it started.
-            supervise::stop(&mut child).await;
+            process::stop(&mut child).await;
             foreground.restore();
             return Err(Error::new(ErrorKind::ChildExit(128u8.saturating_add(signal)), ""));
         }
         why = supervise::ended(conn, grant) => {
-            supervise::stop(&mut child).await;
+            process::stop(&mut child).await;
             foreground.restore();
             return Err(Error::refused(format!(
                 "support request {} {why}: the command was stopped ({})",
@@ -97,7 +98,7 @@ async fn run_child(conn: &Connection, mut command: Command, path: &PathBuf, gran
             )));
         }
     };
-    match (status.code(), supervise::signal_of(&status)) {
+    match (status.code(), process::signal_of(&status)) {
         (Some(0), _) => Ok(()),
         (Some(code), _) => Err(Error::new(ErrorKind::ChildExit(code.clamp(1, 255) as u8), "")),
         // Killed by signal N: 128+N, as a shell says.

@@ -126,7 +126,7 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
     if args.watch {
         return super::watch::run(global, args).await;
     }
-    let (cluster, ids) = split_names(global, &args.names)?;
+    let Named { cluster, ids, maybe_context } = split_names(global, &args.names)?;
     crate::services::fleet::single_target(&args.fleet, cluster.as_ref())?;
     if args.fleet.selected() && !ids.is_empty() {
         return Err(Error::usage("request ids name one cluster's requests: leave out --all-contexts/--contexts"));
@@ -142,21 +142,32 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
     }
     let conn = Connection::open(global, &Target { cluster }).await?;
     let (mut status, grants) = read_status(&conn).await?;
-    if status.policy_problem.is_none() {
-        crate::services::policy::ensure_installed_here(&conn, status.policy.as_ref()).await?;
+    // Disabled, as Crusoe's on a new cluster; and where nothing was ever installed off the default
+    // namespace, a note on what -n names.
+    if status.policy_problem.is_none()
+        && let Some(why) = crate::services::policy::not_installed_here(&conn, status.policy.as_ref()).await?
+    {
+        let hint = why.hint.unwrap_or_default();
+        eprintln!(
+            "note: {}; {}",
+            terminal(why.message.trim_start_matches("refused: support access is disabled on ")),
+            hint
+        );
     }
     // `get ID…`: only those requests, in every format; an id that is not live is an error after
-    // the ones found are shown, as `kubectl get NAME`.
+    // the ones found are shown, as `kubectl get NAME` (nothing is shown when none is).
     let missing: Vec<&String> =
         ids.iter().filter(|id| !grants.valid.iter().any(|g| &&g.id == id && g.is_live(Utc::now()))).collect();
     if !ids.is_empty() {
         status.active_requests.retain(|r| ids.contains(&r.grant.id));
         status.pending_requests.retain(|r| ids.contains(&r.grant.id));
     }
+    let shown = ids.is_empty() || missing.len() < ids.len();
     // Everything found is reported (with why), then what the sweep removed of it.
     warn_about(&status);
     crate::services::sweep::of_listing(&conn, &grants).await?;
     match global.output.clone().unwrap_or(OutputFormat::Text) {
+        _ if !shown => {}
         OutputFormat::Text => {
             note_details(&status, Utc::now());
             crate::out!("{}", render_text(&status))
@@ -165,27 +176,51 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
         OutputFormat::Wide => crate::outln!("{}", render_table(&status, Utc::now(), true)),
         format => print_listing(&status, Some(status.items()), &format)?,
     }
-    match missing.first() {
-        Some(id) => Err(crate::services::live::find_live(&conn, id).await.err().unwrap_or_else(|| {
-            Error::failed(format!("request {id} was not live when get listed the requests; run get again"))
-        })),
-        None => Ok(()),
+    let Some(id) = missing.first() else {
+        return Ok(());
+    };
+    // The first name may have been meant as a context.
+    if let Some(contexts) = maybe_context.filter(|_| ids.first() == Some(*id)) {
+        return Err(Error::failed(format!(
+            "no context or cluster named {id:?} in the kubeconfig; available contexts: {}; and no live request {id} on \
+             context {:?}",
+            terminal(&contexts.join(", ")),
+            conn.context
+        )));
     }
+    Err(crate::services::live::find_live(&conn, id).await.err().unwrap_or_else(|| {
+        Error::failed(format!("request {id} was not live when get listed the requests; run get again"))
+    }))
+}
+
+/// `get`'s names: the CLUSTER, the request ids, and the kubeconfig's contexts when the first id
+/// could have been meant as a context.
+struct Named {
+    cluster: Option<String>,
+    ids: Vec<String>,
+    maybe_context: Option<Vec<String>>,
 }
 
 /// `get [CLUSTER] [ID…]`: the first name is CLUSTER when the kubeconfig has a context or cluster
 /// of that name; every other name is a request id.
-fn split_names(global: &GlobalArgs, names: &[String]) -> Result<(Option<String>, Vec<String>)> {
+fn split_names(global: &GlobalArgs, names: &[String]) -> Result<Named> {
     let Some(first) = names.first() else {
-        return Ok((None, Vec::new()));
+        return Ok(Named { cluster: None, ids: Vec::new(), maybe_context: None });
     };
     let files = crate::cluster::KubeconfigFiles::load(global.kubeconfig.as_deref())?;
     let cluster = files.as_ref().is_some_and(|f| f.names_a_cluster(first)).then(|| first.clone());
     let ids = names[usize::from(cluster.is_some())..].to_vec();
-    for id in &ids {
-        crate::services::live::check_id(id)?;
+    for (i, id) in ids.iter().enumerate() {
+        match (crate::services::live::check_id(id), &files) {
+            // Not an id: a context name that the kubeconfig does not have.
+            (Err(_), Some(files)) if i == 0 && cluster.is_none() => {
+                files.resolve_context(id)?;
+            }
+            (checked, _) => checked?,
+        }
     }
-    Ok((cluster, ids))
+    let maybe_context = files.filter(|_| cluster.is_none()).map(|f| f.context_names());
+    Ok(Named { cluster, ids, maybe_context })
 }
 
 /// Reads the policy, every binding, the guards and the roles' names concurrently: six API calls

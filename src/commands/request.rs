@@ -126,7 +126,9 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
         ErrorKind::Forbidden => e,
         _ => Error::refused(format!("refused: {}", e.message)),
     })?;
-    crate::services::policy::ensure_installed_here(&conn, policy.as_ref()).await?;
+    if let Some(refused) = crate::services::policy::not_installed_here(&conn, policy.as_ref()).await? {
+        return Err(refused);
+    }
     let policy = match policy {
         Some(policy) if policy.enabled => policy,
         _ => {

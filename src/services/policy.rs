@@ -591,27 +591,27 @@ pub async fn read_stored_policy(conn: &Connection) -> Result<Result<Option<Polic
     Ok(Policy::from_data(&map.data.unwrap_or_default()).map(Some))
 }
 
-/// Refuses a `-n` that names a namespace where support access never was (neither its policy nor
-/// its history is there): `-n` is the system namespace that holds support access, which a kubectl
-/// user may read as the namespace they work in. Costs a call only off the default namespace.
-pub async fn ensure_installed_here(conn: &Connection, policy: Option<&Policy>) -> Result<()> {
+/// Why `-n` names no system namespace, when it names one where support access never was (neither
+/// its policy nor its history is there): `-n` is the system namespace that holds support access,
+/// which a kubectl user may read as the namespace they work in. A call only off the default.
+pub async fn not_installed_here(conn: &Connection, policy: Option<&Policy>) -> Result<Option<Error>> {
     if policy.is_some() || conn.namespace == state::DEFAULT_NAMESPACE {
-        return Ok(());
+        return Ok(None);
     }
     let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
     if conn.call(api.get_metadata_opt(state::HISTORY_CONFIGMAP)).await?.is_some() {
-        return Ok(());
+        return Ok(None);
     }
-    Err(Error::failed(format!(
-        "no support access is installed in namespace {}: -n names the system namespace that holds it (by default {}), \
-         not the namespace you work in",
-        crate::output::terminal(&conn.namespace),
-        state::DEFAULT_NAMESPACE
+    let ns = crate::output::terminal(&conn.namespace).into_owned();
+    Ok(Some(
+        Error::refused(format!(
+            "refused: support access is disabled on context {:?}: nothing is installed in namespace {ns}, and -n \
+             names the system namespace that holds it (by default {}), not the namespace you work in",
+            conn.context,
+            state::DEFAULT_NAMESPACE
+        ))
+        .with_hint(format!("leave out -n; to ask for access in namespace {ns} only, use `request --scope {ns}`")),
     ))
-    .with_hint(format!(
-        "leave out -n; to ask for access in namespace {0} only, use `request --scope {0}`",
-        crate::output::terminal(&conn.namespace)
-    )))
 }
 
 /// "the policy ConfigMap crusoe-system/support-access cannot be trusted: key … is …".

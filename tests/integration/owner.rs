@@ -346,7 +346,7 @@ fn a_reader_of_the_namespace_gets_exit_4_and_nothing_is_half_written() {
     assert_eq!(ran.code, 4, "{ran:?}");
     assert!(ran.stderr.contains(&format!("reader may not create configmaps in namespace {ns}")), "{ran:?}");
     // It says what it takes (issue 41).
-    assert!(ran.stderr.contains("enable needs a cluster administrator (cluster-admin) on context"), "{ran:?}");
+    assert!(ran.stderr.contains("so it needs a cluster administrator (cluster-admin) on context"), "{ran:?}");
     for configmap in ["support-access", "support-access-history"] {
         let ran = run(CLUSTER.kubectl().args(["get", "configmap", configmap, "-n", &ns]));
         assert_ne!(ran.code, 0, "{configmap} was written");

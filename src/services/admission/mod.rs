@@ -150,6 +150,41 @@ pub fn differs_only_in_policy(installed: &ValidatingAdmissionPolicy, desired: &V
     installed.name_any() == desired.name_any() && enforced(installed).is_some()
 }
 
+/// An admission guard's policy or binding matches only without the fields of an older plugin's
+/// guards, which `contains` alone would not see because the desired object leaves them out: a
+/// parameter (`paramKind`, `paramRef`), through which they read the policy, and `variables`, in
+/// which they carried it. `$spec` gives the spec as compared (a guard's without its write stamp).
+macro_rules! installable_guard {
+    ($kind:ident, $older:expr, $spec:expr $(, $more:item)*) => {
+        impl crate::cluster::install::Installable for $kind {
+            const KIND: &'static str = stringify!($kind);
+            fn desired_part(&self) -> serde_json::Value {
+                let older_form = self.spec.as_ref().is_some_and($older);
+                serde_json::json!({ "spec": $spec(self), "olderForm": older_form })
+            }
+            fn take_desired_part(&mut self, from: &Self) {
+                self.spec = from.spec.clone();
+            }
+            $($more)*
+        }
+    };
+}
+
+installable_guard!(
+    ValidatingAdmissionPolicy,
+    |s: &k8s_openapi::api::admissionregistration::v1::ValidatingAdmissionPolicySpec| s.param_kind.is_some()
+        || s.variables.as_ref().is_some_and(|v| !v.is_empty()),
+    unstamped,
+    fn differs_only_in_policy(&self, desired: &Self) -> bool {
+        differs_only_in_policy(self, desired)
+    }
+);
+installable_guard!(
+    ValidatingAdmissionPolicyBinding,
+    |s: &k8s_openapi::api::admissionregistration::v1::ValidatingAdmissionPolicyBindingSpec| s.param_ref.is_some(),
+    |b: &ValidatingAdmissionPolicyBinding| b.spec.clone()
+);
+
 /// Every guard, whatever the policy says (for removal).
 pub const ALL: [&str; 5] = [REQUESTS, CREDENTIALS, REQUESTERS, IDENTITIES, GUARDRAILS];
 
