@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use kubectl_supportaccess::base::error::Error;
-use kubectl_supportaccess::grant::Grant;
+use kubectl_supportaccess::state::record::Grant;
 use kubectl_supportaccess::state::{REQUEST_ID_LABEL, ROLE_LABEL, annotations as ann};
 use libfuzzer_sys::fuzz_target;
 

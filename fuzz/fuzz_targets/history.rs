@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use kubectl_supportaccess::services::history::{MAX_BYTES, append_lines, parse};
+use kubectl_supportaccess::state::history::{MAX_BYTES, append_lines, parse};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use kubectl_supportaccess::services::policy::Policy;
+use kubectl_supportaccess::state::policy::Policy;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {

@@ -6,28 +6,14 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
-use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, DeleteParams, ListParams, PostParams};
 
 use crate::base::error::{Error, Result};
 use crate::cluster::Connection;
-use crate::services::policy::Policy;
-use crate::services::record::{BindingRef, Grant, Grants, account_subject};
+use crate::cluster::records::{merge_patch_record, record_meta};
 use crate::state;
-
-/// A short lowercase random id, valid as a DNS-1123 label: a letter, then letters and digits.
-pub fn new_id() -> Result<String> {
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes).map_err(|e| Error::failed(format!("no randomness for a request id: {e}")))?;
-    Ok(bytes
-        .iter()
-        .enumerate()
-        .map(|(i, b)| {
-            let alphabet = if i == 0 { &ALPHABET[..26] } else { ALPHABET };
-            alphabet[*b as usize % alphabet.len()] as char
-        })
-        .collect())
-}
+use crate::state::policy::Policy;
+use crate::state::record::{BindingRef, Grant, account_subject};
 
 /// A new request: its record, and where its companion bindings go.
 #[derive(Debug, Clone)]
@@ -142,7 +128,7 @@ async fn create_companion(conn: &Connection, api: &Api<RoleBinding>, binding: &R
     for attempt in 0.. {
         match conn.call(api.create(&PostParams::default(), binding)).await {
             Err(e)
-                if e.message.contains(crate::services::admission::COMPANION_AFTER_GRANT)
+                if e.message.contains(crate::state::refusals::COMPANION_AFTER_GRANT)
                     && std::time::Instant::now() < deadline =>
             {
                 crate::base::retry::backoff(attempt.min(4)).await
@@ -261,18 +247,6 @@ async fn own_companions(conn: &Connection, id: &str) -> Result<Vec<BindingRef>> 
         .collect())
 }
 
-/// Deletes every binding of a request's ServiceAccount — its record, its companions, and any other
-/// binding whose subjects name a ServiceAccount of its id or that claims its id — from a listing of
-/// every binding, then its ServiceAccounts. Returns whether its record was still there.
-pub async fn revoke_group(conn: &Connection, id: &str, listing: &Grants) -> Result<bool> {
-    debug_assert!(listing.is_complete(), "revocation needs every binding, not only the managed ones");
-    let refs = listing.bindings_of(id);
-    let deleted = delete_refs(conn, &refs).await?;
-    // Bindings first (403 at once), then the ServiceAccount (its tokens 401 within seconds).
-    crate::cluster::credential::delete_accounts(conn, &[id]).await?;
-    Ok(deleted.iter().any(|r| r.name == state::binding_name(id)))
-}
-
 /// A name or namespace read from the cluster as one URL path segment: every byte but the
 /// unreserved ones percent-encoded (RBAC allows spaces and control characters in binding names;
 /// the API server decodes the path).
@@ -316,81 +290,6 @@ fn ignore_not_found<T>(result: Result<T>) -> Result<Option<T>> {
     }
 }
 
-/// Revokes every request at once: every managed binding, and every other binding whose subjects
-/// hold a request's group. Returns the listing read before (what was there).
-pub async fn revoke_everything(conn: &Connection) -> Result<Grants> {
-    let listing = Grants::read(conn, crate::services::record::Scan::All).await?;
-    delete_all_bindings(conn).await?;
-    delete_refs(conn, &listing.all_request_bindings()).await?;
-    crate::cluster::credential::delete_all_accounts(conn).await?;
-    for grant in &listing.valid {
-        crate::cluster::credential::forget(conn, &grant.id);
-    }
-    Ok(listing)
-}
-
-/// Deletes every managed binding of a request in the cluster (labelled with a request id: never
-/// the bindings of who may ask and who may answer, which only `uninstall` removes): one collection
-/// delete for the ClusterRoleBindings, one per namespace for the RoleBindings.
-async fn delete_all_bindings(conn: &Connection) -> Result<()> {
-    let selector = ListParams::default().labels(&format!("{},{}", state::MANAGED_SELECTOR, state::REQUEST_ID_LABEL));
-    let cluster_api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
-    conn.call(cluster_api.delete_collection(&DeleteParams::default(), &selector)).await?;
-    let namespaced = conn.call(Api::<RoleBinding>::all(conn.client.clone()).list(&selector)).await?;
-    let mut namespaces: Vec<String> = namespaced.items.iter().filter_map(|b| b.metadata.namespace.clone()).collect();
-    namespaces.sort();
-    namespaces.dedup();
-    futures::future::try_join_all(namespaces.iter().map(|ns| {
-        let api: Api<RoleBinding> = Api::namespaced(conn.client.clone(), ns);
-        let selector = selector.clone();
-        async move { conn.call(api.delete_collection(&DeleteParams::default(), &selector)).await.map(|_| ()) }
-    }))
-    .await?;
-    Ok(())
-}
-
-/// Sets annotations on a request's record binding.
-pub async fn annotate(conn: &Connection, grant: &Grant, annotations: &[(&str, String)]) -> Result<()> {
-    let values: serde_json::Map<String, serde_json::Value> =
-        annotations.iter().map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone()))).collect();
-    merge_patch_record(conn, grant, serde_json::json!({ "metadata": { "annotations": values } })).await
-}
-
-/// A JSON merge patch of a request's record binding (ClusterRoleBinding, or RoleBinding in its
-/// scope).
-pub async fn merge_patch_record(conn: &Connection, grant: &Grant, body: serde_json::Value) -> Result<()> {
-    let name = state::binding_name(&grant.id);
-    let (patch, params) = (Patch::Merge(body), PatchParams::default());
-    match &grant.scope {
-        Some(ns) => {
-            let api = Api::<RoleBinding>::namespaced(conn.client.clone(), ns);
-            conn.call(api.patch(&name, &params, &patch)).await.map(|_| ())
-        }
-        None => {
-            let api = Api::<ClusterRoleBinding>::all(conn.client.clone());
-            conn.call(api.patch(&name, &params, &patch)).await.map(|_| ())
-        }
-    }
-}
-
-/// The request's record binding's metadata, if it exists.
-pub async fn record_meta(conn: &Connection, grant: &Grant) -> Result<Option<ObjectMeta>> {
-    let name = state::binding_name(&grant.id);
-    Ok(match &grant.scope {
-        Some(ns) => {
-            conn.call(Api::<RoleBinding>::namespaced(conn.client.clone(), ns).get_opt(&name)).await?.map(|b| b.metadata)
-        }
-        None => {
-            conn.call(Api::<ClusterRoleBinding>::all(conn.client.clone()).get_opt(&name)).await?.map(|b| b.metadata)
-        }
-    })
-}
-
-/// Whether the request's record binding still exists.
-pub async fn record_exists(conn: &Connection, grant: &Grant) -> Result<bool> {
-    Ok(record_meta(conn, grant).await?.is_some())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,7 +307,7 @@ mod tests {
     #[test]
     fn ids_are_dns_labels() {
         for _ in 0..100 {
-            let id = new_id().unwrap();
+            let id = crate::state::new_id().unwrap();
             assert!(is_dns_label(&id) && id.len() == 8 && id.as_bytes()[0].is_ascii_lowercase(), "{id}");
         }
         for bad in ["", "-a", "a-", "A1", "a_b", "a.b", &"a".repeat(64)] {

@@ -17,8 +17,8 @@ use kube::api::{Api, DeleteParams, ListParams, PostParams};
 
 use crate::base::error::{Error, Result};
 use crate::cluster::Connection;
-use crate::services::record::Grant;
 use crate::state;
+use crate::state::record::Grant;
 
 pub use crate::cluster::credential_files::{
     check_destination, check_for_use, credential_path, default_path, remember_path, write_private,
@@ -221,7 +221,7 @@ pub async fn issue(conn: &Connection, grant: &Grant, ttl: Duration, path: &Path)
     let revoked_meanwhile =
         || Error::failed(format!("request {} was revoked while its credential was minted; nothing was kept", grant.id));
     // Checked right before minting, so a request revoked meanwhile gets no new token.
-    if !crate::cluster::bindings::record_exists(conn, grant).await? {
+    if !crate::cluster::records::record_exists(conn, grant).await? {
         return Err(revoked_meanwhile());
     }
     // A policy edited by hand below the TokenRequest API's minimum still gets a valid request.
@@ -229,7 +229,7 @@ pub async fn issue(conn: &Connection, grant: &Grant, ttl: Duration, path: &Path)
     // Recorded before it is written: a credential the record (and its admission guard) refuses —
     // the request was drained, disabled or revoked meanwhile — is dropped, unwritten.
     let annotations = [(state::annotations::CREDENTIAL_EXPIRES_AT, crate::output::rfc3339(credential.expires_at))];
-    if let Err(e) = crate::cluster::bindings::annotate(conn, grant, &annotations).await {
+    if let Err(e) = crate::cluster::records::annotate(conn, grant, &annotations).await {
         return Err(if e.is_not_found() {
             revoked_meanwhile()
         } else {

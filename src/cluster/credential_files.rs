@@ -267,7 +267,7 @@ fn current_uid() -> std::io::Result<u32> {
 /// A new file (never an existing one, never through a link), mode 0600, named after `path` with a
 /// random suffix, in the same directory.
 fn create_new_beside(path: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
-    let suffix = crate::cluster::bindings::new_id().map_err(|e| std::io::Error::other(e.message))?;
+    let suffix = crate::state::new_id().map_err(|e| std::io::Error::other(e.message))?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("kubeconfig");
     let temporary = path.with_file_name(format!(".{name}.{suffix}.tmp"));
     let mut options = std::fs::OpenOptions::new();

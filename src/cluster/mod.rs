@@ -6,7 +6,10 @@ pub mod access;
 pub mod bindings;
 pub mod credential;
 pub mod credential_files;
+pub mod history;
 pub mod install;
+pub mod policy;
+pub mod records;
 pub mod scan;
 pub mod transport;
 
@@ -20,6 +23,7 @@ use kube::{Client, Config};
 
 use crate::base::error::{Error, Result};
 use crate::cli::GlobalArgs;
+use transport::root_cause;
 
 /// The merged kubeconfig and the files it came from.
 #[derive(Debug, Clone, Default)]
@@ -491,15 +495,6 @@ fn choose_context(files: &KubeconfigFiles, flag: Option<&str>, positional: Optio
         (Some(flag), _) => Ok(Some(flag.to_string())),
         (None, named) => Ok(named),
     }
-}
-
-/// The innermost cause of an error chain: the part a person can act on.
-pub fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut current = error;
-    while let Some(next) = current.source() {
-        current = next;
-    }
-    current.to_string()
 }
 
 #[cfg(test)]

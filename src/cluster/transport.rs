@@ -266,8 +266,7 @@ where
         let (refused, failed) = (self.refused.clone(), self.failed.clone());
         Box::pin(async move {
             let stream = connecting.await.map_err(Into::into).inspect_err(|e: &BoxError| {
-                *failed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
-                    Some(crate::cluster::root_cause(&**e));
+                *failed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(root_cause(&**e));
             })?;
             failed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
             if stream.connected().is_negotiated_h2() {
@@ -369,4 +368,12 @@ fn clone_request(request: &Request<Body>) -> Option<Request<Body>> {
         .ok()?;
     *copy.headers_mut() = request.headers().clone();
     Some(copy)
+}
+/// The innermost cause of an error chain: the part a person can act on.
+pub fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = error;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
 }

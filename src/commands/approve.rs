@@ -10,12 +10,14 @@ use crate::base::text::{MAX_REASON, check_text};
 use crate::cli::{DenyArgs, GlobalArgs, IdArg};
 use crate::cluster::Connection;
 use crate::cluster::access::{Permission, require};
+use crate::cluster::history;
+use crate::cluster::policy::read_policy;
 use crate::output::{print_structured, rfc3339, terminal};
 use crate::services::approval::{self, Approved};
-use crate::services::history::{self, EventKind, HistoryEvent};
 use crate::services::live::open_live;
-use crate::services::policy::{GrantRole, Policy, read_policy};
-use crate::services::record::{Approval, Grant};
+use crate::state::history::{EventKind, HistoryEvent};
+use crate::state::policy::{GrantRole, Policy};
+use crate::state::record::{Approval, Grant};
 
 /// What a pending request asks for, in one line: how long it lasts, never a "from now" that a
 /// wait for the answer makes stale.

@@ -5,15 +5,16 @@ use chrono::Utc;
 
 use crate::base::error::Result;
 use crate::cli::{DisableArgs, DryRun, GlobalArgs};
-use crate::cluster::bindings::revoke_everything;
+use crate::cluster::history;
 use crate::cluster::{Connection, Target};
 use crate::output::print_structured;
+use crate::services::census::{Grants, Scan};
 use crate::services::enforce::{self, write_policy};
 use crate::services::fleet::{Outcome, Plan};
-use crate::services::history::{self, EventKind, HistoryEvent};
 use crate::services::lifecycle::drain_requests;
-use crate::services::policy::Policy;
-use crate::services::record::{Grants, Scan};
+use crate::services::lifecycle::revoke_everything;
+use crate::state::history::{EventKind, HistoryEvent};
+use crate::state::policy::Policy;
 use serde::Serialize;
 
 /// What `disable` did on one cluster: `-o json|yaml`, and a fleet's row.
@@ -89,7 +90,7 @@ pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
 /// What `disable` would do, written nowhere (`--dry-run=client`).
 async fn would_disable(conn: Connection, now: bool) -> Result<Disabled> {
     let grants = Grants::read(&conn, Scan::Managed).await?;
-    let policy = crate::services::policy::read_policy(&conn).await?.unwrap_or_default();
+    let policy = crate::cluster::policy::read_policy(&conn).await?.unwrap_or_default();
     let live: Vec<String> = grants.working(Utc::now()).iter().map(|g| g.id.clone()).collect();
     let (revoked, drained) = if now { (grants.valid.len() + grants.invalid.len(), Vec::new()) } else { (0, live) };
     Ok(Disabled { context: conn.context, policy: Policy { enabled: false, ..policy }, revoked, drained, now })

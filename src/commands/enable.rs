@@ -10,22 +10,25 @@ use crate::base::duration::{format_duration, parse_duration};
 use crate::base::error::{Error, Result};
 use crate::cli::{Approval, DryRun, EnableArgs, GlobalArgs, Switch};
 use crate::cluster::access::Permission;
+use crate::cluster::history;
 use crate::cluster::install::{Installed, Outcome as InstallOutcome};
+use crate::cluster::policy::read_policy;
 use crate::cluster::{Connection, Target};
 use crate::output::{self, print_structured};
 use crate::services::admission;
 use crate::services::admission::GuardsInstalled;
 use crate::services::capabilities::Weighed;
+use crate::services::census::{Grants, Scan};
 use crate::services::enforce::{self, write_policy};
 use crate::services::fleet::{Outcome, Plan};
-use crate::services::history::{self, EventKind, HistoryEvent};
 use crate::services::lifecycle::end_requests;
-use crate::services::policy::{AllowedClusterRole, Policy, Role, parse_cluster_roles, parse_roles, read_policy};
-use crate::services::record::{Grant, Grants, Scan};
 use crate::services::requesters::{self, Holders, Party};
 use crate::services::roles;
 use crate::state::MIN_CREDENTIAL_TTL_SECONDS;
+use crate::state::history::{EventKind, HistoryEvent};
 use crate::state::is_dns_label;
+use crate::state::policy::{AllowedClusterRole, Policy, Role, parse_cluster_roles, parse_roles};
+use crate::state::record::Grant;
 use serde::Serialize;
 
 /// The flags, validated before anything is asked of the cluster.
@@ -98,7 +101,7 @@ fn validate(args: &EnableArgs) -> Result<Wanted> {
     }
     let reason_pattern = args.reason_pattern.as_deref().map(|p| (!p.is_empty()).then(|| p.to_string()));
     if let Some(problem) =
-        reason_pattern.iter().flatten().find_map(|p| crate::services::policy::unusable_reason_pattern(p))
+        reason_pattern.iter().flatten().find_map(|p| crate::state::policy::unusable_reason_pattern(p))
     {
         return Err(Error::usage(format!("--reason-pattern {problem}")));
     }
@@ -406,7 +409,7 @@ async fn would_enable(conn: &Connection, args: &EnableArgs, wanted: &Wanted, rol
         roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(", "),
         format_duration(policy.max_duration),
         format_duration(policy.credential_ttl),
-        crate::services::policy::approval_name(policy.approval_required)
+        crate::state::policy::approval_name(policy.approval_required)
     );
     Ok(())
 }
@@ -526,7 +529,7 @@ async fn enable(
         ("credentialTTL", format_duration(policy.credential_ttl)),
         ("systemNamespaces", policy.system_namespaces.join(",")),
         ("operatorNamespaces", policy.operator_namespaces.join(",")),
-        ("approval", crate::services::policy::approval_name(policy.approval_required).to_string()),
+        ("approval", crate::state::policy::approval_name(policy.approval_required).to_string()),
         ("approvals", policy.approvals.to_string()),
         ("pendingTTL", format_duration(policy.pending_ttl)),
         ("reasonPattern", policy.reason_pattern.clone().unwrap_or_default()),

@@ -14,8 +14,8 @@ use crate::cluster::Connection;
 use crate::cluster::credential;
 use crate::output;
 use crate::services::live::{open_live, renew};
-use crate::services::record::Grant;
 use crate::services::supervise;
+use crate::state::record::Grant;
 
 /// Renew when less than this is left of the credential.
 const RENEW_WITHIN: chrono::Duration = chrono::Duration::minutes(5);

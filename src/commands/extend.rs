@@ -7,13 +7,15 @@ use chrono::Utc;
 use crate::base::duration::{after, format_duration, parse_duration};
 use crate::base::error::{Error, Result};
 use crate::cli::{ExtendArgs, GlobalArgs};
-use crate::cluster::bindings::{merge_patch_record, move_to_account};
+use crate::cluster::bindings::move_to_account;
+use crate::cluster::history;
+use crate::cluster::policy::read_policy;
+use crate::cluster::records::merge_patch_record;
 use crate::output::{Spinner, print_structured, rfc3339, terminal};
 use crate::services::approval::{self, Answer, Awaited};
-use crate::services::history::{self, EventKind, HistoryEvent};
 use crate::services::live::{find_live, open_live, renew};
-use crate::services::policy::read_policy;
 use crate::state::annotations as ann;
+use crate::state::history::{EventKind, HistoryEvent};
 
 pub async fn run(global: &GlobalArgs, args: &ExtendArgs) -> Result<()> {
     let by_duration = parse_duration(&args.by).map_err(|e| Error::usage(format!("--by: {e}")))?;

@@ -10,14 +10,16 @@ use crate::services::requesters::Holders;
 use crate::base::error::Error;
 use crate::base::error::Result;
 use crate::cli::{GetArgs, GlobalArgs, OutputFormat};
+use crate::cluster::policy::untrusted;
 use crate::cluster::{Connection, Target};
 use crate::output::{self, print_listing, relative, rfc3339, terminal};
 use crate::services::admission::{GuardsStatus, InstalledGuards};
 use crate::services::capabilities::Capabilities;
 use crate::services::census::warn_untrusted;
+use crate::services::census::{Grants, Scan};
 use crate::services::fleet::{Outcome, Plan};
-use crate::services::policy::{GrantRole, Policy, untrusted};
-use crate::services::record::{ForeignGrant, Grant, Grants, HelmRelease, InvalidGrant, Scan};
+use crate::state::policy::{GrantRole, Policy};
+use crate::state::record::{ForeignGrant, Grant, HelmRelease, InvalidGrant};
 
 /// What `get -o json|yaml` prints: a stable shape, documented in the README.
 #[derive(Debug, Serialize)]
@@ -145,7 +147,7 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
     // Disabled, as Crusoe's on a new cluster; and where nothing was ever installed off the default
     // namespace, a note on what -n names.
     if status.policy_problem.is_none()
-        && let Some(why) = crate::services::policy::not_installed_here(&conn, status.policy.as_ref()).await?
+        && let Some(why) = crate::cluster::policy::not_installed_here(&conn, status.policy.as_ref()).await?
     {
         let hint = why.hint.unwrap_or_default();
         eprintln!(
@@ -431,7 +433,7 @@ pub fn render_text(status: &Status) -> String {
 }
 
 /// "approved 1 of 2 (alice)" where the policy asks for more than one approver (or some approved).
-fn approved(status: &Status, approvals: &[crate::services::record::Approval]) -> Option<String> {
+fn approved(status: &Status, approvals: &[crate::state::record::Approval]) -> Option<String> {
     let needed = status.policy.as_ref().map(|p| p.approvals).unwrap_or(1);
     (needed > 1 || !approvals.is_empty()).then(|| format!("approved {}", super::approve::tally(approvals, needed)))
 }
@@ -563,7 +565,7 @@ impl Outcome for Status {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::policy::Role;
+    use crate::state::policy::Role;
 
     fn reference_request() -> Grant {
         Grant {

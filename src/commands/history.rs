@@ -5,10 +5,11 @@ use chrono::Utc;
 use crate::base::duration::{before, parse_duration};
 use crate::base::error::{Error, Result};
 use crate::cli::{GlobalArgs, HistoryArgs, OutputFormat};
+use crate::cluster::history::read;
 use crate::cluster::{Connection, Target};
 use crate::output::{self, relative, rfc3339};
 use crate::services::fleet::{Outcome, Plan};
-use crate::services::history::{HistoryEvent, describe, read};
+use crate::state::history::{HistoryEvent, describe};
 use serde::Serialize;
 
 pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {

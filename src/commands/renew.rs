@@ -4,9 +4,9 @@
 use crate::base::error::Result;
 use crate::cli::{GlobalArgs, IdArg};
 use crate::cluster::credential;
+use crate::cluster::policy::read_policy;
 use crate::output::{print_structured, rfc3339, terminal};
 use crate::services::live::{await_approval, open_live, renew};
-use crate::services::policy::read_policy;
 
 pub async fn run(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     let (conn, mut grant) = open_live(global, &args.id).await?;

@@ -12,15 +12,18 @@ use crate::base::error::{Error, ErrorKind, Result};
 use crate::base::text::{MAX_REASON, MAX_REQUESTOR, check_text};
 use crate::cli::{DryRun, GlobalArgs, RequestArgs};
 use crate::cluster::access::{Permission, caller_can, refuse_unless};
-use crate::cluster::bindings::{NewGrant, new_id};
+use crate::cluster::bindings::NewGrant;
 use crate::cluster::credential::{self, MIN_LIFETIME};
+use crate::cluster::history;
+use crate::cluster::policy::read_policy;
 use crate::cluster::{Connection, Target};
 use crate::output::{print_structured, rfc3339, terminal};
-use crate::services::history::{self, EventKind, HistoryEvent};
 use crate::services::live::await_approval;
-use crate::services::policy::{GrantRole, Policy, Role, read_policy, unallowable_cluster_role};
-use crate::services::record::Grant;
+use crate::state::history::{EventKind, HistoryEvent};
 use crate::state::is_dns_label;
+use crate::state::new_id;
+use crate::state::policy::{GrantRole, Policy, Role, unallowable_cluster_role};
+use crate::state::record::Grant;
 use crate::{services::roles, services::sweep, state};
 
 /// Room for minting the first credential after the record is made.
@@ -126,7 +129,7 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
         ErrorKind::Forbidden => e,
         _ => Error::refused(format!("refused: {}", e.message)),
     })?;
-    if let Some(refused) = crate::services::policy::not_installed_here(&conn, policy.as_ref()).await? {
+    if let Some(refused) = crate::cluster::policy::not_installed_here(&conn, policy.as_ref()).await? {
         return Err(refused);
     }
     let policy = match policy {

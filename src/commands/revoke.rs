@@ -3,15 +3,16 @@
 
 use crate::base::error::{Error, Result};
 use crate::cli::{DryRun, GlobalArgs, IdArg, RevokeArgs};
-use crate::cluster::bindings::revoke_group;
+use crate::cluster::history;
 use crate::cluster::{Connection, Target};
 use crate::output::terminal;
+use crate::services::census::{Grants, Scan};
 use crate::services::fleet::{Outcome, Plan};
-use crate::services::history::{self, EventKind, HistoryEvent};
 use crate::services::lifecycle::end_requests;
+use crate::services::lifecycle::revoke_group;
 use crate::services::live::{check_id, open_live};
-use crate::services::record::{Grants, Scan};
 use crate::services::sweep;
+use crate::state::history::{EventKind, HistoryEvent};
 use serde::Serialize;
 
 /// The requests revoked on one cluster.

@@ -11,13 +11,15 @@ use crate::cli::{GlobalArgs, RolesArgs};
 use crate::cluster::access::{Permission, subject_can};
 use crate::cluster::{Connection, Target};
 use crate::output::{self, print_structured};
+use crate::services::census::{Grants, Scan};
 use crate::services::fleet::{Outcome, Plan};
-use crate::services::policy::Role;
-use crate::services::proof::{self, GuardProof, IndirectPath};
-use crate::services::record::{ForeignGrant, Grants, InvalidGrant, Scan};
+use crate::services::proof::probe::GuardProof;
+use crate::services::proof::{self, IndirectPath};
 use crate::services::requesters::Holders;
 use crate::services::roles::definitions;
 use crate::services::verify::VerifyIdentity;
+use crate::state::policy::Role;
+use crate::state::record::{ForeignGrant, InvalidGrant};
 
 const USER_NAMESPACE: &str = "default";
 const SYSTEM_NAMESPACE: &str = "kube-system";
@@ -240,7 +242,7 @@ async fn verify(conn: Connection) -> Result<Verified> {
     let (mut proofs, paths, bounds) = tokio::try_join!(
         proof::guards(conn, &policy, &by),
         proof::indirect_paths(conn, &policy),
-        crate::services::bounds::requester_bounds(conn, &policy)
+        crate::services::proof::bounds::requester_bounds(conn, &policy)
     )?;
     proofs.extend(bounds);
     let cluster_roles = crate::services::capabilities::Weighed::all(conn, &policy.cluster_roles).await?;

@@ -9,9 +9,10 @@ use crate::base::error::Result;
 use crate::cli::{GlobalArgs, SweepArgs};
 use crate::cluster::{Connection, Target};
 use crate::output::print_structured;
+use crate::services::census::{Grants, Scan};
 use crate::services::fleet::{Outcome, Plan};
-use crate::services::record::{ForeignGrant, Grants, Scan};
 use crate::services::sweep::{HistoryFirst, SweepReport, describe, sweep};
+use crate::state::record::ForeignGrant;
 
 /// What `sweep` did on one cluster.
 #[derive(Serialize)]

@@ -6,13 +6,14 @@ use kube::api::{Api, DeleteParams};
 
 use crate::base::error::Result;
 use crate::cli::{DryRun, GlobalArgs, UninstallArgs};
-use crate::cluster::bindings::revoke_everything;
+use crate::cluster::history;
 use crate::cluster::{Connection, Target};
-use crate::services::history::{self, EventKind, HistoryEvent};
+use crate::services::census::{Grants, Scan};
+use crate::services::lifecycle::revoke_everything;
 use crate::services::prompt::confirm;
-use crate::services::record::{Grants, Scan};
 use crate::services::roles;
 use crate::state;
+use crate::state::history::{EventKind, HistoryEvent};
 
 pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<()> {
     let conn = Connection::open(global, &Target::default()).await?;

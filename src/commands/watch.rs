@@ -22,7 +22,7 @@ use crate::cli::{GetArgs, GlobalArgs, OutputFormat};
 use crate::cluster::scan::Binding;
 use crate::cluster::{Connection, Target};
 use crate::output::{self, rfc3339, terminal};
-use crate::services::record::Grant;
+use crate::state::record::Grant;
 use crate::state::{self, annotations as ann};
 
 /// The records' label selector: managed bindings of a request.
@@ -46,7 +46,7 @@ pub struct Event {
     pub time: String,
     pub context: String,
     pub id: String,
-    pub role: crate::services::policy::GrantRole,
+    pub role: crate::state::policy::GrantRole,
     pub scope: Option<String>,
     pub requestor: String,
     pub requested_by: String,
@@ -103,7 +103,7 @@ impl Event {
 /// What happened between two sightings of one record.
 fn events(change: &Change, now: DateTime<Utc>) -> Vec<(&'static str, Option<String>)> {
     let denied_by = |g: &Grant| g.annotations.get(ann::DENIED_BY).cloned();
-    let last = |list: &[crate::services::record::Approval]| list.last().map(|a| a.by.clone());
+    let last = |list: &[crate::state::record::Approval]| list.last().map(|a| a.by.clone());
     match (&change.before, &change.after) {
         (None, Some(after)) if change.initial => {
             let mut seen = vec![(if after.pending { "pending" } else { "active" }, None)];
@@ -201,7 +201,7 @@ fn record_of<K: Binding>(binding: &K, namespace: &str) -> Option<Grant> {
     let annotations = meta.annotations.clone().unwrap_or_default();
     let mut grant =
         Grant::from_metadata(meta.name.as_deref()?, meta.namespace.as_deref(), &labels, &annotations).ok()?;
-    grant.account = crate::services::record::account_of(&grant.id, binding.subjects(), namespace);
+    grant.account = crate::state::record::account_of(&grant.id, binding.subjects(), namespace);
     Some(grant)
 }
 
@@ -374,7 +374,7 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
         _ => return Err(Error::usage("--watch follows every request of one cluster: name at most the CLUSTER")),
     };
     let conn = Connection::open(global, &Target { cluster }).await?;
-    let policy = crate::services::policy::read_policy(&conn).await.ok().flatten();
+    let policy = crate::cluster::policy::read_policy(&conn).await.ok().flatten();
     let mut ctx = Ctx { context: conn.context.clone(), approvals_needed: policy.map(|p| p.approvals).unwrap_or(1) };
     let json = matches!(global.output, Some(OutputFormat::Json | OutputFormat::Yaml));
     let bell = !json && output::stdout_is_tty();
@@ -395,7 +395,7 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
             let Some(grant) = change.after.as_ref().or(change.before.as_ref()) else { continue };
             let kinds = events(&change, Utc::now());
             if kinds.iter().any(|(kind, _)| kind.contains("approv") || *kind == "pending")
-                && let Ok(Some(policy)) = crate::services::policy::read_policy(&conn).await
+                && let Ok(Some(policy)) = crate::cluster::policy::read_policy(&conn).await
             {
                 ctx.approvals_needed = policy.approvals;
             }
@@ -430,7 +430,7 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::record::Approval;
+    use crate::state::record::Approval;
 
     fn grant() -> Grant {
         let at = |t: &str| t.parse::<DateTime<Utc>>().unwrap();

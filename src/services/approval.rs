@@ -14,8 +14,8 @@ use crate::cluster::Connection;
 use crate::cluster::bindings::NewGrant;
 use crate::cluster::scan::Binding;
 use crate::output::rfc3339;
-use crate::services::policy::Policy;
-use crate::services::record::{Approval, Grant, approvals_text};
+use crate::state::policy::Policy;
+use crate::state::record::{Approval, Grant, approvals_text};
 use crate::state::{self, annotations as ann};
 
 /// What the requester waits for.
@@ -128,7 +128,7 @@ fn judge<K: Binding>(
     })
     .map(|mut record| {
         record.read_as = meta.uid.clone().zip(meta.resource_version.clone());
-        record.account = crate::services::record::account_of(&asked.id, binding.subjects(), namespace);
+        record.account = crate::state::record::account_of(&asked.id, binding.subjects(), namespace);
         record
     })?;
     if record.requested_at != asked.requested_at || record.requested_by != asked.requested_by {
@@ -161,7 +161,7 @@ async fn patch_record(
     if let Some(subjects) = subjects {
         body["subjects"] = subjects;
     }
-    let result = crate::cluster::bindings::merge_patch_record(conn, grant, body).await;
+    let result = crate::cluster::records::merge_patch_record(conn, grant, body).await;
     result.map_err(|e| match e.is_conflict() {
         true => Error::failed(format!("request {} changed while it was being answered; nothing was written", grant.id))
             .with_hint("run the command again"),
@@ -226,7 +226,7 @@ pub async fn approve_request(conn: &Connection, grant: &Grant, policy: &Policy, 
         account: Some(account.clone()),
         ..grant.clone()
     };
-    let subjects = json!([crate::services::record::account_subject(&conn.namespace, &account)]);
+    let subjects = json!([crate::state::record::account_subject(&conn.namespace, &account)]);
     let annotations = [
         (ann::STATE, None),
         (ann::APPROVED_BY, Some(by.to_string())),

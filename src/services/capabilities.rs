@@ -12,8 +12,8 @@ use serde::Serialize;
 use crate::base::error::Result;
 use crate::cluster::Connection;
 use crate::cluster::access::{Permission, subject_can};
-use crate::services::policy::{AllowedClusterRole, GrantRole};
 use crate::services::verify::VerifyIdentity;
+use crate::state::policy::{AllowedClusterRole, GrantRole};
 
 /// One power worth knowing before support holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -192,8 +192,8 @@ fn rules_hold(rules: &[PolicyRule], power: Power, namespace: Option<&str>) -> bo
 /// them: an approver may read ClusterRoles but not bind the temporary identity `enable` asks with.
 pub async fn reach(
     conn: &Connection,
-    grant: &crate::services::record::Grant,
-    policy: &crate::services::policy::Policy,
+    grant: &crate::state::record::Grant,
+    policy: &crate::state::policy::Policy,
 ) -> Result<String> {
     let api: Api<ClusterRole> = Api::all(conn.client.clone());
     let rules_of = |name: &'static str| {

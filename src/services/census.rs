@@ -12,12 +12,14 @@ use serde::Serialize;
 
 use crate::base::error::Result;
 use crate::cluster::Connection;
+use crate::cluster::policy::read_stored_policy;
 pub use crate::cluster::scan::Scan;
 use crate::cluster::scan::{Binding, Bindings};
-use crate::services::policy::{GrantRole, Policy, PolicyError, read_stored_policy};
-use crate::services::record::{BindingRef, Companion, ForeignGrant, Grant, HelmRelease, InvalidGrant};
 use crate::state;
 use crate::state::is_dns_label;
+use crate::state::policy::Companion;
+use crate::state::policy::{GrantRole, Policy, PolicyError};
+use crate::state::record::{BindingRef, ForeignGrant, Grant, HelmRelease, InvalidGrant};
 
 /// Every request record in the cluster, valid or not, the foreign grants, and which bindings
 /// belong to which request's group.
@@ -334,7 +336,7 @@ fn judge(binding: &Listed<'_>, labels: &BTreeMap<String, String>, policy: Option
     let Some(id) = label_id.clone().filter(|id| is_dns_label(id)) else {
         return invalid(named_id, format!("label {} is missing or not a request id", state::REQUEST_ID_LABEL));
     };
-    let account = crate::services::record::account_of(&id, binding.subjects, system);
+    let account = crate::state::record::account_of(&id, binding.subjects, system);
     // A request ServiceAccount of this id in another namespace: another installation's request
     // (read with the wrong `-n`), or planted. Reported, never swept from here.
     if let [only] = binding.subjects
@@ -472,8 +474,8 @@ pub fn warn_untrusted(invalid: &[InvalidGrant], foreign: &[ForeignGrant]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::policy::Role;
     use crate::state::annotations as ann;
+    use crate::state::policy::Role;
 
     struct Fake {
         kind: &'static str,
@@ -519,15 +521,14 @@ mod tests {
                 kind: "ClusterRole".into(),
                 name: format!("crusoe-support-{role}"),
             },
-            subjects: vec![crate::services::record::account_subject(NS, &account(id))],
+            subjects: vec![crate::state::record::account_subject(NS, &account(id))],
         }
     }
 
     const NS: &str = "crusoe-system";
 
     fn account(id: &str) -> String {
-        state::request_account(id, crate::services::record::parse_time("2026-11-23T12:00:00Z").unwrap(), "alice")
-            .unwrap()
+        state::request_account(id, crate::state::record::parse_time("2026-11-23T12:00:00Z").unwrap(), "alice").unwrap()
     }
 
     fn live(id: &str) -> Fake {
@@ -573,12 +574,12 @@ mod tests {
         let mut foreign = live("zz99");
         foreign.meta.name = Some("someone-elses".into());
         foreign.meta.labels = None;
-        foreign.subjects = vec![crate::services::record::account_subject(NS, &account("ab12"))];
+        foreign.subjects = vec![crate::state::record::account_subject(NS, &account("ab12"))];
         // The same name in another namespace is another identity: not the request's.
         let mut elsewhere = live("zz98");
         elsewhere.meta.name = Some("tenant-binding".into());
         elsewhere.meta.labels = None;
-        elsewhere.subjects = vec![crate::services::record::account_subject("tenant", &account("ab12"))];
+        elsewhere.subjects = vec![crate::state::record::account_subject("tenant", &account("ab12"))];
         let grants = sorted(&[live("ab12"), backdoor, foreign, elsewhere], Some(&policy()));
         assert!(grants.find("ab12").is_none(), "an id claimed twice is not trusted");
         let backdoor = grants.invalid.iter().find(|g| g.name.ends_with("-backdoor")).unwrap();

@@ -14,10 +14,11 @@ use crate::base::error::{Error, Result};
 use crate::cli::{Cli, CompletionShell, GlobalArgs, OutputFormat, Timeout};
 use crate::cluster::{Connection, KubeconfigFiles, Target};
 use crate::output;
-use crate::services::policy::Role;
-use crate::services::record::{Grant, Grants};
+use crate::services::census::Grants;
 use crate::state::DEFAULT_NAMESPACE;
 use crate::state::is_dns_label;
+use crate::state::policy::Role;
+use crate::state::record::Grant;
 
 /// The name kubectl looks for on PATH to complete `kubectl supportaccess`.
 pub const KUBECTL_SHIM: &str = "kubectl_complete-supportaccess";
@@ -282,7 +283,7 @@ async fn request_ids(typed: &Typed, waiting: bool) -> Vec<(String, String)> {
     let Some((conn, left)) = live_connection(typed).await else {
         return Vec::new();
     };
-    let read = Grants::read(&conn, crate::services::record::Scan::Managed);
+    let read = Grants::read(&conn, crate::services::census::Scan::Managed);
     let Ok(Ok(grants)) = tokio::time::timeout(left, read).await else {
         return Vec::new();
     };
@@ -302,7 +303,7 @@ async fn requestable_roles(typed: &Typed, live: bool) -> Vec<(String, String)> {
     let Some((conn, left)) = live_connection(typed).await else {
         return roles;
     };
-    if let Ok(Ok(Some(policy))) = tokio::time::timeout(left, crate::services::policy::read_policy(&conn)).await {
+    if let Ok(Ok(Some(policy))) = tokio::time::timeout(left, crate::cluster::policy::read_policy(&conn)).await {
         roles.extend(policy.cluster_roles.iter().map(|allowed| {
             let help = if allowed.namespaced_only { "ClusterRole, in a namespace only" } else { "ClusterRole" };
             (allowed.name.clone(), help.to_string())

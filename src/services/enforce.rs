@@ -12,8 +12,9 @@ use kube::api::{Api, PostParams};
 
 use crate::base::error::Result;
 use crate::cluster::Connection;
+use crate::cluster::policy::{PolicyChange, read_stored_policy, update_policy};
 use crate::services::admission::{self, GuardsInstalled, PROBE_IN_FORCE};
-use crate::services::policy::{Policy, PolicyChange, read_stored_policy, update_policy};
+use crate::state::policy::Policy;
 
 /// How long `enable`, `disable` and `uninstall` wait for the API server to run what they wrote.
 /// It compiles every guard's CEL when the guard changes: well under a second here, but a CI

@@ -8,16 +8,18 @@ use crate::base::error::{Error, Result};
 use crate::cli::GlobalArgs;
 use crate::cluster::access::require;
 use crate::cluster::credential;
+use crate::cluster::history;
+use crate::cluster::policy::read_policy;
 use crate::cluster::{Connection, Target};
 use crate::output::{rfc3339, terminal};
 use crate::services::approval::{self, Answer, Awaited};
 use crate::services::census::{Grants, Scan};
-use crate::services::history::{self, EventKind, HistoryEvent};
 use crate::services::lifecycle::end_requests;
-use crate::services::policy::{Policy, read_policy};
-use crate::services::record::Grant;
 use crate::services::sweep;
+use crate::state::history::{EventKind, HistoryEvent};
 use crate::state::is_dns_label;
+use crate::state::policy::Policy;
+use crate::state::record::Grant;
 
 pub fn check_id(id: &str) -> Result<()> {
     if is_dns_label(id) {
@@ -62,7 +64,7 @@ pub async fn find_live(conn: &Connection, id: &str) -> Result<Grant> {
 /// Why there is no live request `id`: how it ended, as the history says, or the live id it looks
 /// like (a typo), or that there is none.
 async fn no_request(conn: &Connection, id: &str, grants: &Grants) -> Error {
-    let history = crate::services::history::read(conn).await.map(|(events, _)| events).unwrap_or_default();
+    let history = crate::cluster::history::read(conn).await.map(|(events, _)| events).unwrap_or_default();
     if let Some(last) = history.iter().rev().find(|e| e.id.as_deref() == Some(id)) {
         return Error::failed(format!(
             "request {id} was {} by {} at {} ({})",

@@ -4,23 +4,18 @@
 
 pub mod admission;
 pub mod approval;
-pub mod bounds;
 pub mod capabilities;
 pub mod census;
 pub mod complete;
 pub mod enforce;
 pub mod fleet;
-pub mod history;
 pub mod lifecycle;
 pub mod live;
-pub mod policy;
 pub mod prompt;
 pub mod proof;
-pub mod record;
 pub mod requesters;
 pub mod roles;
 pub mod supervise;
-pub mod support_bounds;
 pub mod support_shell;
 pub mod sweep;
 pub mod verify;

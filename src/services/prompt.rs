@@ -37,7 +37,7 @@ pub async fn confirm_revoking(
     conn: &crate::cluster::Connection,
     what: &str,
 ) -> Result<()> {
-    let grants = crate::services::record::Grants::read(conn, crate::services::record::Scan::Managed).await?;
+    let grants = crate::services::census::Grants::read(conn, crate::services::census::Scan::Managed).await?;
     let now = chrono::Utc::now();
     let live: Vec<&str> = grants.valid.iter().filter(|g| g.is_live(now)).map(|g| g.id.as_str()).collect();
     if live.is_empty() {

@@ -154,7 +154,7 @@ pub fn parse_subjects(flag: &str, list: &[String]) -> Result<Vec<Subject>> {
                 if state::parse_request_account(name).is_some() {
                     return Err(bad("is a request ServiceAccount, which a requester can create and mint tokens for"));
                 }
-                crate::services::record::account_subject(namespace, name)
+                crate::state::record::account_subject(namespace, name)
             }
             _ => return Err(bad("names an unknown kind")),
         };

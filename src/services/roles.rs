@@ -20,15 +20,7 @@ use crate::cluster::Connection;
 use crate::cluster::install::{Installed, Outcome, helm_release, install_one, remove_one};
 use crate::state;
 
-pub const READONLY: &str = "crusoe-support-readonly";
-pub const OPERATOR: &str = "crusoe-support-operator";
-pub const LOGS: &str = "crusoe-support-logs";
-pub const DEBUG: &str = "crusoe-support-debug";
-/// The PriorityLevelConfiguration and FlowSchema.
-pub const FLOW_CONTROL: &str = "crusoe-support";
-/// The plugin's FlowSchema beside the chart's, whose subjects are only the chart's groups: it sends
-/// Group `crusoe-support` (every plugin credential) to the chart's priority level.
-pub const PER_REQUEST_FLOW: &str = "crusoe-support-per-request";
+pub use crate::state::cluster_roles::{DEBUG, FLOW_CONTROL, LOGS, OPERATOR, PER_REQUEST_FLOW, READONLY};
 
 const SUPPORT_ROLE_LABEL: &str = "crusoe.ai/support-role";
 

@@ -13,8 +13,8 @@ use kube::api::{Api, WatchEvent, WatchParams};
 use crate::cluster::Connection;
 use crate::cluster::scan::Binding;
 use crate::output::{self, rfc3339, span};
-use crate::services::record::Grant;
 use crate::state;
+use crate::state::record::Grant;
 
 /// When the warnings come, before the request's end.
 const WARNINGS: [chrono::TimeDelta; 2] = [chrono::TimeDelta::minutes(10), chrono::TimeDelta::minutes(1)];
@@ -45,7 +45,7 @@ fn read<K: Binding>(binding: &K, id: &str, namespace: &str) -> Seen {
         &annotations,
     ) {
         Err(invalid) => Seen::Gone(format!("its record can no longer be trusted ({})", invalid.problem)),
-        Ok(_) if crate::services::record::account_of(id, binding.subjects(), namespace).is_none() => {
+        Ok(_) if crate::state::record::account_of(id, binding.subjects(), namespace).is_none() => {
             Seen::Gone("its record no longer grants its ServiceAccount".into())
         }
         Ok(grant) => Seen::Live(Box::new(grant)),

@@ -9,10 +9,12 @@ use serde::Serialize;
 use crate::base::error::{ErrorKind, Result};
 use crate::cluster::Connection;
 use crate::cluster::bindings::delete_refs;
+use crate::cluster::history;
 use crate::output::rfc3339;
-use crate::services::history::{self, EventKind, HistoryEvent};
+use crate::services::census::{Grants, Scan};
 use crate::services::lifecycle::end_requests;
-use crate::services::record::{Grants, InvalidGrant, Scan};
+use crate::state::history::{EventKind, HistoryEvent};
+use crate::state::record::InvalidGrant;
 
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -239,7 +241,7 @@ fn unrecorded<'a>(
     events: &[HistoryEvent],
     grants: &'a Grants,
     now: DateTime<Utc>,
-) -> Vec<&'a crate::services::record::Grant> {
+) -> Vec<&'a crate::state::record::Grant> {
     let known: std::collections::BTreeSet<&str> = events.iter().filter_map(|e| e.id.as_deref()).collect();
     grants
         .valid
@@ -346,7 +348,7 @@ pub fn live_in_history(events: &[HistoryEvent]) -> Vec<(String, &HistoryEvent)> 
 }
 
 /// Deletes request ServiceAccounts no live request binds: past their end, or without a record
-/// for longer than a `request` takes to write one ([`crate::services::record::ABANDONED_AFTER`]).
+/// for longer than a `request` takes to write one ([`crate::state::record::ABANDONED_AFTER`]).
 async fn delete_stray_accounts(conn: &Connection, grants: &Grants, now: DateTime<Utc>) -> Result<()> {
     let stray = stray_accounts(conn, grants, now, false).await?;
     let ids: Vec<&str> = stray.iter().map(String::as_str).collect();
@@ -373,7 +375,7 @@ async fn stray_accounts(conn: &Connection, grants: &Grants, now: DateTime<Utc>, 
             .as_ref()
             .and_then(|t| DateTime::from_timestamp(t.0.as_second(), 0))
             .unwrap_or(now);
-        let kept = live.iter().any(|g| g.id == id) || now - created < crate::services::record::ABANDONED_AFTER;
+        let kept = live.iter().any(|g| g.id == id) || now - created < crate::state::record::ABANDONED_AFTER;
         if end <= now || !kept {
             stray.push(id.to_string());
         }

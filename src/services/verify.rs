@@ -13,10 +13,11 @@ use kube::api::{Api, DeleteParams, ListParams, PostParams};
 use crate::base::error::{Error, Result};
 use crate::cluster::Connection;
 use crate::cluster::access::{Permission, subject_can};
-use crate::cluster::bindings::{delete_refs, new_id};
-use crate::services::policy::GrantRole;
-use crate::services::record::BindingRef;
+use crate::cluster::bindings::delete_refs;
 use crate::state;
+use crate::state::new_id;
+use crate::state::policy::GrantRole;
+use crate::state::record::BindingRef;
 
 /// A synthetic support identity with one role's bindings.
 pub struct VerifyIdentity {

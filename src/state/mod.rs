@@ -4,11 +4,31 @@
 //! ([`request_account`]) instead of the Group `crusoe-support:request:<id>` of earlier releases;
 //! a record in that old form is untrusted and swept, never read as a request.
 
+pub mod history;
+pub mod policy;
+pub mod record;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
 /// The default system namespace holding the policy, the history and the bindings' records.
+/// A short lowercase random id, valid as a DNS-1123 label: a letter, then letters and digits.
+pub fn new_id() -> crate::base::error::Result<String> {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| crate::base::error::Error::failed(format!("no randomness for a request id: {e}")))?;
+    Ok(bytes
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let alphabet = if i == 0 { &ALPHABET[..26] } else { ALPHABET };
+            alphabet[*b as usize % alphabet.len()] as char
+        })
+        .collect())
+}
+
 /// True for a DNS-1123 label (request ids, namespaces).
 pub fn is_dns_label(text: &str) -> bool {
     !text.is_empty()
@@ -16,6 +36,33 @@ pub fn is_dns_label(text: &str) -> bool {
         && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !text.starts_with('-')
         && !text.ends_with('-')
+}
+
+/// The names of the ClusterRoles and flow control support access installs.
+pub mod cluster_roles {
+    pub const READONLY: &str = "crusoe-support-readonly";
+    pub const OPERATOR: &str = "crusoe-support-operator";
+    pub const LOGS: &str = "crusoe-support-logs";
+    pub const DEBUG: &str = "crusoe-support-debug";
+    /// The PriorityLevelConfiguration and FlowSchema.
+    pub const FLOW_CONTROL: &str = "crusoe-support";
+    /// The plugin's FlowSchema beside the chart's, whose subjects are only the chart's groups: it sends
+    /// Group `crusoe-support` (every plugin credential) to the chart's priority level.
+    pub const PER_REQUEST_FLOW: &str = "crusoe-support-per-request";
+}
+
+/// The guards' refusals the plugin recognizes and acts on (part of the state format: the guards
+/// say them, the plugin reads them).
+pub mod refusals {
+    /// How `crusoe-support-requests` refuses a companion whose ServiceAccount its record does not (yet)
+    /// grant: RBAC's cache may still miss a grant made a moment ago, so the plugin retries on it.
+    pub const COMPANION_AFTER_GRANT: &str =
+        "a companion binds only the ServiceAccount its record already grants: it is made after the record's grant";
+
+    /// How `crusoe-support-requesters` refuses a party's history write that would take the history past
+    /// the size whose rest is the owner's: the plugin then records the event as a Kubernetes Event only.
+    pub const HISTORY_FULL_FOR_PARTIES: &str =
+        "no write but the owner's takes the history ConfigMap past its party ceiling";
 }
 
 /// RFC3339, UTC, seconds precision, `Z` suffix: how the state format spells a time.

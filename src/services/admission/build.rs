@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::literal::{FINGERPRINT, Literal, carried_values, literals, mark};
 use crate::services::admission::cel;
-use crate::services::policy::Policy;
+use crate::state::policy::Policy;
 use crate::state::{self, annotations as ann};
 
 /// A support identity: a request ServiceAccount of the system namespace `namespace`, or a member of

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::base::duration::{format_duration, parse_duration};
 use crate::services::admission::cel;
-use crate::services::policy::{Policy, approval_name};
+use crate::state::policy::{Policy, approval_name};
 use crate::state::policy_keys as key;
 
 /// One policy value as the guards carry it.

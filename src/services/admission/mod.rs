@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::base::error::Result;
 use crate::cluster::Connection;
 use crate::cluster::install::{Installed, Outcome, install_one, remove_one, same};
-use crate::services::policy::Policy;
+use crate::state::policy::Policy;
 use crate::state::{self};
 
 mod build;
@@ -51,16 +51,6 @@ pub const GUARDRAILS: &str = "crusoe-support-guardrails";
 /// What a support identity may never write: the support state, RBAC, credentials; and nothing at
 /// all as an impersonated request ServiceAccount.
 pub const IDENTITIES: &str = "crusoe-support-identities";
-
-/// How `crusoe-support-requests` refuses a companion whose ServiceAccount its record does not (yet)
-/// grant: RBAC's cache may still miss a grant made a moment ago, so the plugin retries on it.
-pub const COMPANION_AFTER_GRANT: &str =
-    "a companion binds only the ServiceAccount its record already grants: it is made after the record's grant";
-
-/// How `crusoe-support-requesters` refuses a party's history write that would take the history past
-/// the size whose rest is the owner's: the plugin then records the event as a Kubernetes Event only.
-pub const HISTORY_FULL_FOR_PARTIES: &str =
-    "no write but the owner's takes the history ConfigMap past its party ceiling";
 
 /// The names of the guards this policy wants: all five, or four with `guardrails=off`.
 pub fn wanted(guardrails: bool) -> Vec<&'static str> {
@@ -431,7 +421,7 @@ impl InstalledGuards {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::policy::Role;
+    use crate::state::policy::Role;
     use std::collections::HashMap;
 
     fn enabled() -> Policy {
@@ -527,7 +517,7 @@ mod tests {
             before.iter().zip(&audiences).filter(|(a, b)| a != b).map(|(a, _)| a.0.name_any()).collect();
         assert_eq!(changed, [CREDENTIALS]);
         assert!(carried(&audiences[1].0).contains(&("apiAudiences".into(), "https://variables.example".into())));
-        let allowed = crate::services::policy::parse_cluster_roles(&["view,edit/namespaced"]).unwrap();
+        let allowed = crate::state::policy::parse_cluster_roles(&["view,edit/namespaced"]).unwrap();
         let cluster_roles = guards(&Policy { cluster_roles: allowed, ..enabled() });
         let changed: Vec<String> =
             before.iter().zip(&cluster_roles).filter(|(a, b)| a != b).map(|(a, _)| a.0.name_any()).collect();

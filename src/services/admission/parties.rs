@@ -17,18 +17,10 @@ fn line_start() -> String {
     format!(r#"'{{"by":' + {} + ','"#, writer_json())
 }
 
-/// CEL: what a write added to the history ConfigMap's key `k` (all of it for a new key).
-pub(super) fn appended(k: &str) -> String {
-    format!(
-        "(has(oldObject.data) && oldObject.data != null && {k} in oldObject.data ? \
-         object.data[{k}].substring(oldObject.data[{k}].size()) : object.data[{k}])"
-    )
-}
-
 /// CEL: every line appended to key `k` starts with [`line_start`] and ends with a newline, after
 /// a newline.
 fn lines_by_writer(k: &str) -> String {
-    let added = appended(k);
+    let added = trail::appended(k);
     let start = line_start();
     format!(
         "{added} == '' || ((!(has(oldObject.data) && oldObject.data != null && {k} in oldObject.data) || \
@@ -267,7 +259,7 @@ pub(super) fn source(namespace: &str) -> Value {
         ),
         validation(
             &on("configmaps", &trail::history_below_ceiling()),
-            format!("{} ({} bytes; the rest is the owner's room)", super::HISTORY_FULL_FOR_PARTIES, trail::PARTY_CEILING),
+            format!("{} ({} bytes; the rest is the owner's room)", crate::state::refusals::HISTORY_FULL_FOR_PARTIES, trail::PARTY_CEILING),
         ),
         validation(
             &on("configmaps", &trail::history_events("variables.approver")),

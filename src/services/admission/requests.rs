@@ -228,7 +228,7 @@ pub(super) fn source(namespace: &str) -> Value {
                   (variables.clusterRole in variables.clusterRoles || (request.kind.kind == 'RoleBinding' && \
                    variables.clusterRole + '{namespaced}' in variables.clusterRoles)))",
                 cluster = state::CLUSTER_ROLE_LABEL_VALUE,
-                namespaced = crate::services::policy::NAMESPACED_SUFFIX,
+                namespaced = crate::state::policy::NAMESPACED_SUFFIX,
             ),
             format!(
                 "the role of this support binding is not enabled ({policy_ref}, keys enabledRoles and clusterRoles): \
@@ -237,7 +237,7 @@ pub(super) fn source(namespace: &str) -> Value {
                 state::ROLE_LABEL,
                 state::CLUSTER_ROLE_LABEL_VALUE,
                 ann::CLUSTER_ROLE,
-                crate::services::policy::NAMESPACED_SUFFIX
+                crate::state::policy::NAMESPACED_SUFFIX
             ),
         ),
         validation(
@@ -383,7 +383,7 @@ pub(super) fn source(namespace: &str) -> Value {
             format!(
                 "{} (after the approvals the policy asks for), never before it and never for a ServiceAccount the \
                  record does not bind",
-                super::COMPANION_AFTER_GRANT
+                crate::state::refusals::COMPANION_AFTER_GRANT
             ),
         ),
     ];

@@ -4,7 +4,8 @@
 
 use crate::base::text::{MAX_REASON, MAX_REQUESTOR};
 use crate::services::admission::cel;
-use crate::services::history::{self, EventKind};
+use crate::state::history;
+use crate::state::history::EventKind;
 use crate::state::{self, annotations as ann};
 
 /// A key of the history ConfigMap that holds lines: a month.
@@ -74,13 +75,18 @@ pub(super) fn history_metadata_unchanged() -> String {
     .join(" && ")
 }
 
+/// CEL: what a write added to the history ConfigMap's key `k` (all of it for a new key).
+pub(super) fn appended(k: &str) -> String {
+    format!(
+        "(has(oldObject.data) && oldObject.data != null && {k} in oldObject.data ? \
+         object.data[{k}].substring(oldObject.data[{k}].size()) : object.data[{k}])"
+    )
+}
+
 /// CEL: the text a write adds to the history, all keys together (each key's new value starts with
 /// its old one: another validation holds that first).
 fn added() -> String {
-    format!(
-        "(has(object.data) && object.data != null ? object.data.map(k, {}).join('') : '')",
-        super::parties::appended("k")
-    )
+    format!("(has(object.data) && object.data != null ? object.data.map(k, {}).join('') : '')", appended("k"))
 }
 
 /// CEL, on an UPDATE of the history ConfigMap: lines go only under month keys (a key that is not

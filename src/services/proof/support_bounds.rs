@@ -15,7 +15,7 @@ use crate::base::error::{Error, Result};
 use crate::cluster::Connection;
 use crate::cluster::access::{Permission, subject_can};
 use crate::services::admission::IDENTITIES;
-use crate::services::proof::{GuardProof, outcome, proof};
+use crate::services::proof::probe::{GuardProof, outcome, proof};
 use crate::state;
 
 /// The ClusterRole the temporary identity holds in the system namespace: it writes ConfigMaps and
@@ -25,7 +25,7 @@ const WRITER: &str = "admin";
 /// Proves `crusoe-support-identities` with dry-run writes as a temporary support identity and as
 /// an impersonated request ServiceAccount.
 pub async fn prove(conn: &Connection) -> Result<Vec<GuardProof>> {
-    let id = crate::cluster::bindings::new_id()?;
+    let id = crate::state::new_id()?;
     let group = state::verify_group(&id);
     let name = format!("supportaccess-verify-{id}-state");
     let binding = RoleBinding {

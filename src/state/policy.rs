@@ -7,14 +7,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use k8s_openapi::api::core::v1::ConfigMap;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::api::{Api, PostParams};
 use serde::Serialize;
 
-use crate::base::error::{Error, Result};
-use crate::cluster::Connection;
-use crate::services::record::Companion;
+use crate::base::error::Result;
 
 use crate::base::duration::{format_duration, parse_duration};
 use crate::state::{self, policy_keys as key};
@@ -106,7 +101,7 @@ impl GrantRole {
     /// The ClusterRole the record binds.
     pub fn cluster_role(&self) -> &str {
         match self {
-            GrantRole::Support(role) => crate::services::record::cluster_role_of(*role),
+            GrantRole::Support(role) => cluster_role_of(*role),
             GrantRole::Cluster(name) => name,
         }
     }
@@ -115,7 +110,7 @@ impl GrantRole {
     pub fn api_name(&self) -> String {
         match self {
             GrantRole::Support(role) => role.api_name().to_string(),
-            GrantRole::Cluster(name) => format!("ClusterRole {}", crate::output::terminal(name)),
+            GrantRole::Cluster(name) => format!("ClusterRole {}", crate::base::text::terminal(name)),
         }
     }
 
@@ -135,7 +130,7 @@ impl GrantRole {
 
 impl fmt::Display for GrantRole {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::output::terminal(self.name()))
+        f.write_str(&crate::base::text::terminal(self.name()))
     }
 }
 
@@ -175,7 +170,7 @@ impl AllowedClusterRole {
 
 /// Why a name cannot be allowed as a ClusterRole support may request; `None` when it can.
 pub fn unallowable_cluster_role(name: &str) -> Option<String> {
-    let shown = crate::output::terminal(&format!("{name:?}")).into_owned();
+    let shown = crate::base::text::terminal(&format!("{name:?}")).into_owned();
     if name.is_empty() || name.len() > 253 || name == "." || name == ".." {
         return Some(format!("{shown} is not a ClusterRole name"));
     }
@@ -211,8 +206,8 @@ pub fn parse_cluster_roles<S: AsRef<str>>(items: &[S]) -> Result<Vec<AllowedClus
             Some(seen) if seen.namespaced_only != namespaced_only => {
                 return Err(format!(
                     "{} is listed both cluster-wide and as {}{NAMESPACED_SUFFIX}: say one",
-                    crate::output::terminal(name),
-                    crate::output::terminal(name)
+                    crate::base::text::terminal(name),
+                    crate::base::text::terminal(name)
                 ));
             }
             Some(_) => {}
@@ -296,7 +291,7 @@ pub fn parse_approvals(value: &str) -> std::result::Result<u8, String> {
         Ok(n) if (1..=state::MAX_APPROVALS).contains(&n) => Ok(n),
         _ => Err(format!(
             "is {}, not a number of approvers from 1 to {}",
-            crate::output::terminal(&format!("{value:?}")),
+            crate::base::text::terminal(&format!("{value:?}")),
             state::MAX_APPROVALS
         )),
     }
@@ -416,7 +411,7 @@ impl Policy {
         }
         if let Some(value) = data.get(key::DEFAULT_SCOPE).filter(|v| !v.is_empty()) {
             if !crate::state::is_dns_label(value) {
-                let shown = crate::output::terminal(&format!("{value:?}")).into_owned();
+                let shown = crate::base::text::terminal(&format!("{value:?}")).into_owned();
                 return Err(fail(key::DEFAULT_SCOPE, format!("is {shown}, not a namespace name")));
             }
             policy.default_scope = Some(value.clone());
@@ -450,7 +445,7 @@ impl Policy {
             (key::DEFAULT_SCOPE.to_string(), self.default_scope.clone().unwrap_or_default()),
         ]);
         if let Some(at) = self.updated_at {
-            data.insert(key::UPDATED_AT.to_string(), crate::output::rfc3339(at));
+            data.insert(key::UPDATED_AT.to_string(), crate::state::rfc3339(at));
         }
         if let Some(by) = &self.updated_by {
             data.insert(key::UPDATED_BY.to_string(), by.clone());
@@ -572,106 +567,6 @@ impl Policy {
     }
 }
 
-/// Reads the policy ConfigMap of the system namespace. `None` when it (or the namespace) does
-/// not exist, which means access was never enabled.
-pub async fn read_policy(conn: &Connection) -> Result<Option<Policy>> {
-    read_stored_policy(conn).await?.map_err(|problem| {
-        Error::failed(untrusted(conn, &problem))
-            .with_hint("run `kubectl supportaccess enable` or `disable` to rewrite it")
-    })
-}
-
-/// Reads the policy, keeping a policy that does not parse apart as its problem (so that `get` can
-/// report it and treat access as disabled).
-pub async fn read_stored_policy(conn: &Connection) -> Result<Result<Option<Policy>, PolicyError>> {
-    let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
-    let Some(map) = conn.call(api.get_opt(state::POLICY_CONFIGMAP)).await? else {
-        return Ok(Ok(None));
-    };
-    Ok(Policy::from_data(&map.data.unwrap_or_default()).map(Some))
-}
-
-/// Why `-n` names no system namespace, when it names one where support access never was (neither
-/// its policy nor its history is there): `-n` is the system namespace that holds support access,
-/// which a kubectl user may read as the namespace they work in. A call only off the default.
-pub async fn not_installed_here(conn: &Connection, policy: Option<&Policy>) -> Result<Option<Error>> {
-    if policy.is_some() || conn.namespace == state::DEFAULT_NAMESPACE {
-        return Ok(None);
-    }
-    let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
-    if conn.call(api.get_metadata_opt(state::HISTORY_CONFIGMAP)).await?.is_some() {
-        return Ok(None);
-    }
-    let ns = crate::output::terminal(&conn.namespace).into_owned();
-    Ok(Some(
-        Error::refused(format!(
-            "refused: support access is disabled on context {:?}: nothing is installed in namespace {ns}, and -n \
-             names the system namespace that holds it (by default {}), not the namespace you work in",
-            conn.context,
-            state::DEFAULT_NAMESPACE
-        ))
-        .with_hint(format!("leave out -n; to ask for access in namespace {ns} only, use `request --scope {ns}`")),
-    ))
-}
-
-/// "the policy ConfigMap crusoe-system/support-access cannot be trusted: key … is …".
-pub fn untrusted(conn: &Connection, problem: &PolicyError) -> String {
-    format!("the policy ConfigMap {}/{} cannot be trusted: {problem}", conn.namespace, state::POLICY_CONFIGMAP)
-}
-
-/// The policy before and after an update. `before` is `None` when there was none, or when the
-/// stored one could not be trusted (`repaired` then says why).
-#[derive(Debug, Clone)]
-pub struct PolicyChange {
-    pub before: Option<Policy>,
-    pub after: Policy,
-    pub repaired: Option<PolicyError>,
-}
-
-/// Writes the policy computed from the stored one, with the ConfigMap's resourceVersion
-/// (optimistic concurrency), retrying from a fresh read when another writer got there first.
-pub async fn update_policy(conn: &Connection, change: impl Fn(Option<&Policy>) -> Policy) -> Result<PolicyChange> {
-    let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
-    for attempt in 0.. {
-        let stored = conn.call(api.get_opt(state::POLICY_CONFIGMAP)).await?;
-        let (before, repaired) =
-            match stored.as_ref().map(|m| Policy::from_data(m.data.as_ref().unwrap_or(&BTreeMap::new()))) {
-                None => (None, None),
-                Some(Ok(policy)) => (Some(policy), None),
-                Some(Err(problem)) => (None, Some(problem)),
-            };
-        let after = change(before.as_ref());
-        let result = match stored {
-            Some(mut map) => {
-                map.data = Some(after.to_data());
-                let labels = map.metadata.labels.get_or_insert_with(BTreeMap::new);
-                labels.extend(state::managed_labels());
-                conn.call(api.replace(state::POLICY_CONFIGMAP, &PostParams::default(), &map)).await
-            }
-            None => {
-                let map = ConfigMap {
-                    metadata: ObjectMeta {
-                        name: Some(state::POLICY_CONFIGMAP.into()),
-                        labels: Some(state::managed_labels()),
-                        ..ObjectMeta::default()
-                    },
-                    data: Some(after.to_data()),
-                    ..ConfigMap::default()
-                };
-                conn.call(api.create(&PostParams::default(), &map)).await
-            }
-        };
-        match result {
-            Ok(_) => {
-                return Ok(PolicyChange { before, after, repaired });
-            }
-            Err(e) if e.is_conflict() && attempt < 100 => crate::base::retry::backoff(attempt).await,
-            Err(e) => return Err(e),
-        }
-    }
-    unreachable!("the loop returns")
-}
-
 /// A comma list of namespace names (DNS labels), each escaped in the error when it is not one.
 /// A comma list of token audiences: printable, no spaces.
 pub fn audience_list(value: &str) -> Result<Vec<String>, String> {
@@ -686,7 +581,7 @@ fn namespace_list(text: &str) -> Result<Vec<String>, String> {
     let names = split_list(text);
     match names.iter().find(|ns| !crate::state::is_dns_label(ns)) {
         Some(bad) => {
-            Err(format!("holds {}, which is not a namespace name", crate::output::terminal(&format!("{bad:?}"))))
+            Err(format!("holds {}, which is not a namespace name", crate::base::text::terminal(&format!("{bad:?}"))))
         }
         None => Ok(names),
     }
@@ -695,6 +590,45 @@ fn namespace_list(text: &str) -> Result<Vec<String>, String> {
 /// Splits a comma list, dropping blanks and surrounding spaces.
 pub fn split_list(text: &str) -> Vec<String> {
     text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
+/// The `-logs` and `-debug` RoleBindings of a cluster-wide request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Companion {
+    Logs,
+    Debug,
+}
+
+impl Companion {
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Companion::Logs => "logs",
+            Companion::Debug => "debug",
+        }
+    }
+
+    pub fn cluster_role(self) -> &'static str {
+        match self {
+            Companion::Logs => crate::state::cluster_roles::LOGS,
+            Companion::Debug => crate::state::cluster_roles::DEBUG,
+        }
+    }
+
+    /// Which companions a request of this role gets.
+    pub fn of(role: Role) -> &'static [Companion] {
+        match role {
+            Role::Readonly => &[Companion::Logs],
+            Role::Operator => &[Companion::Logs, Companion::Debug],
+        }
+    }
+}
+
+/// The ClusterRole a request's record binding refers to.
+pub fn cluster_role_of(role: Role) -> &'static str {
+    match role {
+        Role::Readonly => crate::state::cluster_roles::READONLY,
+        Role::Operator => crate::state::cluster_roles::OPERATOR,
+    }
 }
 
 #[cfg(test)]

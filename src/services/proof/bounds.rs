@@ -19,16 +19,13 @@ use crate::base::error::{Error, Result};
 use crate::cluster::Connection;
 use crate::cluster::access::{Permission, subject_can};
 use crate::services::admission::{CREDENTIALS, REQUESTERS, REQUESTS};
-use crate::services::policy::{Policy, Role};
-use crate::services::proof::{GuardProof, outcome, proof};
+use crate::services::proof::probe::{GuardProof, RBAC, outcome, proof};
 use crate::services::requesters::Party;
 use crate::state;
+use crate::state::policy::{Policy, Role};
 
 /// The requester of the other request `roles --verify` tries as its temporary requester.
 const OTHER_REQUESTER: &str = "supportaccess-verify-other";
-
-/// Rows refused by RBAC itself carry this in place of a guard's name.
-pub const RBAC: &str = "RBAC (requester roles)";
 
 /// A temporary requester or approver: a user no credential carries, bound to both roles of its
 /// party.
@@ -41,7 +38,7 @@ struct TemporaryRequester {
 
 impl TemporaryRequester {
     async fn create(conn: &Connection, party: Party) -> Result<TemporaryRequester> {
-        let id = crate::cluster::bindings::new_id()?;
+        let id = crate::state::new_id()?;
         let who = match party {
             Party::Requester => "requester",
             Party::Approver => "approver",
@@ -122,7 +119,7 @@ impl TemporaryRequester {
 
 /// A Kubernetes Event as the plugin writes it for `event`, in `by`'s name, about the history of
 /// `namespace`.
-fn forged_event(namespace: &str, event: crate::services::history::EventKind, by: &str) -> Event {
+fn forged_event(namespace: &str, event: crate::state::history::EventKind, by: &str) -> Event {
     let mut labels = state::managed_labels();
     labels.insert(format!("{}event", state::PREFIX), event.name());
     Event {
@@ -139,7 +136,7 @@ fn forged_event(namespace: &str, event: crate::services::history::EventKind, by:
             namespace: Some(namespace.into()),
             ..ObjectReference::default()
         },
-        reason: Some(crate::services::history::event_reason(event)),
+        reason: Some(crate::state::history::event_reason(event)),
         action: Some(event.name()),
         message: Some(format!("{} by {by}", event.name())),
         type_: Some("Normal".into()),
@@ -200,7 +197,7 @@ async fn prove_approver(conn: &Connection, approver: &TemporaryRequester) -> Res
         let made = as_approver.call(bindings.create(&create, &binding)).await;
         proofs.push(proof(REQUESTERS, check, "refused", outcome(REQUESTERS, made)));
     }
-    let event = forged_event(&approver.namespace, crate::services::history::EventKind::Disabled, &approver.user);
+    let event = forged_event(&approver.namespace, crate::state::history::EventKind::Disabled, &approver.user);
     let events = Api::<Event>::namespaced(as_approver.client.clone(), &approver.namespace);
     let made = as_approver.call(events.create(&create, &event)).await;
     proofs.push(proof(
@@ -333,9 +330,16 @@ async fn prove(conn: &Connection, policy: &Policy, requester: &TemporaryRequeste
     let pending = Policy { approval_required: true, ..policy.clone() };
     let by = conn.whoami().await?;
     let held_role = policy.enabled_roles.first().copied().unwrap_or(Role::Readonly);
-    let held = crate::services::proof::as_written(
+    let held = crate::services::proof::probe::as_written(
         &pending,
-        crate::services::proof::record_binding("verifydel", held_role, now, chrono::TimeDelta::hours(1), &by, ns),
+        crate::services::proof::probe::record_binding(
+            "verifydel",
+            held_role,
+            now,
+            chrono::TimeDelta::hours(1),
+            &by,
+            ns,
+        ),
     );
     let admin: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
     let deleted = match conn.call(admin.create(&PostParams::default(), &held)).await {
@@ -363,12 +367,12 @@ async fn prove(conn: &Connection, policy: &Policy, requester: &TemporaryRequeste
     proofs.push(proof(REQUESTERS, "as a requester: dropping a history line", "refused", dropped));
     let forged = match conn.call(history.get_opt(state::HISTORY_CONFIGMAP)).await? {
         Some(mut map) => {
-            let line = crate::services::history::HistoryEvent::policy(
-                crate::services::history::EventKind::Revoked,
+            let line = crate::state::history::HistoryEvent::policy(
+                crate::state::history::EventKind::Revoked,
                 "supportaccess-verify-other",
                 "a line in another's name",
             );
-            crate::services::history::append_lines(map.data.get_or_insert_default(), &[line]);
+            crate::state::history::append_lines(map.data.get_or_insert_default(), &[line]);
             let api = Api::<ConfigMap>::namespaced(as_requester.client.clone(), ns);
             outcome(REQUESTERS, as_requester.call(api.replace(state::HISTORY_CONFIGMAP, &create, &map)).await)
         }
@@ -391,7 +395,7 @@ async fn prove(conn: &Connection, policy: &Policy, requester: &TemporaryRequeste
         None => "skipped: there is no history yet".into(),
     };
     proofs.push(proof(REQUESTERS, "as a requester: an owner reference on the history", "refused", orphaned));
-    let event = forged_event(ns, crate::services::history::EventKind::Revoked, OTHER_REQUESTER);
+    let event = forged_event(ns, crate::state::history::EventKind::Revoked, OTHER_REQUESTER);
     let events = Api::<Event>::namespaced(as_requester.client.clone(), ns);
     let made = as_requester.call(events.create(&create, &event)).await;
     proofs.push(proof(
@@ -424,9 +428,9 @@ async fn prove(conn: &Connection, policy: &Policy, requester: &TemporaryRequeste
     let role = policy.enabled_roles.first().copied().unwrap_or(Role::Readonly);
     // A record as the requester's `request` writes it: pending (no subject) when approval is required.
     let record_as_written = |id: &str, start: chrono::DateTime<Utc>, lasts: chrono::TimeDelta| {
-        crate::services::proof::as_written(
+        crate::services::proof::probe::as_written(
             policy,
-            crate::services::proof::record_binding(id, role, start, lasts, &requester.user, ns),
+            crate::services::proof::probe::record_binding(id, role, start, lasts, &requester.user, ns),
         )
     };
     let record = record_as_written("verifyrq", now, chrono::TimeDelta::hours(1));

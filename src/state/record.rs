@@ -8,11 +8,9 @@ use chrono::{DateTime, Utc};
 use k8s_openapi::api::rbac::v1::Subject;
 use serde::Serialize;
 
-use crate::output::rfc3339;
-use crate::services::policy::{GrantRole, Role};
+use crate::state::policy::{GrantRole, Role};
+use crate::state::rfc3339;
 use crate::state::{self, annotations as ann};
-
-pub use crate::services::census::{Grants, Scan};
 
 /// A request with no credential this long after it was made was abandoned half-way (its
 /// `request` died): it is swept as expired.
@@ -180,7 +178,7 @@ impl Grant {
     }
 
     /// Whether the policy allows its role, in its scope.
-    pub fn allowed_by(&self, policy: &crate::services::policy::Policy) -> bool {
+    pub fn allowed_by(&self, policy: &crate::state::policy::Policy) -> bool {
         policy.allows_in(&self.role, self.scope.as_deref())
     }
 
@@ -218,7 +216,7 @@ impl Grant {
             labels.get(state::ROLE_LABEL).ok_or_else(|| invalid(format!("label {} is missing", state::ROLE_LABEL)))?;
         let role = match (label.as_str(), annotations.get(ann::CLUSTER_ROLE)) {
             (state::CLUSTER_ROLE_LABEL_VALUE, Some(name)) => {
-                match crate::services::policy::unallowable_cluster_role(name) {
+                match crate::state::policy::unallowable_cluster_role(name) {
                     None => GrantRole::Cluster(name.clone()),
                     Some(problem) => return Err(invalid(format!("annotation {}: {problem}", ann::CLUSTER_ROLE))),
                 }
@@ -275,7 +273,7 @@ impl Grant {
         }
         let approvals = |key: &str| {
             parse_approvals(annotations.get(key).map(String::as_str).unwrap_or_default())
-                .map_err(|problem| invalid(format!("annotation {key}: {}", crate::output::terminal(&problem))))
+                .map_err(|problem| invalid(format!("annotation {key}: {}", crate::base::text::terminal(&problem))))
         };
         Ok(Grant {
             id: request_id,
@@ -374,45 +372,6 @@ impl BindingRef {
     /// "ClusterRoleBinding x" or "RoleBinding ns/x".
     pub fn describe(&self) -> String {
         format!("{} {}{}", self.kind, self.namespace.as_ref().map(|ns| format!("{ns}/")).unwrap_or_default(), self.name)
-    }
-}
-
-/// The `-logs` and `-debug` RoleBindings of a cluster-wide request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Companion {
-    Logs,
-    Debug,
-}
-
-impl Companion {
-    pub fn suffix(self) -> &'static str {
-        match self {
-            Companion::Logs => "logs",
-            Companion::Debug => "debug",
-        }
-    }
-
-    pub fn cluster_role(self) -> &'static str {
-        match self {
-            Companion::Logs => crate::services::roles::LOGS,
-            Companion::Debug => crate::services::roles::DEBUG,
-        }
-    }
-
-    /// Which companions a request of this role gets.
-    pub fn of(role: Role) -> &'static [Companion] {
-        match role {
-            Role::Readonly => &[Companion::Logs],
-            Role::Operator => &[Companion::Logs, Companion::Debug],
-        }
-    }
-}
-
-/// The ClusterRole a request's record binding refers to.
-pub fn cluster_role_of(role: Role) -> &'static str {
-    match role {
-        Role::Readonly => crate::services::roles::READONLY,
-        Role::Operator => crate::services::roles::OPERATOR,
     }
 }
 

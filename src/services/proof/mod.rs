@@ -3,12 +3,18 @@
 //! to be refused by a named guard or allowed; and the indirect paths no guard closes — what the
 //! service accounts of pods support may exec into could do.
 
-use chrono::{DateTime, Utc};
+pub mod bounds;
+pub mod probe;
+pub mod support_bounds;
+
+use probe::{GuardProof, as_written, dry_run, outcome, proof, record_binding};
+
+use chrono::Utc;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Node, Pod};
 use k8s_openapi::api::rbac::v1::ClusterRoleBinding;
 use kube::ResourceExt;
-use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PostParams};
 use serde::Serialize;
 use serde_json::json;
 
@@ -17,72 +23,8 @@ use crate::cluster::Connection;
 use crate::cluster::access::{Permission, subject_can};
 use crate::output::rfc3339;
 use crate::services::admission::{self, GUARDRAILS, REQUESTS};
-use crate::services::policy::{Policy, Role};
-use crate::services::record::{Grant, cluster_role_of};
 use crate::services::verify::VerifyIdentity;
-use crate::state;
-
-/// One dry-run write and what the guard should make of it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GuardProof {
-    pub guard: &'static str,
-    pub check: String,
-    /// `refused` (by this guard) or `allowed`.
-    pub expected: &'static str,
-    /// `refused`, `allowed`, `refused by something else: …`, `skipped: …`, or `missing`.
-    pub observed: String,
-}
-
-impl GuardProof {
-    pub fn ok(&self) -> bool {
-        self.expected == self.observed || self.skipped()
-    }
-
-    /// Not tried (nothing to try it on): neither a match nor a mismatch.
-    pub fn skipped(&self) -> bool {
-        self.observed.starts_with("skipped")
-    }
-
-    /// The OK column: `ok`, `skipped` or `MISMATCH`.
-    pub fn verdict(&self) -> &'static str {
-        match (self.skipped(), self.ok()) {
-            (true, _) => "skipped",
-            (false, true) => "ok",
-            (false, false) => "MISMATCH",
-        }
-    }
-}
-
-pub(crate) fn proof(
-    guard: &'static str,
-    check: impl Into<String>,
-    expected: &'static str,
-    observed: String,
-) -> GuardProof {
-    GuardProof { guard, check: check.into(), expected, observed }
-}
-
-/// What a dry-run write came to: `allowed`, `refused` when this guard refused it (or, for
-/// [`crate::services::bounds::RBAC`], RBAC did), or the other reason it failed.
-pub(crate) fn outcome<T>(guard: &str, result: Result<T>) -> String {
-    match result {
-        Ok(_) => "allowed".into(),
-        Err(e)
-            if guard == crate::services::bounds::RBAC
-                && e.kind == crate::base::error::ErrorKind::Forbidden
-                && !e.message.contains("admission guard") =>
-        {
-            "refused".into()
-        }
-        Err(e) if e.message.contains(&format!("admission guard {guard}:")) => "refused".into(),
-        Err(e) => format!("refused by something else: {}", e.message),
-    }
-}
-
-fn dry_run() -> PatchParams {
-    PatchParams { dry_run: true, ..PatchParams::default() }
-}
+use crate::state::policy::{Policy, Role};
 
 /// Proves every guard the policy wants. A guard that is missing or changed is a failed row.
 pub async fn guards(conn: &Connection, policy: &Policy, by: &str) -> Result<Vec<GuardProof>> {
@@ -105,7 +47,7 @@ pub async fn guards(conn: &Connection, policy: &Policy, by: &str) -> Result<Vec<
         }))
         .collect();
     proofs.extend(as_caller(conn, policy, by).await?);
-    proofs.extend(crate::services::support_bounds::prove(conn).await?);
+    proofs.extend(crate::services::proof::support_bounds::prove(conn).await?);
     if policy.guardrails {
         let namespaces = conn.existing_namespaces(&policy.system_namespaces).await?;
         let namespace = namespaces.first().cloned().unwrap_or_else(|| "kube-system".into());
@@ -170,49 +112,6 @@ async fn as_caller(conn: &Connection, policy: &Policy, by: &str) -> Result<Vec<G
         outcome(REQUESTS, create(bare).await),
     ));
     Ok(proofs)
-}
-
-/// `record` as `request` writes it under `policy`: pending (no subject) when approval is
-/// required.
-pub fn as_written(policy: &Policy, mut record: ClusterRoleBinding) -> ClusterRoleBinding {
-    if policy.approval_required {
-        record.subjects = None;
-        let annotations = record.metadata.annotations.get_or_insert_default();
-        annotations.insert(state::annotations::STATE.into(), state::STATE_PENDING.into());
-    }
-    record
-}
-
-/// A request record as `request` writes it, for dry runs.
-pub fn record_binding(
-    id: &str,
-    role: Role,
-    now: DateTime<Utc>,
-    lasts: chrono::TimeDelta,
-    by: &str,
-    namespace: &str,
-) -> ClusterRoleBinding {
-    let grant = Grant {
-        id: id.to_string(),
-        role: role.into(),
-        scope: None,
-        requestor: "roles-verify".into(),
-        reason: "dry run of kubectl-supportaccess".into(),
-        requested_at: now,
-        expires_at: now + lasts,
-        credential_expires_at: None,
-        requested_by: by.to_string(),
-        ..Grant::default()
-    };
-    let mut labels = state::managed_labels();
-    labels.insert(state::REQUEST_ID_LABEL.into(), id.into());
-    labels.insert(state::ROLE_LABEL.into(), role.name().into());
-    serde_json::from_value::<ClusterRoleBinding>(json!({
-        "metadata": { "name": state::binding_name(id), "labels": labels, "annotations": grant.record_annotations() },
-        "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": cluster_role_of(role) },
-        "subjects": [crate::services::record::account_subject(namespace, &state::request_account(id, now + lasts, by).unwrap_or_default())],
-    }))
-    .expect("a record is a ClusterRoleBinding")
 }
 
 /// As a temporary operator identity: what the guardrails refuse and allow.
