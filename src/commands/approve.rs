@@ -13,11 +13,12 @@ use crate::cluster::access::{Permission, require};
 use crate::cluster::history;
 use crate::cluster::policy::read_policy;
 use crate::output::{print_structured, rfc3339, terminal};
-use crate::services::approval::{self, Approved};
+use crate::services::approval::{self, Approved, tally};
 use crate::services::live::open_live;
 use crate::state::history::{EventKind, HistoryEvent};
-use crate::state::policy::{GrantRole, Policy};
+use crate::state::policy::Policy;
 use crate::state::record::{Approval, Grant};
+use crate::state::roles::GrantRole;
 
 /// What a pending request asks for, in one line: how long it lasts, never a "from now" that a
 /// wait for the answer makes stale.
@@ -71,15 +72,6 @@ async fn enabled_policy(conn: &Connection, grant: &Grant) -> Result<Policy> {
             "refused: support access is disabled on context {:?}, so request {} cannot be approved",
             conn.context, grant.id
         ))),
-    }
-}
-
-/// "1 of 2 (alice)": the approvals so far against the quorum.
-pub fn tally(approvals: &[Approval], needed: u8) -> String {
-    let names: Vec<String> = approvals.iter().map(|a| terminal(&a.by).into_owned()).collect();
-    match names.is_empty() {
-        true => format!("0 of {needed}"),
-        false => format!("{} of {needed} ({})", names.len(), names.join(", ")),
     }
 }
 

@@ -3,126 +3,16 @@
 //! `--all-contexts`/`--contexts` ask many contexts at once (`fleet`): one row per context.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-
-use crate::services::requesters::Holders;
 
 use crate::base::error::Error;
 use crate::base::error::Result;
 use crate::cli::{GetArgs, GlobalArgs, OutputFormat};
-use crate::cluster::policy::untrusted;
 use crate::cluster::{Connection, Target};
 use crate::output::{self, print_listing, relative, rfc3339, terminal};
-use crate::services::admission::{GuardsStatus, InstalledGuards};
-use crate::services::capabilities::Capabilities;
 use crate::services::census::warn_untrusted;
-use crate::services::census::{Grants, Scan};
 use crate::services::fleet::{Outcome, Plan};
-use crate::state::policy::{GrantRole, Policy};
-use crate::state::record::{ForeignGrant, Grant, HelmRelease, InvalidGrant};
-
-/// What `get -o json|yaml` prints: a stable shape, documented in the README.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Status {
-    pub context: String,
-    pub enabled: bool,
-    /// `None` when the policy ConfigMap does not exist (never enabled).
-    pub policy: Option<Policy>,
-    pub active_requests: Vec<ActiveRequest>,
-    /// Requests waiting for the owner's approval (policy `approval=required`), oldest first.
-    pub pending_requests: Vec<PendingRequest>,
-    /// Requests being made, or abandoned before their first credential (not working requests).
-    pub requests_being_made: Vec<String>,
-    pub invalid_requests: Vec<InvalidGrant>,
-    pub foreign_grants: Vec<ForeignGrant>,
-    pub helm: Option<HelmRelease>,
-    /// Why the stored policy cannot be trusted, when it cannot (access is then disabled).
-    pub policy_problem: Option<String>,
-    /// The admission guards: in force, missing or changed; `None` when access was never enabled.
-    pub guards: Option<GuardsStatus>,
-    /// Support ClusterRoles that do not exist while access is enabled (requests would grant
-    /// nothing): `enable` installs them, or the chart is reinstalled.
-    pub missing_roles: Vec<String>,
-    /// Who may request and who may approve (`enable --requesters/--approvers`).
-    #[serde(flatten)]
-    pub holders: Holders,
-}
-
-/// A working request as `get` shows it: its record, and whether it is draining.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ActiveRequest {
-    #[serde(flatten)]
-    pub grant: Grant,
-    /// Its role is no longer allowed (access disabled, or the role withdrawn): it ends with its
-    /// current credential, at `expiresAt`, and cannot be renewed.
-    pub draining: bool,
-    /// For a request of a ClusterRole the owner allows: what its credential can do, asked of the
-    /// API server (absent when the caller may not ask).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub capabilities: Option<Capabilities>,
-}
-
-impl ActiveRequest {
-    /// Its credential can remove the guards or grant itself anything.
-    pub fn voids_guarantees(&self) -> bool {
-        self.capabilities.as_ref().is_some_and(Capabilities::voids_guarantees)
-    }
-}
-
-/// What the credential of each request of an allowed ClusterRole can do (SubjectAccessReviews as
-/// its ServiceAccount, in its scope); `None` for the others, and for a caller who may not ask.
-async fn powers(conn: &Connection, requests: &[ActiveRequest]) -> Result<Vec<Option<Capabilities>>> {
-    let asked = requests.iter().map(|request| async move {
-        let (GrantRole::Cluster(_), Some(account)) = (&request.grant.role, &request.grant.account) else {
-            return Ok(None);
-        };
-        let ns = &conn.namespace;
-        let user = crate::state::account_user(ns, account);
-        let groups = [
-            "system:serviceaccounts".to_string(),
-            format!("system:serviceaccounts:{ns}"),
-            "system:authenticated".to_string(),
-        ];
-        match Capabilities::of(conn, &user, &groups, request.grant.scope.as_deref()).await {
-            Ok(capabilities) => Ok(Some(capabilities)),
-            Err(e) if e.kind == crate::base::error::ErrorKind::Forbidden => Ok(None),
-            Err(e) => Err(e),
-        }
-    });
-    futures::future::try_join_all(asked).await
-}
-
-/// A request waiting for the owner's `approve` or `deny`: its record and how long it has waited.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PendingRequest {
-    #[serde(flatten)]
-    pub grant: Grant,
-    /// Seconds since it was made.
-    pub waited_seconds: i64,
-    /// When it stops waiting and is swept as expired.
-    pub answer_by: DateTime<Utc>,
-}
-
-impl PendingRequest {
-    fn of(grant: &Grant, now: DateTime<Utc>) -> PendingRequest {
-        PendingRequest {
-            grant: grant.clone(),
-            waited_seconds: (now - grant.requested_at).num_seconds().max(0),
-            answer_by: grant.end(),
-        }
-    }
-}
-
-impl std::ops::Deref for ActiveRequest {
-    type Target = Grant;
-
-    fn deref(&self) -> &Grant {
-        &self.grant
-    }
-}
+use crate::services::status::{ActiveRequest, Status, read_status};
+use crate::state::record::HelmRelease;
 
 pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
     if args.watch {
@@ -223,57 +113,6 @@ fn split_names(global: &GlobalArgs, names: &[String]) -> Result<Named> {
     }
     let maybe_context = files.filter(|_| cluster.is_none()).map(|f| f.context_names());
     Ok(Named { cluster, ids, maybe_context })
-}
-
-/// Reads the policy, every binding, the guards and the roles' names concurrently: six API calls
-/// at once.
-pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
-    let (grants, guards, present_roles, holders) = tokio::try_join!(
-        Grants::read(conn, Scan::All),
-        InstalledGuards::read(conn),
-        crate::services::roles::present(conn),
-        Holders::read(conn)
-    )?;
-    let policy = grants.policy.clone();
-    let allowed = policy.iter().flat_map(|p| p.cluster_roles.iter().map(|a| a.name.clone()));
-    let wanted_roles: Vec<String> =
-        crate::services::roles::names().iter().map(|n| n.to_string()).chain(allowed).collect();
-    let missing_roles: Vec<String> = match present_roles {
-        Some(present) => wanted_roles.into_iter().filter(|name| !present.contains(name)).collect(),
-        None => Vec::new(),
-    };
-    let enabled = policy.as_ref().is_some_and(|p| p.enabled);
-    let policy_problem = grants.policy_problem.as_ref().map(|problem| untrusted(conn, problem));
-    let now = Utc::now();
-    let status = Status {
-        policy_problem,
-        context: conn.context.clone(),
-        enabled,
-        missing_roles: if enabled { missing_roles } else { Vec::new() },
-        active_requests: grants
-            .working(now)
-            .into_iter()
-            .map(|grant| ActiveRequest {
-                grant: grant.clone(),
-                draining: !policy.as_ref().is_some_and(|p| grant.allowed_by(p)),
-                capabilities: None,
-            })
-            .collect(),
-        pending_requests: grants.pending(now).into_iter().map(|g| PendingRequest::of(g, now)).collect(),
-        requests_being_made: grants.being_made(now).into_iter().map(|g| g.id.clone()).collect(),
-        invalid_requests: grants.invalid.clone(),
-        foreign_grants: grants.foreign.clone(),
-        helm: grants.helm.clone(),
-        guards: policy.as_ref().map(|p| guards.status(&conn.namespace, p)),
-        policy,
-        holders,
-    };
-    let mut status = status;
-    let asked = powers(conn, &status.active_requests).await?;
-    for (request, capabilities) in std::iter::zip(&mut status.active_requests, asked) {
-        request.capabilities = capabilities;
-    }
-    Ok((status, grants))
 }
 
 /// Notes on stderr for what the reference layout of stdout has no line for.
@@ -435,7 +274,8 @@ pub fn render_text(status: &Status) -> String {
 /// "approved 1 of 2 (alice)" where the policy asks for more than one approver (or some approved).
 fn approved(status: &Status, approvals: &[crate::state::record::Approval]) -> Option<String> {
     let needed = status.policy.as_ref().map(|p| p.approvals).unwrap_or(1);
-    (needed > 1 || !approvals.is_empty()).then(|| format!("approved {}", super::approve::tally(approvals, needed)))
+    (needed > 1 || !approvals.is_empty())
+        .then(|| format!("approved {}", crate::services::approval::tally(approvals, needed)))
 }
 
 /// `-o table`, and with `wide` (`-o wide`) who asked and who approved each active request too.
@@ -565,7 +405,11 @@ impl Outcome for Status {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::policy::Role;
+    use crate::services::requesters::Holders;
+    use crate::services::status::PendingRequest;
+    use crate::state::policy::Policy;
+    use crate::state::record::Grant;
+    use crate::state::roles::Role;
 
     fn reference_request() -> Grant {
         Grant {

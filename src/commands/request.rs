@@ -22,8 +22,9 @@ use crate::services::live::await_approval;
 use crate::state::history::{EventKind, HistoryEvent};
 use crate::state::is_dns_label;
 use crate::state::new_id;
-use crate::state::policy::{GrantRole, Policy, Role, unallowable_cluster_role};
+use crate::state::policy::Policy;
 use crate::state::record::Grant;
+use crate::state::roles::{GrantRole, Role, unallowable_cluster_role};
 use crate::{services::roles, services::sweep, state};
 
 /// Room for minting the first credential after the record is made.

@@ -18,8 +18,8 @@ use crate::services::proof::{self, IndirectPath};
 use crate::services::requesters::Holders;
 use crate::services::roles::definitions;
 use crate::services::verify::VerifyIdentity;
-use crate::state::policy::Role;
 use crate::state::record::{ForeignGrant, InvalidGrant};
+use crate::state::roles::Role;
 
 const USER_NAMESPACE: &str = "default";
 const SYSTEM_NAMESPACE: &str = "kube-system";

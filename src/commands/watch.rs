@@ -46,7 +46,7 @@ pub struct Event {
     pub time: String,
     pub context: String,
     pub id: String,
-    pub role: crate::state::policy::GrantRole,
+    pub role: crate::state::roles::GrantRole,
     pub scope: Option<String>,
     pub requestor: String,
     pub requested_by: String,

@@ -311,3 +311,11 @@ pub async fn deny(conn: &Connection, grant: &Grant, by: &str, reason: &str) -> R
     }
     Ok(())
 }
+/// "1 of 2 (alice)": the approvals so far against the quorum.
+pub fn tally(approvals: &[crate::state::record::Approval], needed: u8) -> String {
+    let names: Vec<String> = approvals.iter().map(|a| crate::output::terminal(&a.by).into_owned()).collect();
+    match names.is_empty() {
+        true => format!("0 of {needed}"),
+        false => format!("{} of {needed} ({})", names.len(), names.join(", ")),
+    }
+}

@@ -13,7 +13,7 @@ use crate::base::error::Result;
 use crate::cluster::Connection;
 use crate::cluster::access::{Permission, subject_can};
 use crate::services::verify::VerifyIdentity;
-use crate::state::policy::{AllowedClusterRole, GrantRole};
+use crate::state::roles::{AllowedClusterRole, GrantRole};
 
 /// One power worth knowing before support holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -17,9 +17,10 @@ pub use crate::cluster::scan::Scan;
 use crate::cluster::scan::{Binding, Bindings};
 use crate::state;
 use crate::state::is_dns_label;
-use crate::state::policy::Companion;
-use crate::state::policy::{GrantRole, Policy, PolicyError};
+use crate::state::policy::{Policy, PolicyError};
 use crate::state::record::{BindingRef, ForeignGrant, Grant, HelmRelease, InvalidGrant};
+use crate::state::roles::Companion;
+use crate::state::roles::GrantRole;
 
 /// Every request record in the cluster, valid or not, the foreign grants, and which bindings
 /// belong to which request's group.
@@ -475,7 +476,7 @@ pub fn warn_untrusted(invalid: &[InvalidGrant], foreign: &[ForeignGrant]) {
 mod tests {
     use super::*;
     use crate::state::annotations as ann;
-    use crate::state::policy::Role;
+    use crate::state::roles::Role;
 
     struct Fake {
         kind: &'static str,

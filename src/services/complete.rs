@@ -17,8 +17,8 @@ use crate::output;
 use crate::services::census::Grants;
 use crate::state::DEFAULT_NAMESPACE;
 use crate::state::is_dns_label;
-use crate::state::policy::Role;
 use crate::state::record::Grant;
+use crate::state::roles::Role;
 
 /// The name kubectl looks for on PATH to complete `kubectl supportaccess`.
 pub const KUBECTL_SHIM: &str = "kubectl_complete-supportaccess";

@@ -16,8 +16,8 @@ use crate::cluster::access::{Permission, subject_can};
 use crate::cluster::bindings::delete_refs;
 use crate::state;
 use crate::state::new_id;
-use crate::state::policy::GrantRole;
 use crate::state::record::BindingRef;
+use crate::state::roles::GrantRole;
 
 /// A synthetic support identity with one role's bindings.
 pub struct VerifyIdentity {

@@ -122,8 +122,8 @@ impl HistoryEvent {
                 _ => "removed",
             }),
             cluster_role: match &grant.role {
-                crate::state::policy::GrantRole::Cluster(name) => Some(name.clone()),
-                crate::state::policy::GrantRole::Support(_) => None,
+                crate::state::roles::GrantRole::Cluster(name) => Some(name.clone()),
+                crate::state::roles::GrantRole::Support(_) => None,
             },
             ..HistoryEvent::policy(event, by, detail)
         }

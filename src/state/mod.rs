@@ -7,6 +7,7 @@
 pub mod history;
 pub mod policy;
 pub mod record;
+pub mod roles;
 
 use std::collections::BTreeMap;
 

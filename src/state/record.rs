@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use k8s_openapi::api::rbac::v1::Subject;
 use serde::Serialize;
 
-use crate::state::policy::{GrantRole, Role};
 use crate::state::rfc3339;
+use crate::state::roles::{GrantRole, Role};
 use crate::state::{self, annotations as ann};
 
 /// A request with no credential this long after it was made was abandoned half-way (its
@@ -216,7 +216,7 @@ impl Grant {
             labels.get(state::ROLE_LABEL).ok_or_else(|| invalid(format!("label {} is missing", state::ROLE_LABEL)))?;
         let role = match (label.as_str(), annotations.get(ann::CLUSTER_ROLE)) {
             (state::CLUSTER_ROLE_LABEL_VALUE, Some(name)) => {
-                match crate::state::policy::unallowable_cluster_role(name) {
+                match crate::state::roles::unallowable_cluster_role(name) {
                     None => GrantRole::Cluster(name.clone()),
                     Some(problem) => return Err(invalid(format!("annotation {}: {problem}", ann::CLUSTER_ROLE))),
                 }

@@ -421,7 +421,7 @@ impl InstalledGuards {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::policy::Role;
+    use crate::state::roles::Role;
     use std::collections::HashMap;
 
     fn enabled() -> Policy {
@@ -517,7 +517,7 @@ mod tests {
             before.iter().zip(&audiences).filter(|(a, b)| a != b).map(|(a, _)| a.0.name_any()).collect();
         assert_eq!(changed, [CREDENTIALS]);
         assert!(carried(&audiences[1].0).contains(&("apiAudiences".into(), "https://variables.example".into())));
-        let allowed = crate::state::policy::parse_cluster_roles(&["view,edit/namespaced"]).unwrap();
+        let allowed = crate::state::roles::parse_cluster_roles(&["view,edit/namespaced"]).unwrap();
         let cluster_roles = guards(&Policy { cluster_roles: allowed, ..enabled() });
         let changed: Vec<String> =
             before.iter().zip(&cluster_roles).filter(|(a, b)| a != b).map(|(a, _)| a.0.name_any()).collect();

@@ -228,7 +228,7 @@ pub(super) fn source(namespace: &str) -> Value {
                   (variables.clusterRole in variables.clusterRoles || (request.kind.kind == 'RoleBinding' && \
                    variables.clusterRole + '{namespaced}' in variables.clusterRoles)))",
                 cluster = state::CLUSTER_ROLE_LABEL_VALUE,
-                namespaced = crate::state::policy::NAMESPACED_SUFFIX,
+                namespaced = crate::state::roles::NAMESPACED_SUFFIX,
             ),
             format!(
                 "the role of this support binding is not enabled ({policy_ref}, keys enabledRoles and clusterRoles): \
@@ -237,7 +237,7 @@ pub(super) fn source(namespace: &str) -> Value {
                 state::ROLE_LABEL,
                 state::CLUSTER_ROLE_LABEL_VALUE,
                 ann::CLUSTER_ROLE,
-                crate::state::policy::NAMESPACED_SUFFIX
+                crate::state::roles::NAMESPACED_SUFFIX
             ),
         ),
         validation(

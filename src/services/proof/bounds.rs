@@ -22,7 +22,8 @@ use crate::services::admission::{CREDENTIALS, REQUESTERS, REQUESTS};
 use crate::services::proof::probe::{GuardProof, RBAC, outcome, proof};
 use crate::services::requesters::Party;
 use crate::state;
-use crate::state::policy::{Policy, Role};
+use crate::state::policy::Policy;
+use crate::state::roles::Role;
 
 /// The requester of the other request `roles --verify` tries as its temporary requester.
 const OTHER_REQUESTER: &str = "supportaccess-verify-other";

@@ -24,7 +24,8 @@ use crate::cluster::access::{Permission, subject_can};
 use crate::output::rfc3339;
 use crate::services::admission::{self, GUARDRAILS, REQUESTS};
 use crate::services::verify::VerifyIdentity;
-use crate::state::policy::{Policy, Role};
+use crate::state::policy::Policy;
+use crate::state::roles::Role;
 
 /// Proves every guard the policy wants. A guard that is missing or changed is a failed row.
 pub async fn guards(conn: &Connection, policy: &Policy, by: &str) -> Result<Vec<GuardProof>> {

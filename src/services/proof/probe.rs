@@ -9,8 +9,9 @@ use serde_json::json;
 
 use crate::base::error::Result;
 use crate::state;
-use crate::state::policy::{Policy, Role, cluster_role_of};
+use crate::state::policy::Policy;
 use crate::state::record::Grant;
+use crate::state::roles::{Role, cluster_role_of};
 
 /// Rows refused by RBAC itself carry this in place of a guard's name.
 pub const RBAC: &str = "RBAC (requester roles)";
