@@ -1,5 +1,27 @@
 //! kubectl-supportaccess: time-bound, audited, revocable support access to a Kubernetes cluster,
 //! with every piece of state in the cluster itself and no server component.
+//!
+//! # Layers
+//!
+//! Each module imports only from its own layer or those below it, and no module reaches itself
+//! through others (`cargo test --lib layers` checks both, from every file's `crate::` and
+//! `super::` paths). From the bottom:
+//!
+//! 1. `base/`: errors, durations, text checks and terminal escaping, retries, kubectl's JSONPath,
+//!    child processes. Knows nothing of support access.
+//! 2. `state/`: the public state format as plain data, no I/O: names, labels, annotations, the
+//!    time format and ids (`mod.rs`), the policy ConfigMap's keys (`policy.rs`), the roles
+//!    (`roles.rs`), a request record (`record.rs`), history lines (`history.rs`).
+//! 3. `output.rs`: rendering (tables, `-o` formats, stdout that a closed pipe ends quietly).
+//! 4. `cli.rs`, `examples.rs`: the command line, declared.
+//! 5. `cluster/`: the connection (kubeconfig, transport, `--request-timeout`, errors as sentences)
+//!    and the typed reads and writes of bindings, records, ServiceAccounts and credentials, the
+//!    policy and history ConfigMaps and Events, installed objects, permission checks.
+//! 6. `services/`: what the product does: the census of records, approval, enabling, the
+//!    lifecycle of requests, parties, roles, the admission guards (`admission/`), the proofs
+//!    (`proof/`), the sweep, `exec`'s supervision, the status `get` shows, the fleet.
+//! 7. `commands/`: one thin file per command: arguments, calls into the services, output.
+//! 8. `lib.rs`, `main.rs`: parse, run, report.
 
 /// `println!` for what a command prints on stdout: once a reader stops reading (a closed pipe,
 /// `| head -n 1`), the rest of the output is dropped quietly and the command finishes its work and

@@ -2,6 +2,9 @@
 //! records and their companions, invalid objects (reported, and deleted by the sweep when they
 //! wear the managed label), foreign grants (reported, never deleted), and which bindings belong
 //! to which request's group — what revocation deletes.
+//!
+//! A little over 450 lines: the sorting is one decision table (each binding into exactly one
+//! class, with why), which reads better whole than split.
 
 use std::collections::{BTreeMap, BTreeSet};
 
