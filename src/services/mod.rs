@@ -21,3 +21,4 @@ pub mod supervise;
 pub mod support_shell;
 pub mod sweep;
 pub mod verify;
+pub mod watch;
