@@ -336,6 +336,23 @@ mod tests {
     use super::*;
     use std::borrow::Cow;
 
+    #[test]
+    fn custom_columns_print_as_kubectls_tabwriter_and_values_as_go_does() {
+        let items = [
+            serde_json::json!({"id": "ab12cd34", "role": "readonly", "scope": null, "tags": ["a", "b"]}),
+            serde_json::json!({"id": "x", "role": "operator", "scope": "ns1", "m": {"k": "v"}}),
+        ];
+        let text = custom_columns("ID:.id,SCOPE:.scope,TAGS:.tags,M:{.m},NONE:missing", &items).unwrap();
+        // Each column but the last: at least 10 wide, 3 past its longest cell.
+        assert_eq!(
+            text,
+            "ID         SCOPE     TAGS      M          NONE\n\
+             ab12cd34   <nil>     [a b]     <none>     <none>\n\
+             x          ns1       <none>    map[k:v]   <none>\n"
+        );
+        assert!(columns("ID").is_err() && columns("").is_err() && columns(":.id").is_err());
+    }
+
     fn at(text: &str) -> DateTime<Utc> {
         text.parse().unwrap()
     }

@@ -408,6 +408,21 @@ fn every_listing_command_speaks_kubectls_output_formats() {
         let ours = cluster.supportaccess_ok(NS, &["get", "-o", &format!("jsonpath={template}")]);
         assert_eq!(ours, kubectl_jsonpath(cluster, &json, template), "{template}");
     }
+    // history and roles print a JSON list (no object kubectl could read as its own): their
+    // JSONPath and columns are checked against their -o json.
+    let lines: Vec<serde_json::Value> =
+        serde_json::from_str(&cluster.supportaccess_ok(NS, &["history", "-o", "json"])).unwrap();
+    let events: Vec<&str> = lines.iter().map(|l| l["event"].as_str().unwrap()).collect();
+    assert_eq!(cluster.supportaccess_ok(NS, &["history", "-o", "jsonpath={[*].event}"]), events.join(" "));
+    let table = cluster.supportaccess_ok(NS, &["history", "-o", "custom-columns=EVENT:.event,BY:.by"]);
+    assert_eq!(table.lines().count(), lines.len() + 1, "{table}");
+    assert!(table.lines().skip(1).zip(&events).all(|(row, event)| row.starts_with(event)), "{table}");
+    let roles: Vec<serde_json::Value> =
+        serde_json::from_str(&cluster.supportaccess_ok(NS, &["roles", "-o", "json"])).unwrap();
+    let names: Vec<&str> = roles.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(cluster.supportaccess_ok(NS, &["roles", "-o", "jsonpath={[*].name}"]), names.join(" "));
+    let yaml = cluster.supportaccess_ok(NS, &["get", "-o", "yaml"]);
+    assert!(yaml.contains(&format!("id: {a}")), "{yaml}");
     let columns = cluster.supportaccess_ok(NS, &["get", "-o", "custom-columns=ID:.id,ROLE:.role,NONE:.missing"]);
     let lines: Vec<&str> = columns.lines().collect();
     assert_eq!(lines[0].split_whitespace().collect::<Vec<_>>(), ["ID", "ROLE", "NONE"], "{columns}");
