@@ -15,6 +15,7 @@ pub mod live;
 pub mod prompt;
 pub mod proof;
 pub mod requesters;
+pub mod requesting;
 pub mod roles;
 pub mod status;
 pub mod supervise;
