@@ -181,36 +181,15 @@ async fn has_work(conn: &Connection, grants: &Grants, history: &HistoryFirst, no
 /// One line for a person, escaped for the terminal: the ids come from the cluster and the history.
 pub fn describe(report: &SweepReport) -> String {
     let mut parts = Vec::new();
-    if !report.expired.is_empty() {
-        parts.push(format!("removed {} expired request(s): {}", report.expired.len(), report.expired.join(", ")));
-    }
-    if !report.ended.is_empty() {
-        parts.push(format!(
-            "removed {} request(s) their requesters ended: {}",
-            report.ended.len(),
-            report.ended.join(", ")
-        ));
-    }
-    if !report.invalid.is_empty() {
-        parts.push(format!(
-            "removed {} binding(s) that cannot be trusted: {}",
-            report.invalid.len(),
-            report.invalid.join(", ")
-        ));
-    }
-    if !report.removed_out_of_band.is_empty() {
-        parts.push(format!(
-            "recorded {} request(s) removed by someone else: {}",
-            report.removed_out_of_band.len(),
-            report.removed_out_of_band.join(", ")
-        ));
-    }
-    if !report.unrecorded.is_empty() {
-        parts.push(format!(
-            "recorded {} request(s) made without a history line: {}",
-            report.unrecorded.len(),
-            report.unrecorded.join(", ")
-        ));
+    let said = [
+        (&report.expired, "removed {} expired request(s)"),
+        (&report.ended, "removed {} request(s) their requesters ended"),
+        (&report.invalid, "removed {} binding(s) that cannot be trusted"),
+        (&report.removed_out_of_band, "recorded {} request(s) removed by someone else"),
+        (&report.unrecorded, "recorded {} request(s) made without a history line"),
+    ];
+    for (items, what) in said.into_iter().filter(|(items, _)| !items.is_empty()) {
+        parts.push(format!("{}: {}", what.replace("{}", &items.len().to_string()), items.join(", ")));
     }
     if parts.is_empty() {
         "sweep: nothing to do".to_string()

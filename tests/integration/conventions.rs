@@ -275,13 +275,7 @@ fn end_is_ended_in_the_history_in_get_watch_once_and_in_sweep_and_deny_says_how_
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let mut pending = String::new();
-    eventually("the request waits", || {
-        let json: serde_json::Value =
-            serde_json::from_str(&cluster.supportaccess_ok(NS, &["get", "-o", "json"])).unwrap();
-        pending = json["pendingRequests"][0]["id"].as_str().unwrap_or("").to_string();
-        !pending.is_empty()
-    });
+    let pending = crate::approval::pending_id(cluster, NS);
     let denied = cluster.supportaccess_ok(NS, &["deny", &pending, "--reason", "no"]);
     assert!(denied.contains("lasting 24h") && !denied.contains("from now"), "{denied}");
     asking.wait().unwrap();
@@ -552,13 +546,7 @@ fn approve_on_a_terminal_counts_what_a_request_can_do_only_in_namespaces_that_ex
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let mut pending = String::new();
-    eventually("the request waits", || {
-        let json: serde_json::Value =
-            serde_json::from_str(&cluster.supportaccess_ok(NS, &["get", "-o", "json"])).unwrap();
-        pending = json["pendingRequests"][0]["id"].as_str().unwrap_or("").to_string();
-        !pending.is_empty()
-    });
+    let pending = crate::approval::pending_id(cluster, NS);
     // The default system namespaces: kube-system exists here, nvidia-gpu-operator does not.
     let screen = crate::owner::in_terminal(
         cluster,
