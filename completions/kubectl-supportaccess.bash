@@ -1105,13 +1105,25 @@ _kubectl__supportaccess() {
             return 0
             ;;
         kubectl__subcmd__supportaccess__subcmd__history)
-            opts="-n -o -y -v -h -V --since --all-contexts --contexts --parallel --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --v --help --version"
+            opts="-n -o -y -v -h -V --since --verify --against --export --prune --before --force --all-contexts --contexts --parallel --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --against)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --export)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --before)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -254,6 +254,9 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -s h -l help -d 'Print help'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand sweep" -s V -l version -d 'Print version'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l since -d 'Only events newer than this (e.g. 24h, 7d)' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l against -d 'With --verify: also prove that every line of this export is still in the cluster, unchanged' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l export -d 'Write every line of the trail to FILE (JSON lines, a new file, 0600) and record the export' -r -F
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l before -d 'With --prune: the first day (YYYY-MM-DD, UTC) to keep' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l contexts -d 'Act on the contexts whose names match these shell globs (e.g. \'prod-*,eu-?\')' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l parallel -d 'How many contexts to ask at once, with --all-contexts or --contexts (1 to 256)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l kubeconfig -d 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)' -r -F
@@ -264,6 +267,9 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l request-timeout -d 'How long each call to the API server may take as a whole: connecting, sending, and waiting for and reading the answer (e.g. 10s, 1m; 0 waits forever). A command that makes several calls may take longer' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -s o -l output -d 'Output format: text, table, wide, name, json, yaml, jsonpath=TEMPLATE (kubectl\'s JSONPath, over the JSON -o json prints) or custom-columns=HEADER:.path,... (over the listed items)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -s v -l v -d 'How much to log, as kubectl\'s -v: 1 and above says which context and server; 6 and above logs each API call (method, URL, status, milliseconds)' -r
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l verify -d 'Check the trail\'s hash chain and name each line that does not hold (exit 1)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l prune -d 'Delete the trail\'s parts from before --before (the owner\'s; refused unless they were exported)'
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l force -d 'With --prune: prune lines that were never exported'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -l all-contexts -d 'Act on every context of the kubeconfig (contexts with the same cluster and user once)'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand history" -s h -l help -d 'Print help'

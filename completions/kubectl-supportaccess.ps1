@@ -368,6 +368,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
         }
         'kubectl-supportaccess;history' {
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only events newer than this (e.g. 24h, 7d)')
+            [CompletionResult]::new('--against', '--against', [CompletionResultType]::ParameterName, 'With --verify: also prove that every line of this export is still in the cluster, unchanged')
+            [CompletionResult]::new('--export', '--export', [CompletionResultType]::ParameterName, 'Write every line of the trail to FILE (JSON lines, a new file, 0600) and record the export')
+            [CompletionResult]::new('--before', '--before', [CompletionResultType]::ParameterName, 'With --prune: the first day (YYYY-MM-DD, UTC) to keep')
             [CompletionResult]::new('--contexts', '--contexts', [CompletionResultType]::ParameterName, 'Act on the contexts whose names match these shell globs (e.g. ''prod-*,eu-?'')')
             [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'How many contexts to ask at once, with --all-contexts or --contexts (1 to 256)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (otherwise $KUBECONFIG, then ~/.kube/config)')
@@ -381,6 +384,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-supportaccess' -ScriptB
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: text, table, wide, name, json, yaml, jsonpath=TEMPLATE (kubectl''s JSONPath, over the JSON -o json prints) or custom-columns=HEADER:.path,... (over the listed items)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'How much to log, as kubectl''s -v: 1 and above says which context and server; 6 and above logs each API call (method, URL, status, milliseconds)')
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'How much to log, as kubectl''s -v: 1 and above says which context and server; 6 and above logs each API call (method, URL, status, milliseconds)')
+            [CompletionResult]::new('--verify', '--verify', [CompletionResultType]::ParameterName, 'Check the trail''s hash chain and name each line that does not hold (exit 1)')
+            [CompletionResult]::new('--prune', '--prune', [CompletionResultType]::ParameterName, 'Delete the trail''s parts from before --before (the owner''s; refused unless they were exported)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'With --prune: prune lines that were never exported')
             [CompletionResult]::new('--all-contexts', '--all-contexts', [CompletionResultType]::ParameterName, 'Act on every context of the kubeconfig (contexts with the same cluster and user once)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')

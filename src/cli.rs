@@ -486,6 +486,30 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "DURATION")]
     pub since: Option<String>,
 
+    /// Check the trail's hash chain and name each line that does not hold (exit 1).
+    #[arg(long, conflicts_with_all = ["since", "export", "prune"])]
+    pub verify: bool,
+
+    /// With --verify: also prove that every line of this export is still in the cluster, unchanged.
+    #[arg(long, value_name = "FILE", requires = "verify")]
+    pub against: Option<std::path::PathBuf>,
+
+    /// Write every line of the trail to FILE (JSON lines, a new file, 0600) and record the export.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["since", "prune"])]
+    pub export: Option<std::path::PathBuf>,
+
+    /// Delete the trail's parts from before --before (the owner's; refused unless they were exported).
+    #[arg(long, requires = "before", conflicts_with = "since")]
+    pub prune: bool,
+
+    /// With --prune: the first day (YYYY-MM-DD, UTC) to keep.
+    #[arg(long, value_name = "DATE", requires = "prune")]
+    pub before: Option<String>,
+
+    /// With --prune: prune lines that were never exported.
+    #[arg(long, requires = "prune")]
+    pub force: bool,
+
     #[command(flatten)]
     pub fleet: FleetArgs,
 }

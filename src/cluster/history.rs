@@ -3,52 +3,41 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::{ConfigMap, Event, EventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
-use kube::api::{Api, PostParams};
+use kube::api::{Api, ListParams, PostParams};
 
 use crate::base::error::Result;
 use crate::cluster::Connection;
 use crate::output;
 use crate::state;
 use crate::state::history::*;
+use crate::state::trail::*;
 
-/// Appends events to the history, retrying on conflict, and emits a Kubernetes Event for each.
+/// Appends events to the trail's newest chunk (or opens the next one), chained to the line
+/// before, retrying on conflict, and emits a Kubernetes Event for each.
 pub async fn record(conn: &Connection, events: &[HistoryEvent]) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
     let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
     for attempt in 0.. {
-        let current = conn.call(api.get_opt(state::HISTORY_CONFIGMAP)).await?;
-        let result = match current {
-            Some(mut map) => {
-                let mut data = map.data.take().unwrap_or_default();
-                if !append_lines(&mut data, events) {
-                    output::warn(&format!(
-                        "the history ConfigMap {}/{} has no room for this event (its current month and keys that \
-                         are not months fill it), so it was not written there; the Kubernetes Event records it",
-                        conn.namespace,
-                        state::HISTORY_CONFIGMAP
-                    ));
-                    break;
-                }
-                map.data = Some(data);
-                conn.call(api.replace(state::HISTORY_CONFIGMAP, &PostParams::default(), &map)).await
+        let result = match newest(conn, &api, events).await? {
+            Newest::Room(map) => {
+                let name = map.metadata.name.clone().unwrap_or_default();
+                conn.call(api.replace(&name, &PostParams::default(), &map)).await
             }
-            None => {
-                let mut data = BTreeMap::new();
-                append_lines(&mut data, events);
-                let map = ConfigMap {
-                    metadata: ObjectMeta {
-                        name: Some(state::HISTORY_CONFIGMAP.into()),
-                        labels: Some(state::managed_labels()),
-                        ..ObjectMeta::default()
-                    },
-                    data: Some(data),
-                    ..ConfigMap::default()
-                };
-                conn.call(api.create(&PostParams::default(), &map)).await
+            Newest::Open(chunk, text) => {
+                conn.call(api.create(&PostParams::default(), &chunk_object(chunk, text))).await
+            }
+            Newest::Full => {
+                output::warn(&format!(
+                    "the trail has no part left for today ({MAX_PARTS} of {} KiB each), so this event was not \
+                     written there; the Kubernetes Event records it",
+                    CHUNK_MAX_BYTES / 1024
+                ));
+                break;
             }
         };
         match result {
@@ -56,11 +45,9 @@ pub async fn record(conn: &Connection, events: &[HistoryEvent]) -> Result<()> {
             Err(e) if e.is_conflict() && attempt < 100 => crate::base::retry::backoff(attempt).await,
             Err(e) if e.message.contains(crate::state::refusals::HISTORY_FULL_FOR_PARTIES) => {
                 output::warn(&format!(
-                    "the history ConfigMap {}/{} has no room left for a requester's or approver's lines (its \
-                     last 100 KiB are the owner's), so this event was not written there; the Kubernetes Event \
-                     records it, and the owner exports and trims the history",
-                    conn.namespace,
-                    state::HISTORY_CONFIGMAP
+                    "the trail has no room left for a requester's or approver's lines today, so this event was not \
+                     written there; the Kubernetes Event records it: {}",
+                    e.message
                 ));
                 break;
             }
@@ -71,6 +58,108 @@ pub async fn record(conn: &Connection, events: &[HistoryEvent]) -> Result<()> {
         emit_event(conn, event).await;
     }
     Ok(())
+}
+
+/// Where the next lines go.
+enum Newest {
+    /// The newest chunk with the lines appended.
+    Room(Box<ConfigMap>),
+    /// A chunk to open, with these lines.
+    Open(Chunk, String),
+    /// Today's parts are all full.
+    Full,
+}
+
+/// The events chained after `map`'s lines, appended to it when they fit.
+fn append(map: &ConfigMap, events: &[HistoryEvent]) -> (Option<ConfigMap>, String) {
+    let (text, _) = chain(&Head::after(&Head::genesis(), lines(Some(map))), events);
+    let size: usize = map.data.iter().flatten().map(|(k, v)| k.len() + v.len()).sum();
+    if size + text.len() > CHUNK_MAX_BYTES {
+        return (None, text);
+    }
+    let mut map = map.clone();
+    map.data.get_or_insert_default().entry(CHUNK_KEY.into()).or_default().push_str(&text);
+    (Some(map), text)
+}
+
+/// Where `events` go: today's first part when it has room (one read, the usual case), else the
+/// next of today's parts; on today's first line, a new chunk chained to the newest chunk of any
+/// day (or to the old history), or that newest chunk should it be a later day's (a clock behind).
+async fn newest(conn: &Connection, api: &Api<ConfigMap>, events: &[HistoryEvent]) -> Result<Newest> {
+    let today = Chunk::first(Utc::now().date_naive());
+    let mut chunk = today;
+    let mut map = conn.call(api.get_opt(&chunk.name())).await?;
+    if map.is_none() {
+        match chunks(conn).await?.into_iter().next_back() {
+            Some(latest) if latest > today => {
+                chunk = latest;
+                map = conn.call(api.get_opt(&chunk.name())).await?;
+            }
+            Some(latest) => {
+                let before = conn.call(api.get_opt(&latest.name())).await?;
+                let head = Head::after(&Head::genesis(), lines(before.as_ref()));
+                return Ok(Newest::Open(today, chain(&head, events).0));
+            }
+            None => return Ok(Newest::Open(today, chain(&legacy_head(conn, api).await?, events).0)),
+        }
+    }
+    loop {
+        let Some(found) = map else {
+            return Ok(Newest::Open(chunk, chain(&Head::genesis(), events).0));
+        };
+        let (appended, text) = append(&found, events);
+        if let Some(appended) = appended {
+            return Ok(Newest::Room(Box::new(appended)));
+        }
+        let Some(next) = chunk.next() else {
+            return Ok(Newest::Full);
+        };
+        match conn.call(api.get_opt(&next.name())).await? {
+            Some(later) => (chunk, map) = (next, Some(later)),
+            None => return Ok(Newest::Open(next, text)),
+        }
+    }
+}
+
+/// The lines of a chunk (the one key [`CHUNK_KEY`]).
+fn lines(map: Option<&ConfigMap>) -> impl Iterator<Item = &str> {
+    map.and_then(|m| m.data.as_ref()).and_then(|d| d.get(CHUNK_KEY)).into_iter().flat_map(|text| text.lines())
+}
+
+/// The head of the old single history ConfigMap (its month keys in order), or the genesis.
+async fn legacy_head(conn: &Connection, api: &Api<ConfigMap>) -> Result<Head> {
+    let old = conn.call(api.get_opt(state::HISTORY_CONFIGMAP)).await?;
+    Ok(Head::after(&Head::genesis(), legacy_lines(old.as_ref())))
+}
+
+/// The lines of the old history ConfigMap: its month keys, oldest first.
+fn legacy_lines(map: Option<&ConfigMap>) -> impl Iterator<Item = &str> {
+    map.and_then(|m| m.data.as_ref())
+        .into_iter()
+        .flat_map(|d| d.iter())
+        .filter(|(k, _)| is_month(k))
+        .flat_map(|(_, text)| text.lines())
+}
+
+/// A new chunk holding `text`.
+fn chunk_object(chunk: Chunk, text: String) -> ConfigMap {
+    let mut labels = state::managed_labels();
+    labels.insert(CHUNK_LABEL.into(), CHUNK_VALUE.into());
+    ConfigMap {
+        metadata: ObjectMeta { name: Some(chunk.name()), labels: Some(labels), ..ObjectMeta::default() },
+        data: Some(BTreeMap::from([(CHUNK_KEY.to_string(), text)])),
+        ..ConfigMap::default()
+    }
+}
+
+/// The trail's chunks, oldest first, by name (one metadata-only list).
+pub async fn chunks(conn: &Connection) -> Result<Vec<Chunk>> {
+    let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
+    let list = conn.call(api.list_metadata(&ListParams::default().labels(&chunk_selector()))).await?;
+    let mut chunks: Vec<Chunk> =
+        list.items.iter().filter_map(|m| m.metadata.name.as_deref().and_then(Chunk::parse)).collect();
+    chunks.sort();
+    Ok(chunks)
 }
 
 /// A Kubernetes Event beside the history line; failing to emit it only warns, as the history
@@ -155,9 +244,101 @@ async fn emit_event(conn: &Connection, event: &HistoryEvent) {
     }
 }
 
-/// Reads the whole history, oldest first, plus the lines that do not parse.
-pub async fn read(conn: &Connection) -> Result<(Vec<HistoryEvent>, Vec<String>)> {
+/// The trail's newest chunk, if it has one.
+pub async fn newest_chunk(conn: &Connection) -> Result<Option<ConfigMap>> {
     let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
-    let map = conn.call(api.get_opt(state::HISTORY_CONFIGMAP)).await?;
-    Ok(parse(&map.and_then(|m| m.data).unwrap_or_default()))
+    match chunks(conn).await?.last() {
+        Some(chunk) => conn.call(api.get_opt(&chunk.name())).await,
+        None => Ok(None),
+    }
+}
+
+/// The trail's parts, oldest first: the old history ConfigMap, then every chunk, or with `since`
+/// only the chunks that may hold lines from then on (the day before, against a writer's clock
+/// behind), and the old history only when no chunk is that old. Keys of a chunk but its lines,
+/// and of the old history but its months, are returned apart (escaped), never dropped silently.
+pub async fn read_parts(conn: &Connection, since: Option<DateTime<Utc>>) -> Result<(Vec<Part>, Vec<String>)> {
+    let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
+    let from = since.map(|at| at.date_naive() - chrono::Days::new(1));
+    let mut maps: Vec<ConfigMap> = Vec::new();
+    let legacy_needed = match from {
+        None => {
+            let mut params = ListParams::default().labels(&chunk_selector()).limit(100);
+            loop {
+                let page = conn.call(api.list(&params)).await?;
+                maps.extend(page.items);
+                match page.metadata.continue_.filter(|c| !c.is_empty()) {
+                    Some(token) => params = params.continue_token(&token),
+                    None => break,
+                }
+            }
+            true
+        }
+        Some(from) => {
+            let names = chunks(conn).await?;
+            let wanted: Vec<Chunk> = names.iter().copied().filter(|c| c.day >= from).collect();
+            for chunk in &wanted {
+                maps.extend(conn.call(api.get_opt(&chunk.name())).await?);
+            }
+            names.first().is_none_or(|c| c.day > from)
+        }
+    };
+    let mut parts = Vec::new();
+    let mut unreadable = Vec::new();
+    if legacy_needed && let Some(old) = conn.call(api.get_opt(state::HISTORY_CONFIGMAP)).await? {
+        for (key, value) in old.data.iter().flatten().filter(|(k, _)| !is_month(k)) {
+            unreadable.push(format!(
+                "{}: key {} ({} bytes) is not a month (YYYY-MM), so not history; it was left alone",
+                state::HISTORY_CONFIGMAP,
+                crate::base::text::terminal(&format!("{key:?}")),
+                value.len()
+            ));
+        }
+        parts.push(Part {
+            name: state::HISTORY_CONFIGMAP.into(),
+            lines: legacy_lines(Some(&old)).map(str::to_string).collect(),
+            unchained: true,
+        });
+    }
+    let mut chunked: Vec<(Chunk, ConfigMap)> =
+        maps.into_iter().filter_map(|m| Some((Chunk::parse(m.metadata.name.as_deref()?)?, m))).collect();
+    chunked.sort_by_key(|(c, _)| *c);
+    for (chunk, map) in chunked {
+        for (key, value) in map.data.iter().flatten().filter(|(k, _)| *k != CHUNK_KEY) {
+            unreadable.push(format!(
+                "{}: key {} ({} bytes) holds no lines of the trail; it was left alone",
+                chunk.name(),
+                crate::base::text::terminal(&format!("{key:?}")),
+                value.len()
+            ));
+        }
+        if map.binary_data.as_ref().is_some_and(|b| !b.is_empty()) {
+            unreadable.push(format!("{}: binaryData holds no lines of the trail; it was left alone", chunk.name()));
+        }
+        parts.push(Part {
+            name: chunk.name(),
+            lines: lines(Some(&map)).map(str::to_string).collect(),
+            unchained: false,
+        });
+    }
+    Ok((parts, unreadable))
+}
+
+/// The trail's events, oldest first (see [`read_parts`]), plus what does not parse.
+pub async fn read(conn: &Connection, since: Option<DateTime<Utc>>) -> Result<(Vec<HistoryEvent>, Vec<String>)> {
+    let (parts, mut unreadable) = read_parts(conn, since).await?;
+    let mut events = Vec::new();
+    for part in &parts {
+        for (index, line) in part.lines.iter().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            match serde_json::from_str::<HistoryEvent>(line) {
+                Ok(event) => events.push(event),
+                Err(e) => unreadable.push(format!("line {} of {}: {e}", index + 1, part.name)),
+            }
+        }
+    }
+    events.sort_by_key(|e| e.at);
+    if let Some(since) = since {
+        events.retain(|e| e.at >= since);
+    }
+    Ok((events, unreadable))
 }

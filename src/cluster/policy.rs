@@ -39,7 +39,9 @@ pub async fn not_installed_here(conn: &Connection, policy: Option<&Policy>) -> R
         return Ok(None);
     }
     let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
-    if conn.call(api.get_metadata_opt(state::HISTORY_CONFIGMAP)).await?.is_some() {
+    if conn.call(api.get_metadata_opt(state::HISTORY_CONFIGMAP)).await?.is_some()
+        || !crate::cluster::history::chunks(conn).await?.is_empty()
+    {
         return Ok(None);
     }
     let ns = crate::output::terminal(&conn.namespace).into_owned();

@@ -18,6 +18,14 @@ pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {
         .as_deref()
         .map(|text| parse_duration(text).map_err(|e| Error::usage(format!("--since: {e}"))))
         .transpose()?;
+    if args.verify || args.export.is_some() || args.prune {
+        if args.fleet.selected() {
+            return Err(Error::usage(
+                "--verify, --export and --prune act on one cluster: leave out --contexts/--all-contexts",
+            ));
+        }
+        return audit(&Connection::open(global, &Target::default()).await?, global, args).await;
+    }
     if args.fleet.selected() {
         return crate::services::fleet::run(
             global,
@@ -71,6 +79,50 @@ pub async fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {
     Ok(())
 }
 
+/// `--verify`, `--export`, `--prune`.
+async fn audit(conn: &Connection, global: &GlobalArgs, args: &HistoryArgs) -> Result<()> {
+    let structured = global.output.as_ref().filter(|f| f.is_structured());
+    if args.verify {
+        let report = crate::services::audit::verify(conn, args.against.as_deref()).await?;
+        match structured {
+            Some(format) => output::print_structured(&report, format)?,
+            None => crate::outln!("{}", report.describe()),
+        }
+        return report.result();
+    }
+    let by = conn.whoami().await?;
+    if let Some(path) = &args.export {
+        let exported = crate::services::audit::export(conn, path, &by).await?;
+        return match structured {
+            Some(format) => output::print_structured(&exported, format),
+            None => {
+                crate::outln!(
+                    "Exported {} line(s) of the trail (head {}) to {}.",
+                    exported.lines,
+                    &exported.head[..12],
+                    output::terminal(&exported.file)
+                );
+                Ok(())
+            }
+        };
+    }
+    let before = args.before.as_deref().unwrap_or_default();
+    let day = chrono::NaiveDate::parse_from_str(before, "%Y-%m-%d")
+        .map_err(|_| Error::usage(format!("--before {}: give a day as YYYY-MM-DD", output::terminal(before))))?;
+    let pruned = crate::services::audit::prune(conn, day, args.force, &by).await?;
+    match structured {
+        Some(format) => output::print_structured(&pruned, format),
+        None => {
+            crate::outln!(
+                "Pruned lines 1 to {} of the trail ({} part(s) from before {day}); the trail records it.",
+                pruned.through,
+                pruned.parts.len()
+            );
+            Ok(())
+        }
+    }
+}
+
 /// One cluster's trail, for a fleet's summary.
 #[derive(Serialize)]
 struct Trail {
@@ -89,13 +141,10 @@ impl Outcome for Trail {
 /// The trail of one cluster, oldest first, only what is newer than `since`.
 async fn events(conn: &Connection, since: Option<std::time::Duration>) -> Result<Vec<HistoryEvent>> {
     crate::services::sweep::lazy(conn).await?;
-    let (mut events, unreadable) = read(conn).await?;
+    // Bounded at a year, so never before the calendar's start; if it were, nothing is cut.
+    let (events, unreadable) = read(conn, since.and_then(|since| before(Utc::now(), since))).await?;
     for problem in &unreadable {
         output::warn(&format!("a history line does not parse and is skipped: {problem}"));
-    }
-    // Bounded at a year, so never before the calendar's start; if it were, nothing is cut.
-    if let Some(cutoff) = since.and_then(|since| before(Utc::now(), since)) {
-        events.retain(|e| e.at >= cutoff);
     }
     Ok(events)
 }

@@ -54,12 +54,26 @@ pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<()> {
         crate::outln!("Deleted {object}{note}.");
     }
     let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
-    for name in [state::POLICY_CONFIGMAP].into_iter().chain(args.purge.then_some(state::HISTORY_CONFIGMAP)) {
+    let mut names = vec![state::POLICY_CONFIGMAP.to_string()];
+    let mut purged = None;
+    if args.purge {
+        let (parts, _) = history::read_parts(&conn, None).await?;
+        let lines = parts.iter().flat_map(|p| p.lines.iter().map(String::as_str));
+        purged = Some(crate::state::trail::Head::after(&crate::state::trail::Head::genesis(), lines));
+        names.extend(parts.into_iter().map(|p| p.name));
+    }
+    for name in &names {
         match conn.call(api.delete(name, &DeleteParams::default())).await {
             Ok(_) => crate::outln!("Deleted ConfigMap {}/{name}{note}.", conn.namespace),
             Err(e) if e.is_not_found() => {}
             Err(e) => return Err(e),
         }
+    }
+    // The purge is the first line of a new trail: what it removed, and the old chain's head.
+    if let Some(head) = purged.filter(|h| h.seq > 0) {
+        let detail = format!("uninstalled; the history was purged: lines 1 to {}, last hash {}", head.seq, head.hash);
+        history::record(&conn, &[HistoryEvent::policy(EventKind::Removed, &by, detail)]).await?;
+        crate::outln!("Recorded the purge as the first line of a new history{note}.");
     }
     if !args.purge {
         let events: Vec<HistoryEvent> = grants
@@ -70,7 +84,7 @@ pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<()> {
             .collect();
         history::record(&conn, &events).await?;
         crate::outln!(
-            "Kept the history in ConfigMap {}/{}{note} (delete it with --purge).",
+            "Kept the history in ConfigMaps {}/{}*{note} (delete it with --purge).",
             conn.namespace,
             state::HISTORY_CONFIGMAP
         );
@@ -98,12 +112,12 @@ async fn would_uninstall(conn: &Connection, purge: bool) -> Result<()> {
     );
     match purge {
         true => crate::outln!(
-            "Would delete the history, ConfigMap {}/{} (dry run).",
+            "Would delete the history, ConfigMaps {}/{}* (dry run).",
             conn.namespace,
             state::HISTORY_CONFIGMAP
         ),
         false => crate::outln!(
-            "Would keep the history in ConfigMap {}/{} (dry run).",
+            "Would keep the history in ConfigMaps {}/{}* (dry run).",
             conn.namespace,
             state::HISTORY_CONFIGMAP
         ),

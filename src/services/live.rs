@@ -64,7 +64,8 @@ pub async fn find_live(conn: &Connection, id: &str) -> Result<Grant> {
 /// Why there is no live request `id`: how it ended, as the history says, or the live id it looks
 /// like (a typo), or that there is none.
 async fn no_request(conn: &Connection, id: &str, grants: &Grants) -> Error {
-    let history = crate::cluster::history::read(conn).await.map(|(events, _)| events).unwrap_or_default();
+    let since = crate::base::duration::before(Utc::now(), crate::services::sweep::HISTORY_WINDOW * 12);
+    let history = crate::cluster::history::read(conn, since).await.map(|(events, _)| events).unwrap_or_default();
     if let Some(last) = history.iter().rev().find(|e| e.id.as_deref() == Some(id)) {
         return Error::failed(format!(
             "request {id} was {} by {} at {} ({})",

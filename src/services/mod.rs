@@ -4,6 +4,7 @@
 
 pub mod admission;
 pub mod approval;
+pub mod audit;
 pub mod capabilities;
 pub mod census;
 pub mod complete;

@@ -78,16 +78,15 @@ impl Party {
         ]
     }
 
-    /// In the system namespace: read the policy, append to the history (RBAC names the ConfigMap;
-    /// the requesters guard keeps every line), record Events, and the request ServiceAccounts —
+    /// In the system namespace: read the policy, append to the trail (the requesters guard admits
+    /// only a chunk's creation or an append to one, and keeps every line), record Events, and the request ServiceAccounts —
     /// a requester mints their tokens, an approver only creates and deletes them.
     pub fn namespace_rules(self) -> Vec<PolicyRule> {
         let mut rules = vec![
             rule("", &["configmaps"], &["get", "list", "watch"]),
-            PolicyRule {
-                resource_names: Some(vec![state::HISTORY_CONFIGMAP.to_string()]),
-                ..rule("", &["configmaps"], &["update", "patch"])
-            },
+            // The trail's chunks are named by day, which RBAC cannot: the requesters guard admits a
+            // party's ConfigMap writes only as a chunk's creation or an append to one.
+            rule("", &["configmaps"], &["create", "update", "patch"]),
             rule("", &["events"], &["create"]),
             rule("", &["serviceaccounts"], &["get", "list", "create", "delete"]),
         ];

@@ -63,10 +63,22 @@ impl Sweeper<'_> {
 pub struct HistoryFirst(Vec<HistoryEvent>);
 
 impl HistoryFirst {
+    /// The part of the trail that can show a request live now: lines since the longest a request
+    /// lives (the policy's maxDuration, after at most pendingTTL waiting) and a day, at least
+    /// [`HISTORY_WINDOW`] — not the whole year, whose length no command's cost may follow.
     pub async fn read(conn: &Connection) -> Result<HistoryFirst> {
-        Ok(HistoryFirst(history::read(conn).await?.0))
+        let policy = crate::cluster::policy::read_stored_policy(conn).await?.ok().flatten();
+        let window = policy
+            .map(|p| p.max_duration + p.pending_ttl + std::time::Duration::from_secs(86_400))
+            .unwrap_or_default()
+            .max(HISTORY_WINDOW);
+        let since = crate::base::duration::before(Utc::now(), window);
+        Ok(HistoryFirst(history::read(conn, since).await?.0))
     }
 }
+
+/// The least of the trail a sweep reads.
+pub const HISTORY_WINDOW: std::time::Duration = std::time::Duration::from_secs(8 * 86_400);
 
 /// Sweeps what `grants` shows; given the history read before `grants` was listed, also records
 /// requests removed out of band and deletes ServiceAccounts left by dead requests.

@@ -8,6 +8,7 @@ pub mod history;
 pub mod policy;
 pub mod record;
 pub mod roles;
+pub mod trail;
 
 use std::collections::BTreeMap;
 
@@ -62,8 +63,7 @@ pub mod refusals {
 
     /// How `crusoe-support-requesters` refuses a party's history write that would take the history past
     /// the size whose rest is the owner's: the plugin then records the event as a Kubernetes Event only.
-    pub const HISTORY_FULL_FOR_PARTIES: &str =
-        "no write but the owner's takes the history ConfigMap past its party ceiling";
+    pub const HISTORY_FULL_FOR_PARTIES: &str = "no write but the owner's takes a chunk of the trail past its size";
 }
 
 /// RFC3339, UTC, seconds precision, `Z` suffix: how the state format spells a time.
@@ -83,7 +83,8 @@ pub const PREFIX: &str = "support-access.crusoe.ai/";
 
 /// ConfigMap holding the policy.
 pub const POLICY_CONFIGMAP: &str = "support-access";
-/// ConfigMap holding the audit history, one key per month.
+/// ConfigMap holding the audit history, one key per month, in releases before the trail's chunks
+/// ([`trail`]): read as the trail's oldest part, never written.
 pub const HISTORY_CONFIGMAP: &str = "support-access-history";
 
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";

@@ -152,6 +152,39 @@ impl TestCluster {
         ran.stdout
     }
 
+    /// The trail's chunks in `ns`, oldest first, by name.
+    pub fn chunks(&self, ns: &str) -> Vec<String> {
+        let out = self.kubectl_ok(&[
+            "get",
+            "configmaps",
+            "-n",
+            ns,
+            "-l",
+            "support-access.crusoe.ai/trail=chunk",
+            "-o",
+            "name",
+        ]);
+        let mut names: Vec<String> = out.lines().map(|l| l.trim_start_matches("configmap/").to_string()).collect();
+        names.sort();
+        names
+    }
+
+    /// The trail's newest chunk in `ns`, as JSON.
+    pub fn newest_chunk(&self, ns: &str) -> serde_json::Value {
+        let name = self.chunks(ns).pop().expect("the trail has a chunk");
+        serde_json::from_str(&self.kubectl_ok(&["get", "configmap", &name, "-n", ns, "-o", "json"])).unwrap()
+    }
+
+    /// Every line of the trail's chunks in `ns`, in order.
+    pub fn trail_lines(&self, ns: &str) -> Vec<String> {
+        let mut lines = Vec::new();
+        for name in self.chunks(ns) {
+            let text = self.kubectl_ok(&["get", "configmap", &name, "-n", ns, "-o", "jsonpath={.data.lines}"]);
+            lines.extend(text.lines().map(str::to_string));
+        }
+        lines
+    }
+
     /// Every binding the plugin manages, cluster-wide, as `kind/name`.
     pub fn managed_bindings(&self) -> Vec<String> {
         let selector = "support-access.crusoe.ai/managed=true";

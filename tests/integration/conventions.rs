@@ -459,8 +459,7 @@ fn dry_runs_write_nothing_and_the_server_one_is_answered_by_the_guards() {
     let before = cluster.managed_bindings();
     let policy = || cluster.kubectl_ok(&["get", "configmap", "support-access", "-n", NS, "-o", "jsonpath={.data}"]);
     let stored = policy();
-    let history =
-        || cluster.kubectl_ok(&["get", "configmap", "support-access-history", "-n", NS, "-o", "jsonpath={.data}"]);
+    let history = || cluster.trail_lines(NS);
     let trail = history();
     for dry in ["--dry-run", "--dry-run=client", "--dry-run=server"] {
         for args in [

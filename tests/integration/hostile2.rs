@@ -125,18 +125,18 @@ fn a_binding_named_with_a_space_is_swept_and_breaks_no_command() {
 }
 
 #[test]
-fn a_history_key_that_fills_the_configmap_never_costs_the_history_or_the_event() {
+fn a_key_that_fills_a_chunk_never_costs_the_trail_a_line() {
     let ns = namespace("fullhistory");
     CLUSTER.supportaccess_ok(&ns, &["enable"]);
-    // One extra key of 1,045,000 bytes beside the month the enable just wrote.
-    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    // One extra key of 1,045,000 bytes beside the lines the enable just wrote.
+    let chunk = CLUSTER.chunks(&ns).pop().unwrap();
     let patch = serde_json::json!({ "data": { "zzzz": "z".repeat(1_045_000) } }).to_string();
     let patch_file = std::env::temp_dir().join(format!("ksa-filler-patch-{}", std::process::id()));
     std::fs::write(&patch_file, patch).unwrap();
     CLUSTER.kubectl_ok(&[
         "patch",
         "configmap",
-        "support-access-history",
+        &chunk,
         "-n",
         &ns,
         "--type=merge",
@@ -147,17 +147,18 @@ fn a_history_key_that_fills_the_configmap_never_costs_the_history_or_the_event()
     let ran = request_json(&CLUSTER, &ns, &[]);
     assert_eq!(ran.code, 0, "the request still works: {ran:?}");
     let id = id_of(&ran);
-    assert!(ran.stderr.contains("has no room for this event"), "{ran:?}");
-    let data = CLUSTER.kubectl_ok(&["get", "configmap", "support-access-history", "-n", &ns, "-o", "json"]);
+    assert!(!ran.stderr.contains("room"), "{ran:?}");
+    let data = CLUSTER.kubectl_ok(&["get", "configmap", &chunk, "-n", &ns, "-o", "json"]);
     let data: serde_json::Value = serde_json::from_str(&data).unwrap();
     assert_eq!(data["data"]["zzzz"].as_str().unwrap().len(), 1_045_000, "the other key is left alone");
-    assert!(data["data"][&month].as_str().unwrap().contains("\"enabled\""), "the month keeps its lines");
+    assert!(data["data"]["lines"].as_str().unwrap().contains("\"enabled\""), "the chunk keeps its lines");
+    assert_eq!(CLUSTER.chunks(&ns).len(), 2, "the request's line opened the next part");
 
     let history = CLUSTER.supportaccess(&ns, &["history"]);
     assert_eq!(history.code, 0, "{history:?}");
-    assert!(history.stdout.contains("enabled"), "{history:?}");
-    assert!(history.stderr.contains("\"zzzz\"") && history.stderr.contains("not a month"), "{history:?}");
-    // The Kubernetes Event still records the request.
+    assert!(history.stdout.contains("enabled") && history.stdout.contains(&id), "{history:?}");
+    assert!(history.stderr.contains("\"zzzz\"") && history.stderr.contains("holds no lines"), "{history:?}");
+    // The Kubernetes Event records the request too.
     let events = CLUSTER.kubectl_ok(&["get", "events", "-n", &ns, "-o", "json"]);
     assert!(events.contains(&id), "no Event names request {id}");
 }

@@ -23,3 +23,4 @@ mod requester;
 mod state;
 mod support;
 mod teams;
+mod trail;

@@ -251,20 +251,10 @@ fn history_lines_are_written_in_their_writers_name() {
     let cluster = &*CLUSTER;
     let p = parties(cluster, &[]);
     let (bobs, _) = request(cluster, &p.bob, "readonly");
-    let month = chrono::Utc::now().format("%Y-%m").to_string();
     let append = |who: &Path, line: &str| {
-        let mut map: serde_json::Value = serde_json::from_str(&cluster.kubectl_ok(&[
-            "-n",
-            NS,
-            "get",
-            "configmap",
-            "support-access-history",
-            "-o",
-            "json",
-        ]))
-        .unwrap();
-        let old = map["data"][&month].as_str().unwrap_or("").to_string();
-        map["data"][&month] = serde_json::Value::String(format!("{old}{line}\n"));
+        let mut map = cluster.newest_chunk(NS);
+        let old = map["data"]["lines"].as_str().unwrap_or("").to_string();
+        map["data"]["lines"] = serde_json::Value::String(format!("{old}{line}\n"));
         crate::common::fed(cluster.kubectl().env("KUBECONFIG", who).args(["replace", "-f", "-"]), &map.to_string())
     };
     let at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");

@@ -87,10 +87,10 @@ fn waiting_id(cluster: &TestCluster) -> String {
 }
 
 fn history(cluster: &TestCluster) -> serde_json::Value {
-    serde_json::from_str(&cluster.kubectl_ok(&["-n", NS, "get", "configmap", HISTORY, "-o", "json"])).unwrap()
+    cluster.newest_chunk(NS)
 }
 
-/// The history ConfigMap as admin reads it, changed by `change`, written back with `kubectl
+/// The trail's newest chunk as admin reads it, changed by `change`, written back with `kubectl
 /// replace` as `who`.
 fn replace_history(cluster: &TestCluster, who: &Path, change: impl FnOnce(&mut serde_json::Value)) -> Ran {
     let mut map = history(cluster);
@@ -107,26 +107,20 @@ fn replace_policy(cluster: &TestCluster, who: &Path) -> Ran {
     fed(cluster.kubectl().env("KUBECONFIG", who).args(["replace", "-f", "-"]), &map.to_string())
 }
 
-fn month() -> String {
-    chrono::Utc::now().format("%Y-%m").to_string()
-}
-
 fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// Appends `line` to this month's key of the history as `who`.
+/// Appends `line` to the newest chunk of the trail as `who`.
 fn append(cluster: &TestCluster, who: &Path, line: &str) -> Ran {
-    let month = month();
     replace_history(cluster, who, |map| {
-        let old = map["data"][&month].as_str().unwrap_or("").to_string();
-        map["data"][&month] = serde_json::Value::String(format!("{old}{line}\n"));
+        let old = map["data"]["lines"].as_str().unwrap_or("").to_string();
+        map["data"]["lines"] = serde_json::Value::String(format!("{old}{line}\n"));
     })
 }
 
 fn lines(cluster: &TestCluster) -> usize {
-    let map = history(cluster);
-    map["data"].as_object().unwrap().values().map(|v| v.as_str().unwrap().lines().count()).sum()
+    cluster.trail_lines(NS).len()
 }
 
 #[test]
@@ -161,7 +155,7 @@ fn no_party_can_hand_the_trail_to_the_garbage_collector_freeze_it_or_flood_it_an
         map["binaryData"] = serde_json::json!({ "blob": "AAAA".repeat(1000) });
     });
     assert!(refused_by(&binary, "crusoe-support-requesters"), "{binary:?}");
-    // A flood under a key that is not a month (never trimmed), and one under this month.
+    // A flood under a key that is not `lines`, and one under it.
     let big = format!(r#"{{"by":"alice","at":"{}","event":"renewed","detail":"{}"}}"#, now(), "x".repeat(950_000));
     let flooded = replace_history(cluster, &p.alice, |map| map["data"]["notes"] = serde_json::json!(big));
     assert!(refused_by(&flooded, "crusoe-support-requesters"), "{flooded:?}");
@@ -171,11 +165,12 @@ fn no_party_can_hand_the_trail_to_the_garbage_collector_freeze_it_or_flood_it_an
         "x".repeat(20_000)
     );
     let ran = append(cluster, &p.alice, &long);
-    assert!(refused_by(&ran, "crusoe-support-requesters") && ran.stderr.contains("month keys"), "{ran:?}");
+    assert!(refused_by(&ran, "crusoe-support-requesters") && ran.stderr.contains("key `lines`"), "{ran:?}");
     // The parties may not delete ConfigMaps at all (RBAC); someone who is neither party but may
     // (a tenant with edit in the system namespace) is held to the parties' rules on the record.
+    let newest = cluster.chunks(NS).pop().unwrap();
     for who in [&p.alice, &p.owner] {
-        let deleted = as_user(cluster, who, &["-n", NS, "delete", "configmap", HISTORY, "--dry-run=server"]);
+        let deleted = as_user(cluster, who, &["-n", NS, "delete", "configmap", &newest, "--dry-run=server"]);
         assert_ne!(deleted.code, 0, "{deleted:?}");
     }
     let tenant = cluster.user("tenant", &[]);
@@ -183,7 +178,7 @@ fn no_party_can_hand_the_trail_to_the_garbage_collector_freeze_it_or_flood_it_an
     eventually("tenant may write ConfigMaps", || {
         as_user(cluster, &tenant, &["auth", "can-i", "delete", "configmaps", "-n", NS]).stdout.trim() == "yes"
     });
-    let deleted = as_user(cluster, &tenant, &["-n", NS, "delete", "configmap", HISTORY, "--dry-run=server"]);
+    let deleted = as_user(cluster, &tenant, &["-n", NS, "delete", "configmap", &newest, "--dry-run=server"]);
     assert!(refused_by(&deleted, "crusoe-support-requesters"), "{deleted:?}");
     assert!(refused_by(&replace_history(cluster, &tenant, orphan), "crusoe-support-requesters"));
     // The approver's role may update the history only (RBAC); the tenant may write any ConfigMap.
@@ -211,6 +206,8 @@ fn no_party_can_hand_the_trail_to_the_garbage_collector_freeze_it_or_flood_it_an
     let map = history(cluster);
     assert!(map["metadata"].get("ownerReferences").is_none() && map.get("immutable").is_none(), "{map}");
     assert!(map.get("binaryData").is_none() && map["data"].get("notes").is_none(), "{map}");
+    let verified = cluster.supportaccess(NS, &["history", "--verify"]);
+    assert_eq!(verified.code, 0, "the chain holds: {verified:?}");
     let revoked = cluster.supportaccess(NS, &["revoke", &alices]);
     assert_eq!(revoked.code, 0, "{revoked:?}");
     let trail = cluster.supportaccess_ok(NS, &["history", "-o", "json"]);
@@ -506,8 +503,9 @@ fn a_support_credential_of_an_allowed_clusterrole_never_reaches_the_support_stat
     let refused_as_support = |ran: &Ran| refused_by(ran, "crusoe-support-identities");
 
     // Cluster-wide edit: the trail, the policy, another's request, a backdoor account and token.
+    let newest = cluster.chunks(NS).pop().unwrap();
     for args in [
-        &["-n", NS, "delete", "configmap", HISTORY, "--dry-run=server"][..],
+        &["-n", NS, "delete", "configmap", &newest, "--dry-run=server"][..],
         &["-n", NS, "label", "configmap", "support-access", "x=y", "--dry-run=server"],
         &["-n", NS, "delete", "serviceaccount", &bobs_account, "--dry-run=server"],
         &["-n", NS, "create", "serviceaccount", "backdoor", "--dry-run=server"],
@@ -549,45 +547,61 @@ fn a_support_credential_of_an_allowed_clusterrole_never_reaches_the_support_stat
 }
 
 #[test]
-fn a_full_history_keeps_the_owners_room_and_a_requester_is_told_instead_of_failing() {
+fn a_full_chunk_opens_the_next_part_for_a_requester_and_no_line_is_lost() {
+    use kubectl_supportaccess::state::history::{EventKind, HistoryEvent};
+    use kubectl_supportaccess::state::trail::{Head, chain};
     let cluster = &*CLUSTER;
     let p = parties(cluster, &[]);
-    // The owner's side wrote 830 KB of past lines: past the 800 KiB a party's write may reach.
-    let line = format!(
-        r#"{{"by":"kubernetes-admin","at":"2026-01-01T00:00:00Z","event":"expired","detail":"{}"}}"#,
-        "x".repeat(300)
-    );
-    let month: String = std::iter::repeat_n(format!("{line}\n"), 2_250).collect();
-    let ran = replace_history(cluster, &cluster.kubeconfig, |map| {
-        map["data"]["2026-01"] = serde_json::json!(month);
-    });
+    // The owner's side filled the newest chunk to within a line of its 256 KiB, chained.
+    let map = history(cluster);
+    let old = map["data"]["lines"].as_str().unwrap().to_string();
+    let head = Head::after(&Head::genesis(), old.lines());
+    let filler = |detail: usize| HistoryEvent::policy(EventKind::Expired, "kubernetes-admin", "x".repeat(detail));
+    let size = |events: &[HistoryEvent]| old.len() + chain(&head, events).0.len();
+    // A value of at most 256 KiB less its key's 5 bytes; 100 bytes left, less than any line.
+    let target = 256 * 1024 - 5 - 100;
+    let mut events = Vec::new();
+    while size(&events) + 1200 < target {
+        events.push(filler(300));
+    }
+    let probe = size(&[events.clone(), vec![filler(0)]].concat()) - size(&events);
+    events.push(filler(target - size(&events) - probe));
+    let (text, _) = chain(&head, &events);
+    let full = format!("{old}{text}");
+    assert_eq!(full.len(), target);
+    let ran = replace_history(cluster, &cluster.kubeconfig, |map| map["data"]["lines"] = serde_json::json!(full));
     assert_eq!(ran.code, 0, "{ran:?}");
     let before = lines(cluster);
+    let parts = cluster.chunks(NS).len();
 
     let asked = plugin_as(
         cluster,
         &p.alice,
         &["request", "-o", "json", "--role", "readonly", "--reason", "r", "--duration", "1h"],
     );
-    assert_eq!(asked.code, 0, "the request itself is made: {asked:?}");
-    assert!(asked.stderr.contains("no room left"), "{asked:?}");
-    assert_eq!(lines(cluster), before, "no party line past the ceiling");
+    assert_eq!(asked.code, 0, "{asked:?}");
+    assert!(!asked.stderr.contains("room"), "{asked:?}");
+    assert_eq!(lines(cluster), before + 1, "her line is in the trail");
+    assert_eq!(cluster.chunks(NS).len(), parts + 1, "in the next part");
     let id = serde_json::from_str::<serde_json::Value>(&asked.stdout).unwrap()["id"].as_str().unwrap().to_string();
-    let events = cluster.kubectl_ok(&[
-        "-n",
-        NS,
-        "get",
-        "events",
-        "-l",
-        &format!("support-access.crusoe.ai/request-id={id}"),
-        "-o",
-        "name",
-    ]);
-    assert!(!events.trim().is_empty(), "the Kubernetes Event records it");
+    // A party's write past a chunk's size is refused: her line appended to the full part.
+    let line = format!(
+        r#"{{"by":"alice","at":"{}","event":"renewed","id":"{id}","requestedBy":"alice","detail":"{}"}}"#,
+        now(),
+        "y".repeat(1500)
+    );
+    let name = cluster.chunks(NS)[parts - 1].clone();
+    let mut full_map: serde_json::Value =
+        serde_json::from_str(&cluster.kubectl_ok(&["-n", NS, "get", "configmap", &name, "-o", "json"])).unwrap();
+    let kept = full_map["data"]["lines"].as_str().unwrap().to_string();
+    full_map["data"]["lines"] = serde_json::json!(format!("{kept}{line}\n"));
+    let ran = fed(cluster.kubectl().env("KUBECONFIG", &p.alice).args(["replace", "-f", "-"]), &full_map.to_string());
+    assert!(refused_by(&ran, "crusoe-support-requesters") && ran.stderr.contains("past its size"), "{ran:?}");
 
-    // The owner's line still fits.
     cluster.supportaccess_ok(NS, &["revoke", &id]);
-    assert_eq!(lines(cluster), before + 1);
+    assert_eq!(lines(cluster), before + 2);
+    let verified = cluster.supportaccess(NS, &["history", "--verify"]);
+    assert_eq!(verified.code, 0, "the chain runs across the parts: {verified:?}");
 }
 
 #[test]

@@ -23,8 +23,8 @@ fn lines_by_writer(k: &str) -> String {
     let added = trail::appended(k);
     let start = line_start();
     format!(
-        "{added} == '' || ((!(has(oldObject.data) && oldObject.data != null && {k} in oldObject.data) || \
-         oldObject.data[{k}] == '' || oldObject.data[{k}].endsWith('\\n')) && {added}.startsWith({start}) && \
+        "{added} == '' || ((!({k} in variables.oldData) || \
+         variables.oldData[{k}] == '' || variables.oldData[{k}].endsWith('\\n')) && {added}.startsWith({start}) && \
          {added}.endsWith('\\n') && !{added}.substring(0, {added}.size() - 1).replace('\\n' + {start}, '').contains('\\n'))"
     )
 }
@@ -108,6 +108,7 @@ pub(super) fn source(namespace: &str) -> Value {
                 .into(),
         ),
     ]);
+    variables.extend(trail::data_variables().map(|(name, expression)| variable(name, expression)));
     let requester = |check: &str| format!("!variables.requester || {check}");
     let on = |resource: &str, check: &str| format!("variables.resource != '{resource}' || ({check})");
     let validations = vec![
@@ -222,50 +223,49 @@ pub(super) fn source(namespace: &str) -> Value {
                 .into(),
         ),
         validation(
-            &on(
-                "configmaps",
-                &format!(
-                    "request.operation == 'UPDATE' && object.metadata.name == {history} && \
-                     (!has(oldObject.data) || oldObject.data == null || oldObject.data.all(k, has(object.data) && \
-                      object.data != null && k in object.data && object.data[k].startsWith(oldObject.data[k]))) && \
-                     (!has(object.data) || object.data == null || object.data.all(k, {lines}))",
-                    history = cel::string(state::HISTORY_CONFIGMAP),
-                    lines = lines_by_writer("k"),
-                ),
-            ),
+            &on("configmaps", &format!("{} && variables.newData.all(k, {})", trail::chunk_write(), lines_by_writer("k"))),
             format!(
-                "a requester or approver never writes the policy and only appends to the history ConfigMap {namespace}/{}: \
-                 every existing line stays, and each new line is its own, starting {{\"by\":\"<its user name>\",",
-                state::HISTORY_CONFIGMAP
+                "a requester or approver never writes the policy or the history of earlier releases ({namespace}/{}), \
+                 and never deletes the trail: it only opens a chunk of it ({namespace}/{}<day>-<part>) or appends to \
+                 one; every existing line stays, and each new line is its own, starting {{\"by\":\"<its user name>\",",
+                state::HISTORY_CONFIGMAP,
+                crate::state::trail::CHUNK_PREFIX,
             ),
         ),
         validation(
-            &on("configmaps", &trail::history_metadata_unchanged()),
-            format!(
-                "only lines are appended to the history ConfigMap {namespace}/{}: its labels, annotations, owner \
-                 references (the garbage collector would delete it), finalizers and immutable stay as they are, \
-                 and it holds no binaryData",
-                state::HISTORY_CONFIGMAP
-            ),
+            &on("configmaps", &trail::chunk_metadata()),
+            "a chunk of the trail a requester or approver opens carries only the plugin's labels (managed and \
+             support-access.crusoe.ai/trail=chunk), and no annotation, owner reference (the garbage collector would \
+             delete it), finalizer or immutable; on an append all of these stay as they are; it holds no binaryData"
+                .into(),
         ),
         validation(
-            &on("configmaps", &trail::history_bounded()),
+            &on("configmaps", &trail::chunk_day()),
+            "a requester or approver opens only a chunk of the trail for the API server's day (a day either side)"
+                .into(),
+        ),
+        validation(
+            &on("configmaps", &trail::chunk_bounded()),
             format!(
-                "history lines go under month keys (YYYY-MM), each at most {} characters, and at most {} bytes in \
-                 one write",
+                "history lines go under a chunk's key `lines`, each at most {} characters, and at most {} bytes in one \
+                 write",
                 trail::MAX_LINE,
                 trail::MAX_WRITE,
             ),
         ),
         validation(
-            &on("configmaps", &trail::history_below_ceiling()),
-            format!("{} ({} bytes; the rest is the owner's room)", crate::state::refusals::HISTORY_FULL_FOR_PARTIES, trail::PARTY_CEILING),
+            &on("configmaps", &trail::chunk_below_ceiling()),
+            format!(
+                "{} ({} bytes; the plugin opens the next part)",
+                crate::state::refusals::HISTORY_FULL_FOR_PARTIES,
+                crate::state::trail::CHUNK_MAX_BYTES
+            ),
         ),
         validation(
             &on("configmaps", &trail::history_events("variables.approver")),
             "a history line records only what its writer's party does: a requester only its own requests' \
              requested, renewed, extended, ended and expired; an approver also approved, denied, revoked, \
-             removed-out-of-band and invalid; enabled, disabled, drained and removed are the owner's"
+             removed-out-of-band, invalid and exported; enabled, disabled, drained, removed and pruned are the owner's"
                 .into(),
         ),
         validation(

@@ -1,15 +1,14 @@
 //! The record's whole writes, as `crusoe-support-requesters` holds everyone but the owner to them:
-//! an append to the history ConfigMap (nothing else of it changes, its lines are bounded and of the
-//! writer's party) and a Kubernetes Event of the plugin's (its shape, in the writer's own name).
+//! a new chunk of the trail (its shape, its day) or an append to one (nothing else of it changes),
+//! each line bounded and of the writer's party, and a Kubernetes Event of the plugin's (its shape,
+//! in the writer's own name). The old single history ConfigMap is no party's to write any more.
 
 use crate::base::text::{MAX_REASON, MAX_REQUESTOR};
 use crate::services::admission::cel;
 use crate::state::history;
 use crate::state::history::EventKind;
+use crate::state::trail;
 use crate::state::{self, annotations as ann};
-
-/// A key of the history ConfigMap that holds lines: a month.
-pub(super) const MONTH: &str = "^[0-9]{4}-[0-9]{2}$";
 
 /// The longest history line a party may append (a reason of [`MAX_REASON`] characters, the
 /// requestor, ids and a detail fit many times over).
@@ -19,18 +18,30 @@ pub(super) const MAX_LINE: usize = 8 * 1024;
 /// requests at once fit.
 pub(super) const MAX_WRITE: usize = 64 * 1024;
 
-/// The size, in bytes, past which no party's write may take the history: the room between it
-/// and [`history::MAX_BYTES`] is the owner's (`revoke`, `disable`, `uninstall` always have room
-/// for their lines, however a party filled the rest).
-pub(super) const PARTY_CEILING: usize = history::MAX_BYTES - 100 * 1024;
+/// The CEL variables the trail's rules read: a chunk's data before and after the write (empty
+/// maps where there is none: a CREATE has no old object, a DELETE no new one).
+pub(super) fn data_variables() -> [(&'static str, String); 2] {
+    [
+        (
+            "oldData",
+            "request.operation == 'UPDATE' && has(oldObject.data) && oldObject.data != null ? oldObject.data : {}"
+                .into(),
+        ),
+        (
+            "newData",
+            "request.operation != 'DELETE' && has(object.data) && object.data != null ? object.data : {}".into(),
+        ),
+    ]
+}
 
 /// The events a requester (or anyone without `approve`) records: only about its own requests.
 const REQUESTER_EVENTS: [EventKind; 5] =
     [EventKind::Requested, EventKind::Renewed, EventKind::Extended, EventKind::Ended, EventKind::Expired];
 
 /// The events an approver records: its answers, its revocations, a sweep's findings, its own
-/// requests. Never the policy's (enabled, disabled, drained, removed): those are the owner's.
-const APPROVER_EVENTS: [EventKind; 10] = [
+/// requests, an export of the trail. Never the policy's (enabled, disabled, drained, removed) or a
+/// prune: those are the owner's.
+const APPROVER_EVENTS: [EventKind; 11] = [
     EventKind::Requested,
     EventKind::Renewed,
     EventKind::Extended,
@@ -41,6 +52,7 @@ const APPROVER_EVENTS: [EventKind; 10] = [
     EventKind::Denied,
     EventKind::RemovedOutOfBand,
     EventKind::Invalid,
+    EventKind::Exported,
 ];
 
 /// An RE2 alternation of these events' names.
@@ -58,54 +70,92 @@ fn meta(object: &str, field: &str, empty: &str) -> String {
     format!("(has({object}.metadata.{field}) ? {object}.metadata.{field} : {empty})")
 }
 
-/// CEL, on an UPDATE of the history ConfigMap: nothing of it but its data changes: its labels,
-/// annotations, owners, finalizers and `immutable` stay as they were, and it holds no binaryData.
-pub(super) fn history_metadata_unchanged() -> String {
+/// CEL: a party's write of a ConfigMap is a new chunk of the trail or an append to one: named as
+/// a chunk, created or updated (never deleted), every existing value kept as its new value's start.
+pub(super) fn chunk_write() -> String {
+    format!(
+        "request.operation in ['CREATE', 'UPDATE'] && object.metadata.name.matches({pattern}) && \
+         variables.oldData.all(k, k in variables.newData && variables.newData[k].startsWith(variables.oldData[k]))",
+        pattern = cel::string(trail::CHUNK_NAME_PATTERN),
+    )
+}
+
+/// CEL, on a write of a chunk: a new one has exactly the plugin's shape (the managed labels and
+/// the trail's, nothing else in its metadata); an update changes nothing of it but its data: its
+/// labels, annotations, owners, finalizers and `immutable` stay as they were. No binaryData.
+pub(super) fn chunk_metadata() -> String {
     let same =
         |field: &str, empty: &str| format!("{} == {}", meta("object", field, empty), meta("oldObject", field, empty));
-    [
+    let mut labels = state::managed_labels();
+    labels.insert(trail::CHUNK_LABEL.into(), trail::CHUNK_VALUE.into());
+    let labels = labels.iter().map(|(k, v)| format!("{}: {}", cel::string(k), cel::string(v))).collect::<Vec<_>>();
+    let created = [
+        format!("{} == {{{}}}", meta("object", "labels", "{}"), labels.join(", ")),
+        format!("{}.size() == 0", meta("object", "annotations", "{}")),
+        format!("{}.size() == 0", meta("object", "ownerReferences", "[]")),
+        format!("{}.size() == 0", meta("object", "finalizers", "[]")),
+        "!has(object.immutable)".into(),
+    ];
+    let updated = [
         same("labels", "{}"),
         same("annotations", "{}"),
         same("ownerReferences", "[]"),
         same("finalizers", "[]"),
         "(has(object.immutable) ? object.immutable : false) == (has(oldObject.immutable) ? oldObject.immutable : false)"
             .into(),
-        "(!has(object.binaryData) || object.binaryData == null || object.binaryData.size() == 0)".into(),
-    ]
-    .join(" && ")
+    ];
+    format!(
+        "(request.operation == 'CREATE' ? ({}) : ({})) && \
+         (!has(object.binaryData) || object.binaryData == null || object.binaryData.size() == 0)",
+        created.join(" && "),
+        updated.join(" && ")
+    )
 }
 
-/// CEL: what a write added to the history ConfigMap's key `k` (all of it for a new key).
+/// CEL, on a party's CREATE of a chunk: its day is the API server's (a day either side, for a
+/// writer's clock), so no party opens chunks for days to come.
+pub(super) fn chunk_day() -> String {
+    let start = trail::CHUNK_PREFIX.len();
+    format!(
+        "request.operation != 'CREATE' || (has(object.metadata.creationTimestamp) && \
+         timestamp(object.metadata.name.substring({start}, {end}) + 'T00:00:00Z') >= \
+          timestamp(string(object.metadata.creationTimestamp)) - duration('48h') && \
+         timestamp(object.metadata.name.substring({start}, {end}) + 'T00:00:00Z') <= \
+          timestamp(string(object.metadata.creationTimestamp)) + duration('24h'))",
+        end = start + 10,
+    )
+}
+
+/// CEL: what a write added to a chunk's key `k` (all of it for a new key).
 pub(super) fn appended(k: &str) -> String {
     format!(
-        "(has(oldObject.data) && oldObject.data != null && {k} in oldObject.data ? \
-         object.data[{k}].substring(oldObject.data[{k}].size()) : object.data[{k}])"
+        "({k} in variables.oldData ? variables.newData[{k}].substring(variables.oldData[{k}].size()) : \
+         variables.newData[{k}])"
     )
 }
 
-/// CEL: the text a write adds to the history, all keys together (each key's new value starts with
+/// CEL: the text a write adds to a chunk, all keys together (each key's new value starts with
 /// its old one: another validation holds that first).
 fn added() -> String {
-    format!("(has(object.data) && object.data != null ? object.data.map(k, {}).join('') : '')", appended("k"))
+    format!("variables.newData.map(k, {}).join('')", appended("k"))
 }
 
-/// CEL, on an UPDATE of the history ConfigMap: lines go only under month keys (a key that is not
-/// a month, planted before, never grows), and each line and the write are bounded.
-pub(super) fn history_bounded() -> String {
-    let has_old = "has(oldObject.data) && oldObject.data != null";
+/// CEL, on a write of a chunk: lines go only under its key `lines` (another key, planted before
+/// by the owner's side, never changes), and each line and the write are bounded.
+pub(super) fn chunk_bounded() -> String {
     let added = added();
     format!(
-        "(!has(object.data) || object.data == null || object.data.all(k, k.matches('{MONTH}') || \
-          ({has_old} && k in oldObject.data && object.data[k] == oldObject.data[k]))) && \
-         bytes({added}).size() <= {MAX_WRITE} && {added}.split('\\n').all(l, l.size() <= {MAX_LINE})"
+        "variables.newData.all(k, k == {key} || (k in variables.oldData && variables.newData[k] == variables.oldData[k])) && \
+         bytes({added}).size() <= {MAX_WRITE} && {added}.split('\\n').all(l, l.size() <= {MAX_LINE})",
+        key = cel::string(trail::CHUNK_KEY),
     )
 }
 
-/// CEL, on an UPDATE of the history ConfigMap: the write leaves the owner's room free.
-pub(super) fn history_below_ceiling() -> String {
+/// CEL, on a write of a chunk: it stays within a chunk's size, as the plugin's own appends do.
+pub(super) fn chunk_below_ceiling() -> String {
     format!(
-        "!has(object.data) || object.data == null || \
-         bytes(object.data.map(k, object.data[k]).join('')).size() <= {PARTY_CEILING}"
+        "bytes(variables.newData.map(k, variables.newData[k]).join('')).size() <= {}",
+        trail::CHUNK_MAX_BYTES - trail::CHUNK_KEY.len()
     )
 }
 
@@ -153,11 +203,14 @@ fn marked(object: &str) -> String {
 /// after. Such writes are held to the parties' rules whoever makes them, but the owner.
 pub(super) fn is_record(ns: &str) -> String {
     format!(
-        "request.namespace == {ns} && ((request.resource.resource == 'configmaps' && request.name in [{history}, {policy}]) || \
+        "request.namespace == {ns} && ((request.resource.resource == 'configmaps' && \
+          ((request.operation == 'CREATE' ? object.metadata.name : request.name) in [{history}, {policy}] || \
+           (request.operation == 'CREATE' ? object.metadata.name : request.name).startsWith({prefix}))) || \
           (request.resource.resource == 'events' && ((request.operation != 'DELETE' && {new}) || \
            (request.operation != 'CREATE' && {old}))))",
         history = cel::string(state::HISTORY_CONFIGMAP),
         policy = cel::string(state::POLICY_CONFIGMAP),
+        prefix = cel::string(trail::CHUNK_PREFIX),
         new = marked("object"),
         old = marked("oldObject"),
     )

@@ -231,7 +231,7 @@ async fn prove(conn: &Connection, policy: &Policy, requester: &TemporaryRequeste
             false,
         ),
         ("approve a request", Permission::new("approve", state::REQUESTS_GROUP, state::REQUESTS_RESOURCE), false),
-        ("write the policy ConfigMap", Permission::new("update", "", "configmaps").within(ns), false),
+        ("delete a ConfigMap of the trail", Permission::new("delete", "", "configmaps").within(ns), false),
         ("impersonate a user", Permission::new("impersonate", "", "users"), false),
         ("escalate a ClusterRole", Permission::new("escalate", rbac, "clusterroles"), false),
         (
@@ -354,48 +354,61 @@ async fn prove(conn: &Connection, policy: &Policy, requester: &TemporaryRequeste
     };
     proofs.push(proof(REQUESTERS, "as a requester: deleting a request's record", "refused", deleted));
 
-    let history = Api::<ConfigMap>::namespaced(conn.client.clone(), ns);
-    let dropped = match conn.call(history.get_opt(state::HISTORY_CONFIGMAP)).await? {
-        Some(mut map) if map.data.as_ref().is_some_and(|d| d.values().any(|v| !v.is_empty())) => {
-            for lines in map.data.iter_mut().flat_map(|d| d.values_mut()) {
-                *lines = lines.lines().skip(1).collect::<Vec<_>>().join("\n");
-            }
-            let api = Api::<ConfigMap>::namespaced(as_requester.client.clone(), ns);
-            outcome(REQUESTERS, as_requester.call(api.replace(state::HISTORY_CONFIGMAP, &create, &map)).await)
+    // The trail's newest chunk, changed three ways and written back as the requester.
+    let newest = crate::cluster::history::newest_chunk(conn).await?;
+    let api = Api::<ConfigMap>::namespaced(as_requester.client.clone(), ns);
+    let try_chunk = async |change: &dyn Fn(&mut ConfigMap)| match newest.clone() {
+        Some(mut map) => {
+            change(&mut map);
+            let name = map.metadata.name.clone().unwrap_or_default();
+            outcome(REQUESTERS, as_requester.call(api.replace(&name, &create, &map)).await)
         }
-        _ => "skipped: the history has no line to drop".into(),
+        None => "skipped: the trail has no chunk yet".to_string(),
     };
+    let dropped = try_chunk(&|map: &mut ConfigMap| {
+        for lines in map.data.iter_mut().flat_map(|d| d.values_mut()) {
+            *lines = lines.lines().skip(1).map(|l| format!("{l}\n")).collect();
+        }
+    })
+    .await;
     proofs.push(proof(REQUESTERS, "as a requester: dropping a history line", "refused", dropped));
-    let forged = match conn.call(history.get_opt(state::HISTORY_CONFIGMAP)).await? {
-        Some(mut map) => {
-            let line = crate::state::history::HistoryEvent::policy(
-                crate::state::history::EventKind::Revoked,
-                "supportaccess-verify-other",
-                "a line in another's name",
-            );
-            crate::state::history::append_lines(map.data.get_or_insert_default(), &[line]);
-            let api = Api::<ConfigMap>::namespaced(as_requester.client.clone(), ns);
-            outcome(REQUESTERS, as_requester.call(api.replace(state::HISTORY_CONFIGMAP, &create, &map)).await)
-        }
-        None => "skipped: there is no history yet".into(),
-    };
+    let forged = try_chunk(&|map: &mut ConfigMap| {
+        let line = crate::state::history::HistoryEvent::policy(
+            crate::state::history::EventKind::Revoked,
+            "supportaccess-verify-other",
+            "a line in another's name",
+        );
+        let lines = map.data.get_or_insert_default().entry(crate::state::trail::CHUNK_KEY.into()).or_default();
+        let head = crate::state::trail::Head::after(&crate::state::trail::Head::genesis(), lines.lines());
+        lines.push_str(&crate::state::trail::chain(&head, &[line]).0);
+    })
+    .await;
     proofs.push(proof(REQUESTERS, "as a requester: a history line in another's name", "refused", forged));
-    let orphaned = match conn.call(history.get_opt(state::HISTORY_CONFIGMAP)).await? {
-        Some(mut map) => {
-            // An owner that does not exist: the garbage collector would delete the whole trail.
-            map.metadata.owner_references = Some(vec![OwnerReference {
-                api_version: "v1".into(),
-                kind: "ConfigMap".into(),
-                name: "supportaccess-verify-gone".into(),
-                uid: "00000000-0000-4000-8000-000000000000".into(),
-                ..OwnerReference::default()
-            }]);
-            let api = Api::<ConfigMap>::namespaced(as_requester.client.clone(), ns);
-            outcome(REQUESTERS, as_requester.call(api.replace(state::HISTORY_CONFIGMAP, &create, &map)).await)
-        }
-        None => "skipped: there is no history yet".into(),
-    };
+    // An owner that does not exist: the garbage collector would delete the chunk.
+    let orphaned = try_chunk(&|map: &mut ConfigMap| {
+        map.metadata.owner_references = Some(vec![OwnerReference {
+            api_version: "v1".into(),
+            kind: "ConfigMap".into(),
+            name: "supportaccess-verify-gone".into(),
+            uid: "00000000-0000-4000-8000-000000000000".into(),
+            ..OwnerReference::default()
+        }]);
+    })
+    .await;
     proofs.push(proof(REQUESTERS, "as a requester: an owner reference on the history", "refused", orphaned));
+    // RBAC lets a party write ConfigMaps in the system namespace (a chunk's name is a day's, which
+    // RBAC cannot name): the guard keeps the policy the owner's.
+    let policy_map = match conn
+        .call(Api::<ConfigMap>::namespaced(conn.client.clone(), ns).get_opt(state::POLICY_CONFIGMAP))
+        .await?
+    {
+        Some(mut map) => {
+            map.data.get_or_insert_default().insert(state::policy_keys::MAX_DURATION.into(), "999h".into());
+            outcome(REQUESTERS, as_requester.call(api.replace(state::POLICY_CONFIGMAP, &create, &map)).await)
+        }
+        None => "skipped: there is no policy".to_string(),
+    };
+    proofs.push(proof(REQUESTERS, "as a requester: write the policy ConfigMap", "refused", policy_map));
     let event = forged_event(ns, crate::state::history::EventKind::Revoked, OTHER_REQUESTER);
     let events = Api::<Event>::namespaced(as_requester.client.clone(), ns);
     let made = as_requester.call(events.create(&create, &event)).await;
