@@ -135,6 +135,13 @@ where
     }
 
     fn call(&mut self, mut request: Request<Body>) -> Self::Future {
+        // The API server names the plugin's writes in managed fields by this product.
+        if !request.headers().contains_key(http::header::USER_AGENT) {
+            let agent = format!("{}/{}", crate::state::FIELD_MANAGER, env!("CARGO_PKG_VERSION"));
+            if let Ok(value) = http::HeaderValue::from_str(&agent) {
+                request.headers_mut().insert(http::header::USER_AGENT, value);
+            }
+        }
         if self.layer.trace.dry_run && writes(&request) {
             request = dry_run(request);
         }

@@ -388,6 +388,7 @@ fn judge(binding: &Listed<'_>, labels: &BTreeMap<String, String>, policy: Option
     let annotations = meta.annotations.clone().unwrap_or_default();
     let record = Grant::from_metadata(&name, namespace.as_deref(), labels, &annotations).and_then(|mut grant| {
         grant.read_as = meta.uid.clone().zip(meta.resource_version.clone());
+        grant.changed_outside = changed_outside(meta);
         if grant.pending {
             let ttl = policy.map(|p| p.pending_ttl).unwrap_or_default();
             grant.pending_until = policy.and_then(|_| crate::base::duration::after(grant.requested_at, ttl));
@@ -405,6 +406,37 @@ fn judge(binding: &Listed<'_>, labels: &BTreeMap<String, String>, policy: Option
         Ok(grant) => Claim::Record(Box::new(grant)),
         Err(invalid) => Claim::Invalid(InvalidGrant { kind: binding.kind, ..invalid }),
     }
+}
+
+/// The writes to a record's state by field managers other than the plugin's: its subjects, and
+/// its labels and annotations of the state format.
+fn changed_outside(meta: &ObjectMeta) -> Vec<crate::state::record::OutsideChange> {
+    let mut changes = Vec::new();
+    for entry in meta.managed_fields.iter().flatten() {
+        let manager = entry.manager.clone().unwrap_or_default();
+        if state::is_plugin_manager(&manager) {
+            continue;
+        }
+        let Some(fields) = entry.fields_v1.as_ref().map(|f| &f.0) else { continue };
+        let mut touched = Vec::new();
+        if fields.get("f:subjects").is_some() {
+            touched.push("subjects".to_string());
+        }
+        for map in ["f:labels", "f:annotations"] {
+            let keys = fields.get("f:metadata").and_then(|m| m.get(map)).and_then(|m| m.as_object());
+            touched.extend(
+                keys.into_iter()
+                    .flatten()
+                    .filter_map(|(k, _)| k.strip_prefix("f:").and_then(|k| k.strip_prefix(state::PREFIX)))
+                    .map(str::to_string),
+            );
+        }
+        if !touched.is_empty() {
+            let at = entry.time.as_ref().and_then(|t| crate::state::parse_time(&t.0.to_string()));
+            changes.push(crate::state::record::OutsideChange { manager, at, fields: touched });
+        }
+    }
+    changes
 }
 
 /// A record whose roleRef or subject was edited is not trusted.

@@ -27,6 +27,8 @@ pub struct SweepReport {
     pub removed_out_of_band: Vec<String>,
     /// Live requests made with no history line (with plain kubectl), recorded by the sweep.
     pub unrecorded: Vec<String>,
+    /// Live requests whose record someone else wrote (plain kubectl), recorded by the sweep.
+    pub changed_out_of_band: Vec<String>,
     /// The request ids (and why) whose objects were deleted as untrusted.
     #[serde(skip)]
     pub untrusted: Vec<(String, String)>,
@@ -39,6 +41,7 @@ impl SweepReport {
             && self.invalid.is_empty()
             && self.removed_out_of_band.is_empty()
             && self.unrecorded.is_empty()
+            && self.changed_out_of_band.is_empty()
     }
 }
 
@@ -124,6 +127,7 @@ pub async fn sweep(
             }
         }
     }
+    report.changed_out_of_band = record_changed_out_of_band(conn, &mut sweeper, out_of_band, grants, now).await?;
     if let Some(history) = out_of_band {
         report.unrecorded = record_unrecorded(conn, &mut sweeper, &history.0, grants, now).await?;
         report.removed_out_of_band = record_out_of_band(conn, &mut sweeper, &history.0, grants).await?;
@@ -187,6 +191,7 @@ async fn has_work(conn: &Connection, grants: &Grants, history: &HistoryFirst, no
         || grants.invalid.iter().any(|g| g.managed)
         || !unrecorded(&history.0, grants, now).is_empty()
         || live_in_history(&history.0).iter().any(|(id, _)| !listed.contains(id.as_str()))
+        || !untold_changes(&history.0, &changed(grants, now)).is_empty()
         || !stray_accounts(conn, grants, now, true).await?.is_empty())
 }
 
@@ -199,6 +204,7 @@ pub fn describe(report: &SweepReport) -> String {
         (&report.invalid, "removed {} binding(s) that cannot be trusted"),
         (&report.removed_out_of_band, "recorded {} request(s) removed by someone else"),
         (&report.unrecorded, "recorded {} request(s) made without a history line"),
+        (&report.changed_out_of_band, "recorded {} request(s) whose record someone else changed"),
     ];
     for (items, what) in said.into_iter().filter(|(items, _)| !items.is_empty()) {
         parts.push(format!("{}: {}", what.replace("{}", &items.len().to_string()), items.join(", ")));
@@ -259,6 +265,72 @@ async fn record_unrecorded(
         found.iter().map(|g| HistoryEvent::request(EventKind::Requested, g, &by, detail)).collect();
     history::record(conn, &lines).await?;
     Ok(lines.into_iter().filter_map(|e| e.id).collect())
+}
+
+/// Live records whose state someone else wrote (their managed fields name another manager) get a
+/// `changed-out-of-band` line, once per write: what it wrote, by which manager and when, and what
+/// the record now says. The trail is read only when a record shows such a write.
+async fn record_changed_out_of_band(
+    conn: &Connection,
+    sweeper: &mut Sweeper<'_>,
+    history: Option<&HistoryFirst>,
+    grants: &Grants,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>> {
+    let changed = changed(grants, now);
+    if changed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let read;
+    let events = match history {
+        Some(history) => &history.0,
+        None => {
+            read = HistoryFirst::read(conn).await?;
+            &read.0
+        }
+    };
+    let mut lines = untold_changes(events, &changed);
+    if lines.is_empty() {
+        return Ok(Vec::new());
+    }
+    let by = sweeper.by().await?;
+    for line in &mut lines {
+        line.by = by.clone();
+    }
+    history::record(conn, &lines).await?;
+    let mut ids: Vec<String> = lines.into_iter().filter_map(|e| e.id).collect();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// The `changed-out-of-band` lines (without a writer) the trail lacks for these records.
+fn untold_changes(events: &[HistoryEvent], changed: &[&crate::state::record::Grant]) -> Vec<HistoryEvent> {
+    let mut lines = Vec::new();
+    for grant in changed {
+        for change in &grant.changed_outside {
+            let when = change.at.map(rfc3339).unwrap_or_else(|| "an unknown time".into());
+            let mark = format!("by {} at {when}", change.manager);
+            let told = events.iter().any(|e| {
+                e.event == EventKind::ChangedOutOfBand && e.id.as_deref() == Some(&grant.id) && e.detail.contains(&mark)
+            });
+            if !told {
+                let detail = format!(
+                    "{} written {mark}, outside kubectl-supportaccess; the record now ends at {}, scope {}, subject {}",
+                    change.fields.join(", "),
+                    rfc3339(grant.expires_at),
+                    grant.scope.as_deref().unwrap_or("*"),
+                    grant.account.as_deref().unwrap_or("none (waiting)")
+                );
+                lines.push(HistoryEvent::request(EventKind::ChangedOutOfBand, grant, "", detail));
+            }
+        }
+    }
+    lines
+}
+
+/// Live records that show a write by someone else.
+fn changed(grants: &Grants, now: DateTime<Utc>) -> Vec<&crate::state::record::Grant> {
+    grants.valid.iter().filter(|g| g.is_live(now) && !g.changed_outside.is_empty()).collect()
 }
 
 /// Requests the history says are live but whose binding is gone were removed by someone else.

@@ -52,6 +52,8 @@ pub enum EventKind {
     Expired,
     Drained,
     RemovedOutOfBand,
+    /// A live record's state was written by someone else (plain kubectl), as its managed fields say.
+    ChangedOutOfBand,
     Invalid,
     Removed,
     Approved,
@@ -119,7 +121,11 @@ impl HistoryEvent {
             reason: Some(grant.reason.clone()),
             state: Some(match event {
                 EventKind::Requested if grant.pending => "pending",
-                EventKind::Requested | EventKind::Renewed | EventKind::Approved | EventKind::Extended => "active",
+                EventKind::Requested
+                | EventKind::Renewed
+                | EventKind::Approved
+                | EventKind::Extended
+                | EventKind::ChangedOutOfBand => "active",
                 EventKind::Denied if grant.pending => "denied",
                 EventKind::Denied => "active",
                 EventKind::Revoked => "revoked",

@@ -87,6 +87,16 @@ pub const POLICY_CONFIGMAP: &str = "support-access";
 /// ([`trail`]): read as the trail's oldest part, never written.
 pub const HISTORY_CONFIGMAP: &str = "support-access-history";
 
+/// The plugin's field manager (its User-Agent's product): the API server names it in a record's
+/// managed fields for every write the plugin makes.
+pub const FIELD_MANAGER: &str = "kubectl-supportaccess";
+
+/// Whether a field manager is the plugin's: this release's, or earlier releases' (which sent no
+/// User-Agent, so the API server called them `unknown`).
+pub fn is_plugin_manager(manager: &str) -> bool {
+    manager == FIELD_MANAGER || manager == "unknown"
+}
+
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
 pub const MANAGED_BY_VALUE: &str = "kubectl-supportaccess";
 pub const MANAGED_LABEL: &str = "support-access.crusoe.ai/managed";

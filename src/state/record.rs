@@ -60,6 +60,19 @@ pub struct Grant {
     /// record that changed after it was shown.
     #[serde(skip)]
     pub read_as: Option<(String, String)>,
+    /// Writes to the record's state (its subjects, its labels and annotations of the state format)
+    /// by any field manager but the plugin's, as its managed fields tell.
+    #[serde(skip)]
+    pub changed_outside: Vec<OutsideChange>,
+}
+
+/// One field manager's write to a record's state that the plugin did not make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutsideChange {
+    pub manager: String,
+    pub at: Option<DateTime<Utc>>,
+    /// What it wrote: `subjects`, or the annotation or label keys (without the prefix).
+    pub fields: Vec<String>,
 }
 
 /// One approver's yes.
@@ -295,6 +308,7 @@ impl Grant {
             account: None,
             annotations: annotations.clone(),
             read_as: None,
+            changed_outside: Vec::new(),
         })
     }
 }

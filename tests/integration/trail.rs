@@ -373,3 +373,37 @@ fn merge(target: &mut serde_json::Value, patch: serde_json::Value) {
         other => *target = other,
     }
 }
+
+#[test]
+fn a_plain_kubectl_extension_by_cluster_admin_appears_in_the_history_after_the_next_get() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly"]);
+    let (id, _) = crate::common::request(cluster, NS, &["--role", "readonly", "--reason", "r", "--duration", "1h"]);
+    let ran = cluster.supportaccess(NS, &["get"]);
+    assert!(!ran.stderr.contains("someone else"), "the plugin's own writes are its own: {ran:?}");
+    let later = (chrono::Utc::now() + chrono::Duration::hours(58)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    cluster.kubectl_ok(&[
+        "annotate",
+        "clusterrolebinding",
+        &format!("crusoe-support-{id}"),
+        "--overwrite",
+        &format!("support-access.crusoe.ai/expires-at={later}"),
+    ]);
+    let ran = cluster.supportaccess(NS, &["get"]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(ran.stderr.contains(&format!("recorded 1 request(s) whose record someone else changed: {id}")), "{ran:?}");
+    let history: Vec<serde_json::Value> =
+        serde_json::from_str(&cluster.supportaccess_ok(NS, &["history", "-o", "json"])).unwrap();
+    let changed: Vec<&serde_json::Value> = history.iter().filter(|e| e["event"] == "changed-out-of-band").collect();
+    assert_eq!(changed.len(), 1, "{history:?}");
+    let detail = changed[0]["detail"].as_str().unwrap();
+    assert!(detail.starts_with("expires-at written by kubectl-annotate at "), "{detail}");
+    assert!(detail.contains(&format!("the record now ends at {later}")), "{detail}");
+    assert_eq!(changed[0]["id"], id.as_str());
+    // Told once: the next get and sweep add nothing.
+    cluster.supportaccess_ok(NS, &["get"]);
+    cluster.supportaccess_ok(NS, &["sweep"]);
+    let again = cluster.supportaccess_ok(NS, &["history", "-o", "json"]);
+    assert_eq!(again.matches("changed-out-of-band").count(), 1, "{again}");
+    assert_eq!(verify(cluster, &[]).code, 0);
+}

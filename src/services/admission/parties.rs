@@ -265,7 +265,7 @@ pub(super) fn source(namespace: &str) -> Value {
             &on("configmaps", &trail::history_events("variables.approver")),
             "a history line records only what its writer's party does: a requester only its own requests' \
              requested, renewed, extended, ended and expired; an approver also approved, denied, revoked, \
-             removed-out-of-band, invalid and exported; enabled, disabled, drained, removed and pruned are the owner's"
+             removed-out-of-band, changed-out-of-band, invalid and exported; enabled, disabled, drained, removed and pruned are the owner's"
                 .into(),
         ),
         validation(

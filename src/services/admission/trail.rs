@@ -41,7 +41,7 @@ const REQUESTER_EVENTS: [EventKind; 5] =
 /// The events an approver records: its answers, its revocations, a sweep's findings, its own
 /// requests, an export of the trail. Never the policy's (enabled, disabled, drained, removed) or a
 /// prune: those are the owner's.
-const APPROVER_EVENTS: [EventKind; 11] = [
+const APPROVER_EVENTS: [EventKind; 12] = [
     EventKind::Requested,
     EventKind::Renewed,
     EventKind::Extended,
@@ -51,6 +51,7 @@ const APPROVER_EVENTS: [EventKind; 11] = [
     EventKind::Approved,
     EventKind::Denied,
     EventKind::RemovedOutOfBand,
+    EventKind::ChangedOutOfBand,
     EventKind::Invalid,
     EventKind::Exported,
 ];
