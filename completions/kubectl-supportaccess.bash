@@ -447,7 +447,7 @@ _kubectl__supportaccess() {
             return 0
             ;;
         kubectl__subcmd__supportaccess__subcmd__enable)
-            opts="-n -o -y -v -h -V --dry-run --all-contexts --contexts --parallel --enabled-roles --max-duration --credential-ttl --system-namespaces --operator-namespaces --guardrails --approval --pending-ttl --approvals --reason-pattern --clusterroles --default-scope --requesters --approvers --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --v --help --version"
+            opts="-n -o -y -v -h -V --dry-run --all-contexts --contexts --parallel --enabled-roles --max-duration --credential-ttl --system-namespaces --operator-namespaces --guardrails --approval --pending-ttl --approvals --reason-pattern --trail-warn-lines --clusterroles --default-scope --requesters --approvers --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -502,6 +502,10 @@ _kubectl__supportaccess() {
                     return 0
                     ;;
                 --reason-pattern)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trail-warn-lines)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

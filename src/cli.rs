@@ -269,6 +269,11 @@ pub struct EnableArgs {
     #[arg(long, value_name = "REGEX")]
     pub reason_pattern: Option<String>,
 
+    /// How many lines the trail may hold before `get` warns that it is time to export and prune
+    /// (at least 1000; default 500000). Kept when left out.
+    #[arg(long, value_name = "N", value_parser = crate::state::policy::parse_trail_warn_lines)]
+    pub trail_warn_lines: Option<u64>,
+
     /// Existing ClusterRoles support may request besides readonly and operator (jitsudo's model):
     /// NAME (cluster-wide or in one namespace) or NAME/namespaced (in a namespace only), e.g.
     /// view,edit/namespaced. Kept when left out; "" allows none.

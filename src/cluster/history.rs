@@ -244,6 +244,24 @@ async fn emit_event(conn: &Connection, event: &HistoryEvent) {
     }
 }
 
+/// Where the trail's chain stands: today's first part and whether it has a second (two calls, the
+/// usual case), else the newest part of any day (or the old history). `None`: no trail at all.
+pub async fn head(conn: &Connection) -> Result<Option<Head>> {
+    let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
+    let today = Chunk::first(Utc::now().date_naive());
+    let (name, next) = (today.name(), today.next().map(Chunk::name).unwrap_or_default());
+    let (first, second) = tokio::try_join!(conn.call(api.get_opt(&name)), conn.call(api.get_metadata_opt(&next)))?;
+    let newest = match (first, second) {
+        (Some(map), None) => Some(map),
+        _ => newest_chunk(conn).await?,
+    };
+    let head = match newest {
+        Some(map) => Head::after(&Head::genesis(), lines(Some(&map))),
+        None => legacy_head(conn, &api).await?,
+    };
+    Ok((head.seq > 0).then_some(head))
+}
+
 /// The trail's newest chunk, if it has one.
 pub async fn newest_chunk(conn: &Connection) -> Result<Option<ConfigMap>> {
     let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);

@@ -81,6 +81,7 @@ fn validate(args: &EnableArgs) -> Result<Wanted> {
     }
     Ok(Wanted {
         reason_pattern,
+        trail_warn_lines: args.trail_warn_lines,
         cluster_roles,
         default_scope,
         roles,
@@ -189,6 +190,7 @@ fn other_settings_given(args: &EnableArgs) -> bool {
         || args.default_scope.is_some()
         || args.approvals.is_some()
         || args.reason_pattern.is_some()
+        || args.trail_warn_lines.is_some()
         || args.guardrails.is_some()
         || args.approval.is_some()
 }
@@ -318,6 +320,7 @@ mod tests {
             pending_ttl: None,
             approvals: None,
             reason_pattern: None,
+            trail_warn_lines: None,
             requesters: None,
             approvers: None,
             cluster_roles: None,

@@ -160,6 +160,9 @@ fn describe_helm(helm: &HelmRelease) -> String {
 }
 
 fn warn_about(status: &Status) {
+    if let Some(warning) = status.history.as_ref().and_then(|t| t.warning.as_ref()) {
+        eprintln!("warning: {warning}");
+    }
     if !status.requests_being_made.is_empty() {
         eprintln!(
             "note: request(s) {} have no credential yet: being made now, or abandoned (then swept 15 minutes after they were made)",
@@ -297,6 +300,12 @@ fn render_table(status: &Status, now: DateTime<Utc>, wide: bool) -> String {
         None => summary,
     };
     let summary = format!("{summary}\n{}", terminal(&status.holders.describe()));
+    let summary = match &status.history {
+        Some(trail) => {
+            format!("{summary}\nHistory: {} lines, head {}", trail.lines, &trail.head[..12.min(trail.head.len())])
+        }
+        None => summary,
+    };
     let mut header =
         vec!["ID", "ROLE", "SCOPE", "DRAINING", "REQUESTOR", "REASON", "REQUESTED", "EXPIRES", "CREDENTIAL"];
     if wide {
@@ -442,6 +451,7 @@ mod tests {
             missing_roles: vec![],
             helm: None,
             policy_problem: None,
+            history: None,
             guards: None,
             holders: Holders::default(),
         }

@@ -48,6 +48,7 @@ pub struct Wanted {
     pub default_scope: Option<Option<String>>,
     /// `Some(None)`: any reason (`--reason-pattern ''`).
     pub reason_pattern: Option<Option<String>>,
+    pub trail_warn_lines: Option<u64>,
 }
 
 /// Checks the limits once the stored policy fills in what the flags left out.
@@ -174,6 +175,7 @@ fn desired_policy(args: &EnableArgs, wanted: &Wanted, roles: &[Role], before: Op
         pending_ttl: wanted.pending_ttl.unwrap_or(base.pending_ttl),
         approvals: args.approvals.unwrap_or(base.approvals),
         reason_pattern: wanted.reason_pattern.clone().unwrap_or(base.reason_pattern),
+        trail_warn_lines: wanted.trail_warn_lines.unwrap_or(base.trail_warn_lines),
         api_audiences: base.api_audiences,
         cluster_roles: wanted.cluster_roles.clone().unwrap_or(base.cluster_roles),
         default_scope: wanted.default_scope.clone().unwrap_or(base.default_scope),
@@ -325,6 +327,7 @@ pub async fn enable(
         ("approvals", policy.approvals.to_string()),
         ("pendingTTL", format_duration(policy.pending_ttl)),
         ("reasonPattern", policy.reason_pattern.clone().unwrap_or_default()),
+        ("trailWarnLines", policy.trail_warn_lines.to_string()),
     ];
     let detail = settings
         .iter()

@@ -42,6 +42,37 @@ pub struct Status {
     /// Who may request and who may approve (`enable --requesters/--approvers`).
     #[serde(flatten)]
     pub holders: Holders,
+    /// Where the trail's chain stands; `None` when there is no trail.
+    pub history: Option<TrailStatus>,
+}
+
+/// The trail as `get` reports it: its length, its head, and whether it is time to export and
+/// prune.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrailStatus {
+    pub lines: u64,
+    pub head: String,
+    /// Set when the trail holds more lines than the policy's `trailWarnLines`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+impl TrailStatus {
+    fn of(head: crate::state::trail::Head, policy: Option<&Policy>) -> TrailStatus {
+        let limit = policy.map_or(crate::state::DEFAULT_TRAIL_WARN_LINES, |p| p.trail_warn_lines);
+        TrailStatus {
+            lines: head.seq,
+            warning: (head.seq > limit).then(|| {
+                format!(
+                    "the trail holds {} lines, more than trailWarnLines ({limit}): export it (`kubectl supportaccess \
+                     history --export FILE`) and prune what is exported (`history --prune --before DAY`)",
+                    head.seq
+                )
+            }),
+            head: head.hash,
+        }
+    }
 }
 
 /// A working request as `get` shows it: its record, and whether it is draining.
@@ -122,11 +153,12 @@ impl std::ops::Deref for ActiveRequest {
 /// Reads the policy, every binding, the guards and the roles' names concurrently: six API calls
 /// at once.
 pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
-    let (grants, guards, present_roles, holders) = tokio::try_join!(
+    let (grants, guards, present_roles, holders, head) = tokio::try_join!(
         Grants::read(conn, Scan::All),
         InstalledGuards::read(conn),
         crate::services::roles::present(conn),
-        Holders::read(conn)
+        Holders::read(conn),
+        crate::cluster::history::head(conn)
     )?;
     let policy = grants.policy.clone();
     let allowed = policy.iter().flat_map(|p| p.cluster_roles.iter().map(|a| a.name.clone()));
@@ -159,6 +191,7 @@ pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
         foreign_grants: grants.foreign.clone(),
         helm: grants.helm.clone(),
         guards: policy.as_ref().map(|p| guards.status(&conn.namespace, p)),
+        history: head.map(|head| TrailStatus::of(head, policy.as_ref())),
         policy,
         holders,
     };

@@ -78,6 +78,10 @@ pub fn parse_time(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
 
 pub const DEFAULT_NAMESPACE: &str = "crusoe-system";
 
+/// The trail's size past which `get` warns: about two years and nine months at 100 requests a
+/// day (five lines each).
+pub const DEFAULT_TRAIL_WARN_LINES: u64 = 500_000;
+
 /// Prefix of every label and annotation the plugin writes.
 pub const PREFIX: &str = "support-access.crusoe.ai/";
 
@@ -138,6 +142,9 @@ pub mod policy_keys {
     pub const CLUSTER_ROLES: &str = "clusterRoles";
     /// The namespace a request without `--scope` is made in; empty: cluster-wide.
     pub const DEFAULT_SCOPE: &str = "defaultScope";
+    /// How many lines the trail may hold before `get` warns that it is time to export and prune
+    /// (a whole number, at least 1000; default [`super::DEFAULT_TRAIL_WARN_LINES`]).
+    pub const TRAIL_WARN_LINES: &str = "trailWarnLines";
     pub const UPDATED_AT: &str = "updatedAt";
     pub const UPDATED_BY: &str = "updatedBy";
 }

@@ -41,6 +41,8 @@ pub struct Policy {
     pub approvals: u8,
     /// The RE2 expression every request's reason must match (key `reasonPattern`); `None`: any.
     pub reason_pattern: Option<String>,
+    /// How many lines the trail may hold before `get` warns (key `trailWarnLines`).
+    pub trail_warn_lines: u64,
     /// The API server's own token audiences (key `apiAudiences`), learned by `enable`: a support
     /// token may carry no other. Empty (never learned) admits no support token.
     pub api_audiences: Vec<String>,
@@ -60,6 +62,17 @@ fn serialize_duration<S: serde::Serializer>(value: &Duration, serializer: S) -> 
 
 fn serialize_approval<S: serde::Serializer>(required: &bool, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(approval_name(*required))
+}
+
+/// Reads key `trailWarnLines` (or `--trail-warn-lines`): a whole number, at least 1000.
+pub fn parse_trail_warn_lines(value: &str) -> std::result::Result<u64, String> {
+    match value.parse::<u64>() {
+        Ok(n) if n >= 1000 => Ok(n),
+        _ => Err(format!(
+            "is {}, not a whole number of at least 1000",
+            crate::base::text::terminal(&format!("{value:?}"))
+        )),
+    }
 }
 
 /// Reads key `approvals` (or `--approvals`): a whole number from 1 to [`state::MAX_APPROVALS`].
@@ -106,6 +119,7 @@ impl Default for Policy {
             pending_ttl: parse_duration(state::DEFAULT_PENDING_TTL).expect("valid default"),
             approvals: 1,
             reason_pattern: None,
+            trail_warn_lines: state::DEFAULT_TRAIL_WARN_LINES,
             api_audiences: Vec::new(),
             cluster_roles: Vec::new(),
             default_scope: None,
@@ -180,6 +194,9 @@ impl Policy {
             unusable_reason_pattern(value).map_or(Ok(()), |e| Err(fail(key::REASON_PATTERN, e)))?;
             policy.reason_pattern = Some(value.clone());
         }
+        if let Some(value) = data.get(key::TRAIL_WARN_LINES) {
+            policy.trail_warn_lines = parse_trail_warn_lines(value).map_err(|e| fail(key::TRAIL_WARN_LINES, e))?;
+        }
         if let Some(value) = data.get(key::API_AUDIENCES) {
             policy.api_audiences = audience_list(value).map_err(|e| fail(key::API_AUDIENCES, e))?;
         }
@@ -217,6 +234,7 @@ impl Policy {
             (key::PENDING_TTL.to_string(), format_duration(self.pending_ttl)),
             (key::APPROVALS.to_string(), self.approvals.to_string()),
             (key::REASON_PATTERN.to_string(), self.reason_pattern.clone().unwrap_or_default()),
+            (key::TRAIL_WARN_LINES.to_string(), self.trail_warn_lines.to_string()),
             (key::API_AUDIENCES.to_string(), self.api_audiences.join(",")),
             (key::CLUSTER_ROLES.to_string(), self.cluster_roles_spelled().join(",")),
             (key::DEFAULT_SCOPE.to_string(), self.default_scope.clone().unwrap_or_default()),
@@ -324,6 +342,7 @@ impl Policy {
             // Two patterns cannot be made one that asks both: the new one holds from the start,
             // the old one until the end when the new policy has none.
             reason_pattern: other.reason_pattern.clone().or_else(|| self.reason_pattern.clone()),
+            trail_warn_lines: other.trail_warn_lines,
             api_audiences: both(&self.api_audiences, &other.api_audiences),
             // A ClusterRole both allow, in namespaces only if either says so.
             cluster_roles: self
@@ -406,6 +425,7 @@ mod tests {
             pending_ttl: Duration::from_secs(1800),
             approvals: 3,
             reason_pattern: Some("^CASE-[0-9]+: ".into()),
+            trail_warn_lines: 1000,
             api_audiences: vec!["https://kubernetes.default.svc".into(), "k3s".into()],
             cluster_roles: parse_cluster_roles(&["view,edit/namespaced,system:aggregate-to-admin"]).unwrap(),
             default_scope: Some("staging".into()),
@@ -422,7 +442,15 @@ mod tests {
         assert_eq!((stored["approvals"].as_str(), stored["reasonPattern"].as_str()), ("3", "^CASE-[0-9]+: "));
         assert_eq!(Policy::from_data(&stored).unwrap(), policy);
         assert!(policy.reason_matches("CASE-4711: node down") && !policy.reason_matches("x"));
-        for (key, bad) in [("approvals", "0"), ("approvals", "6"), ("approvals", "two"), ("reasonPattern", "(")] {
+        assert_eq!(stored["trailWarnLines"], "1000");
+        for (key, bad) in [
+            ("approvals", "0"),
+            ("approvals", "6"),
+            ("approvals", "two"),
+            ("reasonPattern", "("),
+            ("trailWarnLines", "999"),
+            ("trailWarnLines", "-1"),
+        ] {
             let mut data = stored.clone();
             data.insert(key.into(), bad.into());
             assert_eq!(Policy::from_data(&data).unwrap_err().key, key, "{key}={bad}");

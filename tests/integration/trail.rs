@@ -66,7 +66,7 @@ fn an_old_full_history_is_continued_in_chunks_and_a_trail_past_900_kib_keeps_eve
     let size = cluster.kubectl_ok(&["get", "configmap", "support-access-history", "-n", NS, "-o", "json"]).len();
     assert!(size > 880_000, "{size}");
 
-    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly"]);
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly", "--trail-warn-lines", "1000"]);
     for _ in 0..10 {
         crate::common::request(cluster, NS, &["--role", "readonly", "--reason", "r", "--duration", "1h"]);
     }
@@ -85,6 +85,18 @@ fn an_old_full_history_is_continued_in_chunks_and_a_trail_past_900_kib_keeps_eve
     assert_eq!(ran.code, 0, "{ran:?}");
     assert!(ran.stdout.contains(&format!("{} line(s)", old + 11)), "{ran:?}");
     assert!(ran.stdout.contains(&format!("{old} line(s) from before the chain")), "{ran:?}");
+    // Past the owner's trailWarnLines, get says what to do, and -o json carries it.
+    let ran = cluster.supportaccess(NS, &["get", "-o", "json"]);
+    let status: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(status["history"]["lines"].as_u64(), Some(old + 11), "{status}");
+    let warning = status["history"]["warning"].as_str().unwrap();
+    assert!(
+        warning.contains("more than trailWarnLines (1000)") && warning.contains("history --export FILE"),
+        "{warning}"
+    );
+    assert!(ran.stderr.contains(warning), "{ran:?}");
+    let table = cluster.supportaccess_ok(NS, &["get", "-o", "table"]);
+    assert!(table.contains(&format!("History: {} lines, head ", old + 11)), "{table}");
     // `--since` reads only the chunks it needs, and still finds today's lines.
     let recent = cluster.supportaccess_ok(NS, &["history", "--since", "1h", "-o", "json"]);
     let recent: Vec<serde_json::Value> = serde_json::from_str(&recent).unwrap();
