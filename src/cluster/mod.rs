@@ -243,16 +243,15 @@ impl Connection {
             .ok_or_else(|| Error::failed("the API server did not say who the caller is (empty SelfSubjectReview)"))
     }
 
-    /// Which of these namespaces exist, as the API server's watch cache has them: a consistent list
-    /// right after a write waits for that cache to catch up (about 80 ms on v1.35), and a namespace
-    /// created or deleted a moment ago only changes which companions are made or counted.
+    /// Which of these namespaces exist, each asked by name (a cluster's every namespace is not
+    /// this step's to read): a namespace created or deleted a moment ago only changes which
+    /// companions are made or counted.
     pub async fn existing_namespaces(&self, wanted: &[String]) -> Result<Vec<String>> {
         use k8s_openapi::api::core::v1::Namespace;
+        // Each by name, at once: not a list of every namespace of the cluster.
         let api: Api<Namespace> = Api::all(self.client.clone());
-        let existing = self.call(api.list_metadata(&kube::api::ListParams::default().match_any())).await?;
-        let names: std::collections::BTreeSet<String> =
-            existing.items.into_iter().filter_map(|n| n.metadata.name).collect();
-        Ok(wanted.iter().filter(|ns| names.contains(*ns)).cloned().collect())
+        let found = futures::future::try_join_all(wanted.iter().map(|ns| self.call(api.get_metadata_opt(ns)))).await?;
+        Ok(wanted.iter().zip(found).filter(|(_, found)| found.is_some()).map(|(ns, _)| ns.clone()).collect())
     }
 
     /// Creates the system namespace when it does not exist; true when it was created.

@@ -24,7 +24,7 @@ use crate::state::new_id;
 use crate::state::policy::Policy;
 use crate::state::record::Grant;
 use crate::state::roles::GrantRole;
-use crate::{services::roles, services::sweep, state};
+use crate::{services::roles, state};
 
 /// Room for minting the first credential after the record is made.
 const FIRST_CREDENTIAL_MARGIN: Duration = Duration::from_secs(60);
@@ -94,10 +94,9 @@ pub enum Outcome {
 
 /// Makes the request `args` asks for (`wanted`, validated) on this connection.
 pub async fn request(conn: &Connection, args: &RequestArgs, wanted: &Wanted) -> Result<Outcome> {
+    // No sweep here: its cost follows the cluster (every record, every request ServiceAccount, the
+    // trail), and a request's credential never outlives its end anyway; `get` and `sweep` sweep.
     ensure_requester(conn).await?;
-    if args.dry_run.get() == DryRun::None {
-        sweep::lazy(conn).await?;
-    }
     let policy = read_policy(conn).await.map_err(|e| match e.kind {
         ErrorKind::Forbidden => e,
         _ => Error::refused(format!("refused: {}", e.message)),

@@ -275,10 +275,19 @@ pub async fn helm_installation(conn: &Connection) -> Result<Option<(String, Stri
 /// created or removed a moment ago only changes a warning). A caller who may not list
 /// ClusterRoles cannot tell, and is told none is missing.
 pub async fn missing<'a>(conn: &Connection, names: &[&'a str]) -> Result<Vec<&'a str>> {
-    Ok(match present(conn).await? {
-        Some(present) => names.iter().filter(|name| !present.contains(**name)).copied().collect(),
-        None => Vec::new(),
-    })
+    // Each by name, at once: a cluster's thousands of ClusterRoles are not this step's to read.
+    let api: Api<ClusterRole> = Api::all(conn.client.clone());
+    let found = futures::future::join_all(names.iter().map(|name| conn.call(api.get_metadata_opt(name)))).await;
+    let mut missing = Vec::new();
+    for (name, found) in names.iter().zip(found) {
+        match found {
+            Ok(Some(_)) => {}
+            Ok(None) => missing.push(*name),
+            Err(e) if e.kind == crate::base::error::ErrorKind::Forbidden => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(missing)
 }
 
 /// The names of every ClusterRole, as the watch cache has them; `None` for a caller who may not
