@@ -58,6 +58,18 @@ pub struct Bindings {
 }
 
 impl Bindings {
+    /// The bindings of one request (its record and companions: the managed label and its id),
+    /// both kinds at once: what a command about one request reads, whatever else the cluster holds.
+    pub async fn read_request(conn: &Connection, id: &str) -> Result<Bindings> {
+        let selector = format!("{},{}={id}", state::MANAGED_SELECTOR, state::REQUEST_ID_LABEL);
+        let params = ListParams::default().labels(&selector);
+        let cluster: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
+        let namespaced: Api<RoleBinding> = Api::all(conn.client.clone());
+        let (cluster, namespaced) =
+            tokio::try_join!(conn.call(cluster.list(&params)), conn.call(namespaced.list(&params)))?;
+        Ok(Bindings { cluster: cluster.items, namespaced: namespaced.items })
+    }
+
     /// Reads both kinds at once.
     pub async fn read(conn: &Connection, scan: Scan) -> Result<Bindings> {
         let (cluster, namespaced) =

@@ -86,6 +86,22 @@ impl Grants {
     /// grants.
     pub async fn read(conn: &Connection, scan: Scan) -> Result<Grants> {
         let (policy, bindings) = tokio::try_join!(read_stored_policy(conn), Bindings::read(conn, scan))?;
+        Ok(Grants::of(conn, policy, &bindings, scan))
+    }
+
+    /// Reads the policy and one request's bindings (see [`Bindings::read_request`]).
+    pub async fn read_request(conn: &Connection, id: &str) -> Result<Grants> {
+        let (policy, bindings) = tokio::try_join!(read_stored_policy(conn), Bindings::read_request(conn, id))?;
+        Ok(Grants::of(conn, policy, &bindings, Scan::Managed))
+    }
+
+    /// The bindings read, sorted, with the policy read beside them.
+    fn of(
+        conn: &Connection,
+        policy: std::result::Result<Option<Policy>, PolicyError>,
+        bindings: &Bindings,
+        scan: Scan,
+    ) -> Grants {
         let listed = bindings
             .cluster
             .iter()
@@ -99,7 +115,7 @@ impl Grants {
         grants.policy = policy;
         grants.policy_problem = policy_problem;
         grants.scan = Some(scan);
-        Ok(grants)
+        grants
     }
 
     fn sort<'a>(listed: impl Iterator<Item = Listed<'a>>, policy: Option<&Policy>, namespace: &str) -> Grants {

@@ -1,4 +1,4 @@
-//! A live request, as the commands about one request use it: finding it (after the lazy sweep),
+//! A live request, as the commands about one request use it: finding it (its bindings only),
 //! waiting for the owner's answer, and renewing its credential.
 
 use chrono::Utc;
@@ -13,9 +13,8 @@ use crate::cluster::policy::read_policy;
 use crate::cluster::{Connection, Target};
 use crate::output::{rfc3339, terminal};
 use crate::services::approval::{self, Answer, Awaited};
-use crate::services::census::{Grants, Scan};
+use crate::services::census::Grants;
 use crate::services::lifecycle::end_requests;
-use crate::services::sweep;
 use crate::state::history::{EventKind, HistoryEvent};
 use crate::state::is_dns_label;
 use crate::state::policy::Policy;
@@ -34,10 +33,8 @@ pub fn check_id(id: &str) -> Result<()> {
 pub async fn open_live(global: &GlobalArgs, id: &str) -> Result<(Connection, Grant)> {
     check_id(id)?;
     let conn = Connection::open(global, &Target::default()).await?;
-    let swept = sweep::lazy(&conn).await?;
-    if let Some((_, problem)) = swept.untrusted.iter().find(|(untrusted, _)| untrusted == id) {
-        return Err(untrusted(id, problem));
-    }
+    // Only this request's bindings, no sweep: a command about one request costs the same however
+    // many others the cluster holds (`get` and `sweep` sweep).
     let grant = find_live(&conn, id).await?;
     Ok((conn, grant))
 }
@@ -49,7 +46,7 @@ fn untrusted(id: &str, problem: &str) -> Error {
 
 /// The live request with this id, or an error naming it.
 pub async fn find_live(conn: &Connection, id: &str) -> Result<Grant> {
-    let grants = Grants::read(conn, Scan::Managed).await?;
+    let grants = Grants::read_request(conn, id).await?;
     let now = Utc::now();
     match grants.find(id) {
         Some(grant) if grant.is_live(now) => Ok(grant.clone()),
@@ -147,7 +144,7 @@ pub async fn await_approval(conn: &Connection, grant: &Grant, policy: &Policy) -
             "refused: request {id} was removed before anyone approved it (revoked, swept, or support access disabled)"
         ))),
         Answer::Unanswered => {
-            let listing = Grants::read(conn, Scan::Managed).await?;
+            let listing = Grants::read_request(conn, id).await?;
             let by = conn.whoami().await?;
             let detail = format!("no answer from the owner by {}", rfc3339(until));
             let _ = end_requests(conn, &by, &[grant], &listing, EventKind::Expired, &detail).await;
