@@ -424,8 +424,8 @@ fn judge(binding: &Listed<'_>, labels: &BTreeMap<String, String>, policy: Option
     }
 }
 
-/// The writes to a record's state by field managers other than the plugin's: its subjects, and
-/// its labels and annotations of the state format.
+/// The writes to a record's state by field managers other than the plugin's, after its creation:
+/// its subjects, and its labels and annotations of the state format.
 fn changed_outside(meta: &ObjectMeta) -> Vec<crate::state::record::OutsideChange> {
     let mut changes = Vec::new();
     for entry in meta.managed_fields.iter().flatten() {
@@ -447,8 +447,11 @@ fn changed_outside(meta: &ObjectMeta) -> Vec<crate::state::record::OutsideChange
                     .map(str::to_string),
             );
         }
-        if !touched.is_empty() {
-            let at = entry.time.as_ref().and_then(|t| crate::state::parse_time(&t.0.to_string()));
+        let at = entry.time.as_ref().and_then(|t| crate::state::parse_time(&t.0.to_string()));
+        // A record made outside the plugin is the sweep's "made without a history line": only
+        // later writes are changes (managed fields' times are whole seconds).
+        let made = meta.creation_timestamp.as_ref().and_then(|t| crate::state::parse_time(&t.0.to_string()));
+        if !touched.is_empty() && (at.is_none() || at != made) {
             changes.push(crate::state::record::OutsideChange { manager, at, fields: touched });
         }
     }
