@@ -74,7 +74,13 @@ pub const CHUNK_NAME_PATTERN: &str = "^support-access-history-[0-9]{4}-[0-9]{2}-
 
 /// SHA-256 of a line's exact text, lowercase hex.
 pub fn hash(line: &str) -> String {
-    Sha256::digest(line.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(64);
+    for byte in Sha256::digest(line.as_bytes()) {
+        text.push(HEX[usize::from(byte >> 4)] as char);
+        text.push(HEX[usize::from(byte & 15)] as char);
+    }
+    text
 }
 
 /// Where the chain stands: how many lines it has and the hash of the last.
@@ -171,7 +177,9 @@ pub struct Verified {
 pub fn verify(parts: &[Part]) -> Verified {
     let mut found = Verified::default();
     let all = || parts.iter().flat_map(|p| p.lines.iter().map(String::as_str));
+    // Only the lines that can be a prune are parsed twice.
     let prunes: Vec<Head> = all()
+        .filter(|l| l.contains(r#""event":"pruned""#))
         .filter_map(|l| serde_json::from_str::<HistoryEvent>(l).ok())
         .filter(|e| e.event == EventKind::Pruned)
         .filter_map(|e| pruned_through(&e.detail))
@@ -289,6 +297,12 @@ mod tests {
 
     fn part(name: &str, text: &str) -> Part {
         Part { name: name.into(), lines: text.lines().map(str::to_string).collect(), unchained: false }
+    }
+
+    #[test]
+    fn hashes_are_sha256_in_lowercase_hex() {
+        assert_eq!(hash(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert_eq!(hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
     #[test]
