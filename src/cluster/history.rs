@@ -316,6 +316,7 @@ pub async fn read_parts(conn: &Connection, since: Option<DateTime<Utc>>) -> Resu
             name: state::HISTORY_CONFIGMAP.into(),
             lines: legacy_lines(Some(&old)).map(str::to_string).collect(),
             unchained: true,
+            created: None,
         });
     }
     let mut chunked: Vec<(Chunk, ConfigMap)> =
@@ -333,10 +334,12 @@ pub async fn read_parts(conn: &Connection, since: Option<DateTime<Utc>>) -> Resu
         if map.binary_data.as_ref().is_some_and(|b| !b.is_empty()) {
             unreadable.push(format!("{}: binaryData holds no lines of the trail; it was left alone", chunk.name()));
         }
+        let created = map.metadata.creation_timestamp.as_ref().and_then(|t| state::parse_time(&t.0.to_string()));
         parts.push(Part {
             name: chunk.name(),
             lines: lines(Some(&map)).map(str::to_string).collect(),
             unchained: false,
+            created,
         });
     }
     Ok((parts, unreadable))

@@ -30,6 +30,8 @@ pub struct Report {
     /// The lines of an export (`--against`) that were checked.
     pub exported_lines: Option<usize>,
     pub problems: Vec<String>,
+    /// What holds but a reader should know (a chunk made days after its day).
+    pub notes: Vec<String>,
 }
 
 impl Report {
@@ -44,6 +46,7 @@ impl Report {
             pruned_through: verified.pruned.map(|p| p.seq),
             exported_lines: None,
             problems: verified.problems.iter().map(|p| crate::base::text::terminal(p).into_owned()).collect(),
+            notes: verified.notes.iter().map(|p| crate::base::text::terminal(p).into_owned()).collect(),
         }
     }
 
@@ -68,6 +71,7 @@ impl Report {
         if let Some(exported) = self.exported_lines {
             text.push_str(&format!("\nChecked {exported} exported line(s) against the cluster."));
         }
+        self.notes.iter().for_each(|n| text.push_str(&format!("\nNOTE: {n}")));
         match self.problems.is_empty() {
             true => text.push_str("\nEvery line chains to the one before it."),
             false => self.problems.iter().for_each(|p| text.push_str(&format!("\nBROKEN: {p}"))),

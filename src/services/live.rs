@@ -73,7 +73,12 @@ async fn no_request(conn: &Connection, id: &str, grants: &Grants) -> Error {
         ))
         .with_hint("`kubectl supportaccess history` shows its whole story; `request` asks anew");
     }
-    let live: Vec<&str> = grants.valid.iter().map(|g| g.id.as_str()).collect();
+    // Only now, on the way to an error, the other live requests: the one it looks like.
+    let others = Grants::read(conn, crate::services::census::Scan::ManagedCached).await;
+    let live: Vec<&str> = match &others {
+        Ok(all) => all.valid.iter().map(|g| g.id.as_str()).collect(),
+        Err(_) => grants.valid.iter().map(|g| g.id.as_str()).collect(),
+    };
     let error = Error::failed(format!("there is no request {id} on context {:?}", conn.context));
     match crate::base::text::closest(id, &live) {
         Some(near) => error.with_hint(format!("did you mean {near}?")),

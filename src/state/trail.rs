@@ -141,6 +141,8 @@ pub struct Part {
     pub lines: Vec<String>,
     /// Whether lines of this part carry no chain (the old single ConfigMap).
     pub unchained: bool,
+    /// When the API server made the object (a chunk is made on its day, a day either side).
+    pub created: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The detail of a `pruned` line: what it removed, so that `history --verify` accepts the trail
@@ -169,6 +171,9 @@ pub struct Verified {
     pub pruned: Option<Head>,
     /// What does not hold, first found first: one sentence each.
     pub problems: Vec<String>,
+    /// What holds but a reader should know: a chunk made days after its day (deleted and made
+    /// again, or planted), whose lines still chain.
+    pub notes: Vec<String>,
 }
 
 /// Walks the trail's parts in order and checks the chain: every chained line's `prev` is the hash
@@ -188,6 +193,14 @@ pub fn verify(parts: &[Part]) -> Verified {
     let mut last_chunk: Option<Chunk> = None;
     for part in parts {
         if let Some(chunk) = Chunk::parse(&part.name) {
+            let latest = chunk.day.and_hms_opt(0, 0, 0).map(|t| t.and_utc() + chrono::TimeDelta::days(2));
+            if let Some(created) = part.created.filter(|c| latest.is_some_and(|l| *c > l)) {
+                found.notes.push(format!(
+                    "chunk {} was made at {}, days after its day: it was deleted and made again, or planted",
+                    part.name,
+                    crate::state::rfc3339(created)
+                ));
+            }
             if let Some(before) = last_chunk.filter(|b| b.day == chunk.day && b.part + 1 < chunk.part) {
                 found.problems.push(format!(
                     "chunk {} is missing (between {} and {})",
@@ -296,7 +309,7 @@ mod tests {
     }
 
     fn part(name: &str, text: &str) -> Part {
-        Part { name: name.into(), lines: text.lines().map(str::to_string).collect(), unchained: false }
+        Part { name: name.into(), lines: text.lines().map(str::to_string).collect(), unchained: false, created: None }
     }
 
     #[test]
@@ -359,6 +372,19 @@ mod tests {
         let found = verify(&missing).problems;
         assert!(found.iter().any(|p| p.contains("chunk support-access-history-2026-12-06-00 is missing")), "{found:?}");
 
+        let remade = Part { created: Some("2026-12-09T10:00:00Z".parse().unwrap()), ..parts[1].clone() };
+        let found = verify(&[parts[0].clone(), remade]);
+        assert!(found.problems.is_empty());
+        assert_eq!(
+            found.notes,
+            [
+                "chunk support-access-history-2026-12-06-01 was made at 2026-12-09T10:00:00Z, days after its day: it was \
+                 deleted and made again, or planted"
+            ]
+        );
+        let on_time = Part { created: Some("2026-12-07T23:59:00Z".parse().unwrap()), ..parts[1].clone() };
+        assert!(verify(&[parts[0].clone(), on_time]).problems.is_empty());
+
         let swapped: String = first.lines().rev().map(|l| format!("{l}\n")).collect();
         let found = verify(&[part("support-access-history-2026-12-06-00", &swapped)]).problems;
         assert!(!found.is_empty(), "reordered lines are named");
@@ -367,7 +393,8 @@ mod tests {
     #[test]
     fn old_lines_are_counted_and_the_first_chained_line_continues_them() {
         let old = r#"{"by":"a","at":"2026-11-01T00:00:00Z","event":"enabled","id":null,"role":null,"requestor":null,"reason":null,"detail":""}"#;
-        let legacy = Part { name: "support-access-history".into(), lines: vec![old.into()], unchained: true };
+        let legacy =
+            Part { name: "support-access-history".into(), lines: vec![old.into()], unchained: true, created: None };
         let (text, _) = chain(&Head::after(&Head::genesis(), [old]), &[event("new")]);
         assert!(text.contains("\"seq\":2"), "{text}");
         let found = verify(&[legacy.clone(), part("support-access-history-2026-12-06-00", &text)]);
