@@ -100,8 +100,12 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<()> {
             {
                 ctx.approvals_needed = policy.approvals;
             }
+            let head = match json && !change.initial {
+                true => crate::cluster::history::head(&conn).await.ok().flatten().map(|h| h.hash),
+                false => None,
+            };
             for (kind, by) in kinds {
-                let event = event_of(kind, by, grant, &change, &ctx);
+                let event = Event { history_head: head.clone(), ..event_of(kind, by, grant, &change, &ctx) };
                 let text = match json {
                     true => serde_json::to_string(&event).unwrap_or_default(),
                     false => event.line(),

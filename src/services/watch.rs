@@ -60,6 +60,10 @@ pub struct Event {
     /// Seen on the first list, not a change (no `--exec` for it).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub initial: bool,
+    /// The trail's head (its last line's SHA-256) when the watch saw the change, for a change only
+    /// (the event's own history line may follow it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history_head: Option<String>,
 }
 
 impl Event {
@@ -176,6 +180,7 @@ pub fn event_of(kind: &'static str, by: Option<String>, grant: &Grant, change: &
         extension_to: grant.extension_requested.map(rfc3339),
         denied_reason: kind.ends_with("denied").then(|| grant.annotations.get(ann::DENIED_REASON).cloned()).flatten(),
         initial: change.initial,
+        history_head: None,
     }
 }
 

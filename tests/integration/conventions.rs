@@ -244,7 +244,10 @@ fn end_is_ended_in_the_history_in_get_watch_once_and_in_sweep_and_deny_says_how_
     let ended = cluster.supportaccess(NS, &["end", &id]);
     assert_eq!(ended.code, 0, "{ended:?}");
     assert!(ended.stderr.contains(&format!("removed 1 request(s) their requesters ended: {id}")), "{ended:?}");
-    assert_eq!(crate::teams::wait_for_line(&out, "ended", &id)["by"], "kubernetes-admin");
+    let told = crate::teams::wait_for_line(&out, "ended", &id);
+    assert_eq!(told["by"], "kubernetes-admin");
+    // A change carries the trail's head as the watch saw it (issue 43).
+    assert_eq!(told["historyHead"].as_str().map(str::len), Some(64), "{told}");
     // A later event, so that the watch has seen the sweep's deletion before it is read.
     let (later, _) = crate::common::request(cluster, NS, &["--role", "readonly", "--reason", "r", "--duration", "1h"]);
     cluster.supportaccess_ok(NS, &["revoke", &later]);
