@@ -113,7 +113,7 @@ pub enum Command {
     Disable(DisableArgs),
     /// Show whether support access is enabled, which roles, and the active requests.
     ///
-    /// Like every command, `get` first sweeps: it deletes the records of requests whose end has
+    /// `get` first sweeps: it deletes the records of requests whose end has
     /// passed and writes their `expired` lines to the history (what `sweep` does), so what it
     /// shows is what is in force.
     #[command(after_help = crate::examples::GET)]

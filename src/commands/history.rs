@@ -140,7 +140,8 @@ impl Outcome for Trail {
 
 /// The trail of one cluster, oldest first, only what is newer than `since`.
 async fn events(conn: &Connection, since: Option<std::time::Duration>) -> Result<Vec<HistoryEvent>> {
-    crate::services::sweep::lazy(conn).await?;
+    // An audit reads and changes nothing; its cost follows the parts it reads (`get` and `sweep`
+    // sweep).
     // Bounded at a year, so never before the calendar's start; if it were, nothing is cut.
     let (events, unreadable) = read(conn, since.and_then(|since| before(Utc::now(), since))).await?;
     for problem in &unreadable {
