@@ -422,3 +422,56 @@ fn a_plain_kubectl_extension_by_cluster_admin_appears_in_the_history_after_the_n
     assert_eq!(again.matches("changed-out-of-band").count(), 1, "{again}");
     assert_eq!(verify(cluster, &[]).code, 0);
 }
+
+#[test]
+fn the_history_the_previous_release_wrote_is_read_first_and_continued_with_no_line_lost() {
+    let cluster = &*CLUSTER;
+    cluster.kubectl_ok(&["create", "namespace", NS]);
+    // Written by the release before issue 45 (commit 3f1f80e): enable, three requests, a revoke,
+    // an end and its sweep, one key per month.
+    let fixture = include_str!("../fixtures/history-before-issue-45.json");
+    let ran = fed(cluster.kubectl().args(["create", "-f", "-"]), fixture);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let old: serde_json::Value = serde_json::from_str(fixture).unwrap();
+    let old_lines: Vec<String> = old["data"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|v| v.as_str().unwrap().lines())
+        .map(str::to_string)
+        .collect();
+    assert_eq!(old_lines.len(), 7);
+
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly"]);
+    let (id, _) = crate::common::request(cluster, NS, &["--role", "readonly", "--reason", "r", "--duration", "1h"]);
+    let history: Vec<serde_json::Value> =
+        serde_json::from_str(&cluster.supportaccess_ok(NS, &["history", "-o", "json"])).unwrap();
+    let first: Vec<serde_json::Value> = old_lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(history[..7], first[..], "the old lines come first, unchanged");
+    assert!(history.iter().any(|e| e["id"] == id.as_str() && e["event"] == "requested"), "{history:?}");
+    let chained = cluster.trail_lines(NS);
+    let continued: serde_json::Value = serde_json::from_str(&chained[0]).unwrap();
+    assert_eq!(continued["seq"].as_u64(), Some(8), "the chain counts the old lines: {continued}");
+    assert_eq!(
+        continued["prev"].as_str(),
+        Some(kubectl_supportaccess::state::trail::hash(old_lines.last().unwrap()).as_str()),
+        "and continues from the last of them"
+    );
+    let ran = verify(cluster, &[]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(ran.stdout.contains("7 line(s) from before the chain"), "{ran:?}");
+    // An export holds them all; the old ConfigMap is never written again.
+    let file = export(cluster, "migrated.jsonl");
+    assert_eq!(std::fs::read_to_string(&file).unwrap().lines().take(7).collect::<Vec<_>>(), old_lines);
+    let kept: serde_json::Value = serde_json::from_str(&cluster.kubectl_ok(&[
+        "get",
+        "configmap",
+        "support-access-history",
+        "-n",
+        NS,
+        "-o",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(kept["data"], old["data"]);
+}
