@@ -28,14 +28,19 @@ pub fn check_id(id: &str) -> Result<()> {
     }
 }
 
-/// Checks the id, connects, runs the lazy sweep and finds the live request: how every command
-/// about one request starts.
+/// Checks the id, connects, sweeps this request alone and finds it live: how every command about
+/// one request starts. Only its bindings are read, so the command costs the same however many
+/// others the cluster holds (`get` and `sweep` sweep them).
 pub async fn open_live(global: &GlobalArgs, id: &str) -> Result<(Connection, Grant)> {
     check_id(id)?;
     let conn = Connection::open(global, &Target::default()).await?;
-    // Only this request's bindings, no sweep: a command about one request costs the same however
-    // many others the cluster holds (`get` and `sweep` sweep).
-    let grant = find_live(&conn, id).await?;
+    let grants = Grants::read_request(&conn, id).await?;
+    // Ended or untrusted, it goes now (when the caller may), as a sweep would.
+    let swept = crate::services::sweep::of_listing(&conn, &grants).await?;
+    if let Some((_, problem)) = swept.untrusted.iter().find(|(untrusted, _)| untrusted == id) {
+        return Err(untrusted(id, problem));
+    }
+    let grant = live_in(&conn, id, &grants).await?;
     Ok((conn, grant))
 }
 
@@ -46,7 +51,11 @@ fn untrusted(id: &str, problem: &str) -> Error {
 
 /// The live request with this id, or an error naming it.
 pub async fn find_live(conn: &Connection, id: &str) -> Result<Grant> {
-    let grants = Grants::read_request(conn, id).await?;
+    live_in(conn, id, &Grants::read_request(conn, id).await?).await
+}
+
+/// The live request with this id among these bindings, or an error naming it.
+async fn live_in(conn: &Connection, id: &str, grants: &Grants) -> Result<Grant> {
     let now = Utc::now();
     match grants.find(id) {
         Some(grant) if grant.is_live(now) => Ok(grant.clone()),
@@ -54,7 +63,7 @@ pub async fn find_live(conn: &Connection, id: &str) -> Result<Grant> {
         None if let Some(invalid) = grants.invalid.iter().find(|g| g.id.as_deref() == Some(id)) => {
             Err(untrusted(id, &invalid.problem))
         }
-        None => Err(no_request(conn, id, &grants).await),
+        None => Err(no_request(conn, id, grants).await),
     }
 }
 
