@@ -133,11 +133,13 @@ pub async fn end(global: &GlobalArgs, args: &IdArg) -> Result<()> {
         )));
     }
     // A requester never deletes a record: the request ends now and grants nothing, and the owner's
-    // side deletes the record (the lazy sweep below, when the caller may).
+    // side deletes the record (the sweep of this request below, when the caller may).
     crate::cluster::bindings::end_own(&conn, &grant).await?;
     crate::cluster::credential::forget(&conn, &grant.id);
     history::record(&conn, &[HistoryEvent::request(EventKind::Ended, &grant, &by, "ended by its requester")]).await?;
-    sweep::lazy(&conn).await?;
+    // The owner's side deletes the ended record: this request's alone, when the caller may.
+    let grants = crate::services::census::Grants::read_request(&conn, &grant.id).await?;
+    sweep::of_listing(&conn, &grants).await?;
     crate::outln!("Ended request {}: its credential is refused from its next API call.", terminal(&grant.id));
     Ok(())
 }
