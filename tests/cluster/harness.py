@@ -202,15 +202,15 @@ def alive(pid):
 
 
 def wait_ready(state, component, port_clash_ok=False):
-    """True once the component is ready; False only for a port clash of kube-controller-manager's
-    (whose port nothing else refers to) when `port_clash_ok`."""
+    """True once the component is ready; False only for a port clash when `port_clash_ok` (the
+    caller picks another port and starts the component again)."""
     p, pki, deadline = state["ports"], os.path.join(state["dir"], "pki"), time.time() + 60
     if component == "etcd":
-        return get_ok(f"http://127.0.0.1:{p['etcd']}/health", None, deadline, component, state)
+        return get_ok(f"http://127.0.0.1:{p['etcd']}/health", None, deadline, component, state, port_clash_ok)
     elif component == "kube-apiserver":
         context = ssl.create_default_context(cafile=os.path.join(pki, "ca.crt"))
         context.load_cert_chain(os.path.join(pki, "admin.crt"), os.path.join(pki, "admin.key"))
-        return get_ok(f"https://127.0.0.1:{p['apiserver']}/readyz", context, deadline, component, state)
+        return get_ok(f"https://127.0.0.1:{p['apiserver']}/readyz", context, deadline, component, state, port_clash_ok)
     else:
         context = ssl._create_unverified_context()  # the controller-manager's serving cert is self-signed
         url = f"https://127.0.0.1:{p['controller_manager']}/healthz"
@@ -251,18 +251,28 @@ def up(args):
     try:
         pki = os.path.join(directory, "pki")
         make_pki(pki)
-        server = f"https://127.0.0.1:{apiserver}"
-        kubeconfig(os.path.join(directory, "admin.kubeconfig"), server, pki, "admin.crt", "admin.key")
-        kubeconfig(os.path.join(directory, "controller-manager.kubeconfig"), server, pki,
-                   "controller-manager.crt", "controller-manager.key")
+
+        def kubeconfigs():
+            server = f"https://127.0.0.1:{state['ports']['apiserver']}"
+            kubeconfig(os.path.join(directory, "admin.kubeconfig"), server, pki, "admin.crt", "admin.key")
+            kubeconfig(os.path.join(directory, "controller-manager.kubeconfig"), server, pki,
+                       "controller-manager.crt", "controller-manager.key")
+
+        kubeconfigs()
+        # Another process may take a port between `free_ports` and the component's start (clusters
+        # of parallel tests start at once): that component starts again on new ports.
+        clashing = {"etcd": ["etcd", "etcd_peer"], "kube-apiserver": ["apiserver"],
+                    "kube-controller-manager": ["controller_manager"]}
         for component in COMPONENTS:
             for attempt in range(5):
                 start(state, component, bin_dir)
                 save(state)
-                clash_ok = component == "kube-controller-manager" and attempt < 4
-                if wait_ready(state, component, clash_ok):
+                if wait_ready(state, component, attempt < 4):
                     break
-                state["ports"]["controller_manager"] = free_ports(1)[0]
+                for key, port in zip(clashing[component], free_ports(len(clashing[component]))):
+                    state["ports"][key] = port
+                if component == "kube-apiserver":
+                    kubeconfigs()
     except SystemExit:
         stop_all(state)
         raise
@@ -271,7 +281,7 @@ def up(args):
         subprocess.Popen([sys.executable, os.path.abspath(__file__), "reap", directory, str(args.owner_pid)],
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)
-    print(f"cluster: ready in {time.time() - started:.1f}s at https://127.0.0.1:{apiserver} "
+    print(f"cluster: ready in {time.time() - started:.1f}s at https://127.0.0.1:{state['ports']['apiserver']} "
           f"(state in {directory}; stop with tests/cluster/down {directory})", file=sys.stderr)
     print(f"KUBECONFIG={directory}/admin.kubeconfig")
 
