@@ -15,12 +15,34 @@ use crate::state;
 use crate::state::history::*;
 use crate::state::trail::*;
 
-/// Appends events to the trail's newest chunk (or opens the next one), chained to the line
-/// before, retrying on conflict, and emits a Kubernetes Event for each.
+/// Appends events to the trail, chained to the line before, and emits a Kubernetes Event for each.
 pub async fn record(conn: &Connection, events: &[HistoryEvent]) -> Result<()> {
-    if events.is_empty() {
-        return Ok(());
+    // Many events (a `disable --now` of hundreds) go in writes that each fit a part.
+    let mut batch = Vec::new();
+    let mut size = 0;
+    for event in events {
+        let line = serde_json::to_string(event).map(|l| l.len()).unwrap_or_default() + LINE_CHAIN_BYTES;
+        if !batch.is_empty() && size + line > CHUNK_MAX_BYTES / 2 {
+            append_events(conn, &std::mem::take(&mut batch)).await?;
+            size = 0;
+        }
+        batch.push(event.clone());
+        size += line;
     }
+    if !batch.is_empty() {
+        append_events(conn, &batch).await?;
+    }
+    for event in events {
+        emit_event(conn, event).await;
+    }
+    Ok(())
+}
+
+/// What `seq` and `prev` add to a line, at most.
+const LINE_CHAIN_BYTES: usize = 100;
+
+/// Appends events to the trail's newest chunk (or opens the next one), retrying on conflict.
+async fn append_events(conn: &Connection, events: &[HistoryEvent]) -> Result<()> {
     let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
     for attempt in 0.. {
         let result = match newest(conn, &api, events).await? {
@@ -54,9 +76,6 @@ pub async fn record(conn: &Connection, events: &[HistoryEvent]) -> Result<()> {
             Err(e) => return Err(e),
         }
     }
-    for event in events {
-        emit_event(conn, event).await;
-    }
     Ok(())
 }
 
@@ -72,7 +91,7 @@ enum Newest {
 
 /// The events chained after `map`'s lines, appended to it when they fit.
 fn append(map: &ConfigMap, events: &[HistoryEvent]) -> (Option<ConfigMap>, String) {
-    let (text, _) = chain(&Head::after(&Head::genesis(), lines(Some(map))), events);
+    let (text, _) = chain(&head_of(Some(map)), events);
     let size: usize = map.data.iter().flatten().map(|(k, v)| k.len() + v.len()).sum();
     if size + text.len() > CHUNK_MAX_BYTES {
         return (None, text);
@@ -82,43 +101,82 @@ fn append(map: &ConfigMap, events: &[HistoryEvent]) -> (Option<ConfigMap>, Strin
     (Some(map), text)
 }
 
-/// Where `events` go: today's first part when it has room (one read, the usual case), else the
-/// next of today's parts; on today's first line, a new chunk chained to the newest chunk of any
-/// day (or to the old history), or that newest chunk should it be a later day's (a clock behind).
+/// Where `events` go: today's newest part when it has room, else the next part; on today's first
+/// line, a new chunk chained to the newest chunk of any day (or to the old history), or that newest
+/// chunk should it be a later day's (a clock behind).
 async fn newest(conn: &Connection, api: &Api<ConfigMap>, events: &[HistoryEvent]) -> Result<Newest> {
     let today = Chunk::first(Utc::now().date_naive());
-    let mut chunk = today;
-    let mut map = conn.call(api.get_opt(&chunk.name())).await?;
-    if map.is_none() {
-        match chunks(conn).await?.into_iter().next_back() {
-            Some(latest) if latest > today => {
-                chunk = latest;
-                map = conn.call(api.get_opt(&chunk.name())).await?;
-            }
+    let (chunk, found) = match last_of_day(conn, api, today).await? {
+        Some(found) => found,
+        None => match chunks(conn).await?.into_iter().next_back() {
+            Some(latest) if latest > today => match conn.call(api.get_opt(&latest.name())).await? {
+                Some(map) => (latest, map),
+                None => return Ok(Newest::Open(latest, chain(&Head::genesis(), events).0)),
+            },
             Some(latest) => {
                 let before = conn.call(api.get_opt(&latest.name())).await?;
-                let head = Head::after(&Head::genesis(), lines(before.as_ref()));
-                return Ok(Newest::Open(today, chain(&head, events).0));
+                return Ok(Newest::Open(today, chain(&head_of(before.as_ref()), events).0));
             }
             None => return Ok(Newest::Open(today, chain(&legacy_head(conn, api).await?, events).0)),
-        }
+        },
+    };
+    match append(&found, events) {
+        (Some(appended), _) => Ok(Newest::Room(Box::new(appended))),
+        (None, text) => Ok(chunk.next().map_or(Newest::Full, |next| Newest::Open(next, text))),
     }
-    loop {
-        let Some(found) = map else {
-            return Ok(Newest::Open(chunk, chain(&Head::genesis(), events).0));
-        };
-        let (appended, text) = append(&found, events);
-        if let Some(appended) = appended {
-            return Ok(Newest::Room(Box::new(appended)));
+}
+
+/// How many of a day's parts are asked for at once.
+const PROBE: u32 = 8;
+
+/// A day's parts, each asked for by name, `PROBE` at a time in one round trip, up to the first
+/// missing one: every part's object when `full`, else the first and the last only (the others'
+/// metadata tells that they exist).
+async fn parts_of_day(
+    conn: &Connection,
+    api: &Api<ConfigMap>,
+    day: Chunk,
+    full: bool,
+) -> Result<Vec<(Chunk, ConfigMap)>> {
+    let mut found: Vec<(Chunk, ConfigMap)> = Vec::new();
+    let mut start = Some(day);
+    while let Some(first) = start {
+        let batch: Vec<Chunk> = std::iter::successors(Some(first), |c| c.next()).take(PROBE as usize).collect();
+        let asked = batch.iter().enumerate().map(|(i, chunk)| async move {
+            let name = chunk.name();
+            match full || i == 0 {
+                true => conn.call(api.get_opt(&name)).await.map(|m| m.map(Some)),
+                false => conn.call(api.get_metadata_opt(&name)).await.map(|m| m.map(|_| None)),
+            }
+        });
+        let answers = futures::future::try_join_all(asked).await?;
+        let present = answers.iter().take_while(|a| a.is_some()).count();
+        let mut last = None;
+        for (chunk, answer) in batch.iter().zip(answers).take(present) {
+            last = Some(*chunk);
+            if let Some(Some(map)) = answer {
+                found.push((*chunk, map));
+            }
         }
-        let Some(next) = chunk.next() else {
-            return Ok(Newest::Full);
-        };
-        match conn.call(api.get_opt(&next.name())).await? {
-            Some(later) => (chunk, map) = (next, Some(later)),
-            None => return Ok(Newest::Open(next, text)),
+        // Only the last is wanted in full: read it unless it already was.
+        if let Some(last) = last.filter(|l| found.last().is_none_or(|(c, _)| c != l))
+            && let Some(map) = conn.call(api.get_opt(&last.name())).await?
+        {
+            found.push((last, map));
         }
+        start = (present == batch.len()).then(|| batch.last().and_then(|c| c.next())).flatten();
     }
+    Ok(found)
+}
+
+/// The last of a day's parts, if the day has one.
+async fn last_of_day(conn: &Connection, api: &Api<ConfigMap>, day: Chunk) -> Result<Option<(Chunk, ConfigMap)>> {
+    Ok(parts_of_day(conn, api, day, false).await?.pop())
+}
+
+/// The head at the end of a chunk (the genesis for none).
+fn head_of(map: Option<&ConfigMap>) -> Head {
+    Head::after(&Head::genesis(), lines(map))
 }
 
 /// The lines of a chunk (the one key [`CHUNK_KEY`]).
@@ -244,19 +302,16 @@ async fn emit_event(conn: &Connection, event: &HistoryEvent) {
     }
 }
 
-/// Where the trail's chain stands: today's first part and whether it has a second (two calls, the
-/// usual case), else the newest part of any day (or the old history). `None`: no trail at all.
+/// Where the trail's chain stands: today's last part (found by name, in one round trip on most
+/// days), else the newest part of any day (or the old history). `None`: no trail at all.
 pub async fn head(conn: &Connection) -> Result<Option<Head>> {
     let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
-    let today = Chunk::first(Utc::now().date_naive());
-    let (name, next) = (today.name(), today.next().map(Chunk::name).unwrap_or_default());
-    let (first, second) = tokio::try_join!(conn.call(api.get_opt(&name)), conn.call(api.get_metadata_opt(&next)))?;
-    let newest = match (first, second) {
-        (Some(map), None) => Some(map),
-        _ => newest_chunk(conn).await?,
+    let newest = match last_of_day(conn, &api, Chunk::first(Utc::now().date_naive())).await? {
+        Some((_, map)) => Some(map),
+        None => newest_chunk(conn).await?,
     };
     let head = match newest {
-        Some(map) => Head::after(&Head::genesis(), lines(Some(&map))),
+        Some(map) => head_of(Some(&map)),
         None => legacy_head(conn, &api).await?,
     };
     Ok((head.seq > 0).then_some(head))
@@ -271,13 +326,18 @@ pub async fn newest_chunk(conn: &Connection) -> Result<Option<ConfigMap>> {
     }
 }
 
+/// Windows of fewer days than this are read day by day, by name.
+const BY_NAME_DAYS: i64 = 4;
+
 /// The trail's parts, oldest first: the old history ConfigMap, then every chunk, or with `since`
 /// only the chunks that may hold lines from then on (the day before, against a writer's clock
 /// behind), and the old history only when no chunk is that old. Keys of a chunk but its lines,
 /// and of the old history but its months, are returned apart (escaped), never dropped silently.
 pub async fn read_parts(conn: &Connection, since: Option<DateTime<Utc>>) -> Result<(Vec<Part>, Vec<String>)> {
     let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
-    let from = since.map(|at| at.date_naive() - chrono::Days::new(1));
+    // A line is in a part of its own day or later (a part is named by its writer's day, which is
+    // never before the line's own time).
+    let from = since.map(|at| at.date_naive());
     let mut maps: Vec<ConfigMap> = Vec::new();
     let legacy_needed = match from {
         None => {
@@ -292,13 +352,22 @@ pub async fn read_parts(conn: &Connection, since: Option<DateTime<Utc>>) -> Resu
             }
             true
         }
+        // A few days: each day's parts by name, every day at once (no list of the whole trail).
+        Some(from) if (Utc::now().date_naive() - from).num_days() < BY_NAME_DAYS => {
+            let days = from.iter_days().take_while(|d| *d <= Utc::now().date_naive()).map(Chunk::first);
+            let read = futures::future::try_join_all(days.map(|day| parts_of_day(conn, &api, day, true))).await?;
+            maps.extend(read.into_iter().flatten().map(|(_, map)| map));
+            // The old history only matters while the trail's chunks do not reach back that far.
+            conn.call(api.get_metadata_opt(state::HISTORY_CONFIGMAP)).await?.is_some()
+                && chunks(conn).await?.first().is_none_or(|c| c.day >= from)
+        }
         Some(from) => {
             let names = chunks(conn).await?;
             let wanted: Vec<Chunk> = names.iter().copied().filter(|c| c.day >= from).collect();
             for chunk in &wanted {
                 maps.extend(conn.call(api.get_opt(&chunk.name())).await?);
             }
-            names.first().is_none_or(|c| c.day > from)
+            names.first().is_none_or(|c| c.day >= from)
         }
     };
     let mut parts = Vec::new();

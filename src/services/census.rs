@@ -428,6 +428,15 @@ fn judge(binding: &Listed<'_>, labels: &BTreeMap<String, String>, policy: Option
 /// its subjects, and its labels and annotations of the state format.
 fn changed_outside(meta: &ObjectMeta) -> Vec<crate::state::record::OutsideChange> {
     let mut changes = Vec::new();
+    let time = |t: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>| {
+        t.and_then(|t| crate::state::parse_time(&t.0.to_string()))
+    };
+    let made = time(meta.creation_timestamp.as_ref());
+    // The plugin wrote in the second the record was made: it made it.
+    let plugin_made =
+        meta.managed_fields.iter().flatten().any(|e| {
+            state::is_plugin_manager(e.manager.as_deref().unwrap_or_default()) && time(e.time.as_ref()) == made
+        });
     for entry in meta.managed_fields.iter().flatten() {
         let manager = entry.manager.clone().unwrap_or_default();
         if state::is_plugin_manager(&manager) {
@@ -447,11 +456,11 @@ fn changed_outside(meta: &ObjectMeta) -> Vec<crate::state::record::OutsideChange
                     .map(str::to_string),
             );
         }
-        let at = entry.time.as_ref().and_then(|t| crate::state::parse_time(&t.0.to_string()));
+        let at = time(entry.time.as_ref());
         // A record made outside the plugin is the sweep's "made without a history line": only
-        // later writes are changes (managed fields' times are whole seconds).
-        let made = meta.creation_timestamp.as_ref().and_then(|t| crate::state::parse_time(&t.0.to_string()));
-        if !touched.is_empty() && (at.is_none() || at != made) {
+        // later writes are changes. Managed fields' times are whole seconds: a write in the second
+        // a record was made is a change when the plugin made it (its own entry has that second).
+        if !touched.is_empty() && (plugin_made || at.is_none() || at != made) {
             changes.push(crate::state::record::OutsideChange { manager, at, fields: touched });
         }
     }

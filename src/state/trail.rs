@@ -1,7 +1,7 @@
 //! The trail's layout and chain (issues 43 and 45). The history is spread over chunk ConfigMaps
 //! `support-access-history-YYYY-MM-DD-NN` (the UTC day a chunk was opened, and its part that day,
 //! `00` to `99`), labelled [`CHUNK_LABEL`]`=chunk`, each holding its lines under the one key
-//! [`CHUNK_KEY`] and at most [`CHUNK_MAX_BYTES`]: an append writes one small object, whatever the
+//! [`CHUNK_KEY`] and at most [`CHUNK_MAX_BYTES`] (64 KiB): an append writes one small object, whatever the
 //! trail's length, and nothing is ever dropped to make room. The single ConfigMap of earlier
 //! releases (`support-access-history`, a key per month) is read as the trail's oldest part and
 //! never written again.
@@ -24,8 +24,9 @@ pub const CHUNK_LABEL: &str = "support-access.crusoe.ai/trail";
 pub const CHUNK_VALUE: &str = "chunk";
 /// The one key of a chunk that holds lines.
 pub const CHUNK_KEY: &str = "lines";
-/// The most a chunk holds: the next line goes to a new part.
-pub const CHUNK_MAX_BYTES: usize = 256 * 1024;
+/// The most a chunk holds: the next line goes to a new part. An append reads and writes one part,
+/// so this bounds its cost (a day at 100 requests, ~165 KB, is three parts).
+pub const CHUNK_MAX_BYTES: usize = 64 * 1024;
 /// Parts a day may have (`00` to `99`).
 pub const MAX_PARTS: u32 = 100;
 /// The `prev` of the first line of a trail.
@@ -98,11 +99,18 @@ impl Head {
     /// The head after these lines of a chunk (or an old history), given the head before them:
     /// the last line's own `seq` when it says one, else the lines counted on.
     pub fn after<'a>(before: &Head, lines: impl IntoIterator<Item = &'a str>) -> Head {
-        let mut head = before.clone();
-        for line in lines.into_iter().filter(|l| !l.trim().is_empty()) {
-            head = Head { seq: seq_of(line).unwrap_or(head.seq + 1), hash: hash(line) };
-        }
-        head
+        // Only the last line is hashed, and read back only to the last that says its `seq`.
+        let lines: Vec<&str> = lines.into_iter().filter(|l| !l.trim().is_empty()).collect();
+        let Some(last) = lines.last() else {
+            return before.clone();
+        };
+        let seq = lines
+            .iter()
+            .rev()
+            .enumerate()
+            .find_map(|(back, line)| seq_of(line).map(|seq| seq + back as u64))
+            .unwrap_or(before.seq + lines.len() as u64);
+        Head { seq, hash: hash(last) }
     }
 
     /// A short form for people: the first 12 hex digits.
@@ -310,6 +318,16 @@ mod tests {
 
     fn part(name: &str, text: &str) -> Part {
         Part { name: name.into(), lines: text.lines().map(str::to_string).collect(), unchained: false, created: None }
+    }
+
+    #[test]
+    fn a_head_counts_on_from_the_last_line_that_says_its_place() {
+        let (text, head) = chain(&Head { seq: 41, hash: GENESIS.into() }, &[event("a"), event("b")]);
+        assert_eq!(Head::after(&Head::genesis(), text.lines()), head);
+        let planted = format!("{text}{{\"by\":\"x\"}}\n{{\"by\":\"y\"}}\n");
+        let after = Head::after(&Head::genesis(), planted.lines());
+        assert_eq!((after.seq, after.hash), (45, hash(r#"{"by":"y"}"#)));
+        assert_eq!(Head::after(&Head { seq: 7, hash: "h".into() }, ["", " "]), Head { seq: 7, hash: "h".into() });
     }
 
     #[test]

@@ -552,14 +552,14 @@ fn a_full_chunk_opens_the_next_part_for_a_requester_and_no_line_is_lost() {
     use kubectl_supportaccess::state::trail::{Head, chain};
     let cluster = &*CLUSTER;
     let p = parties(cluster, &[]);
-    // The owner's side filled the newest chunk to within a line of its 256 KiB, chained.
+    // The owner's side filled the newest chunk to within a line of its 64 KiB, chained.
     let map = history(cluster);
     let old = map["data"]["lines"].as_str().unwrap().to_string();
     let head = Head::after(&Head::genesis(), old.lines());
     let filler = |detail: usize| HistoryEvent::policy(EventKind::Expired, "kubernetes-admin", "x".repeat(detail));
     let size = |events: &[HistoryEvent]| old.len() + chain(&head, events).0.len();
-    // A value of at most 256 KiB less its key's 5 bytes; 100 bytes left, less than any line.
-    let target = 256 * 1024 - 5 - 100;
+    // A value of at most 64 KiB less its key's 5 bytes; 100 bytes left, less than any line.
+    let target = 64 * 1024 - 5 - 100;
     let mut events = Vec::new();
     while size(&events) + 1200 < target {
         events.push(filler(300));
