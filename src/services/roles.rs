@@ -290,17 +290,6 @@ pub async fn missing<'a>(conn: &Connection, names: &[&'a str]) -> Result<Vec<&'a
     Ok(missing)
 }
 
-/// The names of every ClusterRole, as the watch cache has them; `None` for a caller who may not
-/// list them.
-pub async fn present(conn: &Connection) -> Result<Option<std::collections::BTreeSet<String>>> {
-    let api: Api<ClusterRole> = Api::all(conn.client.clone());
-    match conn.call(api.list_metadata(&kube::api::ListParams::default().match_any())).await {
-        Ok(list) => Ok(Some(list.items.into_iter().filter_map(|r| r.metadata.name).collect())),
-        Err(e) if e.kind == crate::base::error::ErrorKind::Forbidden => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
 /// The four support ClusterRoles' names.
 pub fn names() -> [&'static str; 4] {
     [READONLY, OPERATOR, LOGS, DEBUG]

@@ -150,24 +150,23 @@ impl std::ops::Deref for ActiveRequest {
     }
 }
 
-/// Reads the policy, every binding, the guards and the roles' names concurrently: six API calls
-/// at once.
+/// Reads the policy, every binding, the guards, the support roles by name and the trail's head
+/// concurrently.
 pub async fn read_status(conn: &Connection) -> Result<(Status, Grants)> {
-    let (grants, guards, present_roles, holders, head) = tokio::try_join!(
+    let support_roles = crate::services::roles::names();
+    let (grants, guards, missing_support, holders, head) = tokio::try_join!(
         Grants::read(conn, Scan::All),
         InstalledGuards::read(conn),
-        crate::services::roles::present(conn),
+        crate::services::roles::missing(conn, &support_roles),
         Holders::read(conn),
         crate::cluster::history::head(conn)
     )?;
     let policy = grants.policy.clone();
-    let allowed = policy.iter().flat_map(|p| p.cluster_roles.iter().map(|a| a.name.clone()));
-    let wanted_roles: Vec<String> =
-        crate::services::roles::names().iter().map(|n| n.to_string()).chain(allowed).collect();
-    let missing_roles: Vec<String> = match present_roles {
-        Some(present) => wanted_roles.into_iter().filter(|name| !present.contains(name)).collect(),
-        None => Vec::new(),
-    };
+    // Each role by name (the support roles above, at once with the rest; the allowed ones once the
+    // policy names them), not every ClusterRole of the cluster.
+    let allowed: Vec<&str> = policy.iter().flat_map(|p| p.cluster_roles.iter().map(|a| a.name.as_str())).collect();
+    let missing_allowed = crate::services::roles::missing(conn, &allowed).await?;
+    let missing_roles: Vec<String> = missing_support.into_iter().chain(missing_allowed).map(str::to_string).collect();
     let enabled = policy.as_ref().is_some_and(|p| p.enabled);
     let policy_problem = grants.policy_problem.as_ref().map(|problem| untrusted(conn, problem));
     let now = Utc::now();
