@@ -44,10 +44,22 @@ const LINE_CHAIN_BYTES: usize = 100;
 /// Appends events to the trail's newest chunk (or opens the next one), retrying on conflict.
 async fn append_events(conn: &Connection, events: &[HistoryEvent]) -> Result<()> {
     let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
+    // The part a conflicting write aimed at: where the next try looks first (two reads, not the
+    // day's probe), so that writers racing for it retry quickly.
+    let mut aimed: Option<Chunk> = None;
     for attempt in 0.. {
-        let result = match newest(conn, &api, events).await? {
+        let found = match aimed {
+            Some(chunk) => again(conn, &api, chunk, events).await?,
+            None => None,
+        };
+        let next = match found {
+            Some(next) => next,
+            None => newest(conn, &api, events).await?,
+        };
+        let result = match next {
             Newest::Room(map) => {
                 let name = map.metadata.name.clone().unwrap_or_default();
+                aimed = Chunk::parse(&name);
                 conn.call(api.replace(&name, &PostParams::default(), &map)).await
             }
             Newest::Open(chunk, text) => {
@@ -77,6 +89,28 @@ async fn append_events(conn: &Connection, events: &[HistoryEvent]) -> Result<()>
         }
     }
     Ok(())
+}
+
+/// Where `events` go after a conflict on `chunk`: onto it again, or into the part after it,
+/// when it is still the newest of its day; `None` to look anew.
+async fn again(
+    conn: &Connection,
+    api: &Api<ConfigMap>,
+    chunk: Chunk,
+    events: &[HistoryEvent],
+) -> Result<Option<Newest>> {
+    let Some(next) = chunk.next() else {
+        return Ok(None);
+    };
+    let (name, after) = (chunk.name(), next.name());
+    let (map, later) = tokio::try_join!(conn.call(api.get_opt(&name)), conn.call(api.get_metadata_opt(&after)))?;
+    Ok(match (map, later) {
+        (Some(map), None) => Some(match append(&map, events) {
+            (Some(appended), _) => Newest::Room(Box::new(appended)),
+            (None, text) => Newest::Open(next, text),
+        }),
+        _ => None,
+    })
 }
 
 /// Where the next lines go.
