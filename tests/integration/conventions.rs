@@ -517,7 +517,7 @@ fn v6_logs_each_api_call_and_help_cmd_is_the_commands_help() {
         let ran = run(cluster.kubectl().arg("supportaccess").arg("get").args(spelling).args(["-n", NS]));
         assert_eq!(ran.code, 0, "{spelling:?}: {ran:?}");
         let call =
-            ran.stderr.lines().find(|l| l.contains("/api/v1/namespaces/crusoe-system/configmaps/support-access"));
+            ran.stderr.lines().find(|l| l.contains("/api/v1/namespaces/crusoe-system/configmaps/support-access "));
         let call = call.unwrap_or_else(|| panic!("{spelling:?} logs the policy's GET: {ran:?}"));
         assert!(
             call.contains("GET https://") && call.contains("200 OK in ") && call.ends_with(" milliseconds"),
