@@ -136,23 +136,14 @@ fn append(map: &ConfigMap, events: &[HistoryEvent]) -> (Option<ConfigMap>, Strin
 }
 
 /// Where `events` go: today's newest part when it has room, else the next part; on today's first
-/// line, a new chunk chained to the newest chunk of any day (or to the old history), or that newest
-/// chunk should it be a later day's (a clock behind).
+/// line, a new chunk chained to the newest chunk of an earlier day (or to the old history), or
+/// appended to a later day's newest chunk should there be one (a clock behind).
 async fn newest(conn: &Connection, api: &Api<ConfigMap>, events: &[HistoryEvent]) -> Result<Newest> {
     let today = Chunk::first(Utc::now().date_naive());
-    let (chunk, found) = match last_of_day(conn, api, today).await? {
-        Some(found) => found,
-        None => match chunks(conn).await?.into_iter().next_back() {
-            Some(latest) if latest > today => match conn.call(api.get_opt(&latest.name())).await? {
-                Some(map) => (latest, map),
-                None => return Ok(Newest::Open(latest, chain(&Head::genesis(), events).0)),
-            },
-            Some(latest) => {
-                let before = conn.call(api.get_opt(&latest.name())).await?;
-                return Ok(Newest::Open(today, chain(&head_of(before.as_ref()), events).0));
-            }
-            None => return Ok(Newest::Open(today, chain(&legacy_head(conn, api).await?, events).0)),
-        },
+    let (chunk, found) = match newest_part(conn, api, today).await? {
+        Some((chunk, map)) if chunk >= today => (chunk, map),
+        Some((_, before)) => return Ok(Newest::Open(today, chain(&head_of(Some(&before)), events).0)),
+        None => return Ok(Newest::Open(today, chain(&legacy_head(conn, api).await?, events).0)),
     };
     match append(&found, events) {
         (Some(appended), _) => Ok(Newest::Room(Box::new(appended))),
@@ -160,12 +151,40 @@ async fn newest(conn: &Connection, api: &Api<ConfigMap>, events: &[HistoryEvent]
     }
 }
 
+/// How many days before today are asked for by name, before the trail's whole list is read.
+const DAYS_BACK: u64 = 7;
+
+/// The trail's newest part and its place: today's last; else tomorrow's (a writer's clock ahead)
+/// or the nearest earlier day's of the last week, their first parts asked for by name in one
+/// round trip; else the newest the list of every chunk names (a trail idle for longer). What it
+/// costs does not grow with the trail's length but on a day after a week without a line.
+async fn newest_part(conn: &Connection, api: &Api<ConfigMap>, today: Chunk) -> Result<Option<(Chunk, ConfigMap)>> {
+    if let Some(found) = last_of_day(conn, api, today).await? {
+        return Ok(Some(found));
+    }
+    let near: Vec<Chunk> = std::iter::once(today.day.succ_opt())
+        .chain((1..=DAYS_BACK).map(|back| today.day.checked_sub_days(chrono::Days::new(back))))
+        .flatten()
+        .map(Chunk::first)
+        .collect();
+    let asked = near.iter().map(|chunk| async move { conn.call(api.get_metadata_opt(&chunk.name())).await });
+    let answers = futures::future::try_join_all(asked).await?;
+    let day = match near.iter().zip(&answers).find(|(_, answer)| answer.is_some()) {
+        Some((chunk, _)) => Some(*chunk),
+        None => chunks(conn).await?.last().map(|c| Chunk::first(c.day)),
+    };
+    match day {
+        Some(day) => last_of_day(conn, api, day).await,
+        None => Ok(None),
+    }
+}
+
 /// How many of a day's parts are asked for at once.
 const PROBE: u32 = 8;
 
 /// A day's parts, each asked for by name, `PROBE` at a time in one round trip, up to the first
-/// missing one: every part's object when `full`, else the first and the last only (the others'
-/// metadata tells that they exist).
+/// missing one: every part's object when `full`, else the last only, read once the others'
+/// metadata has told which it is (what this reads is one part, however many the day has).
 async fn parts_of_day(
     conn: &Connection,
     api: &Api<ConfigMap>,
@@ -176,9 +195,9 @@ async fn parts_of_day(
     let mut start = Some(day);
     while let Some(first) = start {
         let batch: Vec<Chunk> = std::iter::successors(Some(first), |c| c.next()).take(PROBE as usize).collect();
-        let asked = batch.iter().enumerate().map(|(i, chunk)| async move {
+        let asked = batch.iter().map(|chunk| async move {
             let name = chunk.name();
-            match full || i == 0 {
+            match full {
                 true => conn.call(api.get_opt(&name)).await.map(|m| m.map(Some)),
                 false => conn.call(api.get_metadata_opt(&name)).await.map(|m| m.map(|_| None)),
             }
@@ -336,16 +355,13 @@ async fn emit_event(conn: &Connection, event: &HistoryEvent) {
     }
 }
 
-/// Where the trail's chain stands: today's last part (found by name, in one round trip on most
-/// days), else the newest part of any day (or the old history). `None`: no trail at all.
+/// Where the trail's chain stands: today's last part (found by name: the day's parts' metadata,
+/// then the last in full), else the newest part of an earlier day (or the old history). `None`:
+/// no trail at all.
 pub async fn head(conn: &Connection) -> Result<Option<Head>> {
     let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
-    let newest = match last_of_day(conn, &api, Chunk::first(Utc::now().date_naive())).await? {
-        Some((_, map)) => Some(map),
-        None => newest_chunk(conn).await?,
-    };
-    let head = match newest {
-        Some(map) => head_of(Some(&map)),
+    let head = match newest_part(conn, &api, Chunk::first(Utc::now().date_naive())).await? {
+        Some((_, map)) => head_of(Some(&map)),
         None => legacy_head(conn, &api).await?,
     };
     Ok((head.seq > 0).then_some(head))
@@ -354,10 +370,7 @@ pub async fn head(conn: &Connection) -> Result<Option<Head>> {
 /// The trail's newest chunk, if it has one.
 pub async fn newest_chunk(conn: &Connection) -> Result<Option<ConfigMap>> {
     let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
-    match chunks(conn).await?.last() {
-        Some(chunk) => conn.call(api.get_opt(&chunk.name())).await,
-        None => Ok(None),
-    }
+    Ok(newest_part(conn, &api, Chunk::first(Utc::now().date_naive())).await?.map(|(_, map)| map))
 }
 
 /// Windows of fewer days than this are read day by day, by name.

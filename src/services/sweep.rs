@@ -285,7 +285,13 @@ async fn record_changed_out_of_band(
     let events = match history {
         Some(history) => &history.0,
         None => {
-            read = HistoryFirst::read(conn).await?;
+            // Only a line written after the earliest of these writes can tell of them: the trail
+            // since then (an hour before, for a writer's clock), not the sweep's whole window.
+            let since = changed.iter().flat_map(|g| &g.changed_outside).map(|c| c.at).min().flatten();
+            read = match since {
+                Some(at) => HistoryFirst(history::read(conn, Some(at - chrono::TimeDelta::hours(1))).await?.0),
+                None => HistoryFirst::read(conn).await?,
+            };
             &read.0
         }
     };

@@ -280,6 +280,46 @@ fn prune_refuses_without_an_export_records_itself_and_verify_still_holds() {
     assert_eq!(ran.code, 1, "{ran:?}");
 }
 
+/// A chunk of `day` holding `events`, chained after `head`, created as admin; the head after it.
+fn plant_day(cluster: &TestCluster, day: chrono::NaiveDate, head: &Head, events: usize) -> Head {
+    let events: Vec<HistoryEvent> = (0..events)
+        .map(|i| HistoryEvent::policy(EventKind::Enabled, "kubernetes-admin", format!("{day} {i}")))
+        .collect();
+    let (text, after) = chain(head, &events);
+    create(
+        cluster,
+        &serde_json::json!({
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": { "name": format!("support-access-history-{day}-00"), "namespace": NS,
+                "labels": { "app.kubernetes.io/managed-by": "kubectl-supportaccess",
+                    "support-access.crusoe.ai/managed": "true", "support-access.crusoe.ai/trail": "chunk" } },
+            "data": { "lines": text },
+        }),
+    );
+    after
+}
+
+#[test]
+fn a_trail_idle_for_days_is_continued_from_its_newest_day_asked_for_by_name() {
+    let cluster = &*CLUSTER;
+    cluster.kubectl_ok(&["create", "namespace", NS]);
+    let today = chrono::Utc::now().date_naive();
+    let mut head = Head::genesis();
+    for back in [40, 9, 3] {
+        head = plant_day(cluster, today - chrono::Days::new(back), &head, 2);
+    }
+    // The newest part three days ago is found by name: no command lists the trail for it.
+    let ran = cluster.supportaccess(NS, &["get", "-o", "json", "-v=6"]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(ran.stdout.contains(&format!("\"head\": \"{}\"", head.hash)), "get's head is the newest day's: {ran:?}");
+    let listed = |ran: &Ran| ran.stderr.lines().any(|l| l.contains("/configmaps?") && l.contains("trail"));
+    assert!(!listed(&ran), "get listed the trail: {}", ran.stderr);
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly"]);
+    let ran = verify(cluster, &[]);
+    assert_eq!(ran.code, 0, "today's first line chains to the newest day's last: {ran:?}");
+    assert_eq!(cluster.chunks(NS).len(), 4, "today's part beside the three planted");
+}
+
 /// The plugin as a user of the cluster.
 fn plugin_as_user(cluster: &TestCluster, who: &Path, args: &[&str]) -> Ran {
     crate::common::run(cluster.kubectl().env("KUBECONFIG", who).arg("supportaccess").args(args).args(["-n", NS]))
