@@ -432,11 +432,15 @@ fn changed_outside(meta: &ObjectMeta) -> Vec<crate::state::record::OutsideChange
         t.and_then(|t| crate::state::parse_time(&t.0.to_string()))
     };
     let made = time(meta.creation_timestamp.as_ref());
-    // The plugin wrote in the second the record was made: it made it.
-    let plugin_made =
-        meta.managed_fields.iter().flatten().any(|e| {
-            state::is_plugin_manager(e.manager.as_deref().unwrap_or_default()) && time(e.time.as_ref()) == made
-        });
+    // Managed fields' times and the creation's are whole seconds, stamped at two moments of the
+    // one create: the entry of the write that made the record may say the second before or after.
+    let at_creation = |at: Option<DateTime<Utc>>| {
+        at.zip(made).is_some_and(|(at, made)| (at - made).abs() <= chrono::TimeDelta::seconds(1))
+    };
+    // The plugin wrote as the record was made: it made it.
+    let plugin_made = meta.managed_fields.iter().flatten().any(|e| {
+        state::is_plugin_manager(e.manager.as_deref().unwrap_or_default()) && at_creation(time(e.time.as_ref()))
+    });
     for entry in meta.managed_fields.iter().flatten() {
         let manager = entry.manager.clone().unwrap_or_default();
         if state::is_plugin_manager(&manager) {
@@ -458,9 +462,9 @@ fn changed_outside(meta: &ObjectMeta) -> Vec<crate::state::record::OutsideChange
         }
         let at = time(entry.time.as_ref());
         // A record made outside the plugin is the sweep's "made without a history line": only
-        // later writes are changes. Managed fields' times are whole seconds: a write in the second
-        // a record was made is a change when the plugin made it (its own entry has that second).
-        if !touched.is_empty() && (plugin_made || at.is_none() || at != made) {
+        // later writes are changes. A write as the record was made is a change when the plugin
+        // made it (its own entry has that time).
+        if !touched.is_empty() && (plugin_made || !at_creation(at)) {
             changes.push(crate::state::record::OutsideChange { manager, at, fields: touched });
         }
     }
@@ -741,5 +745,43 @@ mod tests {
         assert_eq!(grants.foreign.len(), 2, "{:?}", grants.foreign);
         assert!(grants.foreign.iter().all(|f| f.subjects == ["User mallory"]), "{:?}", grants.foreign);
         assert!(grants.foreign.iter().any(|f| f.role == "ClusterRole crusoe-support-operator"));
+    }
+
+    fn written(manager: &str, at: &str) -> k8s_openapi::apimachinery::pkg::apis::meta::v1::ManagedFieldsEntry {
+        let fields =
+            serde_json::json!({ "f:metadata": { "f:annotations": { "f:support-access.crusoe.ai/expires-at": {} } } });
+        k8s_openapi::apimachinery::pkg::apis::meta::v1::ManagedFieldsEntry {
+            manager: Some(manager.into()),
+            operation: Some("Apply".into()),
+            time: Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(at.parse().unwrap())),
+            fields_v1: Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::FieldsV1(fields)),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_write_as_a_record_was_made_is_its_making_even_a_second_on_and_a_later_one_is_a_change() {
+        let meta = |entries: Vec<_>| ObjectMeta {
+            creation_timestamp: Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
+                "2026-12-07T01:00:00Z".parse().unwrap(),
+            )),
+            managed_fields: Some(entries),
+            ..ObjectMeta::default()
+        };
+        // Made with plain kubectl: its own write, stamped in the second of its creation or one next
+        // to it (seen: a second before, on a create of 500 records at once).
+        for at in ["2026-12-07T00:59:59Z", "2026-12-07T01:00:00Z", "2026-12-07T01:00:01Z"] {
+            assert!(changed_outside(&meta(vec![written("kubectl", at)])).is_empty(), "{at}");
+        }
+        assert_eq!(changed_outside(&meta(vec![written("kubectl", "2026-12-07T00:59:58Z")])).len(), 1);
+        let later = changed_outside(&meta(vec![written("kubectl", "2026-12-07T01:00:02Z")]));
+        assert_eq!(later.len(), 1);
+        assert_eq!((later[0].manager.as_str(), later[0].fields.clone()), ("kubectl", vec!["expires-at".to_string()]));
+        // Made by the plugin a second after its creation stamp: another's write then is a change.
+        let plugin = meta(vec![
+            written("kubectl-supportaccess", "2026-12-07T01:00:01Z"),
+            written("kubectl", "2026-12-07T01:00:01Z"),
+        ]);
+        assert_eq!(changed_outside(&plugin).len(), 1);
     }
 }
