@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::{ConfigMap, Event, EventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
-use kube::api::{Api, ListParams, PostParams};
+use kube::api::{Api, ListParams, PartialObjectMeta, Patch, PatchParams, PostParams};
 
 use crate::base::error::Result;
 use crate::cluster::Connection;
@@ -182,49 +182,81 @@ async fn newest_part(conn: &Connection, api: &Api<ConfigMap>, today: Chunk) -> R
 /// How many of a day's parts are asked for at once.
 const PROBE: u32 = 8;
 
-/// A day's parts, each asked for by name, `PROBE` at a time in one round trip, up to the first
-/// missing one: every part's object when `full`, else the last only, read once the others'
-/// metadata has told which it is (what this reads is one part, however many the day has).
-async fn parts_of_day(
-    conn: &Connection,
-    api: &Api<ConfigMap>,
-    day: Chunk,
-    full: bool,
-) -> Result<Vec<(Chunk, ConfigMap)>> {
-    let mut found: Vec<(Chunk, ConfigMap)> = Vec::new();
+/// A day's parts, each asked for by name with `ask`, `PROBE` at a time in one round trip, up to
+/// the first missing one.
+async fn probe_day<T, F, Fut>(day: Chunk, ask: F) -> Result<Vec<(Chunk, T)>>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>>>,
+{
+    let mut found = Vec::new();
     let mut start = Some(day);
     while let Some(first) = start {
         let batch: Vec<Chunk> = std::iter::successors(Some(first), |c| c.next()).take(PROBE as usize).collect();
-        let asked = batch.iter().map(|chunk| async move {
-            let name = chunk.name();
-            match full {
-                true => conn.call(api.get_opt(&name)).await.map(|m| m.map(Some)),
-                false => conn.call(api.get_metadata_opt(&name)).await.map(|m| m.map(|_| None)),
-            }
-        });
-        let answers = futures::future::try_join_all(asked).await?;
+        let answers = futures::future::try_join_all(batch.iter().map(|chunk| ask(chunk.name()))).await?;
         let present = answers.iter().take_while(|a| a.is_some()).count();
-        let mut last = None;
-        for (chunk, answer) in batch.iter().zip(answers).take(present) {
-            last = Some(*chunk);
-            if let Some(Some(map)) = answer {
-                found.push((*chunk, map));
-            }
-        }
-        // Only the last is wanted in full: read it unless it already was.
-        if let Some(last) = last.filter(|l| found.last().is_none_or(|(c, _)| c != l))
-            && let Some(map) = conn.call(api.get_opt(&last.name())).await?
-        {
-            found.push((last, map));
-        }
+        found.extend(batch.iter().copied().zip(answers.into_iter().flatten()).take(present));
         start = (present == batch.len()).then(|| batch.last().and_then(|c| c.next())).flatten();
     }
     Ok(found)
 }
 
-/// The last of a day's parts, if the day has one.
+/// A day's parts, each read in full.
+async fn parts_of_day(conn: &Connection, api: &Api<ConfigMap>, day: Chunk) -> Result<Vec<(Chunk, ConfigMap)>> {
+    probe_day(day, |name| async move { conn.call(api.get_opt(&name)).await }).await
+}
+
+/// A day's parts' metadata.
+async fn metadata_of_day(
+    conn: &Connection,
+    api: &Api<ConfigMap>,
+    day: Chunk,
+) -> Result<Vec<(Chunk, PartialObjectMeta<ConfigMap>)>> {
+    probe_day(day, |name| async move { conn.call(api.get_metadata_opt(&name)).await }).await
+}
+
+/// The last of a day's parts, if the day has one: the parts' metadata tells which it is, and only
+/// it is read in full (what this reads is one part, however many the day has).
 async fn last_of_day(conn: &Connection, api: &Api<ConfigMap>, day: Chunk) -> Result<Option<(Chunk, ConfigMap)>> {
-    Ok(parts_of_day(conn, api, day, false).await?.pop())
+    let Some((last, _)) = metadata_of_day(conn, api, day).await?.pop() else {
+        return Ok(None);
+    };
+    Ok(conn.call(api.get_opt(&last.name())).await?.map(|map| (last, map)))
+}
+
+/// Makes the trail's closed parts of the last week immutable (`sweep`, as the owner), so that no
+/// one, cluster-admin included, rewrites a line of them but by deleting and making the part again
+/// (which `history --verify` names). Closed: every part of a day before yesterday, and each of
+/// yesterday's and today's but the day's last (a writer whose clock is a day behind still appends
+/// to yesterday's last). A part already immutable, as its managed fields tell, is left alone; a
+/// week of days asked for by name costs the same however long the trail is. Returns the parts
+/// made immutable.
+pub async fn seal_closed(conn: &Connection) -> Result<Vec<String>> {
+    let api: Api<ConfigMap> = Api::namespaced(conn.client.clone(), &conn.namespace);
+    let today = Utc::now().date_naive();
+    let days: Vec<chrono::NaiveDate> =
+        (0..=DAYS_BACK).filter_map(|back| today.checked_sub_days(chrono::Days::new(back))).collect();
+    let found =
+        futures::future::try_join_all(days.iter().map(|day| metadata_of_day(conn, &api, Chunk::first(*day)))).await?;
+    let mut closed = Vec::new();
+    for (day, parts) in days.iter().zip(found) {
+        let open = usize::from((today - *day).num_days() <= 1);
+        let keep = parts.len().saturating_sub(open);
+        closed.extend(parts.into_iter().take(keep).filter(|(_, meta)| !is_immutable(meta)).map(|(c, _)| c.name()));
+    }
+    let (seal, params) = (Patch::Merge(serde_json::json!({ "immutable": true })), PatchParams::default());
+    futures::future::try_join_all(closed.iter().map(|name| conn.call(api.patch(name, &params, &seal)))).await?;
+    Ok(closed)
+}
+
+/// Whether a part was made immutable: its managed fields own `immutable` (a metadata-only read
+/// does not carry the field itself).
+fn is_immutable(meta: &PartialObjectMeta<ConfigMap>) -> bool {
+    meta.metadata
+        .managed_fields
+        .iter()
+        .flatten()
+        .any(|entry| entry.fields_v1.as_ref().is_some_and(|fields| fields.0.get("f:immutable").is_some()))
 }
 
 /// The head at the end of a chunk (the genesis for none).
@@ -402,7 +434,7 @@ pub async fn read_parts(conn: &Connection, since: Option<DateTime<Utc>>) -> Resu
         // A few days: each day's parts by name, every day at once (no list of the whole trail).
         Some(from) if (Utc::now().date_naive() - from).num_days() < BY_NAME_DAYS => {
             let days = from.iter_days().take_while(|d| *d <= Utc::now().date_naive()).map(Chunk::first);
-            let read = futures::future::try_join_all(days.map(|day| parts_of_day(conn, &api, day, true))).await?;
+            let read = futures::future::try_join_all(days.map(|day| parts_of_day(conn, &api, day))).await?;
             maps.extend(read.into_iter().flatten().map(|(_, map)| map));
             // The old history only matters while the trail's chunks do not reach back that far.
             conn.call(api.get_metadata_opt(state::HISTORY_CONFIGMAP)).await?.is_some()

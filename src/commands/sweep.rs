@@ -56,7 +56,8 @@ pub async fn run(global: &GlobalArgs, args: &SweepArgs) -> Result<()> {
 async fn sweep_one(conn: Connection) -> Result<Swept> {
     let history = HistoryFirst::read(&conn).await?;
     let grants = Grants::read(&conn, Scan::All).await?;
-    let report = sweep(&conn, &grants, Some(&history), Utc::now()).await?;
+    let mut report = sweep(&conn, &grants, Some(&history), Utc::now()).await?;
+    report.sealed = crate::services::sweep::seal_trail(&conn).await?;
     let unreported: Vec<_> = grants.invalid.iter().filter(|g| !g.managed).cloned().collect();
     crate::services::census::warn_untrusted(&unreported, &grants.foreign);
     Ok(Swept { sweep: report, foreign_grants: grants.foreign })

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::base::error::{ErrorKind, Result};
 use crate::cluster::Connection;
+use crate::cluster::access::{Permission, caller_can};
 use crate::cluster::bindings::delete_refs;
 use crate::cluster::history;
 use crate::output::rfc3339;
@@ -29,6 +30,8 @@ pub struct SweepReport {
     pub unrecorded: Vec<String>,
     /// Live requests whose record someone else wrote (plain kubectl), recorded by the sweep.
     pub changed_out_of_band: Vec<String>,
+    /// The trail's closed parts the owner's `sweep` made immutable.
+    pub sealed: Vec<String>,
     /// The request ids (and why) whose objects were deleted as untrusted.
     #[serde(skip)]
     pub untrusted: Vec<(String, String)>,
@@ -42,6 +45,7 @@ impl SweepReport {
             && self.removed_out_of_band.is_empty()
             && self.unrecorded.is_empty()
             && self.changed_out_of_band.is_empty()
+            && self.sealed.is_empty()
     }
 }
 
@@ -136,6 +140,17 @@ pub async fn sweep(
     Ok(report)
 }
 
+/// The owner's side makes the trail's closed parts of the last week immutable
+/// ([`history::seal_closed`]); a party's sweep leaves them (its guard keeps a part as it was, and
+/// it may not delete ConfigMaps, which is how the owner is told from it).
+pub async fn seal_trail(conn: &Connection) -> Result<Vec<String>> {
+    let owner = Permission::new("delete", "", "configmaps").within(&conn.namespace);
+    match caller_can(conn, std::slice::from_ref(&owner)).await?.first() {
+        Some(true) => history::seal_closed(conn).await,
+        _ => Ok(Vec::new()),
+    }
+}
+
 /// The lazy sweep run before other commands: label-selected, quiet, and skipped when the caller
 /// may not list or delete bindings. A glance at the API server's watch cache first: when it shows
 /// nothing to sweep (the usual case) nothing waits for a consistent read. Returns what it did.
@@ -205,6 +220,7 @@ pub fn describe(report: &SweepReport) -> String {
         (&report.removed_out_of_band, "recorded {} request(s) removed by someone else"),
         (&report.unrecorded, "recorded {} request(s) made without a history line"),
         (&report.changed_out_of_band, "recorded {} request(s) whose record someone else changed"),
+        (&report.sealed, "made {} closed part(s) of the trail immutable"),
     ];
     for (items, what) in said.into_iter().filter(|(items, _)| !items.is_empty()) {
         parts.push(format!("{}: {}", what.replace("{}", &items.len().to_string()), items.join(", ")));

@@ -280,8 +280,9 @@ fn prune_refuses_without_an_export_records_itself_and_verify_still_holds() {
     assert_eq!(ran.code, 1, "{ran:?}");
 }
 
-/// A chunk of `day` holding `events`, chained after `head`, created as admin; the head after it.
-fn plant_day(cluster: &TestCluster, day: chrono::NaiveDate, head: &Head, events: usize) -> Head {
+/// Part `part` of `day` holding `events` lines, chained after `head`, created as admin; the head
+/// after it.
+fn plant_part(cluster: &TestCluster, day: chrono::NaiveDate, part: &str, head: &Head, events: usize) -> Head {
     let events: Vec<HistoryEvent> = (0..events)
         .map(|i| HistoryEvent::policy(EventKind::Enabled, "kubernetes-admin", format!("{day} {i}")))
         .collect();
@@ -290,7 +291,7 @@ fn plant_day(cluster: &TestCluster, day: chrono::NaiveDate, head: &Head, events:
         cluster,
         &serde_json::json!({
             "apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": { "name": format!("support-access-history-{day}-00"), "namespace": NS,
+            "metadata": { "name": format!("support-access-history-{day}-{part}"), "namespace": NS,
                 "labels": { "app.kubernetes.io/managed-by": "kubectl-supportaccess",
                     "support-access.crusoe.ai/managed": "true", "support-access.crusoe.ai/trail": "chunk" } },
             "data": { "lines": text },
@@ -306,7 +307,7 @@ fn a_trail_idle_for_days_is_continued_from_its_newest_day_asked_for_by_name() {
     let today = chrono::Utc::now().date_naive();
     let mut head = Head::genesis();
     for back in [40, 9, 3] {
-        head = plant_day(cluster, today - chrono::Days::new(back), &head, 2);
+        head = plant_part(cluster, today - chrono::Days::new(back), "00", &head, 2);
     }
     // The newest part three days ago is found by name: no command lists the trail for it.
     let ran = cluster.supportaccess(NS, &["get", "-o", "json", "-v=6"]);
@@ -318,6 +319,56 @@ fn a_trail_idle_for_days_is_continued_from_its_newest_day_asked_for_by_name() {
     let ran = verify(cluster, &[]);
     assert_eq!(ran.code, 0, "today's first line chains to the newest day's last: {ran:?}");
     assert_eq!(cluster.chunks(NS).len(), 4, "today's part beside the three planted");
+}
+
+#[test]
+fn the_owners_sweep_makes_the_closed_parts_immutable_so_that_not_even_cluster_admin_rewrites_them() {
+    let cluster = &*CLUSTER;
+    cluster.kubectl_ok(&["create", "namespace", NS]);
+    let today = chrono::Utc::now().date_naive();
+    let (before, yesterday) = (today - chrono::Days::new(3), today - chrono::Days::new(1));
+    let mut head = Head::genesis();
+    for (day, part) in [(before, "00"), (before, "01"), (yesterday, "00"), (yesterday, "01")] {
+        head = plant_part(cluster, day, part, &head, 2);
+    }
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly", "--approvers", "user:owner"]);
+    let name = |day: chrono::NaiveDate, part: &str| format!("support-access-history-{day}-{part}");
+    let immutable =
+        |name: &str| cluster.kubectl_ok(&["get", "configmap", name, "-n", NS, "-o", "jsonpath={.immutable}"]);
+
+    // An approver's sweep leaves the parts as they are (its guard would refuse it), and works.
+    let owner = cluster.user("owner", &[]);
+    eventually("owner may approve", || {
+        as_user(cluster, &owner, &["auth", "can-i", "get", "configmaps", "-n", NS]).stdout.trim() == "yes"
+    });
+    let ran = plugin_as_user(cluster, &owner, &["sweep"]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(!ran.stdout.contains("immutable"), "{ran:?}");
+    assert_eq!(immutable(&name(before, "00")), "");
+
+    let out = cluster.supportaccess_ok(NS, &["sweep"]);
+    assert!(out.contains("made 3 closed part(s) of the trail immutable"), "{out}");
+    for sealed in [name(before, "00"), name(before, "01"), name(yesterday, "00")] {
+        assert_eq!(immutable(&sealed), "true", "{sealed}");
+    }
+    // Each day's last part of yesterday and today stays open: a writer's clock a day behind.
+    for open in [name(yesterday, "01"), name(today, "00")] {
+        assert_eq!(immutable(&open), "", "{open}");
+    }
+    // The API server itself refuses cluster-admin's rewrite of a sealed line.
+    let forged = cluster
+        .kubectl()
+        .args(["patch", "configmap", &name(before, "00"), "-n", NS, "--type", "merge"])
+        .args(["-p", r#"{"data":{"lines":"forged\n"}}"#])
+        .output()
+        .unwrap();
+    assert!(!forged.status.success(), "{forged:?}");
+    assert!(String::from_utf8_lossy(&forged.stderr).contains("immutable"), "{forged:?}");
+    // Nothing more to seal; the trail still takes lines, and its chain holds.
+    assert_eq!(cluster.supportaccess_ok(NS, &["sweep"]).trim(), "sweep: nothing to do");
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly,operator"]);
+    let ran = verify(cluster, &[]);
+    assert_eq!(ran.code, 0, "{ran:?}");
 }
 
 /// The plugin as a user of the cluster.
