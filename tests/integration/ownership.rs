@@ -265,6 +265,23 @@ fn history_lines_are_written_in_their_writers_name() {
     assert!(refused_by(&ran, "crusoe-support-requesters") && ran.stderr.contains("its own"), "{ran:?}");
     let hidden = format!(r#"{{"at":"{at}","by":"owner","event":"revoked","id":"{bobs}","detail":"x","by":"alice"}}"#);
     assert!(refused_by(&append(&p.alice, &hidden), "crusoe-support-requesters"), "a second by refused");
+    // In her own name but of an event no requester writes, or about a request she did not make.
+    for (what, line) in [
+        (
+            "a revocation",
+            format!(
+                r#"{{"by":"alice","at":"{at}","event":"revoked","id":"{bobs}","role":null,"requestor":null,"requestedBy":"alice","reason":null,"detail":"x"}}"#
+            ),
+        ),
+        (
+            "an end of bob's",
+            format!(
+                r#"{{"by":"alice","at":"{at}","event":"ended","id":"{bobs}","role":null,"requestor":null,"requestedBy":"bob","reason":null,"detail":"x"}}"#
+            ),
+        ),
+    ] {
+        assert!(refused_by(&append(&p.alice, &line), "crusoe-support-requesters"), "{what}");
+    }
     // In her own name, as the requester of the request it names (issue 40: a requester's lines are
     // about its own requests; which request an id is, the guard cannot look up).
     let own = format!(
