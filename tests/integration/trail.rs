@@ -220,21 +220,7 @@ fn prune_refuses_without_an_export_records_itself_and_verify_still_holds() {
     // Two past days of the trail, chained, as the plugin writes them.
     let mut head = Head::genesis();
     for day in ["2026-01-01", "2026-01-02"] {
-        let events: Vec<HistoryEvent> = (0..3)
-            .map(|i| HistoryEvent::policy(EventKind::Enabled, "kubernetes-admin", format!("{day} {i}")))
-            .collect();
-        let (text, after) = chain(&head, &events);
-        head = after;
-        create(
-            cluster,
-            &serde_json::json!({
-                "apiVersion": "v1", "kind": "ConfigMap",
-                "metadata": { "name": format!("support-access-history-{day}-00"), "namespace": NS,
-                    "labels": { "app.kubernetes.io/managed-by": "kubectl-supportaccess",
-                        "support-access.crusoe.ai/managed": "true", "support-access.crusoe.ai/trail": "chunk" } },
-                "data": { "lines": text },
-            }),
-        );
+        head = plant_part(cluster, day.parse().unwrap(), "00", &head, 3);
     }
     cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly", "--approvers", "user:owner"]);
     let ran = verify(cluster, &[]);
