@@ -447,7 +447,7 @@ _kubectl__supportaccess() {
             return 0
             ;;
         kubectl__subcmd__supportaccess__subcmd__enable)
-            opts="-n -o -y -v -h -V --dry-run --all-contexts --contexts --parallel --enabled-roles --max-duration --credential-ttl --system-namespaces --operator-namespaces --guardrails --approval --pending-ttl --approvals --reason-pattern --trail-warn-lines --clusterroles --default-scope --requesters --approvers --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --v --help --version"
+            opts="-n -o -y -v -h -V --dry-run --all-contexts --contexts --parallel --enabled-roles --max-duration --credential-ttl --system-namespaces --operator-namespaces --guardrails --approval --identity --pending-ttl --approvals --reason-pattern --trail-warn-lines --clusterroles --default-scope --requesters --approvers --kubeconfig --context --cluster --user --namespace --request-timeout --output --yes --v --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -491,6 +491,10 @@ _kubectl__supportaccess() {
                     ;;
                 --approval)
                     COMPREPLY=($(compgen -W "none required" -- "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -W "own serviceaccount" -- "${cur}"))
                     return 0
                     ;;
                 --pending-ttl)

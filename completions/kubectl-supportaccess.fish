@@ -68,6 +68,8 @@ complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcomm
 off\t''"
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l approval -d 'Whether each request waits for the owner\'s `approve` (default none: enabled means any support engineer may get in, as Crusoe\'s)' -r -f -a "none\t''
 required\t''"
+complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l identity -d 'Whose identity a request grants: `serviceaccount` (the default: a ServiceAccount per request, whose short-lived tokens the API server itself expires) or `own` (the requester\'s own user, as its kubeconfig logs in, e.g. through OIDC: the audit log names the engineer and no token is made; a record past its end then grants until a sweep deletes it). Switched only while no request is live' -r -f -a "own\t''
+serviceaccount\t''"
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l pending-ttl -d 'How long a request waits for approval before it expires (default 1h)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l approvals -d 'How many distinct approvers, none of them its requester, a request (and an extension) needs before it grants anything, with --approval required (1 to 5, default 1)' -r
 complete -c kubectl-supportaccess -n "__fish_kubectl_supportaccess_using_subcommand enable" -l reason-pattern -d 'A regular expression (RE2) every request\'s --reason must match, checked by `request` and by the API server, e.g. \'^CASE-[0-9]+: \'. Kept when left out; "" allows any reason' -r

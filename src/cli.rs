@@ -255,6 +255,14 @@ pub struct EnableArgs {
     #[arg(long, value_enum, value_name = "none|required")]
     pub approval: Option<Approval>,
 
+    /// Whose identity a request grants: `serviceaccount` (the default: a ServiceAccount per request,
+    /// whose short-lived tokens the API server itself expires) or `own` (the requester's own user,
+    /// as its kubeconfig logs in, e.g. through OIDC: the audit log names the engineer and no token
+    /// is made; a record past its end then grants until a sweep deletes it). Switched only while
+    /// no request is live.
+    #[arg(long, value_enum, value_name = "own|serviceaccount")]
+    pub identity: Option<Identity>,
+
     /// How long a request waits for approval before it expires (default 1h).
     #[arg(long, value_name = "DURATION")]
     pub pending_ttl: Option<String>,
@@ -339,6 +347,13 @@ impl DryRun {
 pub enum Approval {
     None,
     Required,
+}
+
+/// `own` or `serviceaccount`, as the policy ConfigMap spells key `identity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Identity {
+    Own,
+    Serviceaccount,
 }
 
 /// `on` or `off`, as the policy ConfigMap spells it.

@@ -13,7 +13,7 @@ use crate::cluster::Connection;
 use crate::cluster::records::{merge_patch_record, record_meta};
 use crate::state;
 use crate::state::policy::Policy;
-use crate::state::record::{BindingRef, Grant, account_subject};
+use crate::state::record::{BindingRef, Grant, subjects_of};
 
 /// A new request: its record, and where its companion bindings go.
 #[derive(Debug, Clone)]
@@ -38,7 +38,7 @@ impl NewGrant {
         if self.grant.pending {
             return None;
         }
-        self.grant.account.as_ref().map(|account| vec![account_subject(namespace, account)])
+        self.grant.account.as_ref().map(|account| subjects_of(namespace, account, self.grant.user.as_deref()))
     }
 
     fn role_ref(name: &str) -> RoleRef {
@@ -158,7 +158,7 @@ where
     Fut: std::future::Future<Output = Result<()>>,
 {
     let account = crate::cluster::credential::create_account(conn, &grant.id, end, &grant.requested_by).await?;
-    let subjects = serde_json::json!([account_subject(&conn.namespace, &account)]);
+    let subjects = serde_json::json!(subjects_of(&conn.namespace, &account, grant.user.as_deref()));
     if let Err(e) = write_record(subjects).await {
         if grant.account.as_deref() != Some(account.as_str()) {
             let _ = crate::cluster::credential::delete_account(conn, &account).await;

@@ -164,7 +164,8 @@ pub async fn run(global: &GlobalArgs, args: &EnableArgs) -> Result<()> {
         DryRun::Server => conn.dry_run()?,
         DryRun::None => {
             let given_roles = roles.as_deref().filter(|_| !picked);
-            confirm_withdrawal(global, &conn, given_roles, wanted.cluster_roles.as_deref()).await?;
+            let identity = args.identity.map(|i| i == crate::cli::Identity::Own);
+            confirm_withdrawal(global, &conn, given_roles, wanted.cluster_roles.as_deref(), identity).await?;
             conn
         }
     };
@@ -193,6 +194,7 @@ fn other_settings_given(args: &EnableArgs) -> bool {
         || args.trail_warn_lines.is_some()
         || args.guardrails.is_some()
         || args.approval.is_some()
+        || args.identity.is_some()
 }
 
 /// A role withdrawn from live requests revokes them: said in one line and asked on a terminal,
@@ -203,8 +205,9 @@ async fn confirm_withdrawal(
     conn: &Connection,
     roles: Option<&[Role]>,
     cluster_roles: Option<&[AllowedClusterRole]>,
+    own_identity: Option<bool>,
 ) -> Result<()> {
-    if roles.is_none() && cluster_roles.is_none() {
+    if roles.is_none() && cluster_roles.is_none() && own_identity.is_none() {
         return Ok(());
     }
     // A caller who may not list bindings learns what it lacks from enable's own permission check.
@@ -216,27 +219,41 @@ async fn confirm_withdrawal(
     let after = Policy {
         enabled_roles: roles.map(<[Role]>::to_vec).unwrap_or(stored.enabled_roles),
         cluster_roles: cluster_roles.map(<[AllowedClusterRole]>::to_vec).unwrap_or(stored.cluster_roles),
+        own_identity: own_identity.unwrap_or(stored.own_identity),
         ..Policy::default()
     };
     let live = grants.live(Utc::now());
-    let withdrawn: Vec<&Grant> = live.into_iter().filter(|g| !after.lists(&g.role, g.scope.as_deref())).collect();
-    if withdrawn.is_empty() {
-        return Ok(());
+    let ids = |grants: &[&Grant]| {
+        output::terminal(&grants.iter().map(|g| g.id.as_str()).collect::<Vec<_>>().join(", ")).into_owned()
+    };
+    let mut said = Vec::new();
+    // Requests bound the other way: the owner switches the identity only with none live.
+    let rebound: Vec<&Grant> = live.iter().copied().filter(|g| !g.fits_identity(&after)).collect();
+    if !rebound.is_empty() {
+        said.push(format!(
+            "Switching requests to identity {} revokes the {} live request(s) bound the other way ({}) now",
+            crate::state::policy::identity_name(after.own_identity),
+            rebound.len(),
+            ids(&rebound)
+        ));
     }
-    let mut named: Vec<String> = withdrawn.iter().map(|g| g.role.to_string()).collect();
-    named.sort();
-    named.dedup();
-    let ids: Vec<&str> = withdrawn.iter().map(|g| g.id.as_str()).collect();
-    crate::services::prompt::confirm(
-        global,
-        &format!(
+    let withdrawn: Vec<&Grant> = live.into_iter().filter(|g| !after.lists(&g.role, g.scope.as_deref())).collect();
+    if !withdrawn.is_empty() {
+        let mut named: Vec<String> = withdrawn.iter().map(|g| g.role.to_string()).collect();
+        named.sort();
+        named.dedup();
+        said.push(format!(
             "Enabling only {} withdraws {} and revokes its {} live request(s) ({}) now",
             output::terminal(&after.requestable().join(",")),
             named.join(","),
-            ids.len(),
-            output::terminal(&ids.join(", "))
-        ),
-    )
+            withdrawn.len(),
+            ids(&withdrawn)
+        ));
+    }
+    match said.is_empty() {
+        true => Ok(()),
+        false => crate::services::prompt::confirm(global, &said.join("; ")),
+    }
 }
 
 fn print_enabled(done: &Enabled) -> Result<()> {
@@ -317,6 +334,7 @@ mod tests {
             operator_namespaces: None,
             guardrails: None,
             approval: None,
+            identity: None,
             pending_ttl: None,
             approvals: None,
             reason_pattern: None,

@@ -2,7 +2,7 @@
 //! renewed first when it is about to expire and the request allows it. The child's exit status
 //! is passed through.
 
-use std::path::PathBuf;
+use std::ffi::{OsStr, OsString};
 use tokio::process::Command;
 
 use chrono::Utc;
@@ -21,12 +21,17 @@ use crate::state::record::Grant;
 const RENEW_WITHIN: chrono::Duration = chrono::Duration::minutes(5);
 
 /// The request's kubeconfig, renewed first if its credential is about to expire, and the request.
-async fn prepare(global: &GlobalArgs, id: &str) -> Result<(Connection, PathBuf, Grant)> {
+/// With identity `own`, the requester's own kubeconfig, held to the context the plugin used.
+async fn prepare(global: &GlobalArgs, id: &str) -> Result<(Connection, OsString, Grant)> {
     let (conn, grant) = open_live(global, id).await?;
     if grant.pending {
         return Err(Error::refused(format!(
             "refused: request {id} is still waiting for the owner's approval; `kubectl supportaccess renew {id}` waits for it"
         )));
+    }
+    if grant.user.is_some() {
+        let kubeconfig = own_kubeconfig(global, &conn, id)?;
+        return Ok((conn, kubeconfig, grant));
     }
     let path = credential::credential_path(&conn.context, id)?;
     let expiring = grant.credential_expires_at.is_none_or(|at| at - Utc::now() < RENEW_WITHIN);
@@ -44,13 +49,35 @@ async fn prepare(global: &GlobalArgs, id: &str) -> Result<(Connection, PathBuf, 
     }
     // Read back and handed to the command: it must be nobody else's.
     credential::check_for_use(&path)?;
-    Ok((conn, path, grant))
+    Ok((conn, path.into_os_string(), grant))
+}
+
+/// Identity `own`: KUBECONFIG for the child is the requester's own kubeconfig (`--kubeconfig`,
+/// else $KUBECONFIG, else ~/.kube/config), after a private file that says only which context is
+/// current (the one the plugin used: kubectl takes the first file's current-context). Nothing of
+/// the user's credentials is copied.
+fn own_kubeconfig(global: &GlobalArgs, conn: &Connection, id: &str) -> Result<OsString> {
+    let pin = credential::default_path(&conn.context, id)?.with_extension("context");
+    let text = serde_yaml::to_string(&serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": conn.context,
+    }))
+    .map_err(|e| Error::failed(format!("cannot write the context file: {e}")))?;
+    credential::write_private(&pin, &text)?;
+    let theirs = match (&global.kubeconfig, std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty())) {
+        (Some(path), _) => vec![path.clone()],
+        (None, Some(paths)) => std::env::split_paths(&paths).collect(),
+        (None, None) => vec![dirs::home_dir().unwrap_or_default().join(".kube").join("config")],
+    };
+    std::env::join_paths(std::iter::once(pin).chain(theirs))
+        .map_err(|e| Error::failed(format!("cannot pass your kubeconfig on to the command: {e}")))
 }
 
 /// Runs the child with the request's credential, and says which request, role and namespace
 /// (empty when cluster-wide) it runs under. The request's record is watched meanwhile: when the
 /// request stops granting access the child is stopped and the plugin exits 3 saying why.
-async fn run_child(conn: &Connection, mut command: Command, path: &PathBuf, grant: &Grant) -> Result<()> {
+async fn run_child(conn: &Connection, mut command: Command, path: &OsStr, grant: &Grant) -> Result<()> {
     // Everything the command starts stays below the plugin, however it detaches (setsid, a double
     // fork), so that stopping it reaches all of it.
     process::adopt_orphans();
@@ -129,7 +156,7 @@ pub async fn exec(global: &GlobalArgs, args: &ExecArgs) -> Result<()> {
 pub async fn shell(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     let (conn, path, grant) = prepare(global, &args.id).await?;
     let shell = std::env::var_os("SHELL").filter(|s| !s.is_empty()).unwrap_or_else(|| "/bin/sh".into());
-    let shown = output::terminal(&path.display().to_string()).into_owned();
+    let shown = output::terminal(&path.to_string_lossy()).into_owned();
     eprintln!("Support shell for request {}: KUBECONFIG={shown} (exit to leave)", args.id);
     let marked =
         crate::services::support_shell::marked(&shell, &args.id, &credential::default_path(&conn.context, &args.id)?)?;

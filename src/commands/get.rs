@@ -309,7 +309,7 @@ fn render_table(status: &Status, now: DateTime<Utc>, wide: bool) -> String {
     let mut header =
         vec!["ID", "ROLE", "SCOPE", "DRAINING", "REQUESTOR", "REASON", "REQUESTED", "EXPIRES", "CREDENTIAL"];
     if wide {
-        header.extend(["REQUESTED BY", "APPROVED BY"]);
+        header.extend(["REQUESTED BY", "APPROVED BY", "SUBJECT"]);
     }
     let mut table = output::table(&header);
     for grant in &status.active_requests {
@@ -325,7 +325,11 @@ fn render_table(status: &Status, now: DateTime<Utc>, wide: bool) -> String {
             grant.reason.clone(),
             relative(grant.requested_at, now),
             relative(grant.expires_at, now),
-            grant.credential_expires_at.map(|at| relative(at, now)).unwrap_or_else(|| "-".into()),
+            match (&grant.user, grant.credential_expires_at) {
+                (Some(_), _) => "own user".to_string(),
+                (None, Some(at)) => relative(at, now),
+                (None, None) => "-".into(),
+            },
         ];
         if wide {
             let approvers: Vec<&str> = grant.approvals.iter().map(|a| a.by.as_str()).collect();
@@ -333,7 +337,13 @@ fn render_table(status: &Status, now: DateTime<Utc>, wide: bool) -> String {
                 true => grant.approved_by.clone().unwrap_or_else(|| "-".into()),
                 false => approvers.join(","),
             };
-            row.extend([grant.requested_by.clone(), approvers]);
+            // Whom the record binds: the requester's own user (identity own), else its ServiceAccount.
+            let subject = match (&grant.user, &grant.account) {
+                (Some(user), _) => format!("User {user}"),
+                (None, Some(account)) => format!("ServiceAccount {account}"),
+                (None, None) => "-".into(),
+            };
+            row.extend([grant.requested_by.clone(), approvers, subject]);
         }
         table.add_row(output::row(row));
     }

@@ -17,6 +17,22 @@ pub async fn run(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     }
     let by = conn.whoami().await?;
     let at = renew(&conn, &grant, &by).await?;
+    if let (Some(user), Some(format)) = (&grant.user, global.output.as_ref().filter(|f| f.is_structured())) {
+        return print_structured(
+            &serde_json::json!({ "id": grant.id, "expiresAt": rfc3339(at), "user": user }),
+            format,
+        );
+    }
+    if grant.user.is_some() {
+        // Identity `own`, approved while its `request` was interrupted: nothing was minted.
+        crate::outln!(
+            "Request {} is granted: your own user {} holds its role until {}.",
+            terminal(&grant.id),
+            terminal(grant.user.as_deref().unwrap_or_default()),
+            rfc3339(at)
+        );
+        return Ok(());
+    }
     let path = credential::credential_path(&conn.context, &grant.id)?;
     match &global.output {
         Some(format) if format.is_structured() => print_structured(

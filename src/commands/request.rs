@@ -74,6 +74,7 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
                 "expiresAt": rfc3339(grant.expires_at),
                 "credentialExpiresAt": rfc3339(credential_expires_at),
                 "kubeconfig": path,
+                "user": grant.user,
             }),
             format,
         ),
@@ -84,12 +85,23 @@ pub async fn run(global: &GlobalArgs, args: &RequestArgs) -> Result<()> {
                 crate::outln!("Scope: namespace {scope}");
             }
             crate::outln!("Request Expires At: {}", rfc3339(grant.expires_at));
-            crate::outln!("Credential Expires At: {}", rfc3339(credential_expires_at));
-            crate::outln!("Kubeconfig: {}", terminal(&path.display().to_string()));
             let pods = match &grant.scope {
                 Some(scope) => format!("-n {scope}"),
                 None => "-A".to_string(),
             };
+            let Some(path) = path else {
+                // Identity `own`: no credential; the requester's own context holds the role.
+                crate::outln!(
+                    "Identity: your own user {} (context {:?}) holds the role until {}; no credential was made",
+                    terminal(grant.user.as_deref().unwrap_or_default()),
+                    conn.context,
+                    rfc3339(grant.expires_at)
+                );
+                crate::outln!("Use it with: kubectl get pods {pods}   (or: kubectl supportaccess exec {id} -- …)");
+                return Ok(());
+            };
+            crate::outln!("Credential Expires At: {}", rfc3339(credential_expires_at));
+            crate::outln!("Kubeconfig: {}", terminal(&path.display().to_string()));
             crate::outln!("Use it with: kubectl supportaccess exec {id} -- kubectl get pods {pods}");
             Ok(())
         }

@@ -129,6 +129,7 @@ fn judge<K: Binding>(
     .map(|mut record| {
         record.read_as = meta.uid.clone().zip(meta.resource_version.clone());
         record.account = crate::state::record::account_of(&asked.id, binding.subjects(), namespace);
+        record.user = crate::state::record::user_of(&asked.id, binding.subjects(), namespace);
         record
     })?;
     if record.requested_at != asked.requested_at || record.requested_by != asked.requested_by {
@@ -224,9 +225,12 @@ pub async fn approve_request(conn: &Connection, grant: &Grant, policy: &Policy, 
         approved_at: Some(now),
         approvals: approvals.clone(),
         account: Some(account.clone()),
+        // With identity `own` the grant binds the requester's own user too: the one that made the
+        // record, as its ServiceAccount's name carries it.
+        user: policy.own_identity.then(|| grant.requested_by.clone()),
         ..grant.clone()
     };
-    let subjects = json!([crate::state::record::account_subject(&conn.namespace, &account)]);
+    let subjects = json!(crate::state::record::subjects_of(&conn.namespace, &account, approved.user.as_deref()));
     let annotations = [
         (ann::STATE, None),
         (ann::APPROVED_BY, Some(by.to_string())),

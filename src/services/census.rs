@@ -410,6 +410,7 @@ fn judge(binding: &Listed<'_>, labels: &BTreeMap<String, String>, policy: Option
             grant.pending_until = policy.and_then(|_| crate::base::duration::after(grant.requested_at, ttl));
         }
         grant.account = account.clone();
+        grant.user = crate::state::record::user_of(&id, binding.subjects, system);
         let problem = check_binding(&grant, binding.role_ref, binding.subjects, system)
             .err()
             .or_else(|| policy.and_then(|p| check_policy(&grant, p).err()));

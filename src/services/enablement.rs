@@ -10,7 +10,7 @@ use k8s_openapi::api::rbac::v1::Subject;
 
 use crate::base::duration::format_duration;
 use crate::base::error::{Error, Result};
-use crate::cli::{Approval, EnableArgs, GlobalArgs, Switch};
+use crate::cli::{Approval, EnableArgs, GlobalArgs, Identity, Switch};
 use crate::cluster::Connection;
 use crate::cluster::access::Permission;
 use crate::cluster::history;
@@ -172,6 +172,7 @@ fn desired_policy(args: &EnableArgs, wanted: &Wanted, roles: &[Role], before: Op
         operator_namespaces: wanted.operator_namespaces.clone().unwrap_or(base.operator_namespaces),
         guardrails: args.guardrails.map(|g| g == Switch::On).unwrap_or(base.guardrails),
         approval_required: args.approval.map(|a| a == Approval::Required).unwrap_or(base.approval_required),
+        own_identity: args.identity.map(|i| i == Identity::Own).unwrap_or(base.own_identity),
         pending_ttl: wanted.pending_ttl.unwrap_or(base.pending_ttl),
         approvals: args.approvals.unwrap_or(base.approvals),
         reason_pattern: wanted.reason_pattern.clone().unwrap_or(base.reason_pattern),
@@ -312,8 +313,15 @@ pub async fn enable(
     }
     let policy = &change.after;
     let withdrawn: Vec<&Grant> = before.live(Utc::now()).into_iter().filter(|g| !g.allowed_by(policy)).collect();
-    let revoked =
-        end_requests(&conn, &by, &withdrawn, &before, EventKind::Revoked, "its role is no longer enabled").await?;
+    let revoked = end_requests(
+        &conn,
+        &by,
+        &withdrawn,
+        &before,
+        EventKind::Revoked,
+        "its role is no longer enabled, or the policy's identity no longer binds it so",
+    )
+    .await?;
     // Each setting as `key value`; a key whose value is empty is left out.
     let settings = [
         ("roles", policy.enabled_roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(",")),

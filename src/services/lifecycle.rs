@@ -27,8 +27,14 @@ pub async fn drain_requests(
 ) -> Result<Vec<String>> {
     let now = Utc::now();
     let grants = Grants::read(conn, Scan::Managed).await?;
+    let (own, minted): (Vec<&Grant>, Vec<&Grant>) =
+        grants.live(now).into_iter().filter(|g| selects(g)).partition(|g| g.user.is_some());
+    // A request bound to its requester's own user has no credential of the plugin's to run out:
+    // it ends now.
+    let detail = format!("{why}; it bound its requester's own user, which no credential's expiry ends");
+    let mut ended = end_requests(conn, by, &own, &grants, EventKind::Revoked, &detail).await?;
     let mut events = Vec::new();
-    for grant in grants.live(now).into_iter().filter(|g| selects(g)) {
+    for grant in minted {
         let end = grant.credential_expires_at.unwrap_or(now).min(grant.expires_at).max(now);
         if end >= grant.expires_at {
             continue;
@@ -38,7 +44,8 @@ pub async fn drain_requests(
         events.push(HistoryEvent::request(EventKind::Drained, grant, by, detail));
     }
     history::record(conn, &events).await?;
-    Ok(events.into_iter().filter_map(|e| e.id).collect())
+    ended.extend(events.into_iter().filter_map(|e| e.id));
+    Ok(ended)
 }
 
 /// Deletes every binding of these requests' groups now and records `event` for each whose record

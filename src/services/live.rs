@@ -108,12 +108,40 @@ pub async fn renew(conn: &Connection, grant: &Grant, by: &str) -> Result<chrono:
             grant.role, grant.id
         )));
     }
+    if grant.user.is_some() {
+        return match grant.credential_expires_at {
+            // Approved while its `request` was interrupted: granted now.
+            None => own_identity_granted(conn, grant).await,
+            Some(_) => Err(Error::refused(format!(
+                "refused: request {} binds your own user (the policy's identity is own), which holds the role until \
+                 {}: there is no credential to renew",
+                grant.id,
+                rfc3339(grant.expires_at)
+            ))),
+        };
+    }
     require(conn, by, &credential::minting_permissions(&conn.namespace)).await?;
     let path = credential::credential_path(&conn.context, &grant.id)?;
     let at = credential::issue(conn, grant, policy.credential_ttl, &path).await?;
     let detail = format!("credential until {}", rfc3339(at));
     history::record(conn, &[HistoryEvent::request(EventKind::Renewed, grant, by, detail)]).await?;
     Ok(at)
+}
+
+/// Identity `own`: the granted record says its requester's user holds the role until its end (as
+/// a minted credential's expiry says it for a ServiceAccount), so that it is not taken for a
+/// request abandoned before its first credential.
+pub async fn own_identity_granted(conn: &Connection, grant: &Grant) -> Result<chrono::DateTime<Utc>> {
+    if grant.user.is_none() {
+        return Err(Error::failed(format!(
+            "request {} was granted to its ServiceAccount alone, not to your own user: the policy's identity \
+             changed meanwhile; nothing was kept",
+            grant.id
+        )));
+    }
+    let annotations = [(crate::state::annotations::CREDENTIAL_EXPIRES_AT, rfc3339(grant.expires_at))];
+    crate::cluster::records::annotate(conn, grant, &annotations).await?;
+    Ok(grant.expires_at)
 }
 
 /// Says what the owner runs, then waits (watching the record, a spinner on a terminal) until

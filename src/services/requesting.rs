@@ -77,11 +77,12 @@ async fn ensure_requester(conn: &Connection) -> Result<()> {
     )))
 }
 
-/// A request made: its id, its record, where its kubeconfig is and when its credential expires.
+/// A request made: its id, its record, where its kubeconfig is and when its credential expires
+/// (with identity `own`, no kubeconfig: the requester's own user holds the role until the end).
 pub struct Requested {
     pub id: String,
     pub grant: Grant,
-    pub path: std::path::PathBuf,
+    pub path: Option<std::path::PathBuf>,
     pub credential_expires_at: chrono::DateTime<Utc>,
 }
 
@@ -184,6 +185,13 @@ pub async fn request(conn: &Connection, args: &RequestArgs, wanted: &Wanted) -> 
         ));
     }
 
+    if policy.own_identity && args.kubeconfig_out.is_some() {
+        return Err(Error::usage(format!(
+            "--kubeconfig-out: requests on context {:?} bind your own user (policy key identity is own), so no \
+             credential or kubeconfig is made; nothing was made",
+            conn.context
+        )));
+    }
     let id = new_id()?;
     // Before anything is made: a credential directory others could write is refused here.
     let path = match &args.kubeconfig_out {
@@ -213,6 +221,9 @@ pub async fn request(conn: &Connection, args: &RequestArgs, wanted: &Wanted) -> 
             credential_expires_at: None,
             requested_by: by.clone(),
             pending: policy.approval_required,
+            // With identity `own` the record binds the requester's own user too (a pending one gets
+            // it from the approver).
+            user: (policy.own_identity && account.is_some()).then(|| by.clone()),
             account,
             ..Grant::default()
         },
@@ -274,8 +285,13 @@ pub async fn request(conn: &Connection, args: &RequestArgs, wanted: &Wanted) -> 
         grant = await_approval(conn, &grant, &policy).await?;
     }
     // `issue` writes the kubeconfig last: when it fails, the file at `path` (the user's own,
-    // perhaps) was never touched and is left alone.
-    let credential_expires_at = match credential::issue(conn, &grant, policy.credential_ttl, &path).await {
+    // perhaps) was never touched and is left alone. With identity `own` nothing is minted: the
+    // record says that its requester's user holds the role until its end.
+    let issued = match policy.own_identity {
+        true => crate::services::live::own_identity_granted(conn, &grant).await,
+        false => credential::issue(conn, &grant, policy.credential_ttl, &path).await,
+    };
+    let credential_expires_at = match issued {
         Ok(at) => at,
         Err(e) => return Err(roll_back(conn, &new.grant, e).await),
     };
@@ -287,7 +303,9 @@ pub async fn request(conn: &Connection, args: &RequestArgs, wanted: &Wanted) -> 
         false => history::record(conn, &[HistoryEvent::request(EventKind::Requested, &grant, &by, detail)]).await,
     };
     if let Err(e) = recorded {
-        let _ = std::fs::remove_file(&path);
+        if !policy.own_identity {
+            let _ = std::fs::remove_file(&path);
+        }
         return Err(roll_back(conn, &new.grant, e).await);
     }
     if args.kubeconfig_out.is_some()
@@ -296,6 +314,7 @@ pub async fn request(conn: &Connection, args: &RequestArgs, wanted: &Wanted) -> 
     {
         crate::output::warn(&format!("{}; renew and exec will write the default path instead", e.message));
     }
+    let path = (!policy.own_identity).then_some(path);
     Ok(Outcome::Made(Box::new(Requested { id, grant, path, credential_expires_at })))
 }
 

@@ -201,6 +201,7 @@ fn record_of<K: Binding>(binding: &K, namespace: &str) -> Option<Grant> {
     let mut grant =
         Grant::from_metadata(meta.name.as_deref()?, meta.namespace.as_deref(), &labels, &annotations).ok()?;
     grant.account = crate::state::record::account_of(&grant.id, binding.subjects(), namespace);
+    grant.user = crate::state::record::user_of(&grant.id, binding.subjects(), namespace);
     Some(grant)
 }
 

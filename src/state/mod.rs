@@ -145,6 +145,10 @@ pub mod policy_keys {
     /// How many lines the trail may hold before `get` warns that it is time to export and prune
     /// (a whole number, at least 1000; default [`super::DEFAULT_TRAIL_WARN_LINES`]).
     pub const TRAIL_WARN_LINES: &str = "trailWarnLines";
+    /// Whose identity a request's record binds: `serviceaccount` (the default: a ServiceAccount
+    /// per request, whose tokens the plugin mints) or `own` (the requester's own user, as the API
+    /// server authenticated it; no token is made).
+    pub const IDENTITY: &str = "identity";
     pub const UPDATED_AT: &str = "updatedAt";
     pub const UPDATED_BY: &str = "updatedBy";
 }

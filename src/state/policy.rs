@@ -33,6 +33,10 @@ pub struct Policy {
     /// `required`).
     #[serde(serialize_with = "serialize_approval", rename = "approval")]
     pub approval_required: bool,
+    /// Whether a request's record binds the requester's own user beside its ServiceAccount, and
+    /// no token is made (key `identity`, `own` or `serviceaccount`).
+    #[serde(serialize_with = "serialize_identity", rename = "identity")]
+    pub own_identity: bool,
     /// How long a request waits for approval before it expires (key `pendingTTL`).
     #[serde(rename = "pendingTTL", serialize_with = "serialize_duration")]
     pub pending_ttl: Duration,
@@ -62,6 +66,15 @@ fn serialize_duration<S: serde::Serializer>(value: &Duration, serializer: S) -> 
 
 fn serialize_approval<S: serde::Serializer>(required: &bool, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(approval_name(*required))
+}
+
+fn serialize_identity<S: serde::Serializer>(own: &bool, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(identity_name(*own))
+}
+
+/// `own` or `serviceaccount`, as key `identity` spells it.
+pub fn identity_name(own: bool) -> &'static str {
+    if own { "own" } else { "serviceaccount" }
 }
 
 /// Reads key `trailWarnLines` (or `--trail-warn-lines`): a whole number, at least 1000.
@@ -116,6 +129,7 @@ impl Default for Policy {
             operator_namespaces: state::DEFAULT_OPERATOR_NAMESPACES.iter().map(|ns| ns.to_string()).collect(),
             guardrails: true,
             approval_required: false,
+            own_identity: false,
             pending_ttl: parse_duration(state::DEFAULT_PENDING_TTL).expect("valid default"),
             approvals: 1,
             reason_pattern: None,
@@ -184,6 +198,13 @@ impl Policy {
                 other => return Err(fail(key::APPROVAL, format!("is {other:?}, not \"none\" or \"required\""))),
             };
         }
+        if let Some(value) = data.get(key::IDENTITY) {
+            policy.own_identity = match value.as_str() {
+                "own" => true,
+                "serviceaccount" => false,
+                other => return Err(fail(key::IDENTITY, format!("is {other:?}, not \"own\" or \"serviceaccount\""))),
+            };
+        }
         if let Some(value) = data.get(key::PENDING_TTL) {
             policy.pending_ttl = parse_duration(value).map_err(|e| fail(key::PENDING_TTL, e))?;
         }
@@ -231,6 +252,7 @@ impl Policy {
             (key::OPERATOR_NAMESPACES.to_string(), self.operator_namespaces.join(",")),
             (key::GUARDRAILS.to_string(), if self.guardrails { "on" } else { "off" }.to_string()),
             (key::APPROVAL.to_string(), approval_name(self.approval_required).to_string()),
+            (key::IDENTITY.to_string(), identity_name(self.own_identity).to_string()),
             (key::PENDING_TTL.to_string(), format_duration(self.pending_ttl)),
             (key::APPROVALS.to_string(), self.approvals.to_string()),
             (key::REASON_PATTERN.to_string(), self.reason_pattern.clone().unwrap_or_default()),
@@ -337,6 +359,9 @@ impl Policy {
             operator_namespaces: both(&self.operator_namespaces, &other.operator_namespaces),
             guardrails: self.guardrails || other.guardrails,
             approval_required: self.approval_required || other.approval_required,
+            // The owner switches only while no request is live; in between, the guards ask for a
+            // record of either form to bind the requester's user, and mint no token.
+            own_identity: self.own_identity || other.own_identity,
             pending_ttl: self.pending_ttl.min(other.pending_ttl),
             approvals: self.approvals.max(other.approvals),
             // Two patterns cannot be made one that asks both: the new one holds from the start,
@@ -422,6 +447,7 @@ mod tests {
             operator_namespaces: vec!["slurm".into()],
             guardrails: false,
             approval_required: true,
+            own_identity: true,
             pending_ttl: Duration::from_secs(1800),
             approvals: 3,
             reason_pattern: Some("^CASE-[0-9]+: ".into()),
@@ -443,6 +469,8 @@ mod tests {
         assert_eq!(Policy::from_data(&stored).unwrap(), policy);
         assert!(policy.reason_matches("CASE-4711: node down") && !policy.reason_matches("x"));
         assert_eq!(stored["trailWarnLines"], "1000");
+        assert_eq!(stored["identity"], "own");
+        assert_eq!(Policy::from_data(&BTreeMap::new()).unwrap().own_identity, false, "serviceaccount by default");
         for (key, bad) in [
             ("approvals", "0"),
             ("approvals", "6"),
@@ -493,6 +521,8 @@ mod tests {
             assert_eq!(meet.system_namespaces, ["kube-system"]);
             assert!(meet.guardrails && meet.approval_required);
         }
+        let own = Policy { own_identity: true, ..tight.clone() };
+        assert!(own.stricter(&tight).own_identity && tight.stricter(&own).own_identity);
         assert_eq!(tight.stricter(&tight), tight);
         // Never enabled before: nothing is allowed until the ConfigMap says so.
         let first = Policy::default().stricter(&loose);
@@ -512,6 +542,8 @@ mod tests {
             ("guardrails", "maybe"),
             ("approval", "sometimes"),
             ("pendingTTL", "soon"),
+            ("identity", "user"),
+            ("identity", "Own"),
             ("updatedAt", "yesterday"),
             ("clusterRoles", "view,operator"),
             ("clusterRoles", "view,crusoe-support-readonly"),

@@ -53,6 +53,10 @@ pub struct Grant {
     /// The ServiceAccount its record binds (`crusoe-support-<id>-<end>`); `None` while pending.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// With the policy's `identity: own`: the requester's own user, which the record binds
+    /// beside its ServiceAccount (the user the ServiceAccount's name carries); `None` otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
     /// Every annotation of the binding, as stored.
     pub annotations: BTreeMap<String, String>,
     /// The record's uid and resourceVersion in the read this grant comes from: a write that
@@ -190,9 +194,16 @@ impl Grant {
         }
     }
 
-    /// Whether the policy allows its role, in its scope.
+    /// Whether the policy allows its role, in its scope, bound the way the policy's `identity`
+    /// binds (a record that grants nothing yet, or any more, binds no one).
     pub fn allowed_by(&self, policy: &crate::state::policy::Policy) -> bool {
-        policy.allows_in(&self.role, self.scope.as_deref())
+        policy.allows_in(&self.role, self.scope.as_deref()) && self.fits_identity(policy)
+    }
+
+    /// Whether it binds whom the policy's `identity` says: the requester's own user with `own`, its
+    /// ServiceAccount alone with `serviceaccount`.
+    pub fn fits_identity(&self, policy: &crate::state::policy::Policy) -> bool {
+        self.account.is_none() || self.user.is_some() == policy.own_identity
     }
 
     /// Before its end, and able to grant: pending, or bound to its ServiceAccount (a record its
@@ -306,6 +317,7 @@ impl Grant {
             extension_requested: optional_time(ann::EXTENSION_REQUESTED)?,
             extension_approvals: approvals(ann::EXTENSION_APPROVALS)?,
             account: None,
+            user: None,
             annotations: annotations.clone(),
             read_as: None,
             changed_outside: Vec::new(),
@@ -351,16 +363,31 @@ impl Grant {
     }
 }
 
-/// The request ServiceAccount a support binding's subjects name: exactly one subject, a
-/// ServiceAccount in the system namespace `namespace` whose name carries request `id`.
+/// The request ServiceAccount a support binding's subjects name: a ServiceAccount in the system
+/// namespace `namespace` whose name carries request `id`, alone or (identity `own`) followed by
+/// the User its name carries, its requester.
 pub fn account_of(id: &str, subjects: &[Subject], namespace: &str) -> Option<String> {
-    match subjects {
-        [only]
-            if only.kind == "ServiceAccount"
-                && only.namespace.as_deref() == Some(namespace)
-                && state::parse_request_account(&only.name).is_some_and(|(of, _)| of == id) =>
+    bound(id, subjects, namespace).map(|(account, _)| account)
+}
+
+/// The requester's own user a support binding's subjects name after its ServiceAccount
+/// (identity `own`); `None` for a binding of the ServiceAccount alone, or of anything else.
+pub fn user_of(id: &str, subjects: &[Subject], namespace: &str) -> Option<String> {
+    bound(id, subjects, namespace).and_then(|(_, user)| user)
+}
+
+/// The request ServiceAccount and the requester's user (if bound too) of a support binding.
+fn bound(id: &str, subjects: &[Subject], namespace: &str) -> Option<(String, Option<String>)> {
+    let (first, rest) = subjects.split_first()?;
+    let account = state::read_request_account(&first.name)
+        .filter(|a| first.kind == "ServiceAccount" && first.namespace.as_deref() == Some(namespace) && a.id == id)?;
+    match rest {
+        [] => Some((first.name.clone(), None)),
+        [user]
+            if *user == user_subject(account.requester.as_deref().unwrap_or_default())
+                && account.requester.is_some() =>
         {
-            Some(only.name.clone())
+            Some((first.name.clone(), account.requester))
         }
         _ => None,
     }
@@ -369,6 +396,22 @@ pub fn account_of(id: &str, subjects: &[Subject], namespace: &str) -> Option<Str
 /// The subject that grants a request's ServiceAccount.
 pub fn account_subject(namespace: &str, account: &str) -> Subject {
     Subject { kind: "ServiceAccount".into(), name: account.into(), namespace: Some(namespace.into()), api_group: None }
+}
+
+/// The subject that grants a user (identity `own`: the requester's own).
+pub fn user_subject(user: &str) -> Subject {
+    Subject {
+        kind: "User".into(),
+        name: user.into(),
+        namespace: None,
+        api_group: Some("rbac.authorization.k8s.io".into()),
+    }
+}
+
+/// What a request's bindings bind: its ServiceAccount, and with identity `own` its requester's
+/// user after it.
+pub fn subjects_of(namespace: &str, account: &str, user: Option<&str>) -> Vec<Subject> {
+    std::iter::once(account_subject(namespace, account)).chain(user.map(user_subject)).collect()
 }
 
 pub use crate::state::parse_time;

@@ -64,6 +64,13 @@ pub(super) fn source(namespace: &str) -> Value {
                 .into(),
         ),
         validation(
+            "!variables.account || variables.identity != 'own'",
+            format!(
+                "no token of a request ServiceAccount is minted while the policy's identity is own ({policy_ref}, key \
+                 identity): each request binds its requester's own user"
+            ),
+        ),
+        validation(
             "!variables.account || variables.enabled",
             format!("support access is disabled ({policy_ref}): no support credential may be minted"),
         ),

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::base::duration::{format_duration, parse_duration};
 use crate::services::admission::cel;
-use crate::state::policy::{Policy, approval_name};
+use crate::state::policy::{Policy, approval_name, identity_name};
 use crate::state::policy_keys as key;
 
 /// One policy value as the guards carry it.
@@ -80,6 +80,7 @@ pub(super) fn literals(policy: &Policy) -> Vec<(&'static str, Literal)> {
         (key::GUARDRAILS, Literal::Switch(policy.guardrails)),
         (key::API_AUDIENCES, Literal::List(policy.api_audiences.clone())),
         (key::CLUSTER_ROLES, Literal::List(policy.cluster_roles_spelled())),
+        (key::IDENTITY, Literal::Text(identity_name(policy.own_identity).into())),
     ]
 }
 

@@ -491,10 +491,11 @@ mod tests {
                 "approval",
                 "approvals",
                 "reasonPattern",
-                "clusterRoles"
+                "clusterRoles",
+                "identity"
             ]
         );
-        assert_eq!(keys(&guards[1]), ["enabled", "credentialTTL", "apiAudiences"]);
+        assert_eq!(keys(&guards[1]), ["enabled", "credentialTTL", "apiAudiences", "identity"]);
         assert_eq!(keys(&guards[2]), ["maxDuration"]);
         assert_eq!(keys(&guards[3]), Vec::<String>::new());
         assert_eq!(keys(&guards[4]), Vec::<String>::new());

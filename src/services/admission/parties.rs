@@ -103,8 +103,8 @@ pub(super) fn source(namespace: &str) -> Value {
         variable("expiresAt", annotation("object", ann::EXPIRES_AT)),
         variable(
             "ownSubjects",
-            "(has(variables.target.subjects) ? variables.target.subjects : []).all(s, s.kind == 'ServiceAccount' && \
-             s.name.endsWith(variables.me))"
+            "(has(variables.target.subjects) ? variables.target.subjects : []).all(s, (s.kind == 'ServiceAccount' && \
+             s.name.endsWith(variables.me)) || (s.kind == 'User' && s.name == request.userInfo.username))"
                 .into(),
         ),
     ]);
@@ -149,7 +149,8 @@ pub(super) fn source(namespace: &str) -> Value {
         ),
         validation(
             &requester("!variables.isBinding || variables.isRecord || variables.ownSubjects"),
-            "a requester's companions bind only its own request ServiceAccounts (whose names carry its user name)"
+            "a requester's companions bind only its own request ServiceAccounts (whose names carry its user name) \
+             and, with the policy's identity own, its own user"
                 .into(),
         ),
         validation(

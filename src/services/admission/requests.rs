@@ -36,14 +36,20 @@ pub(super) fn source(namespace: &str) -> Value {
         variable("record", "'crusoe-support-' + variables.id".into()),
         variable("hasSubjects", "has(object.subjects) && object.subjects.size() > 0".into()),
         variable("requestedBy", annotation("object", ann::REQUESTED_BY)),
-        // The request's ServiceAccount, and the end its name carries (0 for anything else).
+        // The request's ServiceAccount, and the end its name carries (0 for anything else); with
+        // identity `own`, followed by its requester's own user.
         variable(
             "isAccount",
             format!(
-                "variables.hasSubjects && object.subjects.size() == 1 && object.subjects[0].kind == 'ServiceAccount' && \
+                "variables.hasSubjects && object.subjects.size() == (variables.identity == 'own' ? 2 : 1) && \
+                 object.subjects[0].kind == 'ServiceAccount' && \
                  has(object.subjects[0].namespace) && object.subjects[0].namespace == {ns} && \
                  object.subjects[0].name.matches('^crusoe-support-' + variables.id + '-[0-9]{{1,11}}[.]u[-a-z0-9]+$') && \
-                 object.subjects[0].name.endsWith('.' + {requester})",
+                 object.subjects[0].name.endsWith('.' + {requester}) && (variables.identity != 'own' || \
+                  (object.subjects[1].kind == 'User' && has(object.subjects[1].apiGroup) && \
+                   object.subjects[1].apiGroup == 'rbac.authorization.k8s.io' && \
+                   (!has(object.subjects[1].namespace) || object.subjects[1].namespace == '') && \
+                   object.subjects[1].name == variables.requestedBy))",
                 ns = cel::string(namespace),
                 requester = carried("variables.requestedBy"),
             ),
@@ -184,7 +190,8 @@ pub(super) fn source(namespace: &str) -> Value {
             "variables.pending ? !variables.hasSubjects : (!variables.hasSubjects || variables.isAccount)",
             format!(
                 "a support request's binding has exactly one subject, its requester's ServiceAccount \
-                 {namespace}/crusoe-support-<its id>-<end>.u<its requested-by>, or none (pending approval, or ended)"
+                 {namespace}/crusoe-support-<its id>-<end>.u<its requested-by> (with the policy's identity own, that \
+                 and then the User its requested-by names, no other), or none (pending approval, or ended)"
             ),
         ),
         validation(
