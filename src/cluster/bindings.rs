@@ -54,6 +54,41 @@ impl NewGrant {
         created
     }
 
+    /// Identity `own`: ClusterRoleBinding `crusoe-support-<id>-holder` of ClusterRole
+    /// `crusoe-support-holder` to the request's ServiceAccount and its requester's user: through it
+    /// the guardrails guard asks RBAC whether a user holds a live request, and the requests guard
+    /// grants the record to the user only once it exists. Made before the grant; no party deletes
+    /// it (it has no owner the garbage collector could follow, either): the owner's side does, with
+    /// the request's other bindings.
+    pub async fn create_holder(&self, conn: &Connection, account: &str) -> Result<()> {
+        let binding = ClusterRoleBinding {
+            metadata: ObjectMeta {
+                name: Some(state::holder_name(&self.grant.id)),
+                labels: Some(self.labels()),
+                annotations: Some(self.companion_annotations()),
+                ..ObjectMeta::default()
+            },
+            role_ref: Self::role_ref(state::HOLDER_ROLE),
+            subjects: Some(subjects_of(&conn.namespace, account, self.grant.user.as_deref())),
+        };
+        let api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
+        match conn.call(api.create(&PostParams::default(), &binding)).await {
+            Err(e) if !e.is_conflict() => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// What a companion (and a holder) says: who asked (its ServiceAccount carries that
+    /// requester), and an approved request's who approved, as the admission guard wants them.
+    fn companion_annotations(&self) -> BTreeMap<String, String> {
+        let mut annotations =
+            BTreeMap::from([(state::annotations::REQUESTED_BY.to_string(), self.grant.requested_by.clone())]);
+        if let Some(approver) = &self.grant.approved_by {
+            annotations.insert(state::annotations::APPROVED_BY.to_string(), approver.clone());
+        }
+        annotations
+    }
+
     async fn create_all(&self, conn: &Connection) -> Result<()> {
         let meta = ObjectMeta {
             name: Some(state::binding_name(&self.grant.id)),
@@ -70,12 +105,14 @@ impl NewGrant {
         }
         let api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
         let binding = ClusterRoleBinding { metadata: meta, role_ref, subjects: self.subjects(&conn.namespace) };
-        let record = conn.call(api.create(&PostParams::default(), &binding)).await?;
+        let post = PostParams::default();
+        let record = after_rbac(state::refusals::GRANT_AFTER_HOLDER, || conn.call(api.create(&post, &binding))).await?;
+        let uid = record.metadata.uid.unwrap_or_default();
         // A dry run stores no record, and the guard lets a companion follow only a stored one.
         if self.grant.pending || conn.is_dry_run() {
             return Ok(());
         }
-        self.create_companions(conn, record.metadata.uid.clone().unwrap_or_default()).await
+        self.create_companions(conn, uid).await
     }
 
     /// Creates the `-logs`/`-debug` RoleBindings of a cluster-wide request, owned by its record
@@ -88,14 +125,7 @@ impl NewGrant {
             uid: record_uid,
             ..OwnerReference::default()
         };
-        // A companion says who asked (its ServiceAccount carries that requester), and an approved
-        // request's who approved, as the admission guard wants them to.
-        let mut annotations =
-            BTreeMap::from([(state::annotations::REQUESTED_BY.to_string(), self.grant.requested_by.clone())]);
-        if let Some(approver) = &self.grant.approved_by {
-            annotations.insert(state::annotations::APPROVED_BY.to_string(), approver.clone());
-        }
-        let annotations = Some(annotations);
+        let annotations = Some(self.companion_annotations());
         let namespaces = conn.existing_namespaces(&self.policy.companion_namespaces()).await?;
         let (owner, annotations) = (&owner, &annotations);
         let creations = namespaces.iter().flat_map(|ns| {
@@ -124,19 +154,30 @@ impl NewGrant {
 /// own cache, holds its record's grant: a companion made right after that grant is retried for a
 /// few seconds while the cache catches up.
 async fn create_companion(conn: &Connection, api: &Api<RoleBinding>, binding: &RoleBinding) -> Result<()> {
+    after_rbac(crate::state::refusals::COMPANION_AFTER_GRANT, || async {
+        conn.call(api.create(&PostParams::default(), binding)).await.map(|_| ())
+    })
+    .await
+}
+
+/// Runs `write` until the guard stops refusing it with `refusal` (a grant RBAC's cache does not
+/// hold yet), for up to ten seconds.
+pub async fn after_rbac<T, F, Fut>(refusal: &str, mut write: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    for attempt in 0.. {
-        match conn.call(api.create(&PostParams::default(), binding)).await {
-            Err(e)
-                if e.message.contains(crate::state::refusals::COMPANION_AFTER_GRANT)
-                    && std::time::Instant::now() < deadline =>
-            {
-                crate::base::retry::backoff(attempt.min(4)).await
+    let mut attempt = 0;
+    loop {
+        match write().await {
+            Err(e) if e.message.contains(refusal) && std::time::Instant::now() < deadline => {
+                crate::base::retry::backoff(attempt).await;
+                attempt = (attempt + 1).min(4);
             }
-            result => return result.map(|_| ()),
+            result => return result,
         }
     }
-    Ok(())
 }
 
 /// Moves a live request to a new ServiceAccount whose tokens may last until `end` (the admission
@@ -157,6 +198,11 @@ where
     F: FnOnce(serde_json::Value) -> Fut,
     Fut: std::future::Future<Output = Result<()>>,
 {
+    // Identity `own`: no token is minted, so the ServiceAccount's end bounds nothing, and the record
+    // keeps its ServiceAccount, its holder and its companions.
+    if let (Some(_), Some(account)) = (&grant.user, &grant.account) {
+        return write_record(serde_json::json!(subjects_of(&conn.namespace, account, grant.user.as_deref()))).await;
+    }
     let account = crate::cluster::credential::create_account(conn, &grant.id, end, &grant.requested_by).await?;
     let subjects = serde_json::json!(subjects_of(&conn.namespace, &account, grant.user.as_deref()));
     if let Err(e) = write_record(subjects).await {
@@ -190,7 +236,8 @@ pub async fn delete_own_bindings(conn: &Connection, id: &str, scope: Option<&str
         namespace: scope.map(str::to_string),
         name: state::binding_name(id),
     };
-    let refs: Vec<BindingRef> = std::iter::once(record).chain(own_companions(conn, id).await?).collect();
+    let holder = BindingRef { kind: "ClusterRoleBinding", namespace: None, name: state::holder_name(id) };
+    let refs: Vec<BindingRef> = [record, holder].into_iter().chain(own_companions(conn, id).await?).collect();
     delete_refs(conn, &refs).await?;
     crate::cluster::credential::delete_accounts(conn, &[id]).await
 }

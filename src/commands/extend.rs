@@ -121,6 +121,14 @@ pub async fn run(global: &GlobalArgs, args: &ExtendArgs) -> Result<()> {
             }),
             format,
         ),
+        _ if moved.user.is_some() => {
+            crate::outln!(
+                "Request {} now ends at {}; your own user holds its role until then.",
+                grant.id,
+                rfc3339(end)
+            );
+            Ok(())
+        }
         _ => {
             crate::outln!(
                 "Request {} now ends at {}; its new credential expires at {}.",

@@ -237,7 +237,13 @@ pub async fn approve_request(conn: &Connection, grant: &Grant, policy: &Policy, 
         (ann::APPROVED_AT, Some(rfc3339(now))),
         (ann::APPROVALS, lines),
     ];
-    patch_record(conn, grant, &version, &annotations, Some(subjects)).await?;
+    if approved.user.is_some() {
+        NewGrant { grant: approved.clone(), policy: policy.clone() }.create_holder(conn, &account).await?;
+    }
+    crate::cluster::bindings::after_rbac(crate::state::refusals::GRANT_AFTER_HOLDER, || {
+        patch_record(conn, grant, &version, &annotations, Some(subjects.clone()))
+    })
+    .await?;
     // The companions after the grant: the guard admits one only for a ServiceAccount its record
     // already binds, so no approver alone makes one before the quorum.
     if grant.scope.is_none() {

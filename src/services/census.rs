@@ -77,6 +77,8 @@ impl<'a> Listed<'a> {
 enum Claim {
     Record(Box<Grant>),
     Companion { id: String, suffix: Companion, namespace: String },
+    /// Identity `own`: a request's holder binding.
+    Holder { id: String },
     Invalid(InvalidGrant),
 }
 
@@ -132,13 +134,13 @@ impl Grants {
             let id = match claim {
                 Claim::Record(grant) => Some(&grant.id),
                 Claim::Invalid(invalid) => invalid.id.as_ref(),
-                Claim::Companion { .. } => None,
+                Claim::Companion { .. } | Claim::Holder { .. } => None,
             };
             if let Some(id) = id {
                 *claimed.entry(id.clone()).or_default() += 1;
             }
         }
-        let mut companions = Vec::new();
+        let (mut companions, mut holders) = (Vec::new(), Vec::new());
         for claim in claims {
             match claim {
                 Claim::Record(grant) if claimed.get(&grant.id).copied().unwrap_or(0) > 1 => {
@@ -156,7 +158,19 @@ impl Grants {
                     grants.invalid.push(invalid)
                 }
                 Claim::Companion { id, suffix, namespace } => companions.push((id, suffix, namespace)),
+                Claim::Holder { id } => holders.push(id),
             }
+        }
+        // A holder goes with its record: without one it is swept.
+        for id in holders.into_iter().filter(|id| !grants.valid.iter().any(|g| &g.id == id)) {
+            grants.invalid.push(InvalidGrant {
+                kind: "ClusterRoleBinding",
+                name: state::holder_name(&id),
+                namespace: None,
+                id: Some(id),
+                managed: true,
+                problem: "its request has no trusted record".to_string(),
+            });
         }
         // A companion is trusted only beside a trusted cluster-wide record of a role that has it.
         for (id, suffix, namespace) in companions {
@@ -371,6 +385,23 @@ fn judge(binding: &Listed<'_>, labels: &BTreeMap<String, String>, policy: Option
             only.name
         );
         return Claim::Invalid(InvalidGrant { managed: false, ..untrusted(Some(id.clone()), problem) });
+    }
+    if name == state::holder_name(&id) {
+        return match binding.kind == "ClusterRoleBinding"
+            && binding.role_ref.kind == "ClusterRole"
+            && binding.role_ref.name == state::HOLDER_ROLE
+            && crate::state::record::user_of(&id, binding.subjects, system).is_some()
+        {
+            true => Claim::Holder { id },
+            false => invalid(
+                None,
+                format!(
+                    "a holder binding is a ClusterRoleBinding of ClusterRole {} to its request's ServiceAccount and \
+                     then its requester's user",
+                    state::HOLDER_ROLE
+                ),
+            ),
+        };
     }
     for companion in [Companion::Logs, Companion::Debug] {
         if name == format!("{}-{}", state::binding_name(&id), companion.suffix()) {

@@ -110,14 +110,14 @@ pub async fn renew(conn: &Connection, grant: &Grant, by: &str) -> Result<chrono:
     }
     if grant.user.is_some() {
         return match grant.credential_expires_at {
-            // Approved while its `request` was interrupted: granted now.
-            None => own_identity_granted(conn, grant).await,
-            Some(_) => Err(Error::refused(format!(
+            Some(at) if at >= grant.expires_at => Err(Error::refused(format!(
                 "refused: request {} binds your own user (the policy's identity is own), which holds the role until \
                  {}: there is no credential to renew",
                 grant.id,
                 rfc3339(grant.expires_at)
             ))),
+            // Approved while its `request` was interrupted, or extended: granted until its end.
+            _ => own_identity_granted(conn, grant).await,
         };
     }
     require(conn, by, &credential::minting_permissions(&conn.namespace)).await?;

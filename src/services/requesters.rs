@@ -61,6 +61,7 @@ impl Party {
                 resource_names: Some(
                     crate::services::roles::names()
                         .iter()
+                        .chain(&[state::HOLDER_ROLE])
                         .map(|n| n.to_string())
                         .chain(allowed.iter().cloned())
                         .collect(),
@@ -223,7 +224,7 @@ pub async fn install(
     cluster_roles: &[String],
 ) -> Result<Vec<Installed>> {
     let ns = conn.namespace.as_str();
-    let mut installed = Vec::new();
+    let mut installed = vec![install_one(conn, holder_role()).await?];
     for (party, wanted) in [(Party::Requester, requesters), (Party::Approver, approvers)] {
         let name = party.name();
         installed.push(
@@ -301,14 +302,25 @@ where
     Ok(())
 }
 
-/// Removes both parties' roles and bindings (`uninstall`).
+/// Removes both parties' roles and bindings, and the holder ClusterRole (`uninstall`).
 pub async fn uninstall(conn: &Connection, deleted: &mut Vec<String>) -> Result<()> {
     for party in Party::ALL {
         remove_bindings(conn, party, deleted).await?;
         remove_one::<ClusterRole>(conn, party.name(), deleted, &mut Vec::new()).await?;
         remove_namespaced::<Role>(conn, party.name(), deleted).await?;
     }
-    Ok(())
+    remove_one::<ClusterRole>(conn, state::HOLDER_ROLE, deleted, &mut Vec::new()).await
+}
+
+/// ClusterRole `crusoe-support-holder`: verb `hold` on the support requests resource, which no
+/// API serves, so it grants nothing; with identity `own` a user bound to it holds a live request,
+/// and the guardrails guard asks RBAC for it.
+fn holder_role() -> ClusterRole {
+    ClusterRole {
+        metadata: metadata(state::HOLDER_ROLE, None),
+        rules: Some(vec![rule(state::REQUESTS_GROUP, &[state::REQUESTS_RESOURCE], &[state::HOLD_VERB])]),
+        aggregation_rule: None,
+    }
 }
 
 #[cfg(test)]
@@ -355,7 +367,7 @@ mod tests {
                     assert!(!rule.verbs.iter().any(|v| v == verb), "{party:?} {rule:?}");
                 }
                 if rule.verbs.iter().any(|v| v == "bind") {
-                    assert!(rule.resource_names.as_ref().is_some_and(|n| n.len() == 4), "{rule:?}");
+                    assert!(rule.resource_names.as_ref().is_some_and(|n| n.len() == 5), "{rule:?}");
                 }
             }
         }
@@ -372,7 +384,7 @@ mod tests {
             rules.into_iter().find(|r| r.verbs.contains(&"bind".to_string())).unwrap().resource_names.unwrap()
         };
         for party in Party::ALL {
-            assert_eq!(binds(party).len(), 5);
+            assert_eq!(binds(party).len(), 6);
             assert_eq!(binds(party).last().map(String::as_str), Some("view"));
         }
     }

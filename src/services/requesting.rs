@@ -236,6 +236,13 @@ pub async fn request(conn: &Connection, args: &RequestArgs, wanted: &Wanted) -> 
             // The record and its ServiceAccount, as the API server and its guards answer them.
             let dry = conn.dry_run()?;
             match &new.grant.account {
+                // With identity `own` the grant waits for a stored holder binding: the record is
+                // tried without it.
+                Some(_) if policy.own_identity => {
+                    let ungranted = NewGrant { grant: Grant { pending: true, ..new.grant.clone() }, ..new.clone() };
+                    tokio::try_join!(credential::create_account(&dry, &id, end, &by), ungranted.create(&dry))
+                        .map(|_| ())?
+                }
                 Some(_) => {
                     tokio::try_join!(credential::create_account(&dry, &id, end, &by), new.create(&dry)).map(|_| ())?
                 }
@@ -255,6 +262,12 @@ pub async fn request(conn: &Connection, args: &RequestArgs, wanted: &Wanted) -> 
     }
     let made = async {
         match &new.grant.account {
+            // The holder binding before the grant to the user.
+            Some(_) if policy.own_identity => {
+                let account = credential::create_account(conn, &id, end, &by).await?;
+                new.create_holder(conn, &account).await?;
+                new.create(conn).await
+            }
             Some(_) => tokio::try_join!(credential::create_account(conn, &id, end, &by), new.create(conn)).map(|_| ()),
             None => new.create(conn).await,
         }

@@ -61,6 +61,11 @@ pub mod refusals {
     pub const COMPANION_AFTER_GRANT: &str =
         "a companion binds only the ServiceAccount its record already grants: it is made after the record's grant";
 
+    /// How `crusoe-support-requests` refuses, with identity `own`, a record's grant to its
+    /// requester's user before RBAC holds its holder binding: the plugin retries on it too.
+    pub const GRANT_AFTER_HOLDER: &str =
+        "with identity own, a record grants its requester's user only once its holder binding binds its ServiceAccount";
+
     /// How `crusoe-support-requesters` refuses a party's history write that would take the history past
     /// the size whose rest is the owner's: the plugin then records the event as a Kubernetes Event only.
     pub const HISTORY_FULL_FOR_PARTIES: &str = "no write but the owner's takes a chunk of the trail past its size";
@@ -351,6 +356,24 @@ pub const APPROVER_ROLE: &str = "crusoe-support-approver";
 /// The resource no API serves whose verbs RBAC grants to requesters (`request`) and approvers
 /// (`approve`): the admission guards ask RBAC through CEL's `authorizer`.
 pub const REQUESTS_GROUP: &str = "support-access.crusoe.ai";
+
+/// With identity `own`: the ClusterRole that grants verb [`HOLD_VERB`] on the support requests
+/// resource and nothing else, which each granted request binds to its requester's user (and its
+/// ServiceAccount) with ClusterRoleBinding [`holder_name`], so that the guardrails guard can ask
+/// RBAC whether a user holds a live request.
+pub const HOLDER_ROLE: &str = "crusoe-support-holder";
+
+/// The verb [`HOLDER_ROLE`] grants.
+pub const HOLD_VERB: &str = "hold";
+
+/// A verb no role names: a user granted it holds every verb (cluster-admin), and is not taken
+/// for a holder of a request.
+pub const EVERY_VERB_PROBE: &str = "hold-every-verb";
+
+/// The holder binding of request `id` (identity `own`).
+pub fn holder_name(id: &str) -> String {
+    format!("crusoe-support-{id}-holder")
+}
 pub const REQUESTS_RESOURCE: &str = "requests";
 
 /// Default policy values.

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::GUARDRAILS;
 use super::build::*;
+use crate::state;
 
 /// The GPU and network operators' API groups, whose resources choose the images of privileged
 /// DaemonSets.
@@ -82,6 +83,20 @@ pub(super) fn source(namespace: &str) -> Value {
             .join(" && ");
     let spec = "(has(object.spec) ? object.spec : {})";
     let old_spec = "(has(oldObject.spec) ? oldObject.spec : {})";
+    let validations = validations(&node, spec, old_spec);
+    let mut variables = guardrail_variables();
+    // Bound: a support identity, or, with identity own, a user RBAC says holds a request (bound
+    // to ClusterRole crusoe-support-holder by a request's holder binding) without holding every
+    // verb (cluster-admin holds that one too).
+    variables.push(variable(
+        "bound",
+        format!(
+            "{} || (variables.identity == 'own' && {} && !{})",
+            support_identity(namespace),
+            may(state::HOLD_VERB),
+            may(state::EVERY_VERB_PROBE)
+        ),
+    ));
     json!({
         "failurePolicy": "Fail",
         "matchConstraints": { "resourceRules": [
@@ -95,46 +110,60 @@ pub(super) fn source(namespace: &str) -> Value {
             { "apiGroups": OPERATOR_GROUPS, "apiVersions": ["*"], "operations": ["UPDATE"], "resources": ["*"] },
             probe_rule(),
         ]},
+        // A support identity, or (identity own) a user, not a component of the cluster, who may hold
+        // a request: the validations then ask RBAC.
         "matchConditions": [{
-            "name": "support-identity",
-            "expression": format!("{} || {}", support_identity(namespace), is_probe(GUARDRAILS)),
-        }],
-        "variables": guardrail_variables(),
-        "validations": guarded(vec![
-            validation(
-                "request.resource.group != 'apps' || object.spec.template.spec == oldObject.spec.template.spec",
-                "a support identity may restart or scale a workload but not change its pod template \
-                 (service account, volumes, containers, images, security context)"
-                    .into(),
+            "name": "support-identity-or-a-user",
+            "expression": format!(
+                "{} || {} || !request.userInfo.username.startsWith('system:')",
+                support_identity(namespace),
+                is_probe(GUARDRAILS)
             ),
-            validation(
-                &format!(
-                    "request.resource.group != 'apps' || (variables.newLabels == variables.oldLabels && \
+        }],
+        "variables": variables,
+        "validations": guarded(validations.into_iter().map(|mut v| {
+            v["expression"] = Value::String(format!("!variables.bound || ({})", v["expression"].as_str().unwrap_or("false")));
+            v
+        }).collect()),
+    })
+}
+
+/// The guardrails' validations, each for a writer that is bound by them.
+fn validations(node: &str, spec: &str, old_spec: &str) -> Vec<Value> {
+    vec![
+        validation(
+            "request.resource.group != 'apps' || object.spec.template.spec == oldObject.spec.template.spec",
+            "a support identity may restart or scale a workload but not change its pod template \
+                 (service account, volumes, containers, images, security context)"
+                .into(),
+        ),
+        validation(
+            &format!(
+                "request.resource.group != 'apps' || (variables.newLabels == variables.oldLabels && \
                      variables.newAnnotations.all(k, k == '{RESTARTED_AT}' || (k in variables.oldAnnotations && \
                       variables.oldAnnotations[k] == variables.newAnnotations[k])) && \
                      variables.oldAnnotations.all(k, k == '{RESTARTED_AT}' || k in variables.newAnnotations))"
-                ),
-                format!(
-                    "a support identity may not change a workload's pod template labels or annotations, but for \
+            ),
+            format!(
+                "a support identity may not change a workload's pod template labels or annotations, but for \
                      {RESTARTED_AT} (`kubectl rollout restart`)"
-                ),
             ),
-            validation(
-                &format!("request.resource.group != '' || request.resource.resource != 'nodes' || ({node})"),
-                "a support identity may cordon or uncordon a node and change nothing else on it".into(),
+        ),
+        validation(
+            &format!("request.resource.group != '' || request.resource.resource != 'nodes' || ({node})"),
+            "a support identity may cordon or uncordon a node and change nothing else on it".into(),
+        ),
+        validation(
+            &format!(
+                "!(request.resource.group in {groups}) || ({check})",
+                groups = serde_json::to_string(&OPERATOR_GROUPS).unwrap_or_default().replace('"', "'"),
+                check = same_watched_fields(spec, old_spec, OPERATOR_DEPTH),
             ),
-            validation(
-                &format!(
-                    "!(request.resource.group in {groups}) || ({check})",
-                    groups = serde_json::to_string(&OPERATOR_GROUPS).unwrap_or_default().replace('"', "'"),
-                    check = same_watched_fields(spec, old_spec, OPERATOR_DEPTH),
-                ),
-                "a support identity may not change the image, repository or version fields of a GPU or \
+            "a support identity may not change the image, repository or version fields of a GPU or \
                  network operator resource"
-                    .into(),
-            ),
-        ]),
-    })
+                .into(),
+        ),
+    ]
 }
 
 #[cfg(test)]

@@ -498,7 +498,7 @@ mod tests {
         assert_eq!(keys(&guards[1]), ["enabled", "credentialTTL", "apiAudiences", "identity"]);
         assert_eq!(keys(&guards[2]), ["maxDuration"]);
         assert_eq!(keys(&guards[3]), Vec::<String>::new());
-        assert_eq!(keys(&guards[4]), Vec::<String>::new());
+        assert_eq!(keys(&guards[4]), ["identity"]);
         assert!(carried(&guards[0]).contains(&("maxDuration".into(), "8h".into())));
         assert!(carried(&guards[0]).contains(&("enabledRoles".into(), "readonly,operator".into())));
     }

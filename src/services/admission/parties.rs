@@ -81,9 +81,12 @@ pub(super) fn source(namespace: &str) -> Value {
                  has(variables.target.roleRef) && variables.target.roleRef.kind == 'ClusterRole' && \
                  (variables.target.roleRef.name in {SUPPORT_ROLES} || \
                   (variables.target.metadata.name == 'crusoe-support-' + variables.id && ({role}) == '{cluster}' && \
-                   variables.target.roleRef.name == ({cluster_role}))) && variables.target.metadata.name in \
+                   variables.target.roleRef.name == ({cluster_role})) || \
+                  (variables.target.metadata.name == 'crusoe-support-' + variables.id + '-holder' && \
+                   variables.target.roleRef.name == '{holder}')) && variables.target.metadata.name in \
                  ['crusoe-support-' + variables.id, 'crusoe-support-' + variables.id + '-logs', \
-                  'crusoe-support-' + variables.id + '-debug']",
+                  'crusoe-support-' + variables.id + '-debug', 'crusoe-support-' + variables.id + '-holder']",
+                holder = state::HOLDER_ROLE,
                 managed = label("variables.target", state::MANAGED_LABEL),
                 role = label("variables.target", state::ROLE_LABEL),
                 cluster = state::CLUSTER_ROLE_LABEL_VALUE,
@@ -115,8 +118,8 @@ pub(super) fn source(namespace: &str) -> Value {
         validation(
             "!variables.isBinding || (variables.isSupport && variables.wasSupport)",
             "a requester or approver writes and deletes only support records and companions \
-             (crusoe-support-<id>[-logs|-debug], labelled, bound to a support ClusterRole, or a record bound to the \
-             ClusterRole its cluster-role annotation names)"
+             (crusoe-support-<id>[-logs|-debug|-holder], labelled, bound to a support ClusterRole or the holder \
+             ClusterRole, or a record bound to the ClusterRole its cluster-role annotation names)"
                 .into(),
         ),
         validation(
@@ -131,6 +134,13 @@ pub(super) fn source(namespace: &str) -> Value {
                  (has(object.subjects) ? object.subjects : []) == (has(oldObject.subjects) ? oldObject.subjects : [])",
             "a requester or approver never changes a companion's subjects (it deletes the companion and creates it \
              again)"
+                .into(),
+        ),
+        validation(
+            "!variables.isBinding || request.operation != 'DELETE' || \
+             variables.target.metadata.name != 'crusoe-support-' + variables.id + '-holder'",
+            "a requester or approver never deletes a holder binding crusoe-support-<id>-holder: while it is there, \
+             its user holds a request and the guardrails bind it; the owner's side deletes it with the request"
                 .into(),
         ),
         validation(

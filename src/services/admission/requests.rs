@@ -61,6 +61,15 @@ pub(super) fn source(namespace: &str) -> Value {
                 .into(),
         ),
         variable("isRecord", "variables.name == variables.record".into()),
+        // Identity `own`: the binding that makes a user holding a request known to RBAC.
+        variable(
+            "isHolder",
+            format!(
+                "request.kind.kind == 'ClusterRoleBinding' && variables.name == variables.record + '-holder' && \
+                 object.roleRef.kind == 'ClusterRole' && object.roleRef.name == '{}'",
+                state::HOLDER_ROLE
+            ),
+        ),
         variable(
             "isCompanion",
             "request.kind.kind == 'RoleBinding' && object.roleRef.kind == 'ClusterRole' && \
@@ -195,11 +204,35 @@ pub(super) fn source(namespace: &str) -> Value {
             ),
         ),
         validation(
-            "variables.isRecord ? (!has(object.metadata.ownerReferences) || object.metadata.ownerReferences.size() == 0) : \
+            "!variables.isHolder || (variables.identity == 'own' && variables.isAccount)",
+            format!(
+                "a holder binding crusoe-support-<id>-holder is made only while the policy's identity is own \
+                 ({policy_ref}, key identity), and binds the request's ServiceAccount and then its requester's user"
+            ),
+        ),
+        validation(
+            &format!(
+                "variables.identity != 'own' || !variables.isRecord || !variables.isAccount || variables.hadSubjects || \
+                 authorizer.serviceAccount(object.subjects[0].namespace, object.subjects[0].name)\
+                  .group('{group}').resource('{resource}').check('{hold}').allowed()",
+                group = state::REQUESTS_GROUP,
+                resource = state::REQUESTS_RESOURCE,
+                hold = state::HOLD_VERB,
+            ),
+            format!(
+                "{} (ClusterRoleBinding crusoe-support-<id>-holder of ClusterRole {}, which puts the user under the \
+                 guardrails while the request is live)",
+                crate::state::refusals::GRANT_AFTER_HOLDER,
+                state::HOLDER_ROLE
+            ),
+        ),
+        validation(
+            "(variables.isRecord || variables.isHolder) ? \
+             (!has(object.metadata.ownerReferences) || object.metadata.ownerReferences.size() == 0) : \
              (has(object.metadata.ownerReferences) && object.metadata.ownerReferences.exists(o, \
               o.apiVersion == 'rbac.authorization.k8s.io/v1' && o.kind == 'ClusterRoleBinding' && o.name == variables.record))",
-            "a support request's record has no owner (nothing may delete it but the owner's side, which records it), and \
-             each companion names its record ClusterRoleBinding crusoe-support-<id> as its owner, so that the garbage \
+            "a support request's record and holder have no owner (nothing may delete them but the owner's side, which \
+             records it), and each companion names its record ClusterRoleBinding crusoe-support-<id> as its owner, so that the garbage \
              collector removes a companion whose record does not exist"
                 .into(),
         ),
@@ -229,11 +262,11 @@ pub(super) fn source(namespace: &str) -> Value {
         ),
         validation(
             &format!(
-                "variables.role in ['readonly', 'operator'] ? \
+                "variables.isHolder || (variables.role in ['readonly', 'operator'] ? \
                  (variables.role in variables.enabledRoles && variables.clusterRole == '') : \
                  (variables.role == '{cluster}' && variables.isRecord && variables.clusterRole != '' && \
                   (variables.clusterRole in variables.clusterRoles || (request.kind.kind == 'RoleBinding' && \
-                   variables.clusterRole + '{namespaced}' in variables.clusterRoles)))",
+                   variables.clusterRole + '{namespaced}' in variables.clusterRoles))))",
                 cluster = state::CLUSTER_ROLE_LABEL_VALUE,
                 namespaced = crate::state::roles::NAMESPACED_SUFFIX,
             ),
@@ -251,12 +284,13 @@ pub(super) fn source(namespace: &str) -> Value {
             &format!(
                 "variables.isRecord ? (object.roleRef.kind == 'ClusterRole' && object.roleRef.name == \
                  (variables.role == '{}' ? variables.clusterRole : 'crusoe-support-' + variables.role)) : \
-                 variables.isCompanion",
+                 (variables.isCompanion || variables.isHolder)",
                 state::CLUSTER_ROLE_LABEL_VALUE
             ),
             "a support binding is either the record crusoe-support-<id> bound to ClusterRole \
              crusoe-support-<role> (or to the allowed ClusterRole it names), or its -logs/-debug RoleBinding in a \
-             system namespace (or, for operator, an operator namespace)"
+             system namespace (or, for operator, an operator namespace), or its -holder ClusterRoleBinding of \
+             ClusterRole crusoe-support-holder"
                 .into(),
         ),
         validation(
