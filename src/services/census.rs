@@ -76,9 +76,15 @@ impl<'a> Listed<'a> {
 /// What a binding that claims a request id turned out to be, before the claims are counted.
 enum Claim {
     Record(Box<Grant>),
-    Companion { id: String, suffix: Companion, namespace: String },
+    Companion {
+        id: String,
+        suffix: Companion,
+        namespace: String,
+    },
     /// Identity `own`: a request's holder binding.
-    Holder { id: String },
+    Holder {
+        id: String,
+    },
     Invalid(InvalidGrant),
 }
 

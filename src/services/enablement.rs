@@ -332,6 +332,7 @@ pub async fn enable(
         ("systemNamespaces", policy.system_namespaces.join(",")),
         ("operatorNamespaces", policy.operator_namespaces.join(",")),
         ("approval", crate::state::policy::approval_name(policy.approval_required).to_string()),
+        ("identity", crate::state::policy::identity_name(policy.own_identity).to_string()),
         ("approvals", policy.approvals.to_string()),
         ("pendingTTL", format_duration(policy.pending_ttl)),
         ("reasonPattern", policy.reason_pattern.clone().unwrap_or_default()),

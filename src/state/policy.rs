@@ -470,7 +470,7 @@ mod tests {
         assert!(policy.reason_matches("CASE-4711: node down") && !policy.reason_matches("x"));
         assert_eq!(stored["trailWarnLines"], "1000");
         assert_eq!(stored["identity"], "own");
-        assert_eq!(Policy::from_data(&BTreeMap::new()).unwrap().own_identity, false, "serviceaccount by default");
+        assert!(!Policy::from_data(&BTreeMap::new()).unwrap().own_identity, "serviceaccount by default");
         for (key, bad) in [
             ("approvals", "0"),
             ("approvals", "6"),

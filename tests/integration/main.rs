@@ -16,6 +16,7 @@ mod harness;
 mod helm;
 mod hostile;
 mod hostile2;
+mod identity;
 mod owner;
 mod ownership;
 mod records;
