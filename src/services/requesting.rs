@@ -278,10 +278,11 @@ pub async fn request(conn: &Connection, args: &RequestArgs, wanted: &Wanted) -> 
     }
     let mut grant = new.grant.clone();
     let detail = format!(
-        "{} for {}{}",
+        "{} for {}{}{}",
         wanted.role,
         format_duration(wanted.duration),
-        scope.map(|ns| format!(" in namespace {ns}")).unwrap_or_default()
+        scope.map(|ns| format!(" in namespace {ns}")).unwrap_or_default(),
+        if policy.own_identity { ", bound to its requester's own user" } else { "" }
     );
     if grant.pending {
         // The question is on the record for the owner and the auditor before anyone answers it.
