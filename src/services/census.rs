@@ -81,9 +81,11 @@ enum Claim {
         suffix: Companion,
         namespace: String,
     },
-    /// Identity `own`: a request's holder binding.
+    /// Identity `own`: a request's holder binding; `young` while its record may still be on its
+    /// way (`request` makes the holder first).
     Holder {
         id: String,
+        young: bool,
     },
     Invalid(InvalidGrant),
 }
@@ -164,10 +166,12 @@ impl Grants {
                     grants.invalid.push(invalid)
                 }
                 Claim::Companion { id, suffix, namespace } => companions.push((id, suffix, namespace)),
-                Claim::Holder { id } => holders.push(id),
+                Claim::Holder { id, young: false } => holders.push(id),
+                Claim::Holder { young: true, .. } => {}
             }
         }
-        // A holder goes with its record: without one it is swept.
+        // A holder goes with its record: without one (past the moment `request` takes between
+        // them) it is swept.
         for id in holders.into_iter().filter(|id| !grants.valid.iter().any(|g| &g.id == id)) {
             grants.invalid.push(InvalidGrant {
                 kind: "ClusterRoleBinding",
@@ -357,6 +361,10 @@ fn companions_in(policy: Option<&Policy>, role: &GrantRole, namespace: &str) -> 
     }
 }
 
+/// How long a holder binding may stand without its record: `request` makes the holder, then the
+/// record (retrying for up to ten seconds while RBAC's cache catches up).
+const HOLDER_BEFORE_RECORD: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
 /// Judges a managed binding: the exact record of its id, one of its companions, or invalid.
 fn judge(binding: &Listed<'_>, labels: &BTreeMap<String, String>, policy: Option<&Policy>, system: &str) -> Claim {
     let meta = binding.meta;
@@ -398,7 +406,11 @@ fn judge(binding: &Listed<'_>, labels: &BTreeMap<String, String>, policy: Option
             && binding.role_ref.name == state::HOLDER_ROLE
             && crate::state::record::user_of(&id, binding.subjects, system).is_some()
         {
-            true => Claim::Holder { id },
+            true => {
+                let made = meta.creation_timestamp.as_ref().and_then(|t| crate::state::parse_time(&t.0.to_string()));
+                let young = made.is_some_and(|at| Utc::now() - at < HOLDER_BEFORE_RECORD);
+                Claim::Holder { id, young }
+            }
             false => invalid(
                 None,
                 format!(
@@ -656,6 +668,40 @@ mod tests {
         let mut grants = Grants::sort(listed, policy, NS);
         grants.scan = Some(Scan::All);
         grants
+    }
+
+    #[test]
+    fn an_own_identity_record_binds_its_user_and_its_holder_goes_with_it() {
+        let user = crate::state::record::user_subject("alice");
+        let mut own = live("ab12");
+        own.subjects.push(user.clone());
+        let holder = |id: &str, made: chrono::DateTime<Utc>, who: Subject| {
+            let mut holder = live(id);
+            holder.meta.name = Some(state::holder_name(id));
+            holder.meta.creation_timestamp =
+                Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(made.to_rfc3339().parse().unwrap()));
+            holder.role_ref.name = state::HOLDER_ROLE.into();
+            holder.subjects.push(who);
+            holder
+        };
+        let old = Utc::now() - chrono::TimeDelta::minutes(5);
+        let grants = sorted(
+            &[
+                own,
+                holder("ab12", old, user.clone()),
+                // Made by a `request` a moment ago, its record not there yet: left alone.
+                holder("cd34", Utc::now(), user.clone()),
+                // Its record gone: swept.
+                holder("ef56", old, user.clone()),
+                // Not the user its ServiceAccount carries.
+                holder("gh78", old, crate::state::record::user_subject("bob")),
+            ],
+            Some(&policy()),
+        );
+        assert_eq!(grants.valid.len(), 1);
+        assert_eq!(grants.valid[0].user.as_deref(), Some("alice"));
+        let invalid: Vec<&str> = grants.invalid.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(invalid, ["crusoe-support-gh78-holder", "crusoe-support-ef56-holder"], "{:?}", grants.invalid);
     }
 
     #[test]
