@@ -287,6 +287,12 @@ fn print_enabled(done: &Enabled) -> Result<()> {
         format_duration(policy.max_duration),
         format_duration(policy.credential_ttl)
     );
+    if policy.own_identity {
+        crate::outln!(
+            "Identity own: each request binds its requester's own user and no credential is made; the API server \
+             cannot expire what it did not issue, so schedule `kubectl supportaccess sweep` to end requests on time."
+        );
+    }
     for weighed in &done.cluster_roles {
         crate::outln!("Support may also request {}.", weighed.describe());
     }
