@@ -46,7 +46,7 @@ test:
 # authorizer: requester::, ownership::), and the binding scan (the server-side Table).
 VERSIONS_SUBSET = owner::enable_shows owner::roles_verify owner::withdrawing_a_role guards:: enforced:: \
 	support::a_readonly_credential support::an_operator_credential records::a_support_subject requester:: ownership:: \
-	clusterroles::a_clusterrole_not_allowed teams::a_quorum_of_two teams::a_reason_that state:: trail::
+	clusterroles::a_clusterrole_not_allowed teams::a_quorum_of_two teams::a_reason_that state:: trail:: identity::
 
 ## The subset above on the oldest Kubernetes upstream supports (K8S_SUPPORTED_VERSION) and on the
 ## oldest the plugin supports (K8S_OLDEST_VERSION), both named in tests/cluster/versions.env, with
