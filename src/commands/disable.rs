@@ -22,7 +22,7 @@ use serde::Serialize;
 pub struct Disabled {
     context: String,
     policy: Policy,
-    /// Requests revoked at once (`--now`).
+    /// Requests revoked at once (`--now`; without it, those bound to their requesters' own users).
     revoked: usize,
     /// Requests that drain to their current credential's expiry (plain `disable`).
     drained: Vec<String>,
@@ -34,6 +34,11 @@ impl Outcome for Disabled {
     fn detail(&self) -> String {
         match self.now {
             true => format!("disabled; {} request(s) revoked now", self.revoked),
+            false if self.revoked > 0 => format!(
+                "disabled; {} running session(s) drain, {} own-identity request(s) revoked now",
+                self.drained.len(),
+                self.revoked
+            ),
             false => format!("disabled; {} running session(s) drain", self.drained.len()),
         }
     }
@@ -69,6 +74,13 @@ pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
                 "Support access disabled on context {:?}{note}: no new requests and no renewals.",
                 done.context
             );
+            if !args.now && done.revoked > 0 {
+                crate::outln!(
+                    "Revoked {} request(s) bound to their requesters' own users now{note}: no credential of theirs \
+                     can drain.",
+                    done.revoked
+                );
+            }
             if args.now {
                 crate::outln!(
                     "Revoked {} request(s) now{note}: their credentials are refused from their next API call.",
@@ -91,8 +103,10 @@ pub async fn run(global: &GlobalArgs, args: &DisableArgs) -> Result<()> {
 async fn would_disable(conn: Connection, now: bool) -> Result<Disabled> {
     let grants = Grants::read(&conn, Scan::Managed).await?;
     let policy = crate::cluster::policy::read_policy(&conn).await?.unwrap_or_default();
-    let live: Vec<String> = grants.working(Utc::now()).iter().map(|g| g.id.clone()).collect();
-    let (revoked, drained) = if now { (grants.valid.len() + grants.invalid.len(), Vec::new()) } else { (0, live) };
+    let (own, live): (Vec<_>, Vec<_>) = grants.working(Utc::now()).into_iter().partition(|g| g.user.is_some());
+    let live: Vec<String> = live.iter().map(|g| g.id.clone()).collect();
+    let (revoked, drained) =
+        if now { (grants.valid.len() + grants.invalid.len(), Vec::new()) } else { (own.len(), live) };
     Ok(Disabled { context: conn.context, policy: Policy { enabled: false, ..policy }, revoked, drained, now })
 }
 
@@ -124,10 +138,14 @@ async fn disable(conn: Connection, now: bool) -> Result<Disabled> {
     } else {
         let change = write_policy(&conn, disabled(&by)).await?;
         guards_see_disabled(&conn, &change).await?;
-        (change, 0, drain_requests(&conn, &by, |_| true, "support access disabled").await?)
+        let (ended, drained) = drain_requests(&conn, &by, |_| true, "support access disabled").await?;
+        (change, ended.len(), drained)
     };
     let detail = match now {
         true => format!("--now: {revoked} request(s) revoked"),
+        false if revoked > 0 => {
+            format!("{} request(s) drain, {revoked} bound to their own users revoked", drained.len())
+        }
         false => format!("{} request(s) drain", drained.len()),
     };
     history::record(&conn, &[HistoryEvent::policy(EventKind::Disabled, &by, detail)]).await?;

@@ -18,13 +18,14 @@ use crate::state::record::Grant;
 use crate::state::{self, annotations as ann};
 
 /// Brings the end of every live request that `selects` forward to its current credential's expiry
-/// (now, if it has none), so nothing outlives what was already minted. Returns the drained ids.
+/// (now, if it has none), so nothing outlives what was already minted; one bound to its
+/// requester's own user (identity own) is revoked now. Returns the revoked ids and the drained ids.
 pub async fn drain_requests(
     conn: &Connection,
     by: &str,
     selects: impl Fn(&Grant) -> bool,
     why: &str,
-) -> Result<Vec<String>> {
+) -> Result<(Vec<String>, Vec<String>)> {
     let now = Utc::now();
     let grants = Grants::read(conn, Scan::Managed).await?;
     let (own, minted): (Vec<&Grant>, Vec<&Grant>) =
@@ -32,7 +33,7 @@ pub async fn drain_requests(
     // A request bound to its requester's own user has no credential of the plugin's to run out:
     // it ends now.
     let detail = format!("{why}; it bound its requester's own user, which no credential's expiry ends");
-    let mut ended = end_requests(conn, by, &own, &grants, EventKind::Revoked, &detail).await?;
+    let ended = end_requests(conn, by, &own, &grants, EventKind::Revoked, &detail).await?;
     let mut events = Vec::new();
     for grant in minted {
         let end = grant.credential_expires_at.unwrap_or(now).min(grant.expires_at).max(now);
@@ -44,8 +45,7 @@ pub async fn drain_requests(
         events.push(HistoryEvent::request(EventKind::Drained, grant, by, detail));
     }
     history::record(conn, &events).await?;
-    ended.extend(events.into_iter().filter_map(|e| e.id));
-    Ok(ended)
+    Ok((ended, events.into_iter().filter_map(|e| e.id).collect()))
 }
 
 /// Deletes every binding of these requests' groups now and records `event` for each whose record

@@ -163,9 +163,15 @@ fn the_jitsudo_requests_bind_the_requesters_own_user_for_their_time_and_no_longe
     assert_eq!(can_i(cluster, &prov, &["patch", "deployments", "-n", "production"]), "no");
     // Its holder went with it: prov's own writes are its own again (and RBAC refuses them).
     assert!(cluster.managed_bindings().iter().all(|b| !b.contains("-holder")), "{:?}", cluster.managed_bindings());
+    // disable has no credential of prov's to drain to: it ends prov's request at once.
+    request_as(cluster, &prov, &["--role", "view", "--scope", "staging", "--duration", "1h", "--reason", "again"]);
+    assert_eq!(can_i(cluster, &prov, &["get", "pods", "-n", "staging"]), "yes");
+    let disabled = cluster.supportaccess_ok(NS, &["disable"]);
+    assert!(disabled.contains("Revoked 1 request(s) bound to their requesters' own users now"), "{disabled}");
+    assert_eq!(can_i(cluster, &prov, &["get", "pods", "-n", "staging"]), "no");
     let history = cluster.supportaccess_ok(NS, &["history"]);
     let revoked = history.lines().filter(|l| l.split_whitespace().nth(1) == Some("revoked")).count();
-    assert_eq!(revoked, 3, "{history}");
+    assert_eq!(revoked, 4, "{history}");
 }
 
 #[test]
