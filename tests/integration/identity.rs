@@ -230,40 +230,8 @@ fn the_ownership_attacks_fail_against_a_record_of_the_requesters_own_user() {
 
     // With approval: the approver's grant binds the requester's user and no other.
     enable(&["--approval", "required"]);
-    let waiting = cluster
-        .kubectl()
-        .env("KUBECONFIG", &alice)
-        .args([
-            "supportaccess",
-            "-n",
-            NS,
-            "request",
-            "-o",
-            "json",
-            "--role",
-            "readonly",
-            "--reason",
-            "r",
-            "--duration",
-            "1h",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut id = String::new();
-    eventually("alice's request waits", || {
-        id = cluster.kubectl_ok(&[
-            "get",
-            "clusterrolebindings",
-            "-l",
-            "support-access.crusoe.ai/request-id",
-            "-o",
-            "jsonpath={.items[*].metadata.labels.support-access\\.crusoe\\.ai/request-id}",
-        ]);
-        !id.trim().is_empty()
-    });
-    let id = id.trim().to_string();
+    let waiting = crate::ownership::start_request(cluster, &alice);
+    let id = crate::state::waiting_id(cluster);
     let end = cluster.kubectl_ok(&[
         "get",
         "clusterrolebinding",

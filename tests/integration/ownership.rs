@@ -70,7 +70,7 @@ fn token_kubeconfig(cluster: &TestCluster, token: &str) -> PathBuf {
 }
 
 /// `request` as `who` with approval required, left waiting.
-fn start_request(cluster: &TestCluster, who: &Path) -> std::process::Child {
+pub(crate) fn start_request(cluster: &TestCluster, who: &Path) -> std::process::Child {
     cluster
         .kubectl()
         .env("KUBECONFIG", who)

@@ -69,7 +69,7 @@ fn alice_asks(cluster: &TestCluster, p: &Parties, role: &str) -> std::process::C
 }
 
 /// The id of the one request record there is, once `request` made it.
-fn waiting_id(cluster: &TestCluster) -> String {
+pub(crate) fn waiting_id(cluster: &TestCluster) -> String {
     let mut id = String::new();
     eventually("the request's record exists", || {
         let ids = cluster.kubectl_ok(&[
