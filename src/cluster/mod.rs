@@ -10,6 +10,7 @@ pub mod history;
 pub mod install;
 pub mod kubeconfig;
 pub mod policy;
+pub mod protobuf;
 pub mod records;
 pub mod scan;
 pub mod transport;

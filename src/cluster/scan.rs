@@ -15,17 +15,14 @@
 //! seen.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Debug;
 
 use futures::future::try_join_all;
 use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef, Subject};
-use kube::Resource;
 use kube::api::{Api, ListParams};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 
 use crate::base::error::{Error, Result};
-use crate::cluster::Connection;
+use crate::cluster::{Connection, protobuf};
 use crate::state;
 
 /// What every support subject's name, and every support ClusterRole's, starts with.
@@ -62,12 +59,9 @@ impl Bindings {
     /// both kinds at once: what a command about one request reads, whatever else the cluster holds.
     pub async fn read_request(conn: &Connection, id: &str) -> Result<Bindings> {
         let selector = format!("{},{}={id}", state::MANAGED_SELECTOR, state::REQUEST_ID_LABEL);
-        let params = ListParams::default().labels(&selector);
-        let cluster: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
-        let namespaced: Api<RoleBinding> = Api::all(conn.client.clone());
         let (cluster, namespaced) =
-            tokio::try_join!(conn.call(cluster.list(&params)), conn.call(namespaced.list(&params)))?;
-        Ok(Bindings { cluster: cluster.items, namespaced: namespaced.items })
+            tokio::try_join!(protobuf::list(conn, &selector, false), protobuf::list(conn, &selector, false))?;
+        Ok(Bindings { cluster, namespaced })
     }
 
     /// Reads both kinds at once.
@@ -79,7 +73,7 @@ impl Bindings {
 }
 
 /// A kind of binding, as the scan needs to see it.
-pub trait Binding: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static {
+pub trait Binding: protobuf::Parts {
     fn role_ref(&self) -> &RoleRef;
     fn subjects(&self) -> &[Subject];
 
@@ -119,21 +113,19 @@ impl Binding for RoleBinding {
 
 async fn read<K: Binding>(conn: &Connection, scan: Scan) -> Result<Vec<K>> {
     let api: Api<K> = Api::all(conn.client.clone());
-    let managed = ListParams::default().labels(state::MANAGED_SELECTOR);
-    match scan {
-        Scan::Managed => return Ok(conn.call(api.list(&managed)).await?.items),
-        Scan::ManagedCached => return Ok(conn.call(api.list(&managed.match_any())).await?.items),
-        Scan::All => {}
+    let managed = protobuf::list::<K>(conn, state::MANAGED_SELECTOR, scan == Scan::ManagedCached);
+    if scan != Scan::All {
+        return managed.await;
     }
     let claimed = ListParams::default().labels(&format!("{},{}!=true", state::REQUEST_ID_LABEL, state::MANAGED_LABEL));
     let (managed, claimed, rows) =
-        tokio::try_join!(conn.call(api.list(&managed)), conn.call(api.list(&claimed)), candidate_names::<K>(conn))?;
+        tokio::try_join!(managed, conn.call(api.list(&claimed)), candidate_names::<K>(conn))?;
     let every = || async { Ok(conn.call(api.list(&ListParams::default())).await?.items) };
     let Some(rows) = rows else {
         // No usable Table: every binding, in full.
         return every().await;
     };
-    let mut found: Vec<K> = managed.items.into_iter().chain(claimed.items).collect();
+    let mut found: Vec<K> = managed.into_iter().chain(claimed.items).collect();
     // A name is accounted for when the lists hold as many candidates of that name as the Table has
     // rows (names are unique per namespace; a RoleBinding's row does not say its namespace).
     let mut held: BTreeMap<&str, usize> = BTreeMap::new();

@@ -60,6 +60,9 @@ pub struct Trace {
 /// The verbosity from which each API call is logged (kubectl's `-v=6`).
 pub const LOG_CALLS: u8 = 6;
 
+/// The verbosity from which an answer's content type is logged too (kubectl's `-v=8` logs headers).
+pub const LOG_CONTENT_TYPES: u8 = 8;
+
 /// A kube `Client` for this configuration.
 pub fn client(config: &Config, trace: Trace) -> kube::Result<Client> {
     let traced = TraceLayer { trace, server: config.cluster_url.to_string().trim_end_matches('/').to_string() };
@@ -147,11 +150,16 @@ where
         }
         let logged = (self.layer.trace.verbosity >= LOG_CALLS)
             .then(|| (request.method().clone(), format!("{}{}", self.layer.server, request.uri()), Instant::now()));
+        let types = self.layer.trace.verbosity >= LOG_CONTENT_TYPES;
         let call = self.inner.call(request);
         Box::pin(async move {
             let answer = call.await;
             if let Some((method, url, started)) = logged {
                 let status = match &answer {
+                    Ok(response) if types => {
+                        let kind = response.headers().get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+                        format!("{} ({})", response.status(), kind.unwrap_or("no content type"))
+                    }
                     Ok(response) => response.status().to_string(),
                     Err(e) => format!("failed: {e}"),
                 };

@@ -293,3 +293,61 @@ subjects: [{{kind: ServiceAccount, namespace: {NS}, name: \"{account}\"}}]
     assert!(!exists(&cluster, &["-n", "tenant-a", "rolebinding", &companions]), "in every namespace");
     eventually_forbidden(&cluster, &kubeconfig, &["-n", "tenant-a", "get", "secrets"]);
 }
+
+/// The records list's line of `get -v 8`, with the content type of its answer.
+fn records_list_answer(ran: &Ran, kind: &str) -> String {
+    let (path, query) = (format!("/{kind}?"), "labelSelector=support-access.crusoe.ai%2Fmanaged%3Dtrue ");
+    let line = ran.stderr.lines().find(|l| l.contains(&path) && l.contains(query));
+    line.unwrap_or_else(|| panic!("get -v 8 logs its list of {kind}: {ran:?}")).to_string()
+}
+
+#[test]
+fn get_reads_the_records_as_protobuf_and_says_exactly_what_it_says_from_json() {
+    let cluster = &*CLUSTER;
+    cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly,operator"]);
+    cluster.kubectl_ok(&["create", "namespace", "pb-scope"]);
+    let (wide, _) = request(cluster, "readonly", "1h");
+    crate::common::request(
+        cluster,
+        NS,
+        &["--role", "operator", "--scope", "pb-scope", "--reason", "r", "--duration", "1h"],
+    );
+    // A record with another field manager's write in its managed fields (told apart by them), and
+    // one the admin made with kubectl.
+    let later = minutes_from_now(90);
+    cluster.kubectl_ok(&[
+        "annotate",
+        "clusterrolebinding",
+        &format!("crusoe-support-{wide}"),
+        "--overwrite",
+        &format!("support-access.crusoe.ai/expires-at={later}"),
+    ]);
+    cluster.apply(&record_manifest(NS, "pbplanted", "readonly", &minutes_from_now(-5), &minutes_from_now(50), None));
+    // The first get records the outside write; then both forms read the same state.
+    cluster.supportaccess_ok(NS, &["get"]);
+    let json_only = |args: &[&str]| run(cluster.plugin().env("SUPPORTACCESS_JSON", "1").args(args).args(["-n", NS]));
+    let from_protobuf = cluster.supportaccess_ok(NS, &["get", "-o", "json"]);
+    let from_json = json_only(&["get", "-o", "json"]);
+    assert_eq!(from_json.code, 0, "{from_json:?}");
+    assert_eq!(from_protobuf, from_json.stdout);
+    let shown: serde_json::Value = serde_json::from_str(&from_protobuf).unwrap();
+    assert_eq!(shown["activeRequests"].as_array().map(Vec::len), Some(2), "{shown}");
+    assert_eq!(shown["requestsBeingMade"], serde_json::json!(["pbplanted"]), "{shown}");
+    assert!(from_protobuf.contains(&later), "the outside write is read: {from_protobuf}");
+    let text = cluster.supportaccess_ok(NS, &["get", "-o", "wide"]);
+    assert_eq!(text, json_only(&["get", "-o", "wide"]).stdout);
+
+    // The records and companions came as protobuf; with SUPPORTACCESS_JSON=1, as JSON.
+    let traced = cluster.supportaccess(NS, &["get", "-v", "8"]);
+    for kind in ["clusterrolebindings", "rolebindings"] {
+        let line = records_list_answer(&traced, kind);
+        assert!(line.contains("200 OK (application/vnd.kubernetes.protobuf)"), "{line}");
+        let line = records_list_answer(&json_only(&["get", "-v", "8"]), kind);
+        assert!(line.contains("200 OK (application/json)"), "{line}");
+    }
+    // One request's bindings (what revoke reads) come the same way, and revoke works from them.
+    let revoked = cluster.supportaccess(NS, &["revoke", &wide, "-v", "8"]);
+    assert_eq!(revoked.code, 0, "{revoked:?}");
+    assert!(revoked.stderr.contains("(application/vnd.kubernetes.protobuf)"), "{revoked:?}");
+    assert!(!cluster.managed_bindings().iter().any(|b| b.contains(&wide)), "{:?}", cluster.managed_bindings());
+}
