@@ -14,12 +14,14 @@
 //! [`Scan::ManagedCached`]'s is a consistent one: a binding written before the command started is
 //! seen.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures::future::try_join_all;
 use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef, Subject};
 use kube::api::{Api, ListParams};
 use serde::Deserialize;
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::base::error::{Error, Result};
 use crate::cluster::{Connection, protobuf};
@@ -156,13 +158,14 @@ async fn read<K: Binding>(conn: &Connection, scan: Scan) -> Result<Vec<K>> {
     Ok(found)
 }
 
-/// The server-side Table of every binding of this kind, without objects.
+/// The server-side Table of every binding of this kind, without objects. Its cells are read in
+/// place (borrowed from the answer): a Table of thousands of bindings is most of what `get` reads.
 #[derive(Deserialize)]
-struct Table {
+struct Table<'a> {
     #[serde(rename = "columnDefinitions", default)]
     columns: Vec<Column>,
-    #[serde(default)]
-    rows: Vec<Row>,
+    #[serde(borrow, default)]
+    rows: Vec<Row<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -171,31 +174,77 @@ struct Column {
 }
 
 #[derive(Deserialize)]
-struct Row {
-    #[serde(default)]
-    cells: Vec<serde_json::Value>,
+struct Row<'a> {
+    #[serde(borrow, default)]
+    cells: Vec<Cell<'a>>,
+}
+
+/// A cell as the candidate test reads it: its text, or `None` when it is not text.
+struct Cell<'a>(Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Cell<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(cell: D) -> std::result::Result<Self, D::Error> {
+        struct Text<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for Text<'a> {
+            type Value = Cell<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a table cell")
+            }
+            fn visit_borrowed_str<E>(self, text: &'de str) -> std::result::Result<Cell<'a>, E> {
+                Ok(Cell(Some(Cow::Borrowed(text))))
+            }
+            fn visit_str<E>(self, text: &str) -> std::result::Result<Cell<'a>, E> {
+                Ok(Cell(Some(Cow::Owned(text.to_string()))))
+            }
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<Cell<'a>, E> {
+                Ok(Cell(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> std::result::Result<Cell<'a>, E> {
+                Ok(Cell(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> std::result::Result<Cell<'a>, E> {
+                Ok(Cell(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> std::result::Result<Cell<'a>, E> {
+                Ok(Cell(None))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Cell<'a>, E> {
+                Ok(Cell(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Cell<'a>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Cell(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Cell<'a>, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Cell(None))
+            }
+        }
+        cell.deserialize_any(Text(std::marker::PhantomData))
+    }
 }
 
 const TABLE: &str = "application/json;as=Table;v=v1;g=meta.k8s.io";
 
-/// The names of the candidate rows, with how many rows have each name; `None` when the Table
-/// lacks a column the test needs.
+/// The names of the candidate rows, with how many rows have each name; `None` when the answer is
+/// not a Table with the columns the test needs.
 async fn candidate_names<K: Binding>(conn: &Connection) -> Result<Option<BTreeMap<String, usize>>> {
     let request = http::Request::get(format!("{}?includeObject=None", K::url_path(&(), None)))
         .header(http::header::ACCEPT, TABLE)
         .body(Vec::new())
         .map_err(|e| Error::failed(format!("cannot build the request for the binding table: {e}")))?;
-    let table: Table = conn.call(conn.client.request(request)).await?;
-    Ok(candidates(&table))
+    let text = conn.call(conn.client.request_text(request)).await?;
+    Ok(candidates(&text))
 }
 
-fn candidates(table: &Table) -> Option<BTreeMap<String, usize>> {
+fn candidates(text: &str) -> Option<BTreeMap<String, usize>> {
+    let table: Table = serde_json::from_str(text).ok()?;
     let column = |name: &str| table.columns.iter().position(|c| c.name == name);
     let (name, tested) =
         (column("Name")?, [column("Role")?, column("Users")?, column("Groups")?, column("ServiceAccounts")?]);
     let mut names: BTreeMap<String, usize> = BTreeMap::new();
     for row in &table.rows {
-        let cell = |i: usize| row.cells.get(i).and_then(|c| c.as_str());
+        let cell = |i: usize| row.cells.get(i).and_then(|c| c.0.as_deref());
         // A row without the cells the columns promise is read in full.
         let candidate = tested.iter().any(|&i| cell(i).is_none_or(|text| text.contains(MARK)));
         if candidate {
@@ -213,10 +262,10 @@ mod tests {
         names.iter().map(|name| serde_json::json!({ "name": name })).collect()
     }
 
-    fn table(rows: &[[&str; 6]]) -> Table {
+    fn table(rows: &[[&str; 6]]) -> String {
         let columns = columns(&["Name", "Role", "Age", "Users", "Groups", "ServiceAccounts"]);
         let rows: Vec<_> = rows.iter().map(|cells| serde_json::json!({ "cells": cells })).collect();
-        serde_json::from_value(serde_json::json!({ "columnDefinitions": columns, "rows": rows })).unwrap()
+        serde_json::json!({ "columnDefinitions": columns, "rows": rows }).to_string()
     }
 
     #[test]
@@ -248,11 +297,23 @@ mod tests {
     #[test]
     fn a_table_without_the_subject_columns_or_cells_fails_closed() {
         let json = serde_json::json!({ "columnDefinitions": columns(&["Name", "Age"]), "rows": [] });
-        assert!(candidates(&serde_json::from_value(json).unwrap()).is_none());
+        assert!(candidates(&json.to_string()).is_none());
+        assert!(candidates("{\"rows\": [").is_none(), "an answer that is not JSON is not a Table");
         let json = serde_json::json!({
             "columnDefinitions": columns(&["Name", "Role", "Age", "Users", "Groups", "ServiceAccounts"]),
-            "rows": [{ "cells": ["short", "Role/x", "1d"] }],
+            "rows": [
+                { "cells": ["short", "Role/x", "1d"] },
+                { "cells": ["number", "Role/x", "1d", 7, "", ""], "object": { "kind": "x" } },
+                { "cells": ["list", "Role/x", "1d", "", ["a"], { "b": 1 }] },
+                { "cells": ["plain", "Role/x", "1d", "", "", ""] },
+            ],
         });
-        assert_eq!(candidates(&serde_json::from_value(json).unwrap()).unwrap()["short"], 1);
+        let names = candidates(&json.to_string()).unwrap();
+        assert_eq!(names.keys().collect::<Vec<_>>(), ["list", "number", "short"]);
+        // Text the answer escapes is read whole.
+        let escaped = r#"{"columnDefinitions": [{"name": "Name"}, {"name": "Role"}, {"name": "Users"},
+            {"name": "Groups"}, {"name": "ServiceAccounts"}],
+            "rows": [{"cells": ["esc", "Role/x", "crusoe\u002dsupport:x", "", ""]}]}"#;
+        assert_eq!(candidates(escaped).unwrap()["esc"], 1);
     }
 }
