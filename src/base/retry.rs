@@ -3,9 +3,15 @@
 
 /// Waits a little, longer with each attempt, with jitter so that racing writers spread out.
 pub async fn backoff(attempt: u32) {
+    backoff_doubling(attempt, 5).await
+}
+
+/// The same wait, doubled at most `doublings` times: for a write every racer must make in turn
+/// (the trail's chained appends), where a long wait leaves the object idle while others wait too.
+pub async fn backoff_doubling(attempt: u32, doublings: u32) {
     let nanos =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let base = 5u64 << attempt.min(5);
+    let base = 5u64 << attempt.min(doublings);
     let millis = base + u64::from(nanos) % (base * 2);
     tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
 }

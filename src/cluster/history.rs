@@ -76,7 +76,7 @@ async fn append_events(conn: &Connection, events: &[HistoryEvent]) -> Result<()>
         };
         match result {
             Ok(_) => break,
-            Err(e) if e.is_conflict() && attempt < 100 => crate::base::retry::backoff(attempt).await,
+            Err(e) if e.is_conflict() && attempt < 100 => crate::base::retry::backoff_doubling(attempt, 2).await,
             Err(e) if e.message.contains(crate::state::refusals::HISTORY_FULL_FOR_PARTIES) => {
                 output::warn(&format!(
                     "the trail has no room left for a requester's or approver's lines today, so this event was not \
@@ -405,8 +405,10 @@ pub async fn newest_chunk(conn: &Connection) -> Result<Option<ConfigMap>> {
     Ok(newest_part(conn, &api, Chunk::first(Utc::now().date_naive())).await?.map(|(_, map)| map))
 }
 
-/// Windows of fewer days than this are read day by day, by name.
-const BY_NAME_DAYS: i64 = 4;
+/// Windows of fewer days than this are read day by day, by name, every day at once: the sweeps'
+/// window (eight days, or the policy's longest request and a day) costs the same however long the
+/// trail is. Longer windows list the trail's chunks first.
+const BY_NAME_DAYS: i64 = 16;
 
 /// The trail's parts, oldest first: the old history ConfigMap, then every chunk, or with `since`
 /// only the chunks that may hold lines from then on (the day before, against a writer's clock
@@ -442,10 +444,11 @@ pub async fn read_parts(conn: &Connection, since: Option<DateTime<Utc>>) -> Resu
         }
         Some(from) => {
             let names = chunks(conn).await?;
-            let wanted: Vec<Chunk> = names.iter().copied().filter(|c| c.day >= from).collect();
-            for chunk in &wanted {
-                maps.extend(conn.call(api.get_opt(&chunk.name())).await?);
-            }
+            let wanted = names.iter().filter(|c| c.day >= from).map(|chunk| {
+                let (api, name) = (&api, chunk.name());
+                async move { conn.call(api.get_opt(&name)).await }
+            });
+            maps.extend(futures::future::try_join_all(wanted).await?.into_iter().flatten());
             names.first().is_none_or(|c| c.day >= from)
         }
     };

@@ -287,7 +287,7 @@ fn plant_part(cluster: &TestCluster, day: chrono::NaiveDate, part: &str, head: &
 }
 
 #[test]
-fn a_trail_idle_for_days_is_continued_from_its_newest_day_asked_for_by_name() {
+fn a_trail_idle_for_days_is_continued_from_its_newest_day_and_swept_over_its_window_asked_for_by_name() {
     let cluster = &*CLUSTER;
     cluster.kubectl_ok(&["create", "namespace", NS]);
     let today = chrono::Utc::now().date_naive();
@@ -301,6 +301,15 @@ fn a_trail_idle_for_days_is_continued_from_its_newest_day_asked_for_by_name() {
     assert!(ran.stdout.contains(&format!("\"head\": \"{}\"", head.hash)), "get's head is the newest day's: {ran:?}");
     let listed = |ran: &Ran| ran.stderr.lines().any(|l| l.contains("/configmaps?") && l.contains("trail"));
     assert!(!listed(&ran), "get listed the trail: {}", ran.stderr);
+    // The lazy sweeps read their window (eight days) day by day, by name: no list of the trail.
+    for args in [&["enable", "--enabled-roles", "readonly", "-v=6"][..], &["sweep", "-v=6"], &["disable", "-v=6"]] {
+        let ran = cluster.supportaccess(NS, args);
+        assert_eq!(ran.code, 0, "{ran:?}");
+        assert!(!listed(&ran), "{args:?} listed the trail: {}", ran.stderr);
+        assert!(
+            ran.stderr.contains(&format!("configmaps/support-access-history-{}-00 ", today - chrono::Days::new(3)))
+        );
+    }
     cluster.supportaccess_ok(NS, &["enable", "--enabled-roles", "readonly"]);
     let ran = verify(cluster, &[]);
     assert_eq!(ran.code, 0, "today's first line chains to the newest day's last: {ran:?}");
