@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 
+use bytes::Bytes;
 use http_body_util::BodyExt;
 use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{FieldsV1, ManagedFieldsEntry, ObjectMeta, OwnerReference};
@@ -48,8 +49,8 @@ const MAGIC: &[u8] = b"k8s\0";
 /// `runtime.Unknown`: the envelope around the list.
 #[derive(Message)]
 struct Unknown {
-    #[prost(bytes = "vec", optional, tag = "2")]
-    raw: Option<Vec<u8>>,
+    #[prost(bytes = "bytes", optional, tag = "2")]
+    raw: Option<Bytes>,
     #[prost(string, optional, tag = "3")]
     content_encoding: Option<String>,
 }
@@ -172,8 +173,8 @@ struct ManagedMessage {
 
 #[derive(Message)]
 struct RawMessage {
-    #[prost(bytes = "vec", optional, tag = "1")]
-    raw: Option<Vec<u8>>,
+    #[prost(bytes = "bytes", optional, tag = "1")]
+    raw: Option<Bytes>,
 }
 
 /// The bindings of this kind the label selector picks, as a consistent read (`cached`: as the
@@ -197,7 +198,7 @@ pub async fn list<K: Parts>(conn: &Connection, selector: &str, cached: bool) -> 
         }
         Ok(Some(response.into_body().collect().await?.to_bytes()))
     };
-    if let Some(items) = conn.call(answer).await?.and_then(|bytes| decode(&bytes)) {
+    if let Some(items) = conn.call(answer).await?.and_then(decode) {
         return Ok(items);
     }
     let params = ListParams::default().labels(selector);
@@ -205,13 +206,17 @@ pub async fn list<K: Parts>(conn: &Connection, selector: &str, cached: bool) -> 
     Ok(conn.call(Api::<K>::all(conn.client.clone()).list(&params)).await?.items)
 }
 
-/// The list's bindings; `None` when the bytes are not a whole list of them.
-fn decode<K: Parts>(bytes: &[u8]) -> Option<Vec<K>> {
-    let envelope = Unknown::decode(bytes.strip_prefix(MAGIC)?).ok()?;
+/// The list's bindings; `None` when the bytes are not a whole list of them. The envelope's and
+/// the managed fields' bytes are slices of the answer, not copies.
+fn decode<K: Parts>(bytes: Bytes) -> Option<Vec<K>> {
+    if !bytes.starts_with(MAGIC) {
+        return None;
+    }
+    let envelope = Unknown::decode(bytes.slice(MAGIC.len()..)).ok()?;
     if envelope.content_encoding.is_some_and(|e| !e.is_empty()) {
         return None;
     }
-    let list = List::decode(envelope.raw?.as_slice()).ok()?;
+    let list = List::decode(envelope.raw?).ok()?;
     list.items.into_iter().map(binding).collect()
 }
 
@@ -306,13 +311,13 @@ mod tests {
 
     #[test]
     fn a_list_that_is_not_whole_protobuf_is_not_taken() {
-        assert!(decode::<ClusterRoleBinding>(b"{\"kind\":\"ClusterRoleBindingList\"}").is_none());
-        assert!(decode::<ClusterRoleBinding>(b"k8s\0\x12\x03abc").is_none());
+        assert!(decode::<ClusterRoleBinding>(Bytes::from_static(b"{\"kind\":\"ClusterRoleBindingList\"}")).is_none());
+        assert!(decode::<ClusterRoleBinding>(Bytes::from_static(b"k8s\0\x12\x03abc")).is_none());
         // A binding without its roleRef is not a binding.
         let list = List { items: vec![BindingMessage { metadata: None, subjects: vec![], role_ref: None }] };
-        let envelope = Unknown { raw: Some(list.encode_to_vec()), content_encoding: None };
+        let envelope = Unknown { raw: Some(list.encode_to_vec().into()), content_encoding: None };
         let bytes = [MAGIC, envelope.encode_to_vec().as_slice()].concat();
-        assert!(decode::<ClusterRoleBinding>(&bytes).is_none());
+        assert!(decode::<ClusterRoleBinding>(bytes.into()).is_none());
     }
 
     #[test]
