@@ -52,12 +52,18 @@ async fn prepare(global: &GlobalArgs, id: &str) -> Result<(Connection, OsString,
     Ok((conn, path.into_os_string(), grant))
 }
 
+/// The file that holds an `own` request's command to the context the plugin used: one per run
+/// (another `exec` of the same request removes its own when its command ends).
+fn context_file(conn: &Connection, id: &str) -> Result<std::path::PathBuf> {
+    Ok(credential::default_path(&conn.context, id)?.with_extension(format!("{}.context", std::process::id())))
+}
+
 /// Identity `own`: KUBECONFIG for the child is the requester's own kubeconfig (`--kubeconfig`,
 /// else $KUBECONFIG, else ~/.kube/config), after a private file that says only which context is
 /// current (the one the plugin used: kubectl takes the first file's current-context). Nothing of
-/// the user's credentials is copied.
+/// the user's credentials is copied, and the file is removed when the command ends.
 fn own_kubeconfig(global: &GlobalArgs, conn: &Connection, id: &str) -> Result<OsString> {
-    let pin = credential::default_path(&conn.context, id)?.with_extension("context");
+    let pin = context_file(conn, id)?;
     let text = serde_yaml::to_string(&serde_json::json!({
         "apiVersion": "v1",
         "kind": "Config",
@@ -146,11 +152,20 @@ fn cannot_start(program: &std::ffi::OsStr, e: &std::io::Error) -> Error {
     Error::new(ErrorKind::ChildExit(code), format!("cannot start {shown:?}: {why}"))
 }
 
+/// Runs the child, then removes the context file of an `own` request's run.
+async fn run_and_clean(conn: &Connection, command: Command, path: &OsStr, grant: &Grant) -> Result<()> {
+    let ran = run_child(conn, command, path, grant).await;
+    if grant.user.is_some() {
+        let _ = context_file(conn, &grant.id).map(std::fs::remove_file);
+    }
+    ran
+}
+
 pub async fn exec(global: &GlobalArgs, args: &ExecArgs) -> Result<()> {
     let (conn, path, grant) = prepare(global, &args.id).await?;
     let mut command = Command::new(&args.command[0]);
     command.args(&args.command[1..]);
-    run_child(&conn, command, &path, &grant).await
+    run_and_clean(&conn, command, &path, &grant).await
 }
 
 pub async fn shell(global: &GlobalArgs, args: &IdArg) -> Result<()> {
@@ -160,7 +175,7 @@ pub async fn shell(global: &GlobalArgs, args: &IdArg) -> Result<()> {
     eprintln!("Support shell for request {}: KUBECONFIG={shown} (exit to leave)", args.id);
     let marked =
         crate::services::support_shell::marked(&shell, &args.id, &credential::default_path(&conn.context, &args.id)?)?;
-    let ran = run_child(&conn, marked.command, &path, &grant).await;
+    let ran = run_and_clean(&conn, marked.command, &path, &grant).await;
     marked.made.clean();
     ran
 }

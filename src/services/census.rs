@@ -149,12 +149,29 @@ impl Grants {
             }
         }
         let (mut companions, mut holders) = (Vec::new(), Vec::new());
+        let held: BTreeSet<String> = claims
+            .iter()
+            .filter_map(|claim| match claim {
+                Claim::Holder { id, .. } => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
         for claim in claims {
             match claim {
                 Claim::Record(grant) if claimed.get(&grant.id).copied().unwrap_or(0) > 1 => {
                     let problem = format!(
                         "{} objects claim request id {}; none of them is trusted",
                         claimed[&grant.id], grant.id
+                    );
+                    grants.invalid.push(InvalidGrant::of_record(&grant, problem));
+                }
+                // Identity `own`: the user holds the role only while its holder binding puts it
+                // under the guardrails (made before the grant; only cluster-admin removes one).
+                Claim::Record(grant) if grant.user.is_some() && !held.contains(&grant.id) => {
+                    let problem = format!(
+                        "it binds its requester's own user without its holder binding {}, so the guardrails \
+                         would not hold that user",
+                        state::holder_name(&grant.id)
                     );
                     grants.invalid.push(InvalidGrant::of_record(&grant, problem));
                 }
@@ -702,6 +719,12 @@ mod tests {
         assert_eq!(grants.valid[0].user.as_deref(), Some("alice"));
         let invalid: Vec<&str> = grants.invalid.iter().map(|g| g.name.as_str()).collect();
         assert_eq!(invalid, ["crusoe-support-gh78-holder", "crusoe-support-ef56-holder"], "{:?}", grants.invalid);
+        // Its holder deleted (only cluster-admin may): the record is not trusted, and is revoked.
+        let mut alone = live("ab12");
+        alone.subjects.push(user);
+        let grants = sorted(&[alone], Some(&policy()));
+        assert!(grants.valid.is_empty(), "{:?}", grants.valid);
+        assert!(grants.invalid[0].problem.contains("without its holder binding crusoe-support-ab12-holder"));
     }
 
     #[test]

@@ -133,6 +133,11 @@ fn the_jitsudo_requests_bind_the_requesters_own_user_for_their_time_and_no_longe
         &["exec", edit_id, "--", "kubectl", "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"],
     );
     assert_eq!(exec.trim(), "prov@example.com");
+    // The file that said which context is current went with the command.
+    let files = cluster.dir.join("xdg/kubectl-supportaccess/prov@example.com");
+    let left: Vec<_> =
+        std::fs::read_dir(&files).map(|d| d.flatten().map(|e| e.file_name()).collect()).unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
     let renewed = plugin_as(cluster, &prov, &["renew", edit_id]);
     assert!(renewed.code == 3 && renewed.stderr.contains("no credential to renew"), "{renewed:?}");
     // get shows whom each record binds.
@@ -226,7 +231,13 @@ fn the_ownership_attacks_fail_against_a_record_of_the_requesters_own_user() {
     // bob neither ends nor extends alice's request.
     assert_ne!(plugin_as(cluster, &bob, &["end", id]).code, 0);
     assert_ne!(plugin_as(cluster, &bob, &["extend", id, "--by", "10m"]).code, 0);
-    cluster.supportaccess_ok(NS, &["revoke", id, "--yes"]);
+    // Only cluster-admin can take the holder away; the record is then not trusted, and the next
+    // get revokes it: the user never holds the role off the guardrails.
+    assert_eq!(can_i(cluster, &alice, &["list", "nodes"]), "yes");
+    cluster.kubectl_ok(&["delete", "clusterrolebinding", &holder]);
+    let shown = cluster.supportaccess(NS, &["get"]);
+    assert!(format!("{}{}", shown.stdout, shown.stderr).contains("without its holder binding"), "{shown:?}");
+    eventually("alice's request without its holder is revoked", || can_i(cluster, &alice, &["list", "nodes"]) == "no");
 
     // With approval: the approver's grant binds the requester's user and no other.
     enable(&["--approval", "required"]);
