@@ -97,15 +97,17 @@ impl NewGrant {
             ..ObjectMeta::default()
         };
         let role_ref = Self::role_ref(self.grant.role.cluster_role());
+        // With identity own the guard grants the record only once RBAC's cache holds the holder
+        // binding made a moment before: scoped or cluster-wide, the write is retried meanwhile.
+        let post = PostParams::default();
         if let Some(scope) = &self.grant.scope {
             let api: Api<RoleBinding> = Api::namespaced(conn.client.clone(), scope);
             let binding = RoleBinding { metadata: meta, role_ref, subjects: self.subjects(&conn.namespace) };
-            conn.call(api.create(&PostParams::default(), &binding)).await?;
+            after_rbac(state::refusals::GRANT_AFTER_HOLDER, || conn.call(api.create(&post, &binding))).await?;
             return Ok(());
         }
         let api: Api<ClusterRoleBinding> = Api::all(conn.client.clone());
         let binding = ClusterRoleBinding { metadata: meta, role_ref, subjects: self.subjects(&conn.namespace) };
-        let post = PostParams::default();
         let record = after_rbac(state::refusals::GRANT_AFTER_HOLDER, || conn.call(api.create(&post, &binding))).await?;
         let uid = record.metadata.uid.unwrap_or_default();
         // A dry run stores no record, and the guard lets a companion follow only a stored one.
